@@ -1,1 +1,19 @@
-//! TODO
+//! The mining subsystem: the provider contract, the provider registry, the runtime sidecar,
+//! the Pearl model registry and the doctor checks. Returns data; the `jarvis` crate renders it.
+
+pub mod capabilities;
+pub mod config;
+pub mod docker_probe;
+pub mod doctor;
+pub mod history;
+pub mod models;
+pub mod provider;
+pub mod providers;
+pub mod registry;
+pub mod session;
+pub mod sidecar;
+
+pub use capabilities::MiningCapabilities;
+pub use config::{MiningConfig, SubmitTarget};
+pub use provider::{MiningError, MiningProvider, MiningStats};
+pub use registry::MinerRegistry;

@@ -1,10 +1,23 @@
 //! Pearl wire formats and clients. Knows nothing of jarvis; could be published alone.
 
 pub mod address;
+pub mod error;
+pub mod gateway;
 pub mod header;
+pub mod job;
 pub mod mining_config;
 pub mod pattern;
 pub mod pearld;
 pub mod proof;
 pub mod public_data;
+mod reader;
 pub mod target;
+
+pub use address::{AddressError, Network, TaprootAddress, validate_taproot_address};
+pub use error::WireError;
+pub use header::{BlockHeader, IncompleteBlockHeader};
+pub use job::MiningJob;
+pub use mining_config::{MiningConfiguration, MmaType};
+pub use pattern::{PatternError, PeriodicPattern};
+pub use proof::{MatrixMerkleProof, MerkleProof, PlainProof};
+pub use public_data::PublicData;

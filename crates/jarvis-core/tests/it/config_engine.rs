@@ -1,0 +1,111 @@
+//! `[engine]`: defaults, per-engine URLs, and `path:line:col` errors.
+
+use std::path::Path;
+
+use jarvis_core::config::{ENGINE_IDS, EngineSection, OpenAiCompatibleSection, parse_config};
+
+fn load(text: &str) -> Result<jarvis_core::Config, jarvis_core::ConfigError> {
+    parse_config(text, Path::new("config.toml"), &[])
+}
+
+fn error(text: &str) -> String {
+    match load(text) {
+        Ok(cfg) => panic!("expected an error, loaded {cfg:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn absent_engine_table_is_none() {
+    assert_eq!(load("").unwrap().engine, None);
+}
+
+#[test]
+fn full_engine_table_loads() {
+    let text = "[engine]\ndefault = \"ollama\"\n\n[engine.vllm]\nurl = \"http://10.0.0.2:8000/v1/\"\n\n\
+                [engine.ollama]\nurl = \"http://127.0.0.1:11434\"\n\n[engine.openai-compatible]\n\
+                url = \"https://api.example.com/v1\"\napi_key_env = \"EXAMPLE_KEY\"\nmodel = \"m1\"\n";
+    let engine = load(text).unwrap().engine.unwrap();
+    assert_eq!(
+        engine,
+        EngineSection {
+            default: Some("ollama".into()),
+            vllm_url: Some("http://10.0.0.2:8000/v1".into()),
+            ollama_url: Some("http://127.0.0.1:11434".into()),
+            openai_compatible: Some(OpenAiCompatibleSection {
+                url: "https://api.example.com/v1".into(),
+                api_key_env: Some("EXAMPLE_KEY".into()),
+                model: Some("m1".into()),
+            }),
+            unknown_keys: vec![],
+        }
+    );
+}
+
+#[test]
+fn every_engine_id_is_accepted_as_default() {
+    for id in ENGINE_IDS {
+        let engine = load(&format!("[engine]\ndefault = \"{id}\"\n"))
+            .unwrap()
+            .engine
+            .unwrap();
+        assert_eq!(engine.default.as_deref(), Some(*id));
+    }
+}
+
+#[test]
+fn unknown_default_lists_known_ids_with_position() {
+    let msg = error("[engine]\ndefault = \"llamafile\"\n");
+    assert!(msg.starts_with("config.toml:2:11: "), "{msg}");
+    assert!(
+        msg.contains("engine.default 'llamafile' is not a known engine"),
+        "{msg}"
+    );
+    for id in ENGINE_IDS {
+        assert!(msg.contains(id), "{msg}");
+    }
+}
+
+#[test]
+fn wrong_types_and_bad_urls_point_at_the_value() {
+    let msg = error("[engine]\ndefault = 3\n");
+    assert!(
+        msg.starts_with("config.toml:2:11: engine.default must be a string"),
+        "{msg}"
+    );
+    let msg = error("[engine.vllm]\nurl = \"localhost:8000\"\n");
+    assert!(
+        msg.starts_with("config.toml:2:7: engine.vllm.url must be an http"),
+        "{msg}"
+    );
+    let msg = error("[engine.ollama]\n");
+    assert!(msg.contains("engine.ollama.url is missing"), "{msg}");
+    let msg = error("[engine]\nvllm = \"http://x\"\n");
+    assert!(msg.contains("engine.vllm must be a table"), "{msg}");
+}
+
+#[test]
+fn api_key_must_be_an_env_name_and_is_never_echoed() {
+    let msg =
+        error("[engine.openai-compatible]\nurl = \"https://a/v1\"\napi_key_env = \"sk-123 abc\"\n");
+    assert!(msg.starts_with("config.toml:3:15: "), "{msg}");
+    assert!(msg.contains("NAME of an environment variable"), "{msg}");
+    assert!(!msg.contains("sk-123"), "{msg}");
+}
+
+#[test]
+fn unknown_engine_keys_are_collected() {
+    let engine = load("[engine]\nfoo = 1\n[engine.vllm]\nurl = \"http://h/v1\"\nbar = 2\n")
+        .unwrap()
+        .engine
+        .unwrap();
+    assert_eq!(engine.unknown_keys, vec!["engine.foo", "engine.vllm.bar"]);
+}
+
+#[test]
+fn engine_errors_do_not_hide_mining_errors_or_vice_versa() {
+    let msg = error("[engine]\ndefault = \"nope\"\n[mining]\nprovider = \"cpu-pearl\"\n");
+    assert!(msg.contains("engine.default"), "{msg}");
+    let cfg = load("[engine]\ndefault = \"vllm\"\n").unwrap();
+    assert_eq!(cfg.mining, None);
+}

@@ -1,0 +1,12 @@
+//! jarvis-core integration tests (one binary, one module per topic).
+
+mod config_engine;
+mod config_load;
+mod config_write;
+mod fs_atomic;
+mod hardware;
+mod lock;
+mod paths;
+mod process;
+mod redact;
+mod registry;

@@ -1,0 +1,151 @@
+use jarvis_core::redact;
+use jarvis_core::redact::MARKER;
+use proptest::prelude::*;
+
+#[test]
+fn spec_conformance_three_password_forms() {
+    let log = "gateway start rpc_password: secret123 ok\n\
+               env PEARLD_RPC_PASSWORD=secret123 set\n\
+               cfg {\"PEARLD_RPC_PASSWORD\": \"secret123\"}\n";
+    for secrets in [&[][..], &["secret123"][..]] {
+        let out = redact(log, secrets);
+        assert!(!out.contains("secret123"), "{out}");
+        assert_eq!(out.matches(MARKER).count(), 3, "{out}");
+        assert!(out.contains("rpc_password: [REDACTED] ok"), "{out}");
+        assert!(out.contains("PEARLD_RPC_PASSWORD=[REDACTED] set"), "{out}");
+        assert!(
+            out.contains("{\"PEARLD_RPC_PASSWORD\": \"[REDACTED]\"}"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn literal_secrets_are_replaced_everywhere() {
+    let out = redact("a hunter22 b hunter22hunter22 c", &["hunter22", "", "abc"]);
+    assert_eq!(out, "a [REDACTED] b [REDACTED] c");
+    // Too short to redact safely: left alone.
+    assert_eq!(redact("abc def", &["abc"]), "abc def");
+}
+
+#[test]
+fn case_insensitive_rpc_password() {
+    assert_eq!(
+        redact("RPC_Password:\tp4ss more", &[]),
+        "RPC_Password:\t[REDACTED] more"
+    );
+    assert_eq!(
+        redact("pearld_rpc_password=xyz", &[]),
+        "pearld_rpc_password=[REDACTED]"
+    );
+}
+
+#[test]
+fn pearld_flags_and_colon_forms() {
+    assert_eq!(
+        redact("pearld --rpcuser=u --rpcpass=s3cr3t --notls", &[]),
+        "pearld --rpcuser=u --rpcpass=[REDACTED] --notls"
+    );
+    assert_eq!(redact("rpcpassword=abc", &[]), "rpcpassword=[REDACTED]");
+    assert_eq!(
+        redact("HF_TOKEN: tok tail", &[]),
+        "HF_TOKEN: [REDACTED] tail"
+    );
+    assert_eq!(redact("rpcuser=alice", &[]), "rpcuser=alice");
+}
+
+#[test]
+fn hf_tokens_in_all_shapes() {
+    let token = "hf_AbCdEfGhIjKlMnOpQrStUv12";
+    assert_eq!(
+        redact(&format!("HF_TOKEN={token} next"), &[]),
+        "HF_TOKEN=[REDACTED] next"
+    );
+    assert_eq!(
+        redact(&format!("{{\"HF_TOKEN\": \"{token}\"}}"), &[]),
+        "{\"HF_TOKEN\": \"[REDACTED]\"}"
+    );
+    assert_eq!(redact(&format!("using {token}."), &[]), "using [REDACTED].");
+    assert_eq!(redact("HF_TOKEN=short", &[]), "HF_TOKEN=[REDACTED]");
+    // Too short to be an HF token on its own.
+    assert_eq!(redact("hf_abc is a prefix", &[]), "hf_abc is a prefix");
+}
+
+#[test]
+fn bearer_and_authorization_headers() {
+    assert_eq!(
+        redact("Authorization: Bearer tok.en-123 trailing", &[]),
+        "Authorization: Bearer [REDACTED] trailing"
+    );
+    assert_eq!(redact("bearer   abc", &[]), "bearer   [REDACTED]");
+    assert_eq!(
+        redact("authorization: Basic dXNlcjpwYXNz", &[]),
+        "authorization: Basic [REDACTED]"
+    );
+    assert_eq!(
+        redact("{\"Authorization\": \"Bearer xyz\"}", &[]),
+        "{\"Authorization\": \"Bearer [REDACTED]\"}"
+    );
+    // Inside another word it is not a credential.
+    assert_eq!(redact("forbearer x", &[]), "forbearer x");
+}
+
+#[test]
+fn url_userinfo_password() {
+    assert_eq!(
+        redact("GET http://user:pa55@host:44107/path", &[]),
+        "GET http://user:[REDACTED]@host:44107/path"
+    );
+    assert_eq!(redact("https://user@host/", &[]), "https://user@host/");
+    assert_eq!(redact("http://host:8080/x", &[]), "http://host:8080/x");
+}
+
+#[test]
+fn json_escapes_and_unterminated_values() {
+    assert_eq!(
+        redact(r#"{"PEARLD_RPC_PASSWORD": "a\"b c"}"#, &[]),
+        r#"{"PEARLD_RPC_PASSWORD": "[REDACTED]"}"#
+    );
+    assert_eq!(
+        redact("\"HF_TOKEN\":\"unterminated\nnext", &[]),
+        "\"HF_TOKEN\":\"[REDACTED]\nnext"
+    );
+}
+
+#[test]
+fn text_without_secrets_is_unchanged() {
+    let text = "block 42 accepted; hashrate 1.2 GH/s; ünïcödé ok";
+    assert_eq!(redact(text, &["not-there"]), text);
+}
+
+proptest! {
+    #[test]
+    fn never_panics(text in any::<String>(), secret in any::<String>()) {
+        let _ = redact(&text, &[&secret]);
+    }
+
+    #[test]
+    fn output_never_contains_a_secret(
+        prefix in any::<String>(),
+        suffix in any::<String>(),
+        secret in "[a-z0-9]{4,16}",
+        copies in 1usize..4,
+    ) {
+        let text = format!("{prefix}{}{suffix}", secret.repeat(copies));
+        let out = redact(&text, &[&secret]);
+        prop_assert!(!out.contains(&secret), "{out:?}");
+    }
+
+    #[test]
+    fn pattern_values_are_hidden(value in "[!-~&&[^\"]]{1,24}") {
+        for text in [
+            format!("rpc_password: {value}"),
+            format!("PEARLD_RPC_PASSWORD={value}"),
+            format!("HF_TOKEN={value}"),
+            format!("Authorization: Bearer {value}"),
+        ] {
+            let out = redact(&text, &[]);
+            prop_assert!(out.ends_with(MARKER), "{text:?} -> {out:?}");
+        }
+    }
+}

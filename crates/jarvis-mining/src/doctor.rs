@@ -1,0 +1,705 @@
+//! `jarvis mine doctor`: one row per check, grouped, never failing as a whole.
+//!
+//! Rows depend on the configured provider: a check that does not apply to it is shown as
+//! "n/a for <provider>" instead of a FAIL. Network checks run concurrently, each with its own
+//! timeout, so the whole doctor stays bounded even when every endpoint hangs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jarvis_core::config::{Config, ConfigError, MiningSection};
+use jarvis_core::hardware::{GpuVendor, HardwareInfo};
+use jarvis_core::paths::JarvisHome;
+use pearl_protocol::address::{Network, validate_taproot_address};
+use pearl_protocol::pearld::{BlockchainInfo, PearldClient, PearldEndpoint, PearldError};
+use serde::Serialize;
+
+use crate::models::{self, ModelLookup, ModelStatus};
+use crate::registry::{MinerRegistry, MiningDevice, ProviderNeeds};
+use crate::session::{Session, SessionState};
+
+/// Free space jarvis home needs for logs and history.
+pub const HOME_MIN_FREE_GB: f64 = 1.0;
+
+/// Row groups, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// CPU, memory, GPUs.
+    Hardware,
+    /// The container engine.
+    Docker,
+    /// Free space.
+    Disk,
+    /// pearld.
+    PearlNode,
+    /// The payout address.
+    Wallet,
+    /// Config, model registry, providers.
+    ProviderCapability,
+    /// The sidecar.
+    Session,
+}
+
+impl Group {
+    /// Heading as printed.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Hardware => "Hardware",
+            Self::Docker => "Docker",
+            Self::Disk => "Disk",
+            Self::PearlNode => "Pearl node",
+            Self::Wallet => "Wallet",
+            Self::ProviderCapability => "Provider capability",
+            Self::Session => "Session",
+        }
+    }
+}
+
+/// A row's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Passed.
+    Ok,
+    /// Works, but worth a look.
+    Warn,
+    /// Broken.
+    Fail,
+    /// Does not apply to the configured provider.
+    NotApplicable,
+    /// A fact, not a check.
+    Info,
+}
+
+impl Status {
+    /// Marker as printed.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Warn => "WARN",
+            Self::Fail => "FAIL",
+            Self::NotApplicable => "n/a",
+            Self::Info => "",
+        }
+    }
+}
+
+/// One check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckRow {
+    /// Its group.
+    pub group: Group,
+    /// Short name.
+    pub name: String,
+    /// Verdict.
+    pub status: Status,
+    /// What was found.
+    pub info: String,
+    /// What to do about a WARN/FAIL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl CheckRow {
+    /// A row.
+    pub fn new(group: Group, name: &str, status: Status, info: impl Into<String>) -> Self {
+        Self {
+            group,
+            name: name.to_owned(),
+            status,
+            info: info.into(),
+            fix: None,
+        }
+    }
+
+    /// Adds what to do about it.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    /// A row that does not apply to `provider`.
+    pub fn not_applicable(group: Group, name: &str, provider: &str, found: &str) -> Self {
+        Self::new(
+            group,
+            name,
+            Status::NotApplicable,
+            format!("n/a for {provider} ({found})"),
+        )
+    }
+}
+
+/// One provider's capability on this host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderRow {
+    /// Registry id.
+    pub id: String,
+    /// Whether detect said yes.
+    pub supported: bool,
+    /// Why not.
+    pub reason: Option<String>,
+    /// Whether this is the configured provider.
+    pub configured: bool,
+}
+
+/// Everything doctor found.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    /// The config file read.
+    pub config_path: PathBuf,
+    /// `[mining].provider`, when configured.
+    pub configured_provider: Option<String>,
+    /// Rows in group order.
+    pub rows: Vec<CheckRow>,
+    /// Every registered provider's detect answer.
+    pub providers: Vec<ProviderRow>,
+    /// The configured provider is supported and no row failed.
+    pub passed: bool,
+}
+
+/// Per-check network timeouts.
+#[derive(Debug, Clone, Copy)]
+pub struct DoctorTimeouts {
+    /// pearld JSON-RPC.
+    pub pearld: Duration,
+    /// Docker engine.
+    pub docker: Duration,
+}
+
+impl Default for DoctorTimeouts {
+    fn default() -> Self {
+        Self {
+            pearld: Duration::from_millis(2000),
+            docker: Duration::from_millis(1500),
+        }
+    }
+}
+
+/// What a provider's own doctor checks see.
+pub struct ProviderCheckContext<'a> {
+    /// jarvis home.
+    pub home: &'a JarvisHome,
+    /// The configured `[mining]`.
+    pub section: &'a MiningSection,
+    /// The host.
+    pub hardware: &'a HardwareInfo,
+    /// Environment lookup.
+    pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Network timeouts; the checks must stay within them.
+    pub timeouts: DoctorTimeouts,
+}
+
+/// What doctor looks at. The environment is passed in so tests control it.
+pub struct DoctorInputs<'a> {
+    /// jarvis home.
+    pub home: &'a JarvisHome,
+    /// The config file path shown in rows.
+    pub config_path: &'a Path,
+    /// The loaded config, or why it could not be loaded.
+    pub config: &'a Result<Option<Config>, ConfigError>,
+    /// The host.
+    pub hardware: &'a HardwareInfo,
+    /// Registered providers.
+    pub registry: &'a MinerRegistry,
+    /// Environment lookup.
+    pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Network timeouts.
+    pub timeouts: DoctorTimeouts,
+}
+
+/// Runs every check. Never fails: problems are rows.
+pub async fn run_doctor(inputs: DoctorInputs<'_>) -> DoctorReport {
+    let section = match inputs.config {
+        Ok(Some(config)) => config.mining.as_ref(),
+        _ => None,
+    };
+    let provider = section.map(|s| s.provider.as_str());
+    let model = section.map_or(models::DEFAULT_MODEL, |s| s.extra.model.as_str());
+    let needs = provider
+        .and_then(|p| inputs.registry.get(p))
+        .map(|d| d.needs);
+    let uses_docker = needs.is_some_and(|n| n.docker);
+
+    let checks = section.and_then(|s| {
+        inputs
+            .registry
+            .get(&s.provider)
+            .and_then(|d| d.checks.map(|f| (f, s)))
+    });
+    let provider_rows = async {
+        match checks {
+            Some((checks, section)) => {
+                let context = ProviderCheckContext {
+                    home: inputs.home,
+                    section,
+                    hardware: inputs.hardware,
+                    env: inputs.env,
+                    timeouts: inputs.timeouts,
+                };
+                checks(&context).await
+            }
+            None => Vec::new(),
+        }
+    };
+    let (pearld_rows, provider_rows) = tokio::join!(
+        pearl_node_rows(section, inputs.env, inputs.timeouts.pearld),
+        provider_rows
+    );
+
+    let mut rows = hardware_rows(inputs.hardware, provider, needs, model);
+    if !uses_docker {
+        rows.push(match provider {
+            None => CheckRow::new(
+                Group::Docker,
+                "Daemon",
+                Status::Info,
+                "not checked (no provider configured)",
+            ),
+            Some(p) => CheckRow::not_applicable(Group::Docker, "Daemon", p, "no container"),
+        });
+    }
+    rows.push(home_disk_row(inputs.home));
+    rows.extend(pearld_rows);
+    rows.extend(provider_rows);
+    rows.push(wallet_row(section));
+    let (capability_rows, providers) = capability_rows(&inputs, section, model);
+    rows.extend(capability_rows);
+    rows.push(session_row(inputs.home));
+    rows.sort_by_key(|r| r.group);
+
+    let configured_supported = providers.iter().any(|p| p.configured && p.supported);
+    let passed = configured_supported && rows.iter().all(|r| r.status != Status::Fail);
+    DoctorReport {
+        config_path: inputs.config_path.to_owned(),
+        configured_provider: provider.map(str::to_owned),
+        rows,
+        providers,
+        passed,
+    }
+}
+
+fn hardware_rows(
+    hw: &HardwareInfo,
+    provider: Option<&str>,
+    needs: Option<ProviderNeeds>,
+    model: &str,
+) -> Vec<CheckRow> {
+    let g = Group::Hardware;
+    let features = if hw.cpu.features.is_empty() {
+        "no SIMD extensions detected".to_owned()
+    } else {
+        hw.cpu.features.join(" ")
+    };
+    let cpu_info = format!("{}, {} threads; {features}", hw.cpu.brand, hw.cpu.cores);
+    let simd = hw.cpu.features.iter().any(|f| f == "avx2" || f == "neon");
+    let mut rows = vec![
+        if needs.is_some_and(|n| n.device == MiningDevice::Cpu) && !simd {
+            CheckRow::new(g, "CPU", Status::Warn, cpu_info)
+                .fix("no AVX2/NEON: the native miner falls back to its portable kernel, which is several times slower")
+        } else {
+            CheckRow::new(g, "CPU", Status::Info, cpu_info)
+        },
+        CheckRow::new(g, "Memory", Status::Info, format!("{:.1} GB", hw.memory_gb)),
+    ];
+    let gpu_list = if hw.gpus.is_empty() {
+        "none".to_owned()
+    } else {
+        hw.gpus
+            .iter()
+            .map(|g| format!("{} {}", g.vendor.as_str(), g.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (provider, needs.and_then(|n| n.device.gpu_vendor())) {
+        (Some(_), Some(GpuVendor::Nvidia)) => rows.extend(nvidia_rows(hw, model)),
+        (Some(p), Some(vendor)) => {
+            let found = hw.gpus.iter().find(|x| x.vendor == vendor);
+            rows.push(match found {
+                Some(gpu) => CheckRow::new(
+                    g,
+                    "GPU",
+                    Status::Ok,
+                    format!("{} {}", vendor.as_str(), gpu.name),
+                ),
+                None => CheckRow::new(
+                    g,
+                    "GPU",
+                    Status::Fail,
+                    format!("no {} GPU ({gpu_list})", vendor.as_str()),
+                )
+                .fix(format!(
+                    "{p} mines on an {} GPU; use cpu-pearl on this host",
+                    vendor.as_str()
+                )),
+            });
+        }
+        (Some(p), None) => {
+            rows.push(CheckRow::not_applicable(g, "GPU vendor", p, &gpu_list));
+            rows.push(CheckRow::not_applicable(
+                g,
+                "Compute capability",
+                p,
+                "CPU mining",
+            ));
+            rows.push(CheckRow::not_applicable(g, "VRAM", p, "CPU mining"));
+        }
+        (None, _) => rows.push(CheckRow::new(g, "GPUs", Status::Info, gpu_list)),
+    }
+    rows
+}
+
+fn nvidia_rows(hw: &HardwareInfo, model: &str) -> Vec<CheckRow> {
+    let g = Group::Hardware;
+    let gpu = hw
+        .gpus
+        .iter()
+        .filter(|x| x.vendor == GpuVendor::Nvidia)
+        .max_by(|a, b| a.vram_gb.total_cmp(&b.vram_gb));
+    let Some(gpu) = gpu else {
+        let found = hw
+            .primary_gpu()
+            .map_or("none".to_owned(), |x| x.vendor.as_str().to_owned());
+        return vec![
+            CheckRow::new(g, "GPU vendor", Status::Fail, found)
+                .fix("vllm-pearl needs an NVIDIA H100/H200; on other hosts run `jarvis mine init --provider cpu-pearl`"),
+        ];
+    };
+    let cc = gpu
+        .compute_capability
+        .clone()
+        .unwrap_or_else(|| "unknown".to_owned());
+    let required = match models::lookup(model) {
+        ModelLookup::Pearl(m) | ModelLookup::RawBase(m) => m.min_vram_gb,
+        ModelLookup::Unknown => models::UNKNOWN_MODEL_MIN_VRAM_GB,
+    };
+    let hopper = cc.starts_with("9.0");
+    let enough = gpu.vram_gb >= f64::from(required);
+    let count = hw
+        .gpus
+        .iter()
+        .filter(|x| x.vendor == GpuVendor::Nvidia)
+        .count();
+    let mut rows = vec![
+        CheckRow::new(
+            g,
+            "GPU vendor",
+            Status::Ok,
+            format!("nvidia: {count} x {}", gpu.name),
+        ),
+        CheckRow::new(
+            g,
+            "Compute capability",
+            if hopper { Status::Ok } else { Status::Fail },
+            cc,
+        ),
+        CheckRow::new(
+            g,
+            "VRAM",
+            if enough { Status::Ok } else { Status::Fail },
+            format!("{:.0} GB (needs ≥{required} GB for {model})", gpu.vram_gb),
+        ),
+    ];
+    if !hopper {
+        rows[1] = rows[1]
+            .clone()
+            .fix("Pearl's vLLM miner runs on sm_90a (H100/H200) only");
+    }
+    if !enough {
+        rows[2] = rows[2]
+            .clone()
+            .fix("pick a smaller Pearl model (`jarvis mine models`) or a GPU with more memory");
+    }
+    rows
+}
+
+/// The Hugging Face hub cache: `HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`.
+pub fn hf_cache_dir(env: &(dyn Fn(&str) -> Option<String> + Sync)) -> PathBuf {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(p) = set("HF_HUB_CACHE") {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = set("HF_HOME") {
+        return PathBuf::from(p).join("hub");
+    }
+    let home = set("HOME").unwrap_or_else(|| "/".to_owned());
+    PathBuf::from(home).join(".cache/huggingface/hub")
+}
+
+fn home_disk_row(home: &JarvisHome) -> CheckRow {
+    disk_free_row(
+        Group::Disk,
+        "Free space",
+        &home.root(),
+        HOME_MIN_FREE_GB,
+        "free space on that disk",
+    )
+}
+
+/// A free-space row for `path`, failing below `need_gb`.
+pub fn disk_free_row(group: Group, name: &str, path: &Path, need_gb: f64, fix: &str) -> CheckRow {
+    match jarvis_core::hardware::disk_free_bytes(path) {
+        Ok(bytes) => {
+            let gb = bytes as f64 / 1024f64.powi(3);
+            let info = format!("{gb:.0} GB free at {}", path.display());
+            if gb >= need_gb {
+                CheckRow::new(group, name, Status::Ok, info)
+            } else {
+                CheckRow::new(
+                    group,
+                    name,
+                    Status::Fail,
+                    format!("{info} (need ≥{need_gb:.0} GB)"),
+                )
+                .fix(fix)
+            }
+        }
+        Err(e) => CheckRow::new(
+            group,
+            name,
+            Status::Warn,
+            format!("cannot measure {}: {e}", path.display()),
+        ),
+    }
+}
+
+async fn pearl_node_rows(
+    section: Option<&MiningSection>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    timeout: Duration,
+) -> Vec<CheckRow> {
+    let g = Group::PearlNode;
+    let Some(section) = section else {
+        return vec![
+            CheckRow::new(g, "RPC", Status::Fail, "no [mining] config")
+                .fix("run `jarvis mine init`"),
+        ];
+    };
+    let extra = &section.extra;
+    let password_env = extra.pearld_rpc_password_env.as_str();
+    let password = env(password_env);
+    let password_row = match &password {
+        Some(_) => CheckRow::new(
+            g,
+            "RPC password",
+            Status::Ok,
+            format!("${password_env} is set"),
+        ),
+        None => CheckRow::new(
+            g,
+            "RPC password",
+            Status::Fail,
+            format!("${password_env} is not set"),
+        )
+        .fix(format!(
+            "export {password_env}=<pearld rpcpass> before `jarvis mine start`"
+        )),
+    };
+    let endpoint = PearldEndpoint {
+        url: extra.pearld_rpc_url.clone(),
+        user: extra.pearld_rpc_user.clone(),
+        password: password.unwrap_or_default().into(),
+        cert_path: extra.pearld_rpc_cert.clone(),
+        timeout,
+    };
+    let rpc_row = match PearldClient::new(endpoint) {
+        Err(e) => CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
+        Ok(client) => {
+            // pearld's getblockchaininfo always says headers == blocks; only getblocktemplate
+            // tells a syncing node (-10) or one without peers (-9) apart.
+            let template_params = serde_json::json!([{
+                "capabilities": ["coinbasevalue", "workid", "coinbase/append"],
+                "rules": ["segwit"],
+            }]);
+            let (info, template) = tokio::join!(
+                client.get_blockchain_info(),
+                client.call("getblocktemplate", template_params)
+            );
+            pearld_row(info, template)
+        }
+    };
+    vec![rpc_row, password_row]
+}
+
+fn pearld_row(
+    info: Result<BlockchainInfo, PearldError>,
+    template: Result<serde_json::Value, PearldError>,
+) -> CheckRow {
+    let g = Group::PearlNode;
+    let info = match info {
+        Ok(info) => info,
+        Err(e) => return CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
+    };
+    let height = format!("block height {} ({})", info.blocks, info.chain);
+    match template {
+        Ok(t) => {
+            let bits = t.get("bits").and_then(|b| b.as_str()).unwrap_or("?");
+            CheckRow::new(g, "RPC", Status::Ok, format!("{height}, synced; template bits {bits}"))
+        }
+        Err(PearldError::Rpc { code: -10, .. }) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}, syncing"))
+            .fix("wait for pearld to finish downloading blocks; the gateway gets no block template until then"),
+        Err(PearldError::Rpc { code: -9, .. }) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}, no peers"))
+            .fix("pearld is not connected to the network; check its connectivity (`prlctl getpeerinfo`)"),
+        Err(e) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}; no block template: {e}"))
+            .fix("pearl-gateway needs getblocktemplate: use pearld's admin rpcuser, not the limited user"),
+    }
+}
+
+fn wallet_row(section: Option<&MiningSection>) -> CheckRow {
+    let g = Group::Wallet;
+    let Some(section) = section else {
+        return CheckRow::new(g, "Address format", Status::Fail, "no [mining] config")
+            .fix("run `jarvis mine init`");
+    };
+    let network = match section.extra.network.as_str().parse::<Network>() {
+        Ok(n) => n,
+        Err(e) => return CheckRow::new(g, "Address format", Status::Fail, e.to_string()),
+    };
+    match validate_taproot_address(&section.wallet_address, network) {
+        Ok(_) => CheckRow::new(
+            g,
+            "Address format",
+            Status::Ok,
+            format!("taproot ({})", network.as_str()),
+        ),
+        Err(e) => CheckRow::new(g, "Address format", Status::Fail, e.to_string())
+            .fix("set a Taproot address with `jarvis mine init --force --wallet prl1p...`"),
+    }
+}
+
+fn capability_rows(
+    inputs: &DoctorInputs<'_>,
+    section: Option<&MiningSection>,
+    model: &str,
+) -> (Vec<CheckRow>, Vec<ProviderRow>) {
+    let g = Group::ProviderCapability;
+    let mut rows = Vec::new();
+    match inputs.config {
+        Err(e) => rows.push(CheckRow::new(g, "Config", Status::Fail, e.to_string())),
+        Ok(None) | Ok(Some(Config { mining: None, .. })) => rows.push(
+            CheckRow::new(
+                g,
+                "Config",
+                Status::Fail,
+                format!("no [mining] config in {}", inputs.config_path.display()),
+            )
+            .fix("run `jarvis mine init`"),
+        ),
+        Ok(Some(Config {
+            mining: Some(s), ..
+        })) => {
+            rows.push(CheckRow::new(
+                g,
+                "Config",
+                Status::Ok,
+                inputs.config_path.display().to_string(),
+            ));
+            if inputs
+                .registry
+                .get(&s.provider)
+                .is_some_and(|d| d.needs.serves_model)
+            {
+                rows.push(model_row(model));
+            }
+        }
+    }
+    let configured = section.map(|s| s.provider.as_str());
+    let engine = crate::providers::DEFAULT_ENGINE;
+    let providers: Vec<ProviderRow> = inputs
+        .registry
+        .descriptors()
+        .map(|d| {
+            let caps = (d.detect)(inputs.hardware, engine, model);
+            ProviderRow {
+                id: d.id.to_owned(),
+                supported: caps.supported,
+                reason: caps.reason,
+                configured: configured == Some(d.id),
+            }
+        })
+        .collect();
+    if let Some(id) = configured {
+        match providers.iter().find(|p| p.configured) {
+            Some(p) if p.supported => rows.push(CheckRow::new(
+                g,
+                "Configured provider",
+                Status::Ok,
+                format!("{id}: supported"),
+            )),
+            Some(p) => rows.push(
+                CheckRow::new(
+                    g,
+                    "Configured provider",
+                    Status::Fail,
+                    format!("{id}: {}", p.reason.clone().unwrap_or_default()),
+                )
+                .fix("pick a supported provider with `jarvis mine init --force --provider auto`"),
+            ),
+            None => rows.push(CheckRow::new(
+                g,
+                "Configured provider",
+                Status::Fail,
+                format!(
+                    "{id} is not built into this jarvis (known: {})",
+                    inputs.registry.keys().join(", ")
+                ),
+            )),
+        }
+    }
+    (rows, providers)
+}
+
+fn model_row(model: &str) -> CheckRow {
+    let g = Group::ProviderCapability;
+    let lookup = models::lookup(model);
+    let info = lookup.describe(model);
+    match lookup {
+        ModelLookup::Pearl(m) if m.status == ModelStatus::Validated => {
+            CheckRow::new(g, "Model registry", Status::Ok, info)
+        }
+        ModelLookup::Pearl(_) => CheckRow::new(g, "Model registry", Status::Fail, info)
+            .fix("planned models need H100/H200 validation first; see docs/model-enablement.md"),
+        ModelLookup::RawBase(m) => CheckRow::new(g, "Model registry", Status::Fail, info)
+            .fix(format!("set [mining.extra].model = \"{}\"", m.id)),
+        ModelLookup::Unknown => CheckRow::new(g, "Model registry", Status::Fail, info),
+    }
+}
+
+fn session_row(home: &JarvisHome) -> CheckRow {
+    let g = Group::Session;
+    let session = Session::read(home);
+    let path = session.path.display().to_string();
+    match &session.state {
+        SessionState::Absent => CheckRow::new(g, "Sidecar", Status::Ok, "absent (not running)"),
+        SessionState::Running(s) => CheckRow::new(
+            g,
+            "Sidecar",
+            Status::Ok,
+            format!("running {} ({path})", s.provider),
+        ),
+        SessionState::Unverified(s) => CheckRow::new(
+            g,
+            "Sidecar",
+            Status::Ok,
+            format!(
+                "present: {} container {} ({path})",
+                s.provider,
+                s.container_id.as_deref().unwrap_or("?")
+            ),
+        ),
+        SessionState::Stale { sidecar, reason } => CheckRow::new(
+            g,
+            "Sidecar",
+            Status::Warn,
+            format!("stale {} session: {reason} ({path})", sidecar.provider),
+        )
+        .fix("`jarvis mine stop` removes it"),
+        SessionState::Corrupt { detail } => CheckRow::new(
+            g,
+            "Sidecar",
+            Status::Warn,
+            format!("corrupt: {detail} ({path})"),
+        )
+        .fix("`jarvis mine stop` removes it"),
+    }
+}

@@ -1,0 +1,66 @@
+//! A provider whose lifecycle is not in this build yet: detect is real, start/stop say so.
+
+use jarvis_core::paths::JarvisHome;
+
+use crate::config::MiningConfig;
+use crate::provider::{
+    BoxFuture, LogLine, LogRequest, MiningError, MiningProvider, MiningStats, StartOptions,
+    StopOptions,
+};
+use crate::session::Session;
+
+/// Lifecycle placeholder that answers truthfully from the sidecar.
+pub(crate) struct PendingProvider {
+    pub(crate) id: &'static str,
+    pub(crate) home: JarvisHome,
+}
+
+impl MiningProvider for PendingProvider {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn start<'a>(
+        &'a mut self,
+        config: &'a MiningConfig,
+        _options: &'a StartOptions,
+    ) -> BoxFuture<'a, Result<(), MiningError>> {
+        Box::pin(async move {
+            config.submit_target.require_solo()?;
+            Err(MiningError::NotBuilt {
+                provider: self.id,
+                action: "start",
+            })
+        })
+    }
+
+    fn stop<'a>(&'a mut self, _options: &'a StopOptions) -> BoxFuture<'a, Result<(), MiningError>> {
+        Box::pin(async move {
+            Err(MiningError::NotBuilt {
+                provider: self.id,
+                action: "stop",
+            })
+        })
+    }
+
+    fn is_running(&self) -> bool {
+        Session::read(&self.home).is_running_for(self.id)
+    }
+
+    fn stats(&self) -> BoxFuture<'_, MiningStats> {
+        Box::pin(async move { MiningStats::unknown(self.id) })
+    }
+
+    fn logs<'a>(
+        &'a self,
+        _request: LogRequest,
+        _sink: &'a mut (dyn FnMut(LogLine) + Send),
+    ) -> BoxFuture<'a, Result<(), MiningError>> {
+        Box::pin(async move {
+            Err(MiningError::NotBuilt {
+                provider: self.id,
+                action: "logs",
+            })
+        })
+    }
+}

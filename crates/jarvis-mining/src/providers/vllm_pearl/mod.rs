@@ -1,0 +1,136 @@
+//! `vllm-pearl`: Pearl's vLLM miner container on NVIDIA Hopper. Inference is mining.
+
+use jarvis_core::hardware::{GpuInfo, GpuVendor, HardwareInfo};
+use jarvis_core::paths::JarvisHome;
+
+use super::pending::PendingProvider;
+use crate::capabilities::MiningCapabilities;
+use crate::docker_probe::{DockerEndpoint, probe_docker};
+use crate::doctor::{CheckRow, Group, ProviderCheckContext, Status, disk_free_row, hf_cache_dir};
+use crate::models::{self, ModelLookup, ModelStatus};
+use crate::provider::{BoxFuture, MiningProvider};
+use crate::registry::{MinerRegistry, MiningDevice, ProviderDescriptor, ProviderNeeds};
+
+/// Registry id.
+pub const ID: &str = "vllm-pearl";
+
+/// The only engine with a Pearl plugin.
+pub const ENGINE: &str = "vllm";
+
+/// Registers the provider unless present.
+pub fn ensure_registered(registry: &mut MinerRegistry) {
+    registry.register_if_absent(ProviderDescriptor {
+        id: ID,
+        summary: "Pearl's vLLM miner container on NVIDIA Hopper (inference is mining)",
+        needs: ProviderNeeds {
+            docker: true,
+            device: MiningDevice::NvidiaGpu,
+            serves_model: true,
+        },
+        detect,
+        create,
+        checks: Some(checks),
+    });
+}
+
+fn create(home: &JarvisHome) -> Box<dyn MiningProvider> {
+    Box::new(PendingProvider {
+        id: ID,
+        home: home.clone(),
+    })
+}
+
+/// Pure capability detection; the first failing rule wins.
+pub fn detect(hw: &HardwareInfo, engine_id: &str, model: &str) -> MiningCapabilities {
+    if engine_id != ENGINE {
+        return MiningCapabilities::unsupported(format!(
+            "engine '{engine_id}' has no Pearl plugin; use vllm"
+        ));
+    }
+    let Some(gpu) = best_nvidia_gpu(hw) else {
+        return match hw.gpus.first() {
+            None => MiningCapabilities::unsupported("no GPU detected"),
+            Some(other) => MiningCapabilities::unsupported(format!(
+                "vllm-pearl requires NVIDIA Hopper; detected '{}'; use cpu-pearl on this host",
+                other.vendor.as_str()
+            )),
+        };
+    };
+    let cc = gpu.compute_capability.as_deref().unwrap_or("unknown");
+    if !cc.starts_with("9.0") {
+        return MiningCapabilities::unsupported(format!(
+            "needs compute_capability 9.0 (sm_90a / H100/H200); detected '{cc}' ({})",
+            gpu.name
+        ));
+    }
+    let lookup = models::lookup(model);
+    let required = match lookup {
+        ModelLookup::Pearl(m) | ModelLookup::RawBase(m) => m.min_vram_gb,
+        ModelLookup::Unknown => models::UNKNOWN_MODEL_MIN_VRAM_GB,
+    };
+    if gpu.vram_gb < f64::from(required) {
+        return MiningCapabilities::unsupported(format!(
+            "needs ≥{required} GB VRAM for {model}; detected {:.0} GB",
+            gpu.vram_gb
+        ));
+    }
+    match lookup {
+        ModelLookup::RawBase(m) => MiningCapabilities::unsupported(format!(
+            "model '{model}' is a raw base model; use '{}'",
+            m.id
+        )),
+        ModelLookup::Unknown => MiningCapabilities::unsupported(format!(
+            "model '{model}' is not in jarvis' Pearl model registry; see `jarvis mine models`"
+        )),
+        ModelLookup::Pearl(m) if m.status != ModelStatus::Validated => {
+            MiningCapabilities::unsupported(format!(
+                "model '{model}' is {}; it needs Pearl quantization and H100/H200 validation before mining is enabled",
+                m.status.as_str()
+            ))
+        }
+        ModelLookup::Pearl(_) => MiningCapabilities::supported(),
+    }
+}
+
+/// The NVIDIA GPU to judge the host by: a Hopper one with the most memory, else the first NVIDIA.
+fn best_nvidia_gpu(hw: &HardwareInfo) -> Option<&GpuInfo> {
+    let nvidia = || hw.gpus.iter().filter(|g| g.vendor == GpuVendor::Nvidia);
+    nvidia()
+        .filter(|g| {
+            g.compute_capability
+                .as_deref()
+                .is_some_and(|cc| cc.starts_with("9.0"))
+        })
+        .max_by(|a, b| a.vram_gb.total_cmp(&b.vram_gb))
+        .or_else(|| nvidia().next())
+}
+
+/// Free space the HF cache needs for a 70B model and its conversions.
+pub const HF_CACHE_MIN_FREE_GB: f64 = 200.0;
+
+/// Doctor rows of this provider: the Docker engine and the HF cache disk.
+fn checks<'a>(cx: &'a ProviderCheckContext<'a>) -> BoxFuture<'a, Vec<CheckRow>> {
+    Box::pin(async move {
+        let endpoint = DockerEndpoint::from_docker_host((cx.env)("DOCKER_HOST").as_deref());
+        let daemon = match probe_docker(&endpoint, cx.timeouts.docker).await {
+            Ok(v) => CheckRow::new(
+                Group::Docker,
+                "Daemon",
+                Status::Ok,
+                format!("running {} (API {}) at {}", v.version, v.api_version, endpoint.display()),
+            ),
+            Err(e) => CheckRow::new(Group::Docker, "Daemon", Status::Fail, e).fix(format!(
+                "start the Docker engine (`sudo systemctl start docker`) or point DOCKER_HOST at it; jarvis looked at {}",
+                endpoint.display()
+            )),
+        };
+        let disk = disk_free_row(
+            Group::Disk,
+            "HF cache",
+            &hf_cache_dir(cx.env),
+            HF_CACHE_MIN_FREE_GB,
+            "free space there, or point HF_HOME / HF_HUB_CACHE at a larger disk",
+        );
+        vec![daemon, disk]
+    })
+}

@@ -1,0 +1,77 @@
+//! MinerRegistry semantics.
+
+use jarvis_mining::MinerRegistry;
+use jarvis_mining::providers::{cpu_pearl, vllm_pearl};
+
+#[test]
+fn builtin_registers_every_provider_in_doctor_order() {
+    let registry = MinerRegistry::builtin();
+    assert_eq!(
+        registry.keys(),
+        ["vllm-pearl", "cpu-pearl", "apple-mps-pearl"]
+    );
+}
+
+#[test]
+fn ensure_registered_is_idempotent() {
+    let mut registry = MinerRegistry::new();
+    cpu_pearl::ensure_registered(&mut registry);
+    cpu_pearl::ensure_registered(&mut registry);
+    vllm_pearl::ensure_registered(&mut registry);
+    assert_eq!(registry.keys(), ["cpu-pearl", "vllm-pearl"]);
+}
+
+#[test]
+fn duplicate_register_is_an_error_and_unknown_ids_list_the_known_ones() {
+    let mut registry = MinerRegistry::builtin();
+    let descriptor = *registry.get("cpu-pearl").expect("registered");
+    let err = registry.register(descriptor).expect_err("duplicate");
+    assert_eq!(
+        err.to_string(),
+        "MinerRegistry already has an entry for 'cpu-pearl'"
+    );
+    let err = registry
+        .require("gpu-magic")
+        .expect_err("unknown")
+        .to_string();
+    assert!(
+        err.contains("'gpu-magic'") && err.contains("vllm-pearl") && err.contains("cpu-pearl"),
+        "{err}"
+    );
+}
+
+#[test]
+fn clear_empties_the_registry() {
+    let mut registry = MinerRegistry::builtin();
+    registry.clear();
+    assert!(registry.keys().is_empty());
+    assert!(!registry.contains("cpu-pearl"));
+}
+
+#[test]
+fn created_providers_refuse_pool_targets_before_anything_else() {
+    use jarvis_mining::{MiningConfig, SubmitTarget};
+    let home = jarvis_core::paths::JarvisHome::at(tempfile::tempdir().expect("tempdir").keep());
+    let registry = MinerRegistry::builtin();
+    let section = crate::session::sample_section("cpu-pearl");
+    let mut config = MiningConfig::from_section(&section);
+    config.submit_target = SubmitTarget::Pool {
+        url: "https://pool.example/submit".to_owned(),
+        worker_id: None,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    for descriptor in registry.descriptors() {
+        let mut provider = (descriptor.create)(&home);
+        let err = runtime
+            .block_on(provider.start(&config, &Default::default()))
+            .expect_err("pool refused")
+            .to_string();
+        assert!(
+            err.starts_with("pool mining is not supported yet"),
+            "{}: {err}",
+            descriptor.id
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! The sidecar: schema, atomic 0600 writes, tolerant reads, liveness.
+
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use jarvis_core::process::ProcessIdentity;
+use jarvis_mining::sidecar::{
+    ProcessEntry, SIDECAR_SCHEMA_VERSION, Sidecar, SidecarLiveness, SidecarState, read_sidecar,
+    remove_sidecar, write_sidecar,
+};
+use proptest::prelude::*;
+
+fn vllm_sidecar() -> Sidecar {
+    let mut s = Sidecar::new("vllm-pearl", "prl1pexample", 1_714_867_500.0);
+    s.vllm_endpoint = Some("http://127.0.0.1:8000/v1".to_owned());
+    s.model = Some("pearl-ai/Llama-3.3-70B-Instruct-pearl".to_owned());
+    s.gateway_url = Some("http://127.0.0.1:8337".to_owned());
+    s.gateway_metrics_url = Some("http://127.0.0.1:8339".to_owned());
+    s.container_id = Some("abc123".to_owned());
+    s
+}
+
+#[test]
+fn write_then_read_round_trips_with_mode_0600_and_sorted_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("runtime/mining.json");
+    let sidecar = vllm_sidecar();
+    write_sidecar(&path, &sidecar).expect("write");
+    assert_eq!(read_sidecar(&path), SidecarState::Present(sidecar));
+    let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "keys are sorted like the Python writer's");
+    assert!(text.contains(&format!("\"schema_version\": {SIDECAR_SCHEMA_VERSION}")));
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().expect("parent"))
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers, ["mining.json"], "no temp file left behind");
+}
+
+#[test]
+fn reads_a_python_written_sidecar_and_keeps_unknown_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    let python = r#"{
+  "gateway_pid": 11111,
+  "gateway_url": "http://127.0.0.1:8337",
+  "metrics_url": "http://127.0.0.1:8339/metrics",
+  "miner_loop_pid": 22222,
+  "provider": "cpu-pearl",
+  "started_at": 1714867500.25,
+  "wallet_address": "prl1qtestingaddr",
+  "future_field": {"nested": [1, 2]}
+}"#;
+    std::fs::write(&path, python).expect("write");
+    let SidecarState::Present(sidecar) = read_sidecar(&path) else {
+        panic!("not present")
+    };
+    assert_eq!(sidecar.schema_version, 0);
+    assert_eq!(sidecar.provider, "cpu-pearl");
+    assert_eq!(sidecar.gateway_pid, Some(11111));
+    assert_eq!(sidecar.started_at, Some(1_714_867_500.25));
+    assert_eq!(sidecar.other["future_field"]["nested"][1], 2);
+    write_sidecar(&path, &sidecar).expect("rewrite");
+    let again = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        again.contains("future_field"),
+        "unknown fields survive a rewrite"
+    );
+}
+
+#[test]
+fn corrupt_files_are_a_state_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    for bad in [
+        &b""[..],
+        b"{",
+        b"[1,2]",
+        b"{\"provider\": 7}",
+        b"\xff\xfe\x00garbage",
+    ] {
+        std::fs::write(&path, bad).expect("write");
+        assert!(
+            matches!(read_sidecar(&path), SidecarState::Corrupt { .. }),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn missing_file_is_absent_and_remove_is_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    assert_eq!(read_sidecar(&path), SidecarState::Absent);
+    assert!(!remove_sidecar(&path).expect("remove missing"));
+    write_sidecar(&path, &vllm_sidecar()).expect("write");
+    assert!(remove_sidecar(&path).expect("remove"));
+    assert_eq!(read_sidecar(&path), SidecarState::Absent);
+}
+
+#[test]
+fn a_reader_never_sees_a_half_written_sidecar() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    let mut big = vllm_sidecar();
+    big.other.insert(
+        "padding".to_owned(),
+        serde_json::Value::String("x".repeat(64 * 1024)),
+    );
+    write_sidecar(&path, &big).expect("first write");
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (path, stop) = (path.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut reads = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                match read_sidecar(&path) {
+                    SidecarState::Present(_) => reads += 1,
+                    other => panic!("reader saw {other:?} after {reads} good reads"),
+                }
+            }
+            reads
+        })
+    };
+    for i in 0..60 {
+        big.started_at = Some(f64::from(i));
+        write_sidecar(&path, &big).expect("rewrite");
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(reader.join().expect("reader thread") > 0);
+}
+
+#[test]
+fn liveness_follows_pid_and_start_time() {
+    let me = ProcessIdentity::current();
+    let mut sidecar = Sidecar::new("cpu-pearl", "prl1p", 0.0);
+    sidecar.processes.push(ProcessEntry {
+        role: "supervisor".to_owned(),
+        pid: me.pid,
+        start_time: me.start_time,
+    });
+    assert_eq!(sidecar.liveness(), SidecarLiveness::Alive);
+
+    sidecar.processes[0].start_time = me.start_time + 1;
+    assert!(
+        matches!(sidecar.liveness(), SidecarLiveness::Stale(r) if r.contains("another process"))
+    );
+
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("spawn true");
+    let dead_pid = child.id();
+    child.wait().expect("wait");
+    sidecar.processes[0] = ProcessEntry {
+        role: "gateway".to_owned(),
+        pid: dead_pid,
+        start_time: 1,
+    };
+    assert!(
+        matches!(sidecar.liveness(), SidecarLiveness::Stale(r) if r.contains("gateway") && r.contains("gone"))
+    );
+
+    assert_eq!(vllm_sidecar().liveness(), SidecarLiveness::Unverified);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn arbitrary_bytes_never_panic_the_reader(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mining.json");
+        std::fs::write(&path, &bytes).expect("write");
+        let _ = read_sidecar(&path);
+    }
+}

@@ -1,0 +1,165 @@
+//! `fake-pearl-gateway start`: a stand-in for Pearl's `pearl-gateway` executable in
+//! supervisor tests. Reads the real gateway's env vars, serves a [`FakeGateway`] with an
+//! easy-target job, logs like the real one, and exits cleanly on SIGTERM/SIGINT.
+//!
+//! Extra env: `FAKE_GATEWAY_RECORD=<file>` (one JSON line per submission, with the verdict),
+//! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>`.
+
+// It imitates a program whose interface is its log on stdout and its errors on stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions};
+use pearl_protocol::address::{Network, validate_taproot_address};
+use pearl_protocol::gateway::{DEFAULT_SOCKET_PATH, DEFAULT_TCP_PORT, GatewayAddress};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// Exit status when the fake "crashes" on purpose.
+const CRASH_STATUS: u8 = 70;
+
+enum Mode {
+    Normal,
+    Paused,
+    CrashAfter(Duration),
+}
+
+struct Settings {
+    transport_tcp: bool,
+    socket_path: PathBuf,
+    port: u16,
+    record: Option<PathBuf>,
+    mode: Mode,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "start") {
+        eprintln!("usage: fake-pearl-gateway start [-v]");
+        return ExitCode::from(2);
+    }
+    let settings = match settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("Failed to load configuration: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(run(settings))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn settings() -> Result<Settings, String> {
+    let address = env("PEARLD_MINING_ADDRESS").ok_or("PEARLD_MINING_ADDRESS: field required")?;
+    let networks = [Network::Mainnet, Network::Testnet, Network::Regtest];
+    if !networks.iter().any(|&n| validate_taproot_address(address.trim(), n).is_ok()) {
+        return Err("PEARLD_MINING_ADDRESS: must be a Taproot (bech32m, witness v1) address".to_owned());
+    }
+    // Read like the real gateway, never used (and never echoed: the password is a secret).
+    let _ = (env("PEARLD_RPC_URL"), env("PEARLD_RPC_USER"), env("PEARLD_RPC_PASSWORD"));
+    let transport_tcp = match env("MINER_RPC_TRANSPORT").as_deref() {
+        None | Some("uds") => false,
+        Some("tcp") => true,
+        Some(other) => return Err(format!("MINER_RPC_TRANSPORT: {other:?} is not 'uds' or 'tcp'")),
+    };
+    let port = match env("MINER_RPC_PORT") {
+        None => DEFAULT_TCP_PORT,
+        Some(text) => text.trim().parse().map_err(|_| format!("MINER_RPC_PORT: {text:?} is not a port"))?,
+    };
+    let mode = match env("FAKE_GATEWAY_MODE").as_deref() {
+        None => Mode::Normal,
+        Some("paused") => Mode::Paused,
+        Some(other) => match other.strip_prefix("crash_after_ms=").and_then(|n| n.parse().ok()) {
+            Some(ms) => Mode::CrashAfter(Duration::from_millis(ms)),
+            None => return Err(format!("FAKE_GATEWAY_MODE: {other:?} is not 'paused' or 'crash_after_ms=<N>'")),
+        },
+    };
+    Ok(Settings {
+        transport_tcp,
+        socket_path: PathBuf::from(env("MINER_RPC_SOCKET_PATH").unwrap_or_else(|| DEFAULT_SOCKET_PATH.to_owned())),
+        port,
+        record: env("FAKE_GATEWAY_RECORD").map(PathBuf::from),
+        mode,
+    })
+}
+
+async fn run(settings: Settings) -> ExitCode {
+    // Listen before announcing the start, so an early SIGTERM is still a clean stop.
+    let signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("cannot listen for signals: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let options = FakeGatewayOptions {
+        paused: matches!(settings.mode, Mode::Paused),
+        record_path: settings.record.clone(),
+        ..FakeGatewayOptions::default()
+    };
+    let started = if settings.transport_tcp {
+        FakeGateway::start_tcp(settings.port, options).await
+    } else {
+        FakeGateway::start_unix(&settings.socket_path, options).await
+    };
+    let gateway = match started {
+        Ok(gateway) => gateway,
+        Err(e) => {
+            eprintln!("Failed to start Miner RPC server: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match gateway.address() {
+        GatewayAddress::Tcp { host, port } => println!("Miner RPC server listening on TCP: {host}:{port}"),
+        GatewayAddress::Unix(path) => println!("Miner RPC server listening on Unix socket: {}", path.display()),
+    }
+    println!("PearlGateway started successfully");
+    let crash = async {
+        match settings.mode {
+            Mode::CrashAfter(after) => tokio::time::sleep(after).await,
+            _ => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = signals.wait() => {}
+        () = crash => {
+            eprintln!("fake-pearl-gateway: crashing on purpose (FAKE_GATEWAY_MODE)");
+            return ExitCode::from(CRASH_STATUS);
+        }
+    }
+    gateway.shutdown().await;
+    println!("Miner RPC server stopped");
+    ExitCode::SUCCESS
+}
+
+/// SIGTERM and SIGINT listeners.
+struct Signals {
+    term: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+    }
+
+    /// Resolves on the first SIGTERM or SIGINT.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}

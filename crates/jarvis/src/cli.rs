@@ -1,0 +1,179 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Mine Pearl on your own hardware and hand the mining endpoint to your inference stack.
+#[derive(Debug, Parser)]
+#[command(name = "jarvis", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Configure and run Pearl mining.
+    #[command(subcommand)]
+    Mine(MineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MineCommand {
+    /// List Pearl model support status.
+    Models(JsonFlag),
+    /// Diagnose mining capability with one row per check.
+    Doctor(JsonFlag),
+    /// Set up [mining] in config.toml (prompts only on a terminal).
+    Init(Box<InitArgs>),
+    /// Launch the configured mining provider.
+    Start(StartArgs),
+    /// Stop the configured mining provider.
+    Stop(StopArgs),
+    /// Print live mining stats.
+    Status(StatusArgs),
+    /// Print the miner's logs, redacted.
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StartArgs {
+    /// Run the miner in this terminal instead of detaching (for systemd and launchd).
+    #[arg(long)]
+    pub(crate) foreground: bool,
+    /// Replace a running miner whose launch spec differs, or a foreign container of our name.
+    #[arg(long)]
+    pub(crate) replace: bool,
+    /// Start even if this host's hardware looks unsupported (remote Docker engines).
+    #[arg(long)]
+    pub(crate) skip_hardware_check: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StopArgs {
+    /// Seconds to wait for a graceful stop before killing.
+    #[arg(long, default_value_t = 15)]
+    pub(crate) timeout: u64,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    /// Lines of history per log.
+    #[arg(short = 'n', long = "tail", default_value_t = 200)]
+    pub(crate) tail: usize,
+    /// Keep printing new lines until interrupted.
+    #[arg(short = 'f', long)]
+    pub(crate) follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct JsonFlag {
+    /// Print machine-readable JSON instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProviderChoice {
+    /// Pick by hardware: the first provider this host supports.
+    Auto,
+    #[value(name = "vllm-pearl")]
+    VllmPearl,
+    #[value(name = "cpu-pearl")]
+    CpuPearl,
+    #[value(name = "apple-mps-pearl")]
+    AppleMpsPearl,
+}
+
+impl ProviderChoice {
+    pub(crate) fn id(self) -> Option<&'static str> {
+        match self {
+            Self::Auto => None,
+            Self::VllmPearl => Some("vllm-pearl"),
+            Self::CpuPearl => Some("cpu-pearl"),
+            Self::AppleMpsPearl => Some("apple-mps-pearl"),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Mining provider; `auto` (the default for a new config) picks the first one this
+    /// hardware supports; an existing config keeps its provider.
+    #[arg(long, value_enum)]
+    pub(crate) provider: Option<ProviderChoice>,
+    /// Taproot payout address (prl1p... on mainnet).
+    #[arg(long, visible_alias = "wallet-address")]
+    pub(crate) wallet: Option<String>,
+    /// Pearl network: mainnet, testnet, testnet2, signet, regtest or simnet.
+    #[arg(long)]
+    pub(crate) network: Option<String>,
+    /// pearld JSON-RPC URL.
+    #[arg(long, visible_alias = "pearld-rpc-url")]
+    pub(crate) pearld_url: Option<String>,
+    /// pearld RPC user.
+    #[arg(long, visible_alias = "pearld-rpc-user")]
+    pub(crate) pearld_user: Option<String>,
+    /// Name of the environment variable holding the pearld RPC password (never the password).
+    #[arg(long, visible_alias = "pearld-rpc-password-env")]
+    pub(crate) pearld_password_env: Option<String>,
+    /// pearld's TLS certificate (rpc.cert) for https:// URLs.
+    #[arg(long)]
+    pub(crate) pearld_rpc_cert: Option<PathBuf>,
+    /// Pearl model served by vllm-pearl.
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// A local Pearl model directory to mount read-only (vllm-pearl).
+    #[arg(long)]
+    pub(crate) local_model_path: Option<PathBuf>,
+    /// Extra argument for `vllm serve` (repeatable).
+    #[arg(long = "vllm-arg", allow_hyphen_values = true)]
+    pub(crate) vllm_args: Vec<String>,
+    /// Docker image tag of the Pearl vLLM miner.
+    #[arg(long)]
+    pub(crate) image: Option<String>,
+    /// Host GPU ids for the miner container, e.g. `0,1`.
+    #[arg(long)]
+    pub(crate) cuda_visible_devices: Option<String>,
+    /// vLLM's port.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) vllm_port: Option<u16>,
+    /// Host pearl-gateway binds (cpu-pearl).
+    #[arg(long)]
+    pub(crate) gateway_host: Option<String>,
+    /// pearl-gateway's miner RPC port.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) gateway_port: Option<u16>,
+    /// Gateway metrics port (vllm-pearl).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) gateway_metrics_port: Option<u16>,
+    /// Port of jarvis' own Prometheus exporter (cpu-pearl).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) metrics_port: Option<u16>,
+    /// Miner threads (cpu-pearl); default: all cores.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) threads: Option<u32>,
+    /// Replace an existing [mining] provider or wallet.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Skip the hardware capability gate (remote Docker engines).
+    #[arg(long)]
+    pub(crate) skip_hardware_check: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

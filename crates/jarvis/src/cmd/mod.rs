@@ -1,0 +1,73 @@
+//! Command implementations: gather data from the libraries, render it, choose the exit code.
+
+mod doctor;
+mod init;
+mod models;
+mod session;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use jarvis_core::config::{Config, ConfigError, load_config};
+use jarvis_core::paths::JarvisHome;
+use jarvis_mining::MinerRegistry;
+
+use crate::cli::{Cli, Command, MineCommand};
+
+/// What every command starts from.
+pub(crate) struct Ctx {
+    pub(crate) home: JarvisHome,
+    pub(crate) registry: MinerRegistry,
+}
+
+impl Ctx {
+    fn from_env() -> anyhow::Result<Self> {
+        let home = JarvisHome::from_env()?;
+        Ok(Self {
+            home,
+            registry: MinerRegistry::builtin(),
+        })
+    }
+
+    /// Loads config.toml, checking provider ids against this build's registry.
+    pub(crate) fn load_config(&self) -> Result<Option<Config>, ConfigError> {
+        let known = self.registry.keys();
+        load_config(&self.home.config_path(), &known)
+    }
+}
+
+/// Runs a parsed command line.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::from_env()?;
+    match cli.command {
+        Command::Mine(command) => match command {
+            MineCommand::Models(flags) => models::run(flags.json),
+            MineCommand::Doctor(flags) => block_on(doctor::run(&ctx, flags.json)),
+            MineCommand::Init(args) => init::run(&ctx, &args),
+            MineCommand::Start(args) => block_on(session::start(&ctx, &args)),
+            MineCommand::Stop(args) => block_on(session::stop(&ctx, &args)),
+            MineCommand::Status(args) => block_on(session::status(&ctx, &args)),
+            MineCommand::Logs(args) => block_on(session::logs(&ctx, &args)),
+        },
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(
+    future: F,
+) -> anyhow::Result<ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(future)
+}
+
+/// Exit code for a pass/fail verdict.
+pub(crate) fn verdict(passed: bool) -> ExitCode {
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,220 @@
+//! `jarvis mine start | stop | status`: the session lifecycle, generic over providers.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use jarvis_core::config::MiningSection;
+use jarvis_core::hardware::HardwareInfo;
+use jarvis_mining::MiningConfig;
+use jarvis_mining::provider::{
+    LogLine, LogRequest, MiningError, MiningStats, StartOptions, StopOptions,
+};
+use jarvis_mining::providers::DEFAULT_ENGINE;
+use jarvis_mining::session::{Session, SessionState, lock_session};
+use jarvis_mining::sidecar::remove_sidecar;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{LogsArgs, StartArgs, StatusArgs, StopArgs};
+use crate::render;
+
+fn mining_section(ctx: &Ctx) -> anyhow::Result<MiningSection> {
+    let path = ctx.home.config_path();
+    match ctx.load_config()?.and_then(|c| c.mining) {
+        Some(section) => Ok(section),
+        None => bail!(
+            "no [mining] section in {} - run `jarvis mine init`",
+            path.display()
+        ),
+    }
+}
+
+pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCode> {
+    let json = args.json;
+    let section = mining_section(ctx)?;
+    let descriptor = *ctx.registry.require(&section.provider)?;
+    let config = MiningConfig::from_section(&section);
+    config.submit_target.require_solo()?;
+    let hardware = HardwareInfo::detect();
+    let caps = (descriptor.detect)(hardware, DEFAULT_ENGINE, &section.extra.model);
+    if !caps.supported {
+        let err = MiningError::Unsupported {
+            provider: section.provider.clone(),
+            reason: caps.reason.unwrap_or_default(),
+        };
+        if !args.skip_hardware_check {
+            return Err(err.into());
+        }
+        render::warn(&format!("--skip-hardware-check: starting anyway. {err}"));
+    }
+    let session = Session::read(&ctx.home);
+    if session.is_running_for(descriptor.id) {
+        render::note(&format!("{} is already running.", descriptor.id));
+        return print_status(ctx, &session, json).await;
+    }
+    let _lock = lock_session(&ctx.home)?;
+    clean_stale(&session)?;
+    let mut provider = (descriptor.create)(&ctx.home);
+    let options = StartOptions {
+        foreground: args.foreground,
+        replace: args.replace,
+        skip_hardware_check: args.skip_hardware_check,
+        progress: render::progress(json),
+    };
+    provider.start(&config, &options).await?;
+    if json {
+        render::json(&serde_json::json!({ "started": descriptor.id }))?;
+    } else {
+        render::line(&format!(
+            "Started {}. Run `jarvis mine status` for live stats.",
+            descriptor.id
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode> {
+    let json = args.json;
+    let session = Session::read(&ctx.home);
+    let outcome = match &session.state {
+        SessionState::Absent => "not running".to_owned(),
+        SessionState::Stale { .. } | SessionState::Corrupt { .. } => {
+            let _lock = lock_session(&ctx.home)?;
+            clean_stale(&session)?;
+            "not running (stale session state removed)".to_owned()
+        }
+        SessionState::Running(sidecar) | SessionState::Unverified(sidecar) => {
+            let _lock = lock_session(&ctx.home)?;
+            let descriptor = ctx.registry.require(&sidecar.provider).with_context(|| {
+                format!(
+                    "the sidecar {} names provider '{}'",
+                    session.path.display(),
+                    sidecar.provider
+                )
+            })?;
+            let mut provider = (descriptor.create)(&ctx.home);
+            provider
+                .stop(&StopOptions {
+                    timeout: Duration::from_secs(args.timeout),
+                })
+                .await?;
+            "Mining stopped.".to_owned()
+        }
+    };
+    if json {
+        render::json(&serde_json::json!({ "result": outcome }))?;
+    } else {
+        render::line(&outcome);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes a sidecar whose processes are gone, or that cannot be read. Never signals anything.
+fn clean_stale(session: &Session) -> anyhow::Result<()> {
+    let why = match &session.state {
+        SessionState::Stale { reason, .. } => reason.clone(),
+        SessionState::Corrupt { detail } => detail.clone(),
+        _ => return Ok(()),
+    };
+    if remove_sidecar(&session.path)? {
+        render::warn(&format!(
+            "removed stale mining sidecar {}: {why}",
+            session.path.display()
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn status(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::read(&ctx.home);
+    print_status(ctx, &session, args.json).await
+}
+
+/// Logs of the running session's provider, or of the configured one when nothing runs.
+pub(crate) async fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::read(&ctx.home);
+    let provider_id = match session.sidecar() {
+        Some(sidecar) => sidecar.provider.clone(),
+        None => mining_section(ctx)?.provider,
+    };
+    let descriptor = ctx.registry.require(&provider_id)?;
+    let provider = (descriptor.create)(&ctx.home);
+    let mut sink = |line: LogLine| render::line(&format!("[{}] {}", line.source, line.line));
+    let request = LogRequest {
+        tail: args.tail,
+        follow: args.follow,
+    };
+    tokio::select! {
+        result = provider.logs(request, &mut sink) => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct StatusReport {
+    session: jarvis_mining::session::SessionSummary,
+    stats: Option<MiningStats>,
+}
+
+async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Result<ExitCode> {
+    let stats = match session
+        .sidecar()
+        .and_then(|s| ctx.registry.get(&s.provider))
+    {
+        Some(descriptor) if !matches!(session.state, SessionState::Stale { .. }) => {
+            Some((descriptor.create)(&ctx.home).stats().await)
+        }
+        _ => None,
+    };
+    let report = StatusReport {
+        session: session.summary(),
+        stats,
+    };
+    if json {
+        render::json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = &report.session;
+    match s.state {
+        "absent" => {
+            render::line("No active mining session");
+            let configured = matches!(ctx.load_config(), Ok(Some(c)) if c.mining.is_some());
+            if configured {
+                render::line(
+                    "mining configured but not running - start it with `jarvis mine start`",
+                );
+            }
+        }
+        state => {
+            render::line(&format!("{:<20}{}", "session:", state));
+            render::line(&format!(
+                "{:<20}{}",
+                "provider:",
+                s.provider.as_deref().unwrap_or("unknown")
+            ));
+            render::line(&format!("{:<20}{}", "sidecar:", s.path.display()));
+            if let Some(detail) = &s.detail {
+                render::line(&format!("{:<20}{detail}", "detail:"));
+            }
+        }
+    }
+    if let Some(stats) = &report.stats {
+        let show = |v: Option<u64>| v.map_or("unknown".to_owned(), |n| n.to_string());
+        render::line(&format!(
+            "{:<20}{}",
+            "shares submitted:",
+            show(stats.shares_submitted)
+        ));
+        render::line(&format!(
+            "{:<20}{}",
+            "blocks found:",
+            show(stats.blocks_found)
+        ));
+        if let Some(e) = &stats.last_error {
+            render::line(&format!("{:<20}{e}", "last error:"));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,68 @@
+//! `jarvis mine start | stop | status` without a running miner.
+
+use jarvis_testkit::TestEnv;
+
+use crate::common::{WALLET, jarvis};
+
+#[test]
+fn start_without_config_points_at_init() {
+    let env = TestEnv::new();
+    env.run(&mut jarvis(&env, &["mine", "start"]))
+        .assert_code(1)
+        .assert_stderr_contains("no [mining] section")
+        .assert_stderr_contains("jarvis mine init");
+}
+
+#[test]
+fn start_refuses_pool_targets_before_anything_runs() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\nsubmit_target = \"pool:https://pool.example/submit\"\n"
+    ));
+    env.run(&mut jarvis(&env, &["mine", "start"]))
+        .assert_code(1)
+        .assert_stderr_contains("pool mining is not supported yet");
+}
+
+#[test]
+fn stop_with_nothing_running_is_a_success() {
+    let env = TestEnv::new();
+    env.run(&mut jarvis(&env, &["mine", "stop"]))
+        .assert_success()
+        .assert_stdout_contains("not running");
+}
+
+#[test]
+fn stop_cleans_a_stale_or_corrupt_sidecar_without_signalling() {
+    let env = TestEnv::new();
+    let runtime = env.oj_home().join("runtime");
+    std::fs::create_dir_all(&runtime).expect("mkdir");
+    let sidecar = runtime.join("mining.json");
+    // pid 1 exists, but never with start time 1: a reused pid that must not be signalled.
+    std::fs::write(
+        &sidecar,
+        r#"{"schema_version":1,"provider":"cpu-pearl","wallet_address":"x","processes":[{"role":"supervisor","pid":1,"start_time":1}]}"#,
+    )
+    .expect("write");
+    let out = env.run(&mut jarvis(&env, &["mine", "stop"]));
+    out.assert_success()
+        .assert_stderr_contains("removed stale mining sidecar");
+    assert!(!sidecar.exists());
+
+    std::fs::write(&sidecar, "{garbage").expect("write");
+    env.run(&mut jarvis(&env, &["mine", "stop"]))
+        .assert_success();
+    assert!(!sidecar.exists());
+}
+
+#[test]
+fn status_without_a_session() {
+    let env = TestEnv::new();
+    env.run(&mut jarvis(&env, &["mine", "status"]))
+        .assert_success()
+        .assert_stdout_contains("No active mining session");
+    let out = env.run(&mut jarvis(&env, &["mine", "status", "--json"]));
+    out.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    assert_eq!(v["session"]["state"], "absent");
+}

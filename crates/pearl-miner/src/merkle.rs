@@ -1,0 +1,360 @@
+//! Keyed-BLAKE3 Merkle trees over 1024-byte chunks, multi-leaf openings in Pearl's sibling
+//! order, and a root recomputation that accepts unneeded siblings (as Pearl's verifier does).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use blake3::hazmat::{HasherExt, Mode, merge_subtrees_non_root, merge_subtrees_root};
+
+use crate::MERKLE_CHUNK_LEN;
+use crate::commit::Hash32;
+
+/// Why an opening does not yield a root or the requested bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MerkleError {
+    /// The opening lists no leaf at all.
+    #[error("the Merkle opening has no leaves; open at least the leaves holding the tile rows")]
+    NoLeaves,
+    /// `leaf_data` and `leaf_indices` differ in length.
+    #[error("the Merkle opening has {data} leaf blobs but {indices} leaf indices; they must match")]
+    LeafCountMismatch {
+        /// Number of leaf blobs.
+        data: usize,
+        /// Number of leaf indices.
+        indices: usize,
+    },
+    /// Leaf indices are not strictly increasing.
+    #[error("Merkle leaf indices must be sorted and unique")]
+    UnsortedLeaves,
+    /// A leaf index is not below `total_leaves`.
+    #[error("Merkle leaf index {index} is out of range for a tree of {total} leaves")]
+    LeafOutOfRange {
+        /// The offending index.
+        index: u64,
+        /// Declared leaf count.
+        total: u64,
+    },
+    /// A leaf blob is not exactly 1024 bytes.
+    #[error("Merkle leaf {index} is {len} bytes; every leaf must be exactly 1024 bytes")]
+    BadLeafLength {
+        /// Leaf index.
+        index: u64,
+        /// Its length.
+        len: usize,
+    },
+    /// A subtree needed for the root is neither opened nor given as a sibling.
+    #[error("Merkle opening lacks a sibling for chunks {start}..{end}: not all required bytes are covered")]
+    MissingSibling {
+        /// First chunk of the uncovered subtree.
+        start: u64,
+        /// One past its last chunk.
+        end: u64,
+    },
+    /// Requested bytes are not all inside opened leaves.
+    #[error("bytes {start}..{end} are not all covered by the opened Merkle leaves")]
+    BytesNotCovered {
+        /// First byte.
+        start: u64,
+        /// One past the last byte.
+        end: u64,
+    },
+}
+
+/// A borrowed multi-leaf opening, in the wire field order of Pearl's `MerkleProof`.
+#[derive(Debug, Clone, Copy)]
+pub struct OpeningRef<'a> {
+    /// Opened leaves, 1024 bytes each.
+    pub leaf_data: &'a [Vec<u8>],
+    /// Their indices, strictly increasing.
+    pub leaf_indices: &'a [u64],
+    /// Leaf count of the whole tree.
+    pub total_leaves: u64,
+    /// Sibling chaining values in Pearl's order.
+    pub siblings: &'a [Hash32],
+}
+
+/// An owned multi-leaf opening produced by [`MerkleTree::open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    /// Opened leaves, 1024 bytes each (the last one zero-padded).
+    pub leaf_data: Vec<Vec<u8>>,
+    /// Their indices, strictly increasing.
+    pub leaf_indices: Vec<u64>,
+    /// Leaf count of the whole tree.
+    pub total_leaves: u64,
+    /// The root (= keyed BLAKE3 of the padded data).
+    pub root: Hash32,
+    /// Exactly the needed siblings, in Pearl's order.
+    pub siblings: Vec<Hash32>,
+}
+
+impl Opening {
+    /// Borrowed view for [`recompute_root`] and [`extract_bytes`].
+    pub fn as_ref(&self) -> OpeningRef<'_> {
+        OpeningRef {
+            leaf_data: &self.leaf_data,
+            leaf_indices: &self.leaf_indices,
+            total_leaves: self.total_leaves,
+            siblings: &self.siblings,
+        }
+    }
+}
+
+fn chunk_cv(key: &Hash32, chunk: &[u8], index: u64) -> Hash32 {
+    let mut hasher = blake3::Hasher::new_keyed(key);
+    hasher.set_input_offset(index * MERKLE_CHUNK_LEN as u64);
+    hasher.update(chunk);
+    hasher.finalize_non_root()
+}
+
+fn parent_cv(key: &Hash32, left: &Hash32, right: &Hash32, root: bool) -> Hash32 {
+    if root {
+        *merge_subtrees_root(left, right, Mode::KeyedHash(key)).as_bytes()
+    } else {
+        merge_subtrees_non_root(left, right, Mode::KeyedHash(key))
+    }
+}
+
+/// Number of 1024-byte leaves of `byte_len` bytes of (padded) data.
+pub fn leaf_count(byte_len: usize) -> u64 {
+    byte_len.div_ceil(MERKLE_CHUNK_LEN) as u64
+}
+
+/// Leaves holding rows `rows` of a row-major matrix with `cols` bytes per row.
+pub fn leaf_indices_for_rows(rows: &[u64], cols: u64) -> Vec<u64> {
+    let chunk = MERKLE_CHUNK_LEN as u64;
+    let mut set = BTreeSet::new();
+    for &row in rows {
+        if cols == 0 {
+            continue;
+        }
+        let first = row * cols / chunk;
+        let last = ((row + 1) * cols - 1) / chunk;
+        set.extend(first..=last);
+    }
+    set.into_iter().collect()
+}
+
+/// A full tree kept in memory so that openings can be cut from it.
+#[derive(Debug, Clone)]
+pub struct MerkleTree {
+    key: Hash32,
+    layers: Vec<Vec<Hash32>>,
+    root: Hash32,
+}
+
+impl MerkleTree {
+    /// Builds the tree of `data` zero-padded to a 1024 multiple.
+    pub fn build(key: &Hash32, data: &[u8]) -> Self {
+        let root = crate::commit::commit_matrix(key, data);
+        let leaves = leaf_count(data.len()).max(1) as usize;
+        let mut first = Vec::with_capacity(leaves);
+        let mut chunk = [0u8; MERKLE_CHUNK_LEN];
+        for index in 0..leaves {
+            let start = index * MERKLE_CHUNK_LEN;
+            let end = (start + MERKLE_CHUNK_LEN).min(data.len());
+            chunk.fill(0);
+            if start < end {
+                chunk[..end - start].copy_from_slice(&data[start..end]);
+            }
+            first.push(chunk_cv(key, &chunk, index as u64));
+        }
+        let mut layers = vec![first];
+        while let Some(last) = layers.last() {
+            if last.len() <= 2 {
+                break;
+            }
+            let next = last
+                .chunks(2)
+                .map(|pair| match pair {
+                    [left, right] => parent_cv(key, left, right, false),
+                    [single] => *single,
+                    _ => unreachable!("chunks(2) yields one or two items"),
+                })
+                .collect();
+            layers.push(next);
+        }
+        Self { key: *key, layers, root }
+    }
+
+    /// The root, equal to `commit_matrix(key, data)`.
+    pub fn root(&self) -> Hash32 {
+        self.root
+    }
+
+    /// Leaf count.
+    pub fn num_leaves(&self) -> u64 {
+        self.layers.first().map_or(0, |l| l.len() as u64)
+    }
+
+    /// The key the tree was built with.
+    pub fn key(&self) -> Hash32 {
+        self.key
+    }
+
+    /// Opens `leaf_indices` (any order, duplicates ignored; each must be below
+    /// `num_leaves`). `data` must be the bytes the tree was built from.
+    pub fn open(&self, data: &[u8], leaf_indices: &[u64]) -> Opening {
+        let total = self.num_leaves();
+        let unique: BTreeSet<u64> = leaf_indices.iter().copied().filter(|&i| i < total).collect();
+        let leaf_data = unique
+            .iter()
+            .map(|&i| {
+                let start = (i as usize) * MERKLE_CHUNK_LEN;
+                let end = (start + MERKLE_CHUNK_LEN).min(data.len());
+                let mut leaf = vec![0u8; MERKLE_CHUNK_LEN];
+                if start < end {
+                    leaf[..end - start].copy_from_slice(&data[start..end]);
+                }
+                leaf
+            })
+            .collect();
+        let mut siblings = Vec::new();
+        let mut current = unique.clone();
+        let mut level_len = total;
+        let mut level = 0;
+        while level_len > 1 && !current.is_empty() {
+            let nodes = &self.layers[level];
+            for &i in &current {
+                if i % 2 == 1 {
+                    if !current.contains(&(i - 1)) {
+                        siblings.push(nodes[(i - 1) as usize]);
+                    }
+                } else if i + 1 < level_len && !current.contains(&(i + 1)) {
+                    siblings.push(nodes[(i + 1) as usize]);
+                }
+            }
+            current = current.iter().map(|&i| i / 2).collect();
+            level_len = level_len.div_ceil(2);
+            level += 1;
+        }
+        Opening {
+            leaf_data,
+            leaf_indices: unique.into_iter().collect(),
+            total_leaves: total,
+            root: self.root,
+            siblings,
+        }
+    }
+}
+
+fn check_shape(opening: &OpeningRef<'_>) -> Result<(), MerkleError> {
+    if opening.leaf_indices.is_empty() {
+        return Err(MerkleError::NoLeaves);
+    }
+    if opening.leaf_data.len() != opening.leaf_indices.len() {
+        return Err(MerkleError::LeafCountMismatch {
+            data: opening.leaf_data.len(),
+            indices: opening.leaf_indices.len(),
+        });
+    }
+    if opening.leaf_indices.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(MerkleError::UnsortedLeaves);
+    }
+    for (&index, leaf) in opening.leaf_indices.iter().zip(opening.leaf_data) {
+        if index >= opening.total_leaves {
+            return Err(MerkleError::LeafOutOfRange { index, total: opening.total_leaves });
+        }
+        if leaf.len() != MERKLE_CHUNK_LEN {
+            return Err(MerkleError::BadLeafLength { index, len: leaf.len() });
+        }
+    }
+    Ok(())
+}
+
+/// Maps the given siblings onto chunk ranges in Pearl's order; siblings left over are ignored.
+fn sibling_ranges(opening: &OpeningRef<'_>) -> BTreeMap<(u64, u64), Hash32> {
+    let mut ranges = BTreeMap::new();
+    let total = opening.total_leaves;
+    let mut current: BTreeSet<u64> = opening.leaf_indices.iter().copied().collect();
+    let mut next_sibling = opening.siblings.iter();
+    let mut level_len = total;
+    let mut level = 0u32;
+    while level_len > 1 && !current.is_empty() && next_sibling.len() > 0 {
+        for &i in &current {
+            let sib = if i % 2 == 0 { i + 1 } else { i - 1 };
+            let needed = !current.contains(&sib) && (i % 2 == 1 || sib < level_len);
+            if needed {
+                let Some(&hash) = next_sibling.next() else { break };
+                let start = sib << level;
+                let end = ((sib + 1) << level).min(total);
+                ranges.insert((start, end), hash);
+            }
+        }
+        current = current.iter().map(|&i| i / 2).collect();
+        level_len = level_len.div_ceil(2);
+        level += 1;
+    }
+    ranges
+}
+
+struct RootWalk<'a> {
+    key: &'a Hash32,
+    leaves: BTreeMap<u64, &'a [u8]>,
+    siblings: BTreeMap<(u64, u64), Hash32>,
+}
+
+impl RootWalk<'_> {
+    fn node(&self, start: u64, end: u64, is_root: bool) -> Result<Hash32, MerkleError> {
+        if !is_root {
+            if let Some(hash) = self.siblings.get(&(start, end)) {
+                return Ok(*hash);
+            }
+        }
+        let count = end - start;
+        if count == 1 {
+            let leaf = self.leaves.get(&start).ok_or(MerkleError::MissingSibling { start, end })?;
+            return Ok(if is_root {
+                *blake3::keyed_hash(self.key, leaf).as_bytes()
+            } else {
+                chunk_cv(self.key, leaf, start)
+            });
+        }
+        // BLAKE3: the left subtree holds the largest power of two of chunks below `count`.
+        let left_count = 1u64 << (63 - (count - 1).leading_zeros());
+        let left = self.node(start, start + left_count, false)?;
+        let right = self.node(start + left_count, end, false)?;
+        Ok(parent_cv(self.key, &left, &right, is_root))
+    }
+}
+
+/// Recomputes the root of an opening as Pearl's plain verifier does: needed subtrees come
+/// from opened leaves or from siblings mapped in Pearl's order; unneeded siblings are ignored.
+pub fn recompute_root(key: &Hash32, opening: &OpeningRef<'_>) -> Result<Hash32, MerkleError> {
+    check_shape(opening)?;
+    let walk = RootWalk {
+        key,
+        leaves: opening
+            .leaf_indices
+            .iter()
+            .copied()
+            .zip(opening.leaf_data.iter().map(Vec::as_slice))
+            .collect(),
+        siblings: sibling_ranges(opening),
+    };
+    walk.node(0, opening.total_leaves, true)
+}
+
+/// Copies bytes `start..start+len` of the committed data out of the opened leaves.
+pub fn extract_bytes(opening: &OpeningRef<'_>, start: u64, len: u64) -> Result<Vec<u8>, MerkleError> {
+    let end = start.checked_add(len).ok_or(MerkleError::BytesNotCovered { start, end: u64::MAX })?;
+    let chunk = MERKLE_CHUNK_LEN as u64;
+    let mut out = Vec::new();
+    let mut pos = start;
+    while pos < end {
+        let leaf_index = pos / chunk;
+        let Ok(slot) = opening.leaf_indices.binary_search(&leaf_index) else {
+            return Err(MerkleError::BytesNotCovered { start, end });
+        };
+        let leaf = opening.leaf_data.get(slot).ok_or(MerkleError::BytesNotCovered { start, end })?;
+        let leaf_start = leaf_index * chunk;
+        let from = (pos - leaf_start) as usize;
+        let to = ((end - leaf_start).min(chunk)) as usize;
+        let piece = leaf.get(from..to).ok_or(MerkleError::BytesNotCovered { start, end })?;
+        if out.is_empty() {
+            out.reserve(len as usize);
+        }
+        out.extend_from_slice(piece);
+        pos = leaf_start + to as u64;
+    }
+    Ok(out)
+}

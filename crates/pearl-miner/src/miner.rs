@@ -1,0 +1,235 @@
+//! The search loop: threads, cancellation, live counters, and self-verification of every
+//! proof before it is returned.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use num_bigint::BigUint;
+use pearl_protocol::{IncompleteBlockHeader, MiningJob, PlainProof};
+
+use crate::commit::SeedDerivation;
+use crate::engine::{self, BlockLayout, JobContext, Worker};
+use crate::jackpot::{self, FastBound};
+use crate::kernel::{Kernel, KernelChoice, KernelUnavailable};
+use crate::rng::SignalRng;
+use crate::shape::{Shape, ShapeError};
+use crate::verify::{Verified, VerifyError, verify_plain_proof_with_target};
+
+/// What to mine: the gateway job's header, full target and certificate version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The 76-byte incomplete header.
+    pub header: IncompleteBlockHeader,
+    /// The full target (not yet scaled for tile or rank).
+    pub target: BigUint,
+    /// Required certificate version (int7: 1, 2, 3).
+    pub cert_version: u32,
+}
+
+impl From<&MiningJob> for Job {
+    fn from(job: &MiningJob) -> Self {
+        Self { header: job.header, target: job.target.clone(), cert_version: job.cert_version }
+    }
+}
+
+/// A winning proof, already accepted by [`crate::verify_plain_proof_with_target`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The plain proof to submit.
+    pub proof: PlainProof,
+    /// What the verifier recomputed (jackpot hash, public data, proof commitment).
+    pub verified: Verified,
+}
+
+/// Why mining could not run or ended in error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MineError {
+    /// The shape breaks a consensus limit.
+    #[error("invalid mining shape: {0}")]
+    Shape(#[from] ShapeError),
+    /// The certificate version is not an int7 one.
+    #[error("the job requires certificate version {0}; this miner produces only int7 certificates 1, 2 and 3 (version 4 is FP8, 5 is FP16); use the GPU miner for those")]
+    UnsupportedCertVersion(u32),
+    /// The requested kernel cannot run here.
+    #[error(transparent)]
+    Kernel(#[from] KernelUnavailable),
+    /// The target is zero or too easy for a 256-bit bound at this shape.
+    #[error("target is unusable for this shape: target·h·w·(dot_len/r)·128 is zero or exceeds 2^256 (check the job's target)")]
+    TargetUnusable,
+    /// The valid tile offsets do not partition a period block.
+    #[error("the tile patterns do not partition their period; choose standard patterns such as rows [0,8]")]
+    PatternDoesNotTile,
+    /// `threads` was zero.
+    #[error("threads must be at least 1")]
+    NoThreads,
+    /// Our own verifier rejected a proof we built (a miner bug; nothing was returned).
+    #[error("internal error: a mined proof failed self-verification ({0}); please report this bug")]
+    SelfCheck(VerifyError),
+}
+
+/// Options of a [`Miner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinerOptions {
+    /// Worker threads (each owns its own A).
+    pub threads: usize,
+    /// Kernel selection.
+    pub kernel: KernelChoice,
+}
+
+/// A flag that stops mining at the next block boundary.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks every miner holding this token to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Self::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Live counters, readable from other threads while mining.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Multiply-accumulates done (m·n·k per full GEMM, counted per block).
+    pub mac_total: AtomicU64,
+    /// Tiles (tickets) scanned.
+    pub tiles_total: AtomicU64,
+    /// Full GEMMs completed.
+    pub gemms_total: AtomicU64,
+    /// Proofs found and self-verified.
+    pub proofs_found: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add_block(&self, macs: u64, tiles: u64) {
+        self.mac_total.fetch_add(macs, Ordering::Relaxed);
+        self.tiles_total.fetch_add(tiles, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_gemm(&self) {
+        self.gemms_total.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The native int7 NoisyGEMM miner for one shape.
+#[derive(Debug, Clone)]
+pub struct Miner {
+    shape: Shape,
+    threads: usize,
+    kernel: Kernel,
+    seed: Option<u64>,
+}
+
+impl Miner {
+    /// Validates the shape (§4.5) and resolves the kernel.
+    pub fn new(shape: Shape, options: MinerOptions) -> Result<Self, MineError> {
+        shape.validate()?;
+        if options.threads == 0 {
+            return Err(MineError::NoThreads);
+        }
+        let kernel = Kernel::resolve(options.kernel)?;
+        Ok(Self { shape, threads: options.threads, kernel, seed: None })
+    }
+
+    /// Makes B and every A reproducible from `seed` (tests, benches); default: fresh.
+    pub fn with_rng_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The kernel in use.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// The shape mined.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The win bound `target·h·w·(dot_len/r)·128` for `target` at this shape, if usable.
+    pub fn win_bound(&self, target: &BigUint) -> Option<BigUint> {
+        let s = &self.shape;
+        jackpot::penalized_target_bound(target, s.h() as u32, s.w() as u32, jackpot::dot_len(s.k, s.rank), s.rank)
+    }
+
+    /// Mines until a proof wins (`Ok(Some)`), or `cancel` fires (`Ok(None)`). Fresh random
+    /// A per attempt per thread, B fixed for the job; every tile is scanned.
+    pub fn mine(&self, job: &Job, cancel: &CancelToken, counters: &Counters) -> Result<Option<Found>, MineError> {
+        let derivation = SeedDerivation::for_cert_version(job.cert_version)
+            .ok_or(MineError::UnsupportedCertVersion(job.cert_version))?;
+        let bound = self.win_bound(&job.target).ok_or(MineError::TargetUnusable)?;
+        let parsed = self.shape.parse()?;
+        let layout = BlockLayout::new(&parsed).ok_or(MineError::PatternDoesNotTile)?;
+        let seed = self.seed.unwrap_or_else(SignalRng::fresh_seed);
+        let mut b_rng = SignalRng::from_seed(seed, u64::MAX);
+        let ctx = JobContext::new(
+            parsed,
+            layout,
+            job.header,
+            derivation,
+            job.cert_version,
+            job.target.clone(),
+            FastBound::new(&bound),
+            &mut b_rng,
+        );
+        let stop = AtomicBool::new(false);
+        let outcome: Mutex<Option<Result<Found, MineError>>> = Mutex::new(None);
+        std::thread::scope(|scope| {
+            for index in 0..self.threads {
+                let (ctx, stop, outcome) = (&ctx, &stop, &outcome);
+                let kernel = self.kernel;
+                scope.spawn(move || {
+                    let mut worker = Worker::new(ctx, SignalRng::from_seed(seed, index as u64));
+                    while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
+                        let Some(win) = worker.attempt(ctx, kernel, stop, counters) else { continue };
+                        if stop.swap(true, Ordering::SeqCst) {
+                            return;
+                        }
+                        let result = self_check(ctx, &win);
+                        if result.is_ok() {
+                            counters.proofs_found.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if let Ok(mut slot) = outcome.lock() {
+                            *slot = Some(result);
+                        }
+                        return;
+                    }
+                    stop.store(true, Ordering::Relaxed);
+                });
+            }
+            // Propagate cancellation to workers mid-GEMM.
+            while !stop.load(Ordering::Relaxed) {
+                if cancel.is_cancelled() {
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        let result = outcome.into_inner().ok().flatten();
+        result.transpose()
+    }
+}
+
+fn self_check(ctx: &JobContext, win: &engine::Win) -> Result<Found, MineError> {
+    let proof = engine::build_proof(ctx, win);
+    let verified = verify_plain_proof_with_target(&ctx.header, &proof, ctx.cert_version, &ctx.target)
+        .map_err(MineError::SelfCheck)?;
+    Ok(Found { proof, verified })
+}

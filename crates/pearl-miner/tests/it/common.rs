@@ -1,0 +1,30 @@
+//! Shared fixtures: a tiny shape that satisfies every consensus limit, and an easy job.
+
+use num_bigint::BigUint;
+use pearl_miner::{Job, Shape};
+use pearl_protocol::IncompleteBlockHeader;
+use pearl_protocol::target::target_to_nbits;
+
+/// 4×32 outputs over k=2048, r=128: rows [0,1] (h=2), 16 consecutive columns (w=16),
+/// so h·w = 32 and there are 4 tiles per GEMM.
+pub(crate) fn tiny_shape() -> Shape {
+    Shape { m: 4, n: 32, k: 2048, rank: 128, rows_pattern: vec![0, 1], cols_pattern: (0..16).collect() }
+}
+
+/// Target 2^234: the tiny shape's bound is 2^234·32·16·128 = 2^250, a win every 64 tiles.
+pub(crate) fn easy_target() -> BigUint {
+    BigUint::from(1u8) << 234u32
+}
+
+/// A job whose header nbits encodes `easy_target` exactly.
+pub(crate) fn easy_job(cert_version: u32) -> Job {
+    let target = easy_target();
+    let header = IncompleteBlockHeader {
+        version: 0x2000_0000,
+        prev_block: [0x42; 32],
+        merkle_root: [0x17; 32],
+        timestamp: 1_760_000_000,
+        nbits: target_to_nbits(&target),
+    };
+    Job { header, target, cert_version }
+}

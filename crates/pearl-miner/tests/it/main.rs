@@ -1,0 +1,9 @@
+//! Integration tests of pearl-miner (one binary; one module per topic).
+
+mod common;
+mod kernels;
+mod merkle;
+mod mine_verify;
+mod noise;
+mod seeds;
+mod shape;

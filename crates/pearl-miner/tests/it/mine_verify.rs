@@ -1,0 +1,128 @@
+//! Full mine-then-verify runs at an easy target, tampering, seed-derivation mismatch and
+//! refused certificate versions.
+
+use pearl_miner::{
+    CancelToken, Counters, Found, KernelChoice, MineError, Miner, MinerOptions, VerifyError, verify_plain_proof,
+    verify_plain_proof_with_target,
+};
+use pearl_protocol::PlainProof;
+use std::sync::atomic::Ordering;
+
+use crate::common::{easy_job, easy_target, tiny_shape};
+
+fn mine(cert_version: u32, seed: u64, kernel: KernelChoice, threads: usize) -> (Found, Counters) {
+    let miner = Miner::new(tiny_shape(), MinerOptions { threads, kernel }).expect("valid shape").with_rng_seed(seed);
+    let counters = Counters::default();
+    let found = miner
+        .mine(&easy_job(cert_version), &CancelToken::new(), &counters)
+        .expect("mining runs")
+        .expect("not cancelled, so a proof is found");
+    (found, counters)
+}
+
+#[test]
+fn mined_v3_proof_verifies_and_counters_move() {
+    let job = easy_job(3);
+    let (found, counters) = mine(3, 11, KernelChoice::Auto, 2);
+    let verified = verify_plain_proof(&job.header, &found.proof, 3).expect("verifies from nbits");
+    assert_eq!(verified, found.verified);
+    assert_eq!(verified.public_data.m, 4);
+    assert_eq!(verified.public_data.n, 32);
+    assert_eq!(found.proof.a.row_indices.len(), 2);
+    assert_eq!(found.proof.bt.row_indices.len(), 16);
+    assert_eq!(counters.proofs_found.load(Ordering::Relaxed), 1);
+    let tiles = counters.tiles_total.load(Ordering::Relaxed);
+    assert!(tiles >= 1);
+    // mac_total counts m·n·k per block of (rows period × cols period × k): 2·16·2048 per tile.
+    assert_eq!(counters.mac_total.load(Ordering::Relaxed), tiles * 2 * 16 * 2048);
+    // Round trip through the wire form still verifies.
+    let decoded = PlainProof::from_bincode(&found.proof.to_bincode()).expect("decodes");
+    assert!(verify_plain_proof(&job.header, &decoded, 3).is_ok());
+}
+
+#[test]
+fn portable_and_auto_kernels_find_the_same_proof() {
+    let (portable, _) = mine(3, 5, KernelChoice::Portable, 1);
+    let (auto, _) = mine(3, 5, KernelChoice::Auto, 1);
+    assert_eq!(portable.proof, auto.proof);
+}
+
+#[test]
+fn legacy_versions_mine_and_verify_too() {
+    for version in [1, 2] {
+        let (found, _) = mine(version, 3, KernelChoice::Auto, 1);
+        assert!(verify_plain_proof(&easy_job(version).header, &found.proof, version).is_ok());
+    }
+}
+
+#[test]
+fn v3_proof_fails_under_legacy_seeds() {
+    // Seed 11 gives a v3 proof whose legacy-derived jackpot hash misses the bound.
+    let job = easy_job(3);
+    let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
+    let legacy = verify_plain_proof_with_target(&job.header, &found.proof, 2, &(easy_target() >> 20u32));
+    let salted = verify_plain_proof_with_target(&job.header, &found.proof, 3, &easy_target());
+    assert!(salted.is_ok());
+    assert_eq!(legacy, Err(VerifyError::JackpotAboveBound));
+    assert_eq!(verify_plain_proof(&job.header, &found.proof, 2), Err(VerifyError::JackpotAboveBound));
+}
+
+#[test]
+fn tampering_any_byte_breaks_decoding_or_verification() {
+    let job = easy_job(3);
+    let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
+    let bytes = found.proof.to_bincode();
+    let mut accepted = Vec::new();
+    for index in 0..bytes.len() {
+        let mut tampered = bytes.clone();
+        tampered[index] ^= 0x01;
+        if let Ok(proof) = PlainProof::from_bincode(&tampered) {
+            if verify_plain_proof(&job.header, &proof, 3).is_ok() {
+                accepted.push(index);
+            }
+        }
+    }
+    assert!(accepted.is_empty(), "tampered bytes still verify at offsets {accepted:?}");
+}
+
+#[test]
+fn tampered_header_fails() {
+    let mut job = easy_job(3);
+    let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
+    job.header.timestamp += 1;
+    assert!(verify_plain_proof(&job.header, &found.proof, 3).is_err());
+}
+
+#[test]
+fn cert_versions_4_and_5_and_unknown_are_refused() {
+    let miner = Miner::new(tiny_shape(), MinerOptions { threads: 1, kernel: KernelChoice::Portable }).expect("valid");
+    for version in [0, 4, 5, 9] {
+        let err = miner.mine(&easy_job(version), &CancelToken::new(), &Counters::default());
+        assert_eq!(err, Err(MineError::UnsupportedCertVersion(version)));
+        let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
+        assert_eq!(
+            verify_plain_proof(&easy_job(3).header, &found.proof, version),
+            Err(VerifyError::UnsupportedCertVersion(version))
+        );
+    }
+}
+
+#[test]
+fn cancelled_mining_returns_none() {
+    let miner = Miner::new(tiny_shape(), MinerOptions { threads: 2, kernel: KernelChoice::Auto }).expect("valid");
+    let mut job = easy_job(3);
+    job.target = num_bigint::BigUint::from(1u8); // practically never wins
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    assert_eq!(miner.mine(&job, &cancel, &Counters::default()), Ok(None));
+}
+
+#[test]
+fn unusable_targets_are_refused() {
+    let miner = Miner::new(tiny_shape(), MinerOptions { threads: 1, kernel: KernelChoice::Portable }).expect("valid");
+    let mut job = easy_job(3);
+    job.target = num_bigint::BigUint::from(1u8) << 250u32;
+    assert_eq!(miner.mine(&job, &CancelToken::new(), &Counters::default()), Err(MineError::TargetUnusable));
+    job.target = num_bigint::BigUint::ZERO;
+    assert_eq!(miner.mine(&job, &CancelToken::new(), &Counters::default()), Err(MineError::TargetUnusable));
+}
