@@ -39,6 +39,10 @@ pub enum Group {
     ProviderCapability,
     /// The sidecar.
     Session,
+    /// A model artifact (inspect-model).
+    ModelArtifact,
+    /// Probes of a running miner (validate-model).
+    Validation,
 }
 
 impl Group {
@@ -52,6 +56,8 @@ impl Group {
             Self::Wallet => "Wallet",
             Self::ProviderCapability => "Provider capability",
             Self::Session => "Session",
+            Self::ModelArtifact => "Model artifact",
+            Self::Validation => "Validation",
         }
     }
 }
@@ -463,7 +469,8 @@ pub fn disk_free_row(group: Group, name: &str, path: &Path, need_gb: f64, fix: &
     }
 }
 
-async fn pearl_node_rows(
+/// pearld rows (`RPC`, `RPC password`) for `section`; shared with validate-model.
+pub async fn pearl_node_rows(
     section: Option<&MiningSection>,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
     timeout: Duration,
@@ -498,7 +505,7 @@ async fn pearl_node_rows(
     let endpoint = PearldEndpoint {
         url: extra.pearld_rpc_url.clone(),
         user: extra.pearld_rpc_user.clone(),
-        password: password.unwrap_or_default().into(),
+        password: password.unwrap_or_default(),
         cert_path: extra.pearld_rpc_cert.clone(),
         timeout,
     };

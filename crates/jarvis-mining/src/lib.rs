@@ -3,15 +3,19 @@
 
 pub mod capabilities;
 pub mod config;
-pub mod docker_probe;
 pub mod doctor;
 pub mod history;
+pub mod model_inspect;
+pub mod model_validate;
 pub mod models;
 pub mod provider;
 pub mod providers;
 pub mod registry;
 pub mod session;
 pub mod sidecar;
+#[cfg(feature = "mining-pearl-cpu")]
+pub mod supervisor;
+pub mod telemetry;
 
 pub use capabilities::MiningCapabilities;
 pub use config::{MiningConfig, SubmitTarget};

@@ -167,6 +167,8 @@ pub enum SidecarLiveness {
 }
 
 /// What is on disk.
+// Read once per command; boxing the common variant would only add noise at every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SidecarState {
     /// No file: nothing is mining.

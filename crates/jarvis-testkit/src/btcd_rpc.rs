@@ -200,10 +200,7 @@ fn dispatch(method: &str, params: &[Value], mode: &FakeMode, now: u64) -> Result
             blocks: *height,
             now,
         },
-        FakeMode::Hang | FakeMode::CloseImmediately => ChainView {
-            blocks: 0,
-            now,
-        },
+        FakeMode::Hang | FakeMode::CloseImmediately => ChainView { blocks: 0, now },
     };
     let syncing = matches!(mode, FakeMode::Syncing { .. });
     let json = match method {

@@ -4,6 +4,7 @@
 //! pearl-miner's verifier, recording the verdict for tests. Faults can be injected.
 
 mod dispatch;
+mod exe;
 mod jobs;
 mod state;
 
@@ -17,6 +18,7 @@ use pearl_protocol::gateway::{GatewayAddress, MAX_LINE_BYTES};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use exe::{EXE_NAME, find_exe, install_as_pearl_gateway};
 pub use jobs::{easy_job, easy_target, job_json_python_style};
 pub use state::{FakeGatewayOptions, Fault, Submission};
 
@@ -50,13 +52,13 @@ impl FakeGateway {
         options: FakeGatewayOptions,
     ) -> io::Result<Self> {
         let path = path.into();
+        let shared = Shared::new(options)?;
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
         let listener = tokio::net::UnixListener::bind(&path)?;
         set_owner_only(&path)?;
-        let shared = Shared::new(options)?;
         let accept = tokio::spawn(accept_loop(shared.clone(), Listener::Unix(listener)));
         Ok(Self {
             address: GatewayAddress::Unix(path),
@@ -67,9 +69,9 @@ impl FakeGateway {
 
     /// Serves on TCP `127.0.0.1:port` (`0`: an ephemeral port; see [`Self::address`]).
     pub async fn start_tcp(port: u16, options: FakeGatewayOptions) -> io::Result<Self> {
+        let shared = Shared::new(options)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let port = listener.local_addr()?.port();
-        let shared = Shared::new(options)?;
         let accept = tokio::spawn(accept_loop(shared.clone(), Listener::Tcp(listener)));
         Ok(Self {
             address: GatewayAddress::Tcp {
@@ -239,16 +241,15 @@ async fn serve(shared: Arc<Shared>, stream: Box<dyn Stream>) {
         let outcome = match read_request(&mut stream).await {
             Ok(Request::Line(line)) => respond(&shared, &line),
             Ok(Request::TooLong) => {
-                // Python's StreamReader raises on an over-limit line and the server answers
-                // -32000 with a null id; the fake then closes, since resyncing is undefined.
+                // Python's StreamReader raises on an over-limit line (dropping it) and the
+                // server's catch-all answers -32000 with a null id, then reads on.
                 let reply = dispatch::error_reply(
                     -32000,
                     "Separator is not found, and chunk exceed the limit",
                     "null",
                     None,
                 );
-                let _ = stream.get_mut().write_all(reply.as_bytes()).await;
-                return;
+                Outcome::Send(reply.into_bytes())
             }
             Ok(Request::Eof) | Err(_) => return,
         };
@@ -264,8 +265,15 @@ async fn serve(shared: Arc<Shared>, stream: Box<dyn Stream>) {
     }
 }
 
-fn respond(shared: &Shared, line: &[u8]) -> Outcome {
-    let Ok(line) = std::str::from_utf8(line) else {
+fn respond(shared: &Shared, bytes: &[u8]) -> Outcome {
+    let fault = {
+        let mut state = shared.lock();
+        state
+            .requests
+            .push(String::from_utf8_lossy(bytes).into_owned());
+        state.faults.pop_front()
+    };
+    let Ok(line) = std::str::from_utf8(bytes) else {
         // Python's `line.decode()` raises; the server's catch-all answers -32000, id null.
         let reply = dispatch::error_reply(
             -32000,
@@ -274,11 +282,6 @@ fn respond(shared: &Shared, line: &[u8]) -> Outcome {
             None,
         );
         return Outcome::Send(reply.into_bytes());
-    };
-    let fault = {
-        let mut state = shared.lock();
-        state.requests.push(line.to_owned());
-        state.faults.pop_front()
     };
     match fault {
         None => Outcome::Send(dispatch::handle(shared, line).render().into_bytes()),
@@ -329,12 +332,36 @@ async fn read_request<R: AsyncBufRead + Unpin>(reader: &mut R) -> io::Result<Req
             None => (available, available.len()),
         };
         if line.len() + chunk.len() > MAX_LINE_BYTES {
+            reader.consume(used);
+            if newline.is_none() {
+                skip_line(reader).await?;
+            }
             return Ok(Request::TooLong);
         }
         line.extend_from_slice(chunk);
         reader.consume(used);
         if newline.is_some() {
             return Ok(Request::Line(line));
+        }
+    }
+}
+
+/// Discards input through the next newline (or to EOF) without buffering it.
+async fn skip_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> io::Result<()> {
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        match available.iter().position(|&b| b == b'\n') {
+            Some(pos) => {
+                reader.consume(pos + 1);
+                return Ok(());
+            }
+            None => {
+                let len = available.len();
+                reader.consume(len);
+            }
         }
     }
 }

@@ -112,5 +112,6 @@ fn chat(models: &[String], reply: &str, body: &[u8]) -> Reply {
         content_type: "application/x-ndjson".to_owned(),
         chunks,
         delay: std::time::Duration::ZERO,
+        hold: None,
     }
 }

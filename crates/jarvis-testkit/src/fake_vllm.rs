@@ -54,6 +54,8 @@ impl Default for FakeVllmOptions {
 
 struct State {
     options: FakeVllmOptions,
+    hold_after: Option<usize>,
+    gate: Arc<tokio::sync::Semaphore>,
     prompt_tokens: u64,
     generation_tokens: u64,
     requests_served: u64,
@@ -70,6 +72,8 @@ impl FakeVllm {
     pub async fn start(options: FakeVllmOptions) -> FakeVllm {
         let state = Arc::new(Mutex::new(State {
             options,
+            hold_after: None,
+            gate: Arc::new(tokio::sync::Semaphore::new(0)),
             prompt_tokens: 0,
             generation_tokens: 0,
             requests_served: 0,
@@ -110,6 +114,17 @@ impl FakeVllm {
     /// Changes the listed models.
     pub fn set_models(&self, models: Vec<String>) {
         lock(&self.state).options.models = models;
+    }
+
+    /// Streams of later requests pause after `chunks` SSE events until [`FakeVllm::release`]
+    /// (lets a test see tokens arrive while the reply is still open).
+    pub fn hold_streams_after(&self, chunks: usize) {
+        lock(&self.state).hold_after = Some(chunks);
+    }
+
+    /// Lets every held stream finish.
+    pub fn release(&self) {
+        lock(&self.state).gate.add_permits(1_000);
     }
 
     /// Changes what `/health` answers.
@@ -279,6 +294,7 @@ fn chat(state: &mut State, body: &[u8]) -> Reply {
         content_type: "text/event-stream; charset=utf-8".to_owned(),
         chunks: events,
         delay: Duration::ZERO,
+        hold: state.hold_after.map(|n| (n, Arc::clone(&state.gate))),
     }
 }
 
@@ -351,12 +367,14 @@ pub(crate) enum Reply {
         body: Vec<u8>,
         delay: Duration,
     },
-    /// A chunked body written piece by piece, waiting `delay` before the head and each piece.
+    /// A chunked body written piece by piece, waiting `delay` before the head and each piece,
+    /// and, with `hold = (n, gate)`, for a permit of `gate` after the first `n` pieces.
     Stream {
         status: u16,
         content_type: String,
         chunks: Vec<Vec<u8>>,
         delay: Duration,
+        hold: Option<(usize, Arc<tokio::sync::Semaphore>)>,
     },
     /// Never answer.
     Hang,
@@ -406,12 +424,14 @@ impl Reply {
                 status,
                 content_type,
                 chunks,
+                hold,
                 ..
             } => Reply::Stream {
                 status,
                 content_type,
                 chunks,
                 delay: by,
+                hold,
             },
             Reply::Hang => Reply::Hang,
         }
@@ -545,13 +565,22 @@ async fn write_reply(stream: &mut BufStream<TcpStream>, reply: Reply) -> std::io
             content_type,
             chunks,
             delay,
+            hold,
         } => {
             tokio::time::sleep(delay).await;
             let mut head = head_line(status, &content_type);
             head.push_str("transfer-encoding: chunked\r\n\r\n");
             stream.write_all(head.as_bytes()).await?;
             stream.flush().await?;
-            for chunk in chunks {
+            for (index, chunk) in chunks.into_iter().enumerate() {
+                if let Some((after, gate)) = &hold
+                    && index == *after
+                {
+                    // The permit is consumed on purpose: each held stream needs its own.
+                    if let Ok(permit) = gate.acquire().await {
+                        permit.forget();
+                    }
+                }
                 tokio::time::sleep(delay).await;
                 stream
                     .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())

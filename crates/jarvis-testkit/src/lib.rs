@@ -3,12 +3,14 @@
 
 mod btcd_results;
 mod btcd_rpc;
+pub mod fake_docker;
 pub mod fake_gateway;
 pub mod fake_hub;
 pub mod fake_ollama;
 mod fake_pearld;
 pub mod fake_vllm;
 mod http_wire;
+pub mod pearl_artifact;
 mod test_env;
 mod tls_cert;
 

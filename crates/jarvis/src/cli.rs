@@ -17,6 +17,14 @@ pub(crate) enum Command {
     /// Configure and run Pearl mining.
     #[command(subcommand)]
     Mine(MineCommand),
+    /// Access Pearl node, wallet, and RPC tools.
+    Pearl(crate::cmd::pearl::PearlArgs),
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(crate::cmd::completions::CompletionsArgs),
+    /// List the inference engines found, which is preferred, and whether each answers.
+    Engines(crate::cmd::engines::EnginesArgs),
+    /// Ask the preferred inference engine (the mining vLLM when mining) and stream the reply.
+    Ask(crate::cmd::ask::AskArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +43,28 @@ pub(crate) enum MineCommand {
     Status(StatusArgs),
     /// Print the miner's logs, redacted.
     Logs(LogsArgs),
+    /// Mine a built-in job offline and report MAC/s, tiles/s and proofs against the CPU's peaks.
+    Bench(crate::cmd::bench::BenchArgs),
+    /// Check a PlainProof against a gateway job, offline, naming the check that fails.
+    VerifyProof(crate::cmd::verify_proof::VerifyProofArgs),
+    /// Rates, totals, uptime and restarts from the recorded mining history.
+    History(crate::cmd::history::HistoryArgs),
+    /// Draw a hashrate chart (PNG or SVG) from the recorded mining history.
+    Report(crate::cmd::history::ReportArgs),
+    /// Run mining as a user service (systemd on Linux, launchd on macOS).
+    #[command(subcommand)]
+    Service(crate::cmd::service::ServiceCommand),
+    /// Run the cpu-pearl supervisor in this process (launched by `mine start`).
+    #[command(hide = true)]
+    Supervise(crate::cmd::supervise::SuperviseArgs),
+    /// Check a Pearl model artifact (local directory or Hugging Face id) before using a GPU.
+    InspectModel(crate::cmd::model::InspectModelArgs),
+    /// Probe the running miner as the validation runbook asks; write a JSON artifact.
+    ValidateModel(crate::cmd::model::ValidateModelArgs),
+    /// Record a Pearl vLLM miner you started yourself, so inference and status use it.
+    Attach(crate::cmd::attach::AttachArgs),
+    /// Forget an attached miner (removes the sidecar; the miner keeps running).
+    Detach(crate::cmd::attach::DetachArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +98,15 @@ pub(crate) struct StatusArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Keep redrawing the status until `q` (one line per refresh when not on a terminal).
+    #[arg(long)]
+    pub(crate) watch: bool,
+    /// Time between refreshes with --watch, e.g. 2s or 1m.
+    #[arg(long, default_value = "2s", value_parser = crate::cmd::history::parse_span)]
+    pub(crate) interval: std::time::Duration,
+    /// With --watch, stop after this many refreshes (for scripts).
+    #[arg(long, requires = "watch", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) count: Option<u32>,
 }
 
 #[derive(Debug, Args)]

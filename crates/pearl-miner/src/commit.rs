@@ -77,7 +77,12 @@ fn salt_root(salt: &Hash32, root: &Hash32, dim: u32) -> Hash32 {
 }
 
 /// `b_noise_seed`: depends only on the job and B, so it is fixed for a whole job.
-pub fn b_noise_seed(derivation: SeedDerivation, job_key: &Hash32, hash_b: &Hash32, n: u32) -> Hash32 {
+pub fn b_noise_seed(
+    derivation: SeedDerivation,
+    job_key: &Hash32,
+    hash_b: &Hash32,
+    n: u32,
+) -> Hash32 {
     let bound_b = match derivation {
         SeedDerivation::Legacy => *hash_b,
         SeedDerivation::Salted => salt_root(&SEED_SALT_B, hash_b, n),
@@ -89,7 +94,12 @@ pub fn b_noise_seed(derivation: SeedDerivation, job_key: &Hash32, hash_b: &Hash3
 }
 
 /// `a_noise_seed = blake3(b_noise_seed || bound hash_a)`.
-pub fn a_noise_seed(derivation: SeedDerivation, b_seed: &Hash32, hash_a: &Hash32, m: u32) -> Hash32 {
+pub fn a_noise_seed(
+    derivation: SeedDerivation,
+    b_seed: &Hash32,
+    hash_a: &Hash32,
+    m: u32,
+) -> Hash32 {
     let bound_a = match derivation {
         SeedDerivation::Legacy => *hash_a,
         SeedDerivation::Salted => salt_root(&SEED_SALT_A, hash_a, m),
@@ -120,8 +130,14 @@ mod tests {
 
     #[test]
     fn salts_are_the_hashes_of_their_context_strings() {
-        assert_eq!(SEED_SALT_A, *blake3::hash(b"pearl/cert-v3/noise-seed/A").as_bytes());
-        assert_eq!(SEED_SALT_B, *blake3::hash(b"pearl/cert-v3/noise-seed/B").as_bytes());
+        assert_eq!(
+            SEED_SALT_A,
+            *blake3::hash(b"pearl/cert-v3/noise-seed/A").as_bytes()
+        );
+        assert_eq!(
+            SEED_SALT_B,
+            *blake3::hash(b"pearl/cert-v3/noise-seed/B").as_bytes()
+        );
     }
 
     #[test]
@@ -130,7 +146,13 @@ mod tests {
         let data = vec![3u8; 1500];
         let mut padded = data.clone();
         padded.resize(2048, 0);
-        assert_eq!(commit_matrix(&key, &data), *blake3::keyed_hash(&key, &padded).as_bytes());
-        assert_eq!(commit_matrix(&key, &padded), *blake3::keyed_hash(&key, &padded).as_bytes());
+        assert_eq!(
+            commit_matrix(&key, &data),
+            *blake3::keyed_hash(&key, &padded).as_bytes()
+        );
+        assert_eq!(
+            commit_matrix(&key, &padded),
+            *blake3::keyed_hash(&key, &padded).as_bytes()
+        );
     }
 }

@@ -4,69 +4,19 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use num_bigint::BigUint;
-use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MerkleProof, MiningConfiguration, PlainProof};
+use pearl_protocol::{
+    IncompleteBlockHeader, MatrixMerkleProof, MerkleProof, MiningConfiguration, PlainProof,
+};
 
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, FastBound, Jackpot};
-use crate::kernel::{BlockDims, Kernel};
+use crate::kernel::{Kernel, PanelDims};
+use crate::layout::{BlockLayout, Panels};
 use crate::merkle::{self, MerkleTree, Opening};
+use crate::miner::Counters;
 use crate::noise::SideNoise;
 use crate::rng::SignalRng;
 use crate::shape::ParsedShape;
-use crate::miner::Counters;
-
-/// Where each element of a rows-period × cols-period block belongs.
-#[derive(Debug, Clone)]
-pub(crate) struct BlockLayout {
-    pub(crate) rows_period: usize,
-    pub(crate) cols_period: usize,
-    pub(crate) row_offsets: Vec<u32>,
-    pub(crate) col_offsets: Vec<u32>,
-    /// Tile index (row group · col groups + col group) of every block element.
-    pub(crate) tile_of: Vec<u32>,
-}
-
-fn groups(pattern: &pearl_protocol::PeriodicPattern) -> Option<(Vec<u32>, Vec<u32>)> {
-    let period = pattern.period();
-    let list = pattern.to_list();
-    let offsets: Vec<u32> = (0..period).filter(|&o| pattern.offset_is_valid(o)).collect();
-    let mut group = vec![u32::MAX; period as usize];
-    for (g, &offset) in offsets.iter().enumerate() {
-        for &element in &list {
-            let slot = group.get_mut((offset + element) as usize)?;
-            if *slot != u32::MAX {
-                return None;
-            }
-            *slot = g as u32;
-        }
-    }
-    group.iter().all(|&g| g != u32::MAX).then_some((offsets, group))
-}
-
-impl BlockLayout {
-    /// `None` when the valid offsets do not partition one period (no such canonical
-    /// pattern is known; checked rather than assumed).
-    pub(crate) fn new(parsed: &ParsedShape) -> Option<Self> {
-        let (row_offsets, row_group) = groups(&parsed.rows)?;
-        let (col_offsets, col_group) = groups(&parsed.cols)?;
-        let groups_per_row = col_offsets.len() as u32;
-        let tile_of = row_group
-            .iter()
-            .flat_map(|&rg| col_group.iter().map(move |&cg| rg * groups_per_row + cg))
-            .collect();
-        Some(Self {
-            rows_period: row_group.len(),
-            cols_period: col_group.len(),
-            row_offsets,
-            col_offsets,
-            tile_of,
-        })
-    }
-
-    pub(crate) fn tiles(&self) -> usize {
-        self.row_offsets.len() * self.col_offsets.len()
-    }
-}
 
 /// Everything fixed for one job: shape, keys, B and its noise.
 pub(crate) struct JobContext {
@@ -82,8 +32,10 @@ pub(crate) struct JobContext {
     pub(crate) b_seed: Hash32,
     /// Bᵀ signal, n×k two's-complement bytes (committed, opened on a win).
     pub(crate) bt_raw: Vec<u8>,
-    /// Bᵀ + noise, n×k.
+    /// Bᵀ + noise in panels of `cols_period` lines.
     pub(crate) bt_noised: Vec<i8>,
+    pub(crate) b_panels: Panels,
+    pub(crate) a_panels: Panels,
 }
 
 impl JobContext {
@@ -101,17 +53,24 @@ impl JobContext {
         let shape = &parsed.shape;
         let (n, k) = (shape.n as usize, shape.k as usize);
         // rank <= 1024 after validation.
-        let config = MiningConfiguration::dense(shape.k, shape.rank as u16, parsed.rows, parsed.cols);
+        let config =
+            MiningConfiguration::dense(shape.k, shape.rank as u16, parsed.rows, parsed.cols);
         let job_key = commit::job_key(&header.to_bytes(), &config.to_bytes());
         let mut bt_raw = vec![0u8; n * k];
         b_seed_rng.fill_signal(&mut bt_raw);
         let hash_b = commit::commit_matrix(&job_key, &bt_raw);
         let b_seed = commit::b_noise_seed(derivation, &job_key, &hash_b, shape.n);
         let noise = SideNoise::for_b(&b_seed, k, shape.rank);
-        let mut bt_noised = vec![0i8; n * k];
+        let dot_len = jackpot::dot_len(shape.k, shape.rank) as usize;
+        let rank = shape.rank as usize;
+        let b_panels = Panels::new(layout.cols_period, rank, dot_len, true);
+        let a_panels = Panels::new(layout.rows_period, rank, dot_len, false);
+        let mut bt_noised = vec![0i8; b_panels.len(n)];
         let mut dense = Vec::new();
-        for (col, (raw, out)) in bt_raw.chunks_exact(k).zip(bt_noised.chunks_exact_mut(k)).enumerate() {
-            noise.noised(col, raw, &mut dense, out);
+        let mut line = vec![0i8; k];
+        for (col, raw) in bt_raw.chunks_exact(k).enumerate() {
+            noise.noised(col, raw, &mut dense, &mut line);
+            b_panels.store(&mut bt_noised, col, &line);
         }
         Self {
             parsed,
@@ -125,6 +84,8 @@ impl JobContext {
             b_seed,
             bt_raw,
             bt_noised,
+            b_panels,
+            a_panels,
         }
     }
 }
@@ -141,8 +102,11 @@ pub(crate) struct Worker {
     rng: SignalRng,
     a_raw: Vec<u8>,
     a_noised: Vec<i8>,
+    a_abs: Vec<i8>,
+    line: Vec<i8>,
     dense: Vec<i8>,
     acc: Vec<i32>,
+    row_xor: Vec<u32>,
     xors: Vec<u32>,
     jackpots: Vec<Jackpot>,
 }
@@ -155,9 +119,12 @@ impl Worker {
         Self {
             rng,
             a_raw: vec![0; a_len],
-            a_noised: vec![0; a_len],
+            a_noised: vec![0; ctx.a_panels.len(shape.m as usize)],
+            a_abs: vec![0; ctx.a_panels.len(shape.m as usize)],
+            line: vec![0; shape.k as usize],
             dense: Vec::new(),
             acc: vec![0; ctx.layout.rows_period * ctx.layout.cols_period],
+            row_xor: vec![0; ctx.layout.cols_period],
             xors: vec![0; tiles],
             jackpots: vec![[0; jackpot::JACKPOT_WORDS]; tiles],
         }
@@ -165,16 +132,32 @@ impl Worker {
 
     /// One GEMM with a fresh A; returns the first winning tile, or `None` (also when `stop`
     /// was raised part-way).
-    pub(crate) fn attempt(&mut self, ctx: &JobContext, kernel: Kernel, stop: &AtomicBool, counters: &Counters) -> Option<Win> {
+    pub(crate) fn attempt(
+        &mut self,
+        ctx: &JobContext,
+        kernel: Kernel,
+        stop: &AtomicBool,
+        counters: &Counters,
+    ) -> Option<Win> {
         let shape = &ctx.parsed.shape;
-        let (m, n, k, rank) = (shape.m as usize, shape.n as usize, shape.k as usize, shape.rank as usize);
+        let (m, n, k, rank) = (
+            shape.m as usize,
+            shape.n as usize,
+            shape.k as usize,
+            shape.rank as usize,
+        );
         let dot_len = jackpot::dot_len(shape.k, shape.rank) as usize;
         self.rng.fill_signal(&mut self.a_raw);
         let hash_a = commit::commit_matrix(&ctx.job_key, &self.a_raw);
         let a_seed = commit::a_noise_seed(ctx.derivation, &ctx.b_seed, &hash_a, shape.m);
         let noise = SideNoise::for_a(&a_seed, k, shape.rank);
-        for (row, (raw, out)) in self.a_raw.chunks_exact(k).zip(self.a_noised.chunks_exact_mut(k)).enumerate() {
-            noise.noised(row, raw, &mut self.dense, out);
+        for (row, raw) in self.a_raw.chunks_exact(k).enumerate() {
+            noise.noised(row, raw, &mut self.dense, &mut self.line);
+            ctx.a_panels.store(&mut self.a_noised, row, &self.line);
+        }
+        // Noised values lie in [-127, 127], so the absolute value never overflows.
+        for (abs, &v) in self.a_abs.iter_mut().zip(&self.a_noised) {
+            *abs = v.wrapping_abs();
         }
 
         let layout = &ctx.layout;
@@ -189,15 +172,17 @@ impl Worker {
                 for j in self.jackpots.iter_mut() {
                     *j = [0; jackpot::JACKPOT_WORDS];
                 }
-                let a = &self.a_noised[row_block * k..(row_block + rp) * k];
-                let b = &ctx.bt_noised[col_block * k..(col_block + cp) * k];
                 for block in 0..dot_len / rank {
-                    let dims = BlockDims { rows: rp, cols: cp, lda: k, ldb: k, k0: block * rank, len: rank };
-                    kernel.accumulate(a, b, dims, &mut self.acc);
-                    self.xors.fill(0);
-                    for (&tile, &value) in layout.tile_of.iter().zip(&self.acc) {
-                        self.xors[tile as usize] ^= value as u32;
-                    }
+                    let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
+                    let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
+                    let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
+                    let dims = PanelDims {
+                        rows: rp,
+                        cols: cp,
+                        r: rank,
+                    };
+                    kernel.accumulate(a, a_abs, b, dims, &mut self.acc);
+                    layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
                     for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
                         jackpot::fold(j, block, x);
                     }
@@ -209,7 +194,11 @@ impl Worker {
                         let groups_per_row = layout.col_offsets.len();
                         let t_rows = row_block as u32 + layout.row_offsets[tile / groups_per_row];
                         let t_cols = col_block as u32 + layout.col_offsets[tile % groups_per_row];
-                        return Some(Win { a_raw: self.a_raw.clone(), t_rows, t_cols });
+                        return Some(Win {
+                            a_raw: self.a_raw.clone(),
+                            t_rows,
+                            t_cols,
+                        });
                     }
                 }
             }
@@ -236,8 +225,20 @@ fn to_proof(opening: Opening, row_indices: Vec<u64>) -> MatrixMerkleProof {
 pub(crate) fn build_proof(ctx: &JobContext, win: &Win) -> PlainProof {
     let shape = &ctx.parsed.shape;
     let k = u64::from(shape.k);
-    let rows: Vec<u64> = ctx.parsed.rows.to_list().iter().map(|&r| u64::from(win.t_rows + r)).collect();
-    let cols: Vec<u64> = ctx.parsed.cols.to_list().iter().map(|&c| u64::from(win.t_cols + c)).collect();
+    let rows: Vec<u64> = ctx
+        .parsed
+        .rows
+        .to_list()
+        .iter()
+        .map(|&r| u64::from(win.t_rows + r))
+        .collect();
+    let cols: Vec<u64> = ctx
+        .parsed
+        .cols
+        .to_list()
+        .iter()
+        .map(|&c| u64::from(win.t_cols + c))
+        .collect();
     let a_tree = MerkleTree::build(&ctx.job_key, &win.a_raw);
     let a_open = a_tree.open(&win.a_raw, &merkle::leaf_indices_for_rows(&rows, k));
     let b_tree = MerkleTree::build(&ctx.job_key, &ctx.bt_raw);

@@ -33,7 +33,12 @@ pub fn jackpot_hash(jackpot: &Jackpot, a_noise_seed: &Hash32) -> Hash32 {
 
 /// Reference transcript of one tile from its noised rows of A and rows of Bᵀ (each ≥ dot_len
 /// long). Scalar and slow: the verifier's path and the kernels' oracle.
-pub fn tile_jackpot(a_rows: &[Vec<i8>], b_rows: &[Vec<i8>], rank: usize, dot_len: usize) -> Jackpot {
+pub fn tile_jackpot(
+    a_rows: &[Vec<i8>],
+    b_rows: &[Vec<i8>],
+    rank: usize,
+    dot_len: usize,
+) -> Jackpot {
     let mut acc = vec![0i32; a_rows.len() * b_rows.len()];
     let mut jackpot = [0u32; JACKPOT_WORDS];
     if rank == 0 {
@@ -69,11 +74,18 @@ fn u256_max() -> BigUint {
 
 /// Pearl's `penalized_target_bound`: `target · h·w·(dot_len/r)·128`, or `None` when that
 /// factor is zero or the product does not fit 256 bits (an unusable target).
-pub fn penalized_target_bound(target: &BigUint, h: u32, w: u32, dot_len: u32, rank: u32) -> Option<BigUint> {
+pub fn penalized_target_bound(
+    target: &BigUint,
+    h: u32,
+    w: u32,
+    dot_len: u32,
+    rank: u32,
+) -> Option<BigUint> {
     if rank == 0 {
         return None;
     }
-    let factor = u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * u64::from(PENALTY_BASE_RANK);
+    let factor =
+        u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * u64::from(PENALTY_BASE_RANK);
     if factor == 0 {
         return None;
     }
@@ -103,7 +115,9 @@ impl FastBound {
     /// From a bound that fits 256 bits; larger bounds accept every hash.
     pub fn new(bound: &BigUint) -> Self {
         if bound > &u256_max() {
-            return Self { limbs: [u64::MAX; 4] };
+            return Self {
+                limbs: [u64::MAX; 4],
+            };
         }
         let digits = bound.to_u64_digits();
         let mut limbs = [0u64; 4];

@@ -5,10 +5,12 @@
 //! rank-r noise PRF, cumulative i32 tile accumulators folded every r columns into a
 //! 16-word transcript, its keyed hash, and the rank-penalised win bound.
 
+pub mod bench;
 pub mod commit;
 mod engine;
 pub mod jackpot;
 pub mod kernel;
+mod layout;
 pub mod merkle;
 mod miner;
 pub mod noise;
@@ -20,6 +22,8 @@ mod verify;
 pub const MERKLE_CHUNK_LEN: usize = 1024;
 
 pub use kernel::{Kernel, KernelChoice};
-pub use shape::{Shape, ShapeError};
 pub use miner::{CancelToken, Counters, Found, Job, MineError, Miner, MinerOptions};
-pub use verify::{Operand, Verified, VerifyError, verify_plain_proof, verify_plain_proof_with_target};
+pub use shape::{Shape, ShapeError};
+pub use verify::{
+    Operand, Verified, VerifyError, verify_plain_proof, verify_plain_proof_with_target,
+};

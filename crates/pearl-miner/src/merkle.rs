@@ -42,7 +42,9 @@ pub enum MerkleError {
         len: usize,
     },
     /// A subtree needed for the root is neither opened nor given as a sibling.
-    #[error("Merkle opening lacks a sibling for chunks {start}..{end}: not all required bytes are covered")]
+    #[error(
+        "Merkle opening lacks a sibling for chunks {start}..{end}: not all required bytes are covered"
+    )]
     MissingSibling {
         /// First chunk of the uncovered subtree.
         start: u64,
@@ -173,7 +175,11 @@ impl MerkleTree {
                 .collect();
             layers.push(next);
         }
-        Self { key: *key, layers, root }
+        Self {
+            key: *key,
+            layers,
+            root,
+        }
     }
 
     /// The root, equal to `commit_matrix(key, data)`.
@@ -195,7 +201,11 @@ impl MerkleTree {
     /// `num_leaves`). `data` must be the bytes the tree was built from.
     pub fn open(&self, data: &[u8], leaf_indices: &[u64]) -> Opening {
         let total = self.num_leaves();
-        let unique: BTreeSet<u64> = leaf_indices.iter().copied().filter(|&i| i < total).collect();
+        let unique: BTreeSet<u64> = leaf_indices
+            .iter()
+            .copied()
+            .filter(|&i| i < total)
+            .collect();
         let leaf_data = unique
             .iter()
             .map(|&i| {
@@ -252,10 +262,16 @@ fn check_shape(opening: &OpeningRef<'_>) -> Result<(), MerkleError> {
     }
     for (&index, leaf) in opening.leaf_indices.iter().zip(opening.leaf_data) {
         if index >= opening.total_leaves {
-            return Err(MerkleError::LeafOutOfRange { index, total: opening.total_leaves });
+            return Err(MerkleError::LeafOutOfRange {
+                index,
+                total: opening.total_leaves,
+            });
         }
         if leaf.len() != MERKLE_CHUNK_LEN {
-            return Err(MerkleError::BadLeafLength { index, len: leaf.len() });
+            return Err(MerkleError::BadLeafLength {
+                index,
+                len: leaf.len(),
+            });
         }
     }
     Ok(())
@@ -274,7 +290,9 @@ fn sibling_ranges(opening: &OpeningRef<'_>) -> BTreeMap<(u64, u64), Hash32> {
             let sib = if i % 2 == 0 { i + 1 } else { i - 1 };
             let needed = !current.contains(&sib) && (i % 2 == 1 || sib < level_len);
             if needed {
-                let Some(&hash) = next_sibling.next() else { break };
+                let Some(&hash) = next_sibling.next() else {
+                    break;
+                };
                 let start = sib << level;
                 let end = ((sib + 1) << level).min(total);
                 ranges.insert((start, end), hash);
@@ -295,14 +313,15 @@ struct RootWalk<'a> {
 
 impl RootWalk<'_> {
     fn node(&self, start: u64, end: u64, is_root: bool) -> Result<Hash32, MerkleError> {
-        if !is_root {
-            if let Some(hash) = self.siblings.get(&(start, end)) {
-                return Ok(*hash);
-            }
+        if !is_root && let Some(hash) = self.siblings.get(&(start, end)) {
+            return Ok(*hash);
         }
         let count = end - start;
         if count == 1 {
-            let leaf = self.leaves.get(&start).ok_or(MerkleError::MissingSibling { start, end })?;
+            let leaf = self
+                .leaves
+                .get(&start)
+                .ok_or(MerkleError::MissingSibling { start, end })?;
             return Ok(if is_root {
                 *blake3::keyed_hash(self.key, leaf).as_bytes()
             } else {
@@ -335,8 +354,15 @@ pub fn recompute_root(key: &Hash32, opening: &OpeningRef<'_>) -> Result<Hash32, 
 }
 
 /// Copies bytes `start..start+len` of the committed data out of the opened leaves.
-pub fn extract_bytes(opening: &OpeningRef<'_>, start: u64, len: u64) -> Result<Vec<u8>, MerkleError> {
-    let end = start.checked_add(len).ok_or(MerkleError::BytesNotCovered { start, end: u64::MAX })?;
+pub fn extract_bytes(
+    opening: &OpeningRef<'_>,
+    start: u64,
+    len: u64,
+) -> Result<Vec<u8>, MerkleError> {
+    let end = start.checked_add(len).ok_or(MerkleError::BytesNotCovered {
+        start,
+        end: u64::MAX,
+    })?;
     let chunk = MERKLE_CHUNK_LEN as u64;
     let mut out = Vec::new();
     let mut pos = start;
@@ -345,11 +371,16 @@ pub fn extract_bytes(opening: &OpeningRef<'_>, start: u64, len: u64) -> Result<V
         let Ok(slot) = opening.leaf_indices.binary_search(&leaf_index) else {
             return Err(MerkleError::BytesNotCovered { start, end });
         };
-        let leaf = opening.leaf_data.get(slot).ok_or(MerkleError::BytesNotCovered { start, end })?;
+        let leaf = opening
+            .leaf_data
+            .get(slot)
+            .ok_or(MerkleError::BytesNotCovered { start, end })?;
         let leaf_start = leaf_index * chunk;
         let from = (pos - leaf_start) as usize;
         let to = ((end - leaf_start).min(chunk)) as usize;
-        let piece = leaf.get(from..to).ok_or(MerkleError::BytesNotCovered { start, end })?;
+        let piece = leaf
+            .get(from..to)
+            .ok_or(MerkleError::BytesNotCovered { start, end })?;
         if out.is_empty() {
             out.reserve(len as usize);
         }

@@ -8,9 +8,10 @@ use num_bigint::BigUint;
 use pearl_protocol::{IncompleteBlockHeader, MiningJob, PlainProof};
 
 use crate::commit::SeedDerivation;
-use crate::engine::{self, BlockLayout, JobContext, Worker};
+use crate::engine::{self, JobContext, Worker};
 use crate::jackpot::{self, FastBound};
 use crate::kernel::{Kernel, KernelChoice, KernelUnavailable};
+use crate::layout::BlockLayout;
 use crate::rng::SignalRng;
 use crate::shape::{Shape, ShapeError};
 use crate::verify::{Verified, VerifyError, verify_plain_proof_with_target};
@@ -28,7 +29,11 @@ pub struct Job {
 
 impl From<&MiningJob> for Job {
     fn from(job: &MiningJob) -> Self {
-        Self { header: job.header, target: job.target.clone(), cert_version: job.cert_version }
+        Self {
+            header: job.header,
+            target: job.target.clone(),
+            cert_version: job.cert_version,
+        }
     }
 }
 
@@ -48,16 +53,22 @@ pub enum MineError {
     #[error("invalid mining shape: {0}")]
     Shape(#[from] ShapeError),
     /// The certificate version is not an int7 one.
-    #[error("the job requires certificate version {0}; this miner produces only int7 certificates 1, 2 and 3 (version 4 is FP8, 5 is FP16); use the GPU miner for those")]
+    #[error(
+        "the job requires certificate version {0}; this miner produces only int7 certificates 1, 2 and 3 (version 4 is FP8, 5 is FP16); use the GPU miner for those"
+    )]
     UnsupportedCertVersion(u32),
     /// The requested kernel cannot run here.
     #[error(transparent)]
     Kernel(#[from] KernelUnavailable),
     /// The target is zero or too easy for a 256-bit bound at this shape.
-    #[error("target is unusable for this shape: target·h·w·(dot_len/r)·128 is zero or exceeds 2^256 (check the job's target)")]
+    #[error(
+        "target is unusable for this shape: target·h·w·(dot_len/r)·128 is zero or exceeds 2^256 (check the job's target)"
+    )]
     TargetUnusable,
     /// The valid tile offsets do not partition a period block.
-    #[error("the tile patterns do not partition their period; choose standard patterns such as rows [0,8]")]
+    #[error(
+        "the tile patterns do not partition their period; choose standard patterns such as rows [0,8]"
+    )]
     PatternDoesNotTile,
     /// `threads` was zero.
     #[error("threads must be at least 1")]
@@ -138,7 +149,12 @@ impl Miner {
             return Err(MineError::NoThreads);
         }
         let kernel = Kernel::resolve(options.kernel)?;
-        Ok(Self { shape, threads: options.threads, kernel, seed: None })
+        Ok(Self {
+            shape,
+            threads: options.threads,
+            kernel,
+            seed: None,
+        })
     }
 
     /// Makes B and every A reproducible from `seed` (tests, benches); default: fresh.
@@ -165,15 +181,30 @@ impl Miner {
     /// The win bound `target·h·w·(dot_len/r)·128` for `target` at this shape, if usable.
     pub fn win_bound(&self, target: &BigUint) -> Option<BigUint> {
         let s = &self.shape;
-        jackpot::penalized_target_bound(target, s.h() as u32, s.w() as u32, jackpot::dot_len(s.k, s.rank), s.rank)
+        jackpot::penalized_target_bound(
+            target,
+            s.h() as u32,
+            s.w() as u32,
+            jackpot::dot_len(s.k, s.rank),
+            s.rank,
+        )
     }
 
     /// Mines until a proof wins (`Ok(Some)`), or `cancel` fires (`Ok(None)`). Fresh random
     /// A per attempt per thread, B fixed for the job; every tile is scanned.
-    pub fn mine(&self, job: &Job, cancel: &CancelToken, counters: &Counters) -> Result<Option<Found>, MineError> {
+    pub fn mine(
+        &self,
+        job: &Job,
+        cancel: &CancelToken,
+        counters: &Counters,
+    ) -> Result<Option<Found>, MineError> {
         let derivation = SeedDerivation::for_cert_version(job.cert_version)
             .ok_or(MineError::UnsupportedCertVersion(job.cert_version))?;
-        let bound = self.win_bound(&job.target).ok_or(MineError::TargetUnusable)?;
+        // Pearl's bound for a zero target is Some(0): valid, but no miner could ever win it.
+        let bound = self
+            .win_bound(&job.target)
+            .filter(|b| *b != BigUint::ZERO)
+            .ok_or(MineError::TargetUnusable)?;
         let parsed = self.shape.parse()?;
         let layout = BlockLayout::new(&parsed).ok_or(MineError::PatternDoesNotTile)?;
         let seed = self.seed.unwrap_or_else(SignalRng::fresh_seed);
@@ -197,7 +228,9 @@ impl Miner {
                 scope.spawn(move || {
                     let mut worker = Worker::new(ctx, SignalRng::from_seed(seed, index as u64));
                     while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
-                        let Some(win) = worker.attempt(ctx, kernel, stop, counters) else { continue };
+                        let Some(win) = worker.attempt(ctx, kernel, stop, counters) else {
+                            continue;
+                        };
                         if stop.swap(true, Ordering::SeqCst) {
                             return;
                         }
@@ -229,7 +262,8 @@ impl Miner {
 
 fn self_check(ctx: &JobContext, win: &engine::Win) -> Result<Found, MineError> {
     let proof = engine::build_proof(ctx, win);
-    let verified = verify_plain_proof_with_target(&ctx.header, &proof, ctx.cert_version, &ctx.target)
-        .map_err(MineError::SelfCheck)?;
+    let verified =
+        verify_plain_proof_with_target(&ctx.header, &proof, ctx.cert_version, &ctx.target)
+            .map_err(MineError::SelfCheck)?;
     Ok(Found { proof, verified })
 }

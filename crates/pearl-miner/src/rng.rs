@@ -30,7 +30,9 @@ impl SignalRng {
 
     /// A seed that differs between runs and processes.
     pub(crate) fn fresh_seed() -> u64 {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         let mut material = [0u8; 24];
         material[..16].copy_from_slice(&nanos.to_le_bytes());
         material[16..20].copy_from_slice(&std::process::id().to_le_bytes());

@@ -51,7 +51,9 @@ pub enum ShapeError {
         rank: u32,
     },
     /// Rank below 128 is refused since the rank-penalty fork.
-    #[error("rank {rank} is below {PENALTY_BASE_RANK}, which the node refuses since the rank-penalty fork (use 128)")]
+    #[error(
+        "rank {rank} is below {PENALTY_BASE_RANK}, which the node refuses since the rank-penalty fork (use 128)"
+    )]
     RankBelowPenaltyBase {
         /// The rank.
         rank: u32,
@@ -71,7 +73,9 @@ pub enum ShapeError {
         rank: u32,
     },
     /// h and w must be multiples of 2.
-    #[error("tile sides h={h} and w={w} must both be multiples of 2 (fix rows_pattern/cols_pattern)")]
+    #[error(
+        "tile sides h={h} and w={w} must both be multiples of 2 (fix rows_pattern/cols_pattern)"
+    )]
     TileSideOdd {
         /// Rows per tile.
         h: usize,
@@ -129,7 +133,9 @@ pub enum ShapeError {
         dim: u32,
     },
     /// The period block is too big for this miner's accumulators.
-    #[error("rows period {rows} × cols period {cols} exceeds this miner's block limit of 2^20 accumulators")]
+    #[error(
+        "rows period {rows} × cols period {cols} exceeds this miner's block limit of 2^20 accumulators"
+    )]
     BlockTooLarge {
         /// Rows period.
         rows: u32,
@@ -154,7 +160,7 @@ pub(crate) fn consensus_limits(
     if !rank.is_power_of_two() || !(32..=1024).contains(&rank) {
         return Err(ShapeError::Rank { rank });
     }
-    if k > 1 << 16 || k % 64 != 0 || k < 1024 {
+    if k > 1 << 16 || !k.is_multiple_of(64) || k < 1024 {
         return Err(ShapeError::K { k });
     }
     if u64::from(k) > 4 * u64::from(rank) * u64::from(rank) || k < 16 * rank {
@@ -167,7 +173,7 @@ pub(crate) fn consensus_limits(
         return Err(ShapeError::TileSize { h, w });
     }
     let dot_len = dot_len(k, rank);
-    if dot_len % DWORD_SIZE != 0 {
+    if !dot_len.is_multiple_of(DWORD_SIZE) {
         return Err(ShapeError::DotLen { dot_len });
     }
     for (name, value) in [("m", m), ("n", n)] {
@@ -179,10 +185,17 @@ pub(crate) fn consensus_limits(
     if bytes > MAX_WORKER_INPUT {
         return Err(ShapeError::WorkerInput { bytes });
     }
-    for (axis, offset, pattern, dim) in [(Axis::Rows, t_rows, rows, m), (Axis::Cols, t_cols, cols, n)] {
+    for (axis, offset, pattern, dim) in
+        [(Axis::Rows, t_rows, rows, m), (Axis::Cols, t_cols, cols, n)]
+    {
         let max = pattern.max_value();
         if u64::from(offset) + u64::from(max) >= dim {
-            return Err(ShapeError::TileOutside { axis, offset, max, dim });
+            return Err(ShapeError::TileOutside {
+                axis,
+                offset,
+                max,
+                dim,
+            });
         }
     }
     Ok(())
@@ -215,11 +228,22 @@ pub(crate) struct ParsedShape {
 
 impl Shape {
     /// The CPU default: r=128, k=2048, rows [0,8], 64 columns 0,1,8,9,…,248,249 (h·w=128,
-    /// like Pearl's reference GPU miner), m=256, n=1024. Memory: Bᵀ raw + noised 4 MiB
-    /// shared, plus about 1 MiB per thread (A raw + noised and a 16×256 i32 block).
+    /// like Pearl's reference GPU miner), m=256, n=1024: one GEMM is 2^29 MACs and 2048
+    /// tiles. Memory: Bᵀ raw + noised 4 MiB shared (L2/L3-resident per 256-column block of
+    /// 512 KiB), plus about 1.5 MiB per thread (A raw, noised, |noised|; a 16×256 i32 block
+    /// of 16 KiB that stays in L1).
     pub fn default_for_cpu() -> Self {
-        let cols_pattern = (0..32u32).flat_map(|pair| [pair * 8, pair * 8 + 1]).collect();
-        Self { m: 256, n: 1024, k: 2048, rank: 128, rows_pattern: vec![0, 8], cols_pattern }
+        let cols_pattern = (0..32u32)
+            .flat_map(|pair| [pair * 8, pair * 8 + 1])
+            .collect();
+        Self {
+            m: 256,
+            n: 1024,
+            k: 2048,
+            rank: 128,
+            rows_pattern: vec![0, 8],
+            cols_pattern,
+        }
     }
 
     /// Checks every consensus limit (§4.5, rank >= 128 included) and this miner's
@@ -229,24 +253,48 @@ impl Shape {
     }
 
     pub(crate) fn parse(&self) -> Result<ParsedShape, ShapeError> {
-        let rows = PeriodicPattern::from_list(&self.rows_pattern)
-            .map_err(|source| ShapeError::Pattern { axis: Axis::Rows, source })?;
-        let cols = PeriodicPattern::from_list(&self.cols_pattern)
-            .map_err(|source| ShapeError::Pattern { axis: Axis::Cols, source })?;
-        consensus_limits(u64::from(self.m), u64::from(self.n), self.k, self.rank, &rows, &cols, 0, 0)?;
+        let rows = PeriodicPattern::from_list(&self.rows_pattern).map_err(|source| {
+            ShapeError::Pattern {
+                axis: Axis::Rows,
+                source,
+            }
+        })?;
+        let cols = PeriodicPattern::from_list(&self.cols_pattern).map_err(|source| {
+            ShapeError::Pattern {
+                axis: Axis::Cols,
+                source,
+            }
+        })?;
+        consensus_limits(
+            u64::from(self.m),
+            u64::from(self.n),
+            self.k,
+            self.rank,
+            &rows,
+            &cols,
+            0,
+            0,
+        )?;
         if self.rank < PENALTY_BASE_RANK {
             return Err(ShapeError::RankBelowPenaltyBase { rank: self.rank });
         }
         for (axis, pattern, dim) in [(Axis::Rows, &rows, self.m), (Axis::Cols, &cols, self.n)] {
             let period = pattern.period();
-            if dim % period != 0 {
+            if !dim.is_multiple_of(period) {
                 return Err(ShapeError::NotMultipleOfPeriod { axis, period, dim });
             }
         }
         if u64::from(rows.period()) * u64::from(cols.period()) > MAX_BLOCK_ELEMENTS {
-            return Err(ShapeError::BlockTooLarge { rows: rows.period(), cols: cols.period() });
+            return Err(ShapeError::BlockTooLarge {
+                rows: rows.period(),
+                cols: cols.period(),
+            });
         }
-        Ok(ParsedShape { shape: self.clone(), rows, cols })
+        Ok(ParsedShape {
+            shape: self.clone(),
+            rows,
+            cols,
+        })
     }
 
     /// Tile height h (rows per tile).
@@ -273,8 +321,10 @@ impl Shape {
         let cols_period = self.cols_pattern.last().map_or(1, |&v| u64::from(v) + 1);
         // The period is at most 2 × (max + 1) for any pattern; take that bound.
         let block = 4 * (2 * rows_period) * (2 * cols_period);
-        let shared = 2 * n * k + 2 * k * 2;
-        let per_thread = 2 * m * k + block * 2 + 2 * k * 2;
+        // Shared: Bᵀ raw and noised. Per thread: A raw, noised and |noised|, the block's
+        // accumulators (+ row scratch), noise pairs and one line.
+        let shared = 2 * n * k + 4 * k;
+        let per_thread = 3 * m * k + block * 2 + 8 * k;
         shared + threads as u64 * per_thread
     }
 }

@@ -5,7 +5,9 @@ use num_bigint::BigUint;
 use pearl_protocol::pattern::{PatternError, PeriodicPattern};
 use pearl_protocol::public_data::proof_commitment;
 use pearl_protocol::target::nbits_to_target;
-use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfiguration, PlainProof, PublicData};
+use pearl_protocol::{
+    IncompleteBlockHeader, MatrixMerkleProof, MiningConfiguration, PlainProof, PublicData,
+};
 
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, PENALTY_BASE_RANK};
@@ -46,7 +48,9 @@ pub struct Verified {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
     /// Only int7 certificates (1, 2, 3) are plain-verifiable here.
-    #[error("certificate version {0} is not an int7 certificate (1, 2 or 3); versions 4 (FP8) and 5 (FP16) are not supported")]
+    #[error(
+        "certificate version {0} is not an int7 certificate (1, 2 or 3); versions 4 (FP8) and 5 (FP16) are not supported"
+    )]
     UnsupportedCertVersion(u32),
     /// A declared dimension does not fit Pearl's field width.
     #[error("proof field {field}={value} does not fit {bits} bits")]
@@ -59,7 +63,9 @@ pub enum VerifyError {
         bits: u32,
     },
     /// A Merkle tree's declared leaf count disagrees with the declared dimensions.
-    #[error("{operand} Merkle tree declares {declared} leaves but the proof's dimensions imply {expected}")]
+    #[error(
+        "{operand} Merkle tree declares {declared} leaves but the proof's dimensions imply {expected}"
+    )]
     TreeSize {
         /// Which matrix.
         operand: Operand,
@@ -132,22 +138,42 @@ fn narrow(field: &'static str, value: u64, bits: u32) -> Result<u64, VerifyError
     Ok(value)
 }
 
-fn pattern_of(operand: Operand, matrix: &MatrixMerkleProof, dim: u64) -> Result<(PeriodicPattern, u32), VerifyError> {
+fn pattern_of(
+    operand: Operand,
+    matrix: &MatrixMerkleProof,
+    dim: u64,
+) -> Result<(PeriodicPattern, u32), VerifyError> {
     let mut indices = Vec::with_capacity(matrix.row_indices.len());
     for &index in &matrix.row_indices {
         if index >= dim {
-            return Err(VerifyError::RowOutOfRange { operand, index, dim });
+            return Err(VerifyError::RowOutOfRange {
+                operand,
+                index,
+                dim,
+            });
         }
         // dim <= 2^32 here (checked by narrow), so the index fits u32.
         indices.push(index as u32);
     }
-    PeriodicPattern::split_offset(&indices).map_err(|source| VerifyError::Pattern { operand, source })
+    PeriodicPattern::split_offset(&indices)
+        .map_err(|source| VerifyError::Pattern { operand, source })
 }
 
-fn check_tree(operand: Operand, matrix: &MatrixMerkleProof, dim: u64, k: u64) -> Result<(), VerifyError> {
-    let expected = (dim * k).div_ceil(crate::MERKLE_CHUNK_LEN as u64);
-    if matrix.proof.total_leaves != expected {
-        return Err(VerifyError::TreeSize { operand, declared: matrix.proof.total_leaves, expected });
+fn check_tree(
+    operand: Operand,
+    matrix: &MatrixMerkleProof,
+    dim: u64,
+    k: u64,
+) -> Result<(), VerifyError> {
+    // dim and k are below 2^32 here; their product may not fit u64 arithmetic checks.
+    let expected_wide = (u128::from(dim) * u128::from(k)).div_ceil(crate::MERKLE_CHUNK_LEN as u128);
+    let expected = u64::try_from(expected_wide).unwrap_or(u64::MAX);
+    if u128::from(matrix.proof.total_leaves) != expected_wide {
+        return Err(VerifyError::TreeSize {
+            operand,
+            declared: matrix.proof.total_leaves,
+            expected,
+        });
     }
     Ok(())
 }
@@ -172,11 +198,15 @@ fn strips(
         let strip = merkle::extract_bytes(&opening, row * k, dot_len)
             .map_err(|source| VerifyError::Merkle { operand, source })?;
         if let Some(&bad) = strip.iter().find(|&&b| !(-64..=64).contains(&(b as i8))) {
-            return Err(VerifyError::SignalRange { operand, value: bad as i8 });
+            return Err(VerifyError::SignalRange {
+                operand,
+                value: bad as i8,
+            });
         }
         out.push(strip);
     }
-    let root = merkle::recompute_root(job_key, &opening).map_err(|source| VerifyError::Merkle { operand, source })?;
+    let root = merkle::recompute_root(job_key, &opening)
+        .map_err(|source| VerifyError::Merkle { operand, source })?;
     if root != proof.root {
         return Err(VerifyError::RootMismatch { operand });
     }
@@ -214,8 +244,8 @@ pub fn verify_plain_proof_with_target(
     cert_version: u32,
     target: &BigUint,
 ) -> Result<Verified, VerifyError> {
-    let derivation =
-        SeedDerivation::for_cert_version(cert_version).ok_or(VerifyError::UnsupportedCertVersion(cert_version))?;
+    let derivation = SeedDerivation::for_cert_version(cert_version)
+        .ok_or(VerifyError::UnsupportedCertVersion(cert_version))?;
     let m = narrow("m", proof.m, 32)?;
     let n = narrow("n", proof.n, 32)?;
     let k = narrow("k", proof.k, 32)?;
@@ -225,17 +255,32 @@ pub fn verify_plain_proof_with_target(
     let (rows, t_rows) = pattern_of(Operand::A, &proof.a, m)?;
     let (cols, t_cols) = pattern_of(Operand::Bt, &proof.bt, n)?;
     let (k, rank) = (k as u32, rank as u32);
-    consensus_limits(m, n, k, rank, &rows, &cols, t_rows, t_cols).map_err(VerifyError::Consensus)?;
+    consensus_limits(m, n, k, rank, &rows, &cols, t_rows, t_cols)
+        .map_err(VerifyError::Consensus)?;
     if rank < PENALTY_BASE_RANK {
-        return Err(VerifyError::RankPenalty { rank: u64::from(rank) });
+        return Err(VerifyError::RankPenalty {
+            rank: u64::from(rank),
+        });
     }
     let dot_len = jackpot::dot_len(k, rank);
 
     // rank <= 1024 after consensus_limits, so it fits u16.
     let config = MiningConfiguration::dense(k, rank as u16, rows, cols);
     let job_key = commit::job_key(&header.to_bytes(), &config.to_bytes());
-    let a_strips = strips(Operand::A, &proof.a, &job_key, u64::from(k), u64::from(dot_len))?;
-    let b_strips = strips(Operand::Bt, &proof.bt, &job_key, u64::from(k), u64::from(dot_len))?;
+    let a_strips = strips(
+        Operand::A,
+        &proof.a,
+        &job_key,
+        u64::from(k),
+        u64::from(dot_len),
+    )?;
+    let b_strips = strips(
+        Operand::Bt,
+        &proof.bt,
+        &job_key,
+        u64::from(k),
+        u64::from(dot_len),
+    )?;
 
     let hash_a = proof.a.proof.root;
     let hash_b = proof.bt.proof.root;
@@ -253,7 +298,8 @@ pub fn verify_plain_proof_with_target(
     if value > jackpot::consensus_bound(target, h, w, dot_len) {
         return Err(VerifyError::JackpotAboveBound);
     }
-    let penalized = target * BigUint::from(u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * 128);
+    let penalized =
+        target * BigUint::from(u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * 128);
     if value > penalized {
         return Err(VerifyError::JackpotAbovePenalizedBound);
     }
@@ -269,5 +315,9 @@ pub fn verify_plain_proof_with_target(
         t_cols,
     };
     let proof_commitment = proof_commitment(cert_version, &public_data.to_bytes());
-    Ok(Verified { hash_jackpot, public_data, proof_commitment })
+    Ok(Verified {
+        hash_jackpot,
+        public_data,
+        proof_commitment,
+    })
 }

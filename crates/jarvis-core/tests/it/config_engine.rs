@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use jarvis_core::config::{ENGINE_IDS, EngineSection, OpenAiCompatibleSection, parse_config};
+use proptest::prelude::*;
 
 fn load(text: &str) -> Result<jarvis_core::Config, jarvis_core::ConfigError> {
     parse_config(text, Path::new("config.toml"), &[])
@@ -108,4 +109,28 @@ fn engine_errors_do_not_hide_mining_errors_or_vice_versa() {
     assert!(msg.contains("engine.default"), "{msg}");
     let cfg = load("[engine]\ndefault = \"vllm\"\n").unwrap();
     assert_eq!(cfg.mining, None);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_engine_values_load_or_fail_with_a_position(
+        default in ".{0,12}",
+        url in ".{0,24}",
+        key_env in ".{0,12}",
+    ) {
+        let text = format!(
+            "[engine]\ndefault = {default:?}\n[engine.openai-compatible]\nurl = {url:?}\n\
+             api_key_env = {key_env:?}\n"
+        );
+        match load(&text) {
+            Ok(cfg) => {
+                let engine = cfg.engine.unwrap();
+                prop_assert!(ENGINE_IDS.contains(&engine.default.as_deref().unwrap()));
+            }
+            Err(jarvis_core::ConfigError::Invalid { line, col, .. }) => {
+                prop_assert!(line >= 1 && col >= 1);
+            }
+            Err(other) => prop_assert!(false, "unexpected error {other}"),
+        }
+    }
 }

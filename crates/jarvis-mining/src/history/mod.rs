@@ -11,7 +11,7 @@ mod store;
 mod summary;
 
 pub use recorder::{HistoryRecorder, HistoryState};
-pub use sample::Sample;
+pub use sample::{DETAIL_KEYS, Sample};
 pub use store::{HISTORY_SCHEMA_VERSION, HistoryError, HistoryStore};
 pub use summary::{HistorySummary, IntervalRate, Totals, summarize};
 

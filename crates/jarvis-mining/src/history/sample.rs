@@ -2,6 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::provider::MiningStats;
+
+/// `MiningStats::details` keys that [`Sample::from_stats`] reads (u64 counters, and
+/// `gateway_up` as a bool). Providers that know a value put it under these names.
+pub const DETAIL_KEYS: [&str; 8] = [
+    "mac_total",
+    "tiles_total",
+    "proofs_found",
+    "submit_errors",
+    "restarts",
+    "template_height",
+    "vllm_requests_total",
+    "vllm_tokens_total",
+];
+
 /// The provider's counters at `at`. Counters are cumulative since the miner process started
 /// (they drop back to zero on a restart); `None` means unknown, never a fake zero.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +63,29 @@ impl Sample {
             vllm_requests_total: None,
             vllm_tokens_total: None,
             gateway_up: None,
+        }
+    }
+
+    /// A sample of `stats` at `at`: `proofs_submitted` from `shares_submitted`, the rest from
+    /// the [`DETAIL_KEYS`] in `details` (and `gateway_up`); anything absent stays unknown.
+    pub fn from_stats(at: f64, stats: &MiningStats) -> Sample {
+        let counter = |key: &str| stats.details.get(key).and_then(serde_json::Value::as_u64);
+        Sample {
+            at,
+            provider: stats.provider_id.clone(),
+            mac_total: counter("mac_total"),
+            tiles_total: counter("tiles_total"),
+            proofs_found: counter("proofs_found"),
+            proofs_submitted: stats.shares_submitted,
+            submit_errors: counter("submit_errors"),
+            restarts: counter("restarts"),
+            template_height: counter("template_height"),
+            vllm_requests_total: counter("vllm_requests_total"),
+            vllm_tokens_total: counter("vllm_tokens_total"),
+            gateway_up: stats
+                .details
+                .get("gateway_up")
+                .and_then(serde_json::Value::as_bool),
         }
     }
 }

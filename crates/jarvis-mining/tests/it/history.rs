@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use jarvis_mining::MiningStats;
 use jarvis_mining::history::{
     HISTORY_SCHEMA_VERSION, HistoryError, HistoryRecorder, HistoryState, HistoryStore, Sample,
     summarize,
@@ -165,6 +166,36 @@ fn a_corrupt_file_is_reported_and_the_recorder_degrades_without_failing() {
 }
 
 #[test]
+fn a_database_with_damaged_pages_reports_corruption_instead_of_panicking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.sqlite");
+    {
+        let store = HistoryStore::open(&path).expect("open");
+        for k in 0..400_u32 {
+            store
+                .record(&cpu_sample(f64::from(k), u64::from(k), 0))
+                .expect("record");
+        }
+    }
+    // Fold the WAL into the main file, then overwrite everything after the first page.
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
+        .expect("checkpoint");
+    drop(conn);
+    let mut bytes = std::fs::read(&path).expect("read");
+    assert!(bytes.len() > 8192, "several pages: {}", bytes.len());
+    for b in bytes.iter_mut().skip(4096) {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).expect("write");
+    let result = HistoryStore::open(&path).and_then(|store| store.samples(0.0));
+    match result {
+        Err(HistoryError::Corrupt { .. }) => {}
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_locked_database_degrades_to_unavailable_and_recovers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("mining.sqlite");
@@ -206,7 +237,11 @@ fn summary_handles_a_counter_reset_and_a_gap() {
     assert_eq!(summary.samples, 5);
     assert_eq!(summary.intervals.len(), 4);
     assert_eq!(summary.totals.macs, Some(3000 + 600 + 30_000 + 3000));
-    assert_eq!(summary.totals.proofs_found, Some(1 + 0 + 2 + 0));
+    assert_eq!(
+        summary.totals.proofs_found,
+        Some(3),
+        "1 before the restart, 2 after it"
+    );
     assert_eq!(summary.intervals[0].mac_per_s, Some(100.0));
     assert!(summary.intervals[1].counter_reset);
     assert_eq!(summary.intervals[1].mac_per_s, Some(20.0));
@@ -246,6 +281,54 @@ fn summary_of_nothing_knows_nothing() {
     assert_eq!(summary.uptime_pct, None);
     assert_eq!(summary.totals.macs, None, "unknown, not zero");
     assert_eq!(summary.mean_mac_per_s, None);
+}
+
+#[test]
+fn a_sample_from_stats_reads_known_detail_keys_and_leaves_the_rest_unknown() {
+    let mut stats = MiningStats::unknown("vllm-pearl");
+    stats.shares_submitted = Some(12);
+    stats
+        .details
+        .insert("template_height".into(), serde_json::json!(4242));
+    stats
+        .details
+        .insert("vllm_tokens_total".into(), serde_json::json!(9000));
+    stats
+        .details
+        .insert("gateway_up".into(), serde_json::json!(true));
+    stats
+        .details
+        .insert("mac_total".into(), serde_json::json!("not a number"));
+    let sample = Sample::from_stats(10.0, &stats);
+    assert_eq!(sample.provider, "vllm-pearl");
+    assert_eq!(sample.proofs_submitted, Some(12));
+    assert_eq!(sample.template_height, Some(4242));
+    assert_eq!(sample.vllm_tokens_total, Some(9000));
+    assert_eq!(sample.gateway_up, Some(true));
+    assert_eq!(
+        sample.mac_total, None,
+        "a malformed value is unknown, not zero"
+    );
+    assert_eq!(sample.restarts, None);
+}
+
+#[test]
+fn record_if_due_skips_samples_closer_than_the_interval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("h.sqlite");
+    let mut recorder = HistoryRecorder::open(&path, Duration::from_secs(86_400));
+    let every = Duration::from_secs(30);
+    assert!(recorder.record_if_due(&cpu_sample(100.0, 1, 0), every));
+    assert!(!recorder.record_if_due(&cpu_sample(110.0, 2, 0), every));
+    assert!(recorder.record_if_due(&cpu_sample(130.0, 3, 0), every));
+    let ats: Vec<f64> = HistoryStore::open(&path)
+        .expect("open")
+        .samples(0.0)
+        .expect("read")
+        .iter()
+        .map(|s| s.at)
+        .collect();
+    assert_eq!(ats, [100.0, 130.0]);
 }
 
 #[derive(Debug, Clone)]

@@ -47,7 +47,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -64,31 +68,56 @@ fn env(name: &str) -> Option<String> {
 fn settings() -> Result<Settings, String> {
     let address = env("PEARLD_MINING_ADDRESS").ok_or("PEARLD_MINING_ADDRESS: field required")?;
     let networks = [Network::Mainnet, Network::Testnet, Network::Regtest];
-    if !networks.iter().any(|&n| validate_taproot_address(address.trim(), n).is_ok()) {
-        return Err("PEARLD_MINING_ADDRESS: must be a Taproot (bech32m, witness v1) address".to_owned());
+    if !networks
+        .iter()
+        .any(|&n| validate_taproot_address(address.trim(), n).is_ok())
+    {
+        return Err(
+            "PEARLD_MINING_ADDRESS: must be a Taproot (bech32m, witness v1) address".to_owned(),
+        );
     }
     // Read like the real gateway, never used (and never echoed: the password is a secret).
-    let _ = (env("PEARLD_RPC_URL"), env("PEARLD_RPC_USER"), env("PEARLD_RPC_PASSWORD"));
+    let _ = (
+        env("PEARLD_RPC_URL"),
+        env("PEARLD_RPC_USER"),
+        env("PEARLD_RPC_PASSWORD"),
+    );
     let transport_tcp = match env("MINER_RPC_TRANSPORT").as_deref() {
         None | Some("uds") => false,
         Some("tcp") => true,
-        Some(other) => return Err(format!("MINER_RPC_TRANSPORT: {other:?} is not 'uds' or 'tcp'")),
+        Some(other) => {
+            return Err(format!(
+                "MINER_RPC_TRANSPORT: {other:?} is not 'uds' or 'tcp'"
+            ));
+        }
     };
     let port = match env("MINER_RPC_PORT") {
         None => DEFAULT_TCP_PORT,
-        Some(text) => text.trim().parse().map_err(|_| format!("MINER_RPC_PORT: {text:?} is not a port"))?,
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("MINER_RPC_PORT: {text:?} is not a port"))?,
     };
     let mode = match env("FAKE_GATEWAY_MODE").as_deref() {
         None => Mode::Normal,
         Some("paused") => Mode::Paused,
-        Some(other) => match other.strip_prefix("crash_after_ms=").and_then(|n| n.parse().ok()) {
+        Some(other) => match other
+            .strip_prefix("crash_after_ms=")
+            .and_then(|n| n.parse().ok())
+        {
             Some(ms) => Mode::CrashAfter(Duration::from_millis(ms)),
-            None => return Err(format!("FAKE_GATEWAY_MODE: {other:?} is not 'paused' or 'crash_after_ms=<N>'")),
+            None => {
+                return Err(format!(
+                    "FAKE_GATEWAY_MODE: {other:?} is not 'paused' or 'crash_after_ms=<N>'"
+                ));
+            }
         },
     };
     Ok(Settings {
         transport_tcp,
-        socket_path: PathBuf::from(env("MINER_RPC_SOCKET_PATH").unwrap_or_else(|| DEFAULT_SOCKET_PATH.to_owned())),
+        socket_path: PathBuf::from(
+            env("MINER_RPC_SOCKET_PATH").unwrap_or_else(|| DEFAULT_SOCKET_PATH.to_owned()),
+        ),
         port,
         record: env("FAKE_GATEWAY_RECORD").map(PathBuf::from),
         mode,
@@ -122,8 +151,13 @@ async fn run(settings: Settings) -> ExitCode {
         }
     };
     match gateway.address() {
-        GatewayAddress::Tcp { host, port } => println!("Miner RPC server listening on TCP: {host}:{port}"),
-        GatewayAddress::Unix(path) => println!("Miner RPC server listening on Unix socket: {}", path.display()),
+        GatewayAddress::Tcp { host, port } => {
+            println!("Miner RPC server listening on TCP: {host}:{port}")
+        }
+        GatewayAddress::Unix(path) => println!(
+            "Miner RPC server listening on Unix socket: {}",
+            path.display()
+        ),
     }
     println!("PearlGateway started successfully");
     let crash = async {
@@ -152,7 +186,10 @@ struct Signals {
 
 impl Signals {
     fn new() -> std::io::Result<Self> {
-        Ok(Self { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
     }
 
     /// Resolves on the first SIGTERM or SIGINT.

@@ -15,6 +15,9 @@ pub(crate) const QUEUE_FULL: &str = "proof submission queue full";
 const PAUSED: &str = "mining_paused: no block template available";
 const ENVELOPE_KEYS: [&str; 4] = ["jsonrpc", "method", "params", "id"];
 
+/// A request's `params` object, when present.
+type Params<'a> = Option<&'a Map<String, Value>>;
+
 /// A reply before its id is attached: the `"result": …` or `"error": {…}` member.
 pub(crate) struct Reply {
     member: String,
@@ -97,7 +100,7 @@ pub(crate) fn handle(shared: &Shared, line: &str) -> Reply {
 }
 
 /// Validates the envelope; returns the method and the params object (if any).
-fn check_envelope(body: &Value) -> Result<(&str, Option<&Map<String, Value>>), String> {
+fn check_envelope(body: &Value) -> Result<(&str, Params<'_>), String> {
     let object = body.as_object().ok_or("data must be object")?;
     if let Some(extra) = object.keys().find(|k| !ENVELOPE_KEYS.contains(&k.as_str())) {
         return Err(format!(
@@ -142,7 +145,7 @@ struct RawJobTarget<'a> {
     target: &'a RawValue,
 }
 
-fn submit(shared: &Shared, line: &str, params: Option<&Map<String, Value>>, id: &str) -> Reply {
+fn submit(shared: &Shared, line: &str, params: Params<'_>, id: &str) -> Reply {
     let invalid = |why: String| Reply::error(-32602, "Invalid params", id, Some(&why));
     let checked = params
         .ok_or_else(|| "data must contain ['plain_proof', 'mining_job'] properties".to_owned())
@@ -234,10 +237,10 @@ fn check_submit_params(params: &Map<String, Value>) -> Result<(), String> {
     {
         return Err("data.mining_job.incomplete_header_bytes must be a base64 string".to_owned());
     }
-    if !job
+    if job
         .get("cert_version")
         .and_then(Value::as_u64)
-        .is_some_and(|v| v >= 1)
+        .is_none_or(|v| v < 1)
     {
         return Err("data.mining_job.cert_version must be an integer >= 1".to_owned());
     }
@@ -285,5 +288,53 @@ pub(crate) fn with_wrong_id(reply: Reply) -> Reply {
     Reply {
         id: "424242".to_owned(),
         ..reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_gateway::FakeGatewayOptions;
+    use proptest::prelude::*;
+
+    fn reply_to(line: &str) -> Value {
+        let shared = Shared::new(FakeGatewayOptions::default()).expect("no record file");
+        let rendered = handle(&shared, line).render();
+        assert!(rendered.ends_with('\n') && !rendered.trim_end().contains('\n'));
+        serde_json::from_str(&rendered).expect("every reply is JSON")
+    }
+
+    #[test]
+    fn base64_pattern_matches_the_schema() {
+        assert!(is_base64("") && is_base64("QUJD") && is_base64("QQ==") && is_base64("a+/9"));
+        assert!(!is_base64("QQ===") && !is_base64("Q=Q") && !is_base64("Q Q") && !is_base64("é"));
+    }
+
+    #[test]
+    fn null_and_string_ids_are_echoed() {
+        let reply = reply_to(r#"{"jsonrpc":"2.0","method":"getMiningInfo","id":null}"#);
+        assert_eq!(reply["id"], Value::Null);
+        assert!(reply["result"]["target"].is_number());
+        let reply = reply_to(r#"{"jsonrpc":"2.0","method":"nope","id":"x\"y"}"#);
+        assert_eq!(reply["id"], "x\"y");
+        assert_eq!(reply["error"]["message"], "Method nope not found");
+    }
+
+    proptest! {
+        #[test]
+        fn any_line_gets_one_json_reply(line in "\\PC{0,200}") {
+            let reply = reply_to(&line);
+            prop_assert_eq!(&reply["jsonrpc"], "2.0");
+        }
+
+        #[test]
+        fn json_shaped_lines_get_one_json_reply(
+            method in "(getMiningInfo|submitPlainProof|x)",
+            params in "[{}\\[\\]\":,a-z0-9 =-]{0,60}",
+        ) {
+            let line = format!(r#"{{"jsonrpc":"2.0","method":"{method}","params":{params},"id":1}}"#);
+            let reply = reply_to(&line);
+            prop_assert!(reply.get("result").is_some() != reply.get("error").is_some());
+        }
     }
 }

@@ -1,9 +1,23 @@
 //! Command implementations: gather data from the libraries, render it, choose the exit code.
 
+pub(crate) mod ask;
+pub(crate) mod attach;
+pub(crate) mod bench;
+mod chart;
+pub(crate) mod completions;
 mod doctor;
+pub(crate) mod engines;
+pub(crate) mod history;
 mod init;
+pub(crate) mod model;
 mod models;
+mod os;
+pub(crate) mod pearl;
+pub(crate) mod service;
 mod session;
+pub(crate) mod supervise;
+pub(crate) mod verify_proof;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -46,9 +60,24 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             MineCommand::Init(args) => init::run(&ctx, &args),
             MineCommand::Start(args) => block_on(session::start(&ctx, &args)),
             MineCommand::Stop(args) => block_on(session::stop(&ctx, &args)),
+            MineCommand::Status(args) if args.watch => block_on(watch::run(&ctx, &args)),
             MineCommand::Status(args) => block_on(session::status(&ctx, &args)),
             MineCommand::Logs(args) => block_on(session::logs(&ctx, &args)),
+            MineCommand::Bench(args) => block_on(bench::run(&ctx, &args)),
+            MineCommand::VerifyProof(args) => verify_proof::run(&args),
+            MineCommand::History(args) => history::history(&ctx, &args),
+            MineCommand::Report(args) => history::report(&ctx, &args),
+            MineCommand::Service(command) => service::run(&ctx, &command),
+            MineCommand::Supervise(args) => block_on(supervise::run(&ctx, &args)),
+            MineCommand::InspectModel(args) => block_on(model::inspect(&args)),
+            MineCommand::ValidateModel(args) => block_on(model::validate(&ctx, &args)),
+            MineCommand::Attach(args) => block_on(attach::run_attach(&ctx, &args)),
+            MineCommand::Detach(args) => attach::run_detach(&ctx, &args),
         },
+        Command::Pearl(args) => pearl::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Engines(args) => block_on(engines::run(&ctx, &args)),
+        Command::Ask(args) => block_on(ask::run(&ctx, &args)),
     }
 }
 

@@ -49,12 +49,16 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
         render::warn(&format!("--skip-hardware-check: starting anyway. {err}"));
     }
     let session = Session::read(&ctx.home);
-    if session.is_running_for(descriptor.id) {
+    // Only a process-verified session short-circuits here; a container session is the
+    // provider's to check (its start is a no-op when the same launch spec is running).
+    if matches!(&session.state, SessionState::Running(s) if s.provider == descriptor.id) {
         render::note(&format!("{} is already running.", descriptor.id));
         return print_status(ctx, &session, json).await;
     }
-    let _lock = lock_session(&ctx.home)?;
+    let lock = lock_session(&ctx.home)?;
     clean_stale(&session)?;
+    // A foreground supervisor runs until stopped: `mine stop` must be able to take the lock.
+    let _lock = (!args.foreground).then_some(lock);
     let mut provider = (descriptor.create)(&ctx.home);
     let options = StartOptions {
         foreground: args.foreground,
@@ -65,6 +69,11 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     provider.start(&config, &options).await?;
     if json {
         render::json(&serde_json::json!({ "started": descriptor.id }))?;
+    } else if args.foreground {
+        render::line(&format!(
+            "{} stopped (foreground session ended).",
+            descriptor.id
+        ));
     } else {
         render::line(&format!(
             "Started {}. Run `jarvis mine status` for live stats.",
@@ -78,7 +87,21 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
     let json = args.json;
     let session = Session::read(&ctx.home);
     let outcome = match &session.state {
-        SessionState::Absent => "not running".to_owned(),
+        SessionState::Absent => {
+            // No session, but the configured provider may still own something (a labelled
+            // container left without a sidecar): its stop is idempotent.
+            let section = ctx.load_config().ok().flatten().and_then(|c| c.mining);
+            if let Some(descriptor) = section.and_then(|s| ctx.registry.get(&s.provider)) {
+                let _lock = lock_session(&ctx.home)?;
+                let mut provider = (descriptor.create)(&ctx.home);
+                provider
+                    .stop(&StopOptions {
+                        timeout: Duration::from_secs(args.timeout),
+                    })
+                    .await?;
+            }
+            "not running".to_owned()
+        }
         SessionState::Stale { .. } | SessionState::Corrupt { .. } => {
             let _lock = lock_session(&ctx.home)?;
             clean_stale(&session)?;
@@ -212,6 +235,27 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
             "blocks found:",
             show(stats.blocks_found)
         ));
+        let rate = |v: Option<f64>| v.map_or("n/a".to_owned(), |r| format!("{r:.3e}"));
+        let h = &stats.hashrate;
+        render::line(&format!(
+            "{:<20}10s {}  60s {}  15m {} MAC/s",
+            "hashrate:",
+            rate(h.s10),
+            rate(h.s60),
+            rate(h.m15)
+        ));
+        if let Some(up) = stats.uptime_seconds {
+            render::line(&format!("{:<20}{:.0} s", "uptime:", up));
+        }
+        for (key, value) in &stats.details {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            render::line(&format!(
+                "{:<20}{value}",
+                format!("{}:", key.replace('_', " "))
+            ));
+        }
         if let Some(e) = &stats.last_error {
             render::line(&format!("{:<20}{e}", "last error:"));
         }

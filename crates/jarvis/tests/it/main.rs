@@ -1,7 +1,16 @@
 //! CLI tests: the built `jarvis` binary in an isolated HOME.
 
+mod attach;
+mod bench;
 mod common;
+mod cpu_pearl;
+mod docs;
 mod doctor;
+mod engines;
+mod history;
 mod init;
+mod model;
 mod models;
+mod ops;
+mod pearl;
 mod session;

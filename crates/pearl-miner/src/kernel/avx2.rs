@@ -1,55 +1,46 @@
 //! AVX2 kernel: `vpmaddubsw` on |a| (u8) × (b·sign a) (i8), then `vpmaddwd` by ones into
 //! i32. With |a|, |b| <= 127 a pair sum is at most 2·127² = 32258 < 32767: no i16
-//! saturation. Blocks of 2 rows × 4 columns keep 8 vector accumulators in registers.
+//! saturation. A's 4 values of a k-quad are broadcast; B's quad-interleaved panel puts 8
+//! columns in a vector, so 4 rows × 16 columns stay in 8 registers with no reductions.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m128i, __m256i, _mm_add_epi32, _mm_loadu_si128, _mm_storeu_si128, _mm256_abs_epi8,
-    _mm256_add_epi32, _mm256_castsi256_si128, _mm256_extracti128_si256, _mm256_hadd_epi32,
-    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_maddubs_epi16, _mm256_set1_epi8,
-    _mm256_set1_epi16, _mm256_setzero_si256, _mm256_sign_epi8,
+    __m256i, _mm256_add_epi32, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_maddubs_epi16,
+    _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256, _mm256_sign_epi8,
+    _mm256_storeu_si256,
 };
 use std::hint::black_box;
 use std::time::Instant;
 
-use super::BlockDims;
+use super::PanelDims;
 
-const LANES: usize = 32;
+/// Columns per register block (two vectors of 8 i32 lanes).
+const COLS: usize = 16;
 
-/// See [`super::Kernel::accumulate`]; falls back to scalar code for ragged edges.
-pub(super) fn accumulate(a: &[i8], b: &[i8], d: BlockDims, acc: &mut [i32]) {
-    // The caller (Kernel::accumulate) checked that every line range fits its slice and
-    // that acc holds rows·cols values; Kernel::Avx2 exists only after AVX2 was detected.
-    if d.len % LANES != 0 {
-        super::portable::accumulate(a, b, d, acc);
-        return;
-    }
-    let rows2 = d.rows - d.rows % 2;
-    let cols4 = d.cols - d.cols % 4;
-    // SAFETY: AVX2 is available (Kernel::Avx2 is only built after runtime detection), and
-    // the bounds asserted by Kernel::accumulate cover every load/store `blocks` performs.
-    unsafe { blocks(a, b, d, rows2, cols4, acc) };
-    // Ragged edges (odd last row, columns beyond a multiple of 4) in scalar code.
-    for i in 0..d.rows {
-        let col_start = if i < rows2 { cols4 } else { 0 };
-        for j in col_start..d.cols {
-            let a_line = &a[i * d.lda + d.k0..i * d.lda + d.k0 + d.len];
-            let b_line = &b[j * d.ldb + d.k0..j * d.ldb + d.k0 + d.len];
-            let dot = a_line
-                .iter()
-                .zip(b_line)
-                .fold(0i32, |s, (&x, &y)| s.wrapping_add(i32::from(x) * i32::from(y)));
-            acc[i * d.cols + j] = acc[i * d.cols + j].wrapping_add(dot);
+/// See [`super::Kernel::accumulate`]: 4×16 register blocks, scalar code for ragged edges.
+pub(super) fn accumulate(a: &[i8], a_abs: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    let cols16 = d.cols - d.cols % COLS;
+    let mut i = 0;
+    while i < d.rows {
+        let rows_here = (d.rows - i).min(4);
+        for j in (0..cols16).step_by(COLS) {
+            // SAFETY: AVX2 was detected before Kernel::Avx2 could be built; Kernel::accumulate
+            // asserted a, a_abs hold rows·r values, b holds cols·r and acc rows·cols, so rows
+            // i..i+rows_here and columns j..j+16 are in bounds for every access `block` makes.
+            unsafe {
+                match rows_here {
+                    4 => block::<4>(a, a_abs, b, d, i, j, acc),
+                    3 => block::<3>(a, a_abs, b, d, i, j, acc),
+                    2 => block::<2>(a, a_abs, b, d, i, j, acc),
+                    _ => block::<1>(a, a_abs, b, d, i, j, acc),
+                }
+            }
         }
+        i += rows_here;
     }
-}
-
-/// Horizontal sums of four i32x8 vectors, as one i32x4.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn sum4(x0: __m256i, x1: __m256i, x2: __m256i, x3: __m256i) -> __m128i {
-    let h = _mm256_hadd_epi32(_mm256_hadd_epi32(x0, x1), _mm256_hadd_epi32(x2, x3));
-    _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h))
+    if cols16 < d.cols {
+        super::portable::accumulate_rows(a, b, d, 0..d.rows, cols16..d.cols, acc);
+    }
 }
 
 #[inline]
@@ -59,45 +50,56 @@ fn mac(accum: __m256i, abs_a: __m256i, a: __m256i, b: __m256i, ones: __m256i) ->
     _mm256_add_epi32(accum, _mm256_madd_epi16(products, ones))
 }
 
+/// Rows `i0..i0+R`, columns `j0..j0+16` of the panel product, added into `acc`.
+///
 /// # Safety
-/// The CPU supports AVX2; for every `i < rows2`, `j < cols4`, the ranges
-/// `a[i·lda + k0 ..][..len]`, `b[j·ldb + k0 ..][..len]` and `acc[i·cols + j ..][..4]` are in bounds;
-/// `len` is a multiple of 32.
+/// The CPU supports AVX2; `i0 + R <= rows`, `j0 + 16 <= cols`, and the slices hold at least
+/// the lengths `Kernel::accumulate` asserts.
 #[target_feature(enable = "avx2")]
-unsafe fn blocks(a: &[i8], b: &[i8], d: BlockDims, rows2: usize, cols4: usize, acc: &mut [i32]) {
+unsafe fn block<const R: usize>(
+    a: &[i8],
+    a_abs: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    j0: usize,
+    acc: &mut [i32],
+) {
     let ones = _mm256_set1_epi16(1);
-    for j in (0..cols4).step_by(4) {
-        let b_base = b.as_ptr().wrapping_add(j * d.ldb + d.k0);
-        for i in (0..rows2).step_by(2) {
-            let a_base = a.as_ptr().wrapping_add(i * d.lda + d.k0);
-            let mut c = [_mm256_setzero_si256(); 8];
-            for l in (0..d.len).step_by(LANES) {
-                // SAFETY: l + 32 <= len and the line ranges are in bounds (function contract).
-                let (a0, a1, bs) = unsafe {
-                    let a0 = _mm256_loadu_si256(a_base.add(l).cast());
-                    let a1 = _mm256_loadu_si256(a_base.add(d.lda + l).cast());
-                    let bs = [
-                        _mm256_loadu_si256(b_base.add(l).cast()),
-                        _mm256_loadu_si256(b_base.add(d.ldb + l).cast()),
-                        _mm256_loadu_si256(b_base.add(2 * d.ldb + l).cast()),
-                        _mm256_loadu_si256(b_base.add(3 * d.ldb + l).cast()),
-                    ];
-                    (a0, a1, bs)
-                };
-                let (abs0, abs1) = (_mm256_abs_epi8(a0), _mm256_abs_epi8(a1));
-                for (q, &bq) in bs.iter().enumerate() {
-                    c[q] = mac(c[q], abs0, a0, bq, ones);
-                    c[4 + q] = mac(c[4 + q], abs1, a1, bq, ones);
-                }
-            }
-            for (row, sums) in [sum4(c[0], c[1], c[2], c[3]), sum4(c[4], c[5], c[6], c[7])].into_iter().enumerate() {
-                let out = acc.as_mut_ptr().wrapping_add((i + row) * d.cols + j);
-                // SAFETY: acc[(i+row)·cols + j ..][..4] is in bounds (function contract).
-                unsafe {
-                    let old = _mm_loadu_si128(out.cast());
-                    _mm_storeu_si128(out.cast(), _mm_add_epi32(old, sums));
-                }
-            }
+    let mut c = [[_mm256_setzero_si256(); 2]; R];
+    for q in 0..d.r / 4 {
+        let at = (q * d.cols + j0) * 4;
+        // SAFETY: at + 64 <= cols·r because j0 + 16 <= cols and q < r/4 (function contract).
+        let (b0, b1) = unsafe {
+            let p = b.as_ptr().add(at);
+            (
+                _mm256_loadu_si256(p.cast()),
+                _mm256_loadu_si256(p.add(32).cast()),
+            )
+        };
+        for (row, cr) in c.iter_mut().enumerate() {
+            let offset = (i0 + row) * d.r + 4 * q;
+            // SAFETY: offset + 4 <= rows·r because i0 + row < rows and q < r/4.
+            let (av, aa) = unsafe {
+                (
+                    _mm256_set1_epi32(a.as_ptr().add(offset).cast::<i32>().read_unaligned()),
+                    _mm256_set1_epi32(a_abs.as_ptr().add(offset).cast::<i32>().read_unaligned()),
+                )
+            };
+            cr[0] = mac(cr[0], aa, av, b0, ones);
+            cr[1] = mac(cr[1], aa, av, b1, ones);
+        }
+    }
+    for (row, cr) in c.iter().enumerate() {
+        let start = (i0 + row) * d.cols + j0;
+        let out = &mut acc[start..start + COLS];
+        // SAFETY: `out` is exactly 16 i32 values; unaligned loads/stores are allowed.
+        unsafe {
+            let p = out.as_mut_ptr();
+            let lo = _mm256_add_epi32(_mm256_loadu_si256(p.cast()), cr[0]);
+            let hi = _mm256_add_epi32(_mm256_loadu_si256(p.add(8).cast()), cr[1]);
+            _mm256_storeu_si256(p.cast(), lo);
+            _mm256_storeu_si256(p.add(8).cast(), hi);
         }
     }
 }

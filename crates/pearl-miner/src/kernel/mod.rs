@@ -1,5 +1,10 @@
-//! Int8 GEMM block kernels: `acc[i][j] += Σ_l a[i][l]·b[j][l]` over a k-range, with A and
-//! Bᵀ both stored k-contiguous. Operands are noised values in [-127, 127].
+//! Int8 GEMM panel kernels. One call adds a `rows × cols` block of dot products over one
+//! r-chunk into cumulative i32 accumulators. Operands are noised values in [-127, 127].
+//!
+//! Layouts (one r-chunk): the A panel is row-major `rows × r`; the B panel is
+//! "quad-interleaved": for each group of 4 consecutive k indices q and each column j, the 4
+//! values `b[j][4q..4q+4]` are contiguous at `(q·cols + j)·4`. Eight columns then fill one
+//! 32-byte vector, so sums land in lanes with no horizontal reduction.
 
 mod portable;
 
@@ -29,7 +34,9 @@ pub enum Kernel {
 
 /// The requested kernel cannot run on this machine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the {requested} kernel is not available on this CPU ({reason}); use kernel auto or portable")]
+#[error(
+    "the {requested} kernel is not available on this CPU ({reason}); use kernel auto or portable"
+)]
 pub struct KernelUnavailable {
     /// Kernel name.
     pub requested: &'static str,
@@ -49,29 +56,42 @@ pub fn avx2_available() -> bool {
     }
 }
 
-/// Shape of one block call; see [`Kernel::accumulate`].
-#[derive(Debug, Clone, Copy)]
-pub struct BlockDims {
-    /// Rows of the A block (lines of `a`).
+/// Shape of one panel call; see [`Kernel::accumulate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PanelDims {
+    /// Rows of the A panel.
     pub rows: usize,
-    /// Columns of the block (lines of `b`).
+    /// Columns of the B panel.
     pub cols: usize,
-    /// Stride between lines of `a`.
-    pub lda: usize,
-    /// Stride between lines of `b`.
-    pub ldb: usize,
-    /// First k index.
-    pub k0: usize,
-    /// Number of k indices.
-    pub len: usize,
+    /// Length of the chunk (a multiple of 4).
+    pub r: usize,
 }
 
-impl BlockDims {
-    fn fits(&self, a: &[i8], b: &[i8], acc: &[i32]) -> bool {
-        let line_end = self.k0 + self.len;
-        let a_ok = self.rows == 0 || (self.rows - 1) * self.lda + line_end <= a.len();
-        let b_ok = self.cols == 0 || (self.cols - 1) * self.ldb + line_end <= b.len();
-        a_ok && b_ok && acc.len() >= self.rows * self.cols && line_end <= self.lda && line_end <= self.ldb
+impl PanelDims {
+    fn fits(&self, a: &[i8], a_abs: &[i8], b: &[i8], acc: &[i32]) -> bool {
+        let a_len = self.rows * self.r;
+        self.r.is_multiple_of(4)
+            && a.len() >= a_len
+            && a_abs.len() >= a_len
+            && b.len() >= self.cols * self.r
+            && acc.len() >= self.rows * self.cols
+    }
+}
+
+/// Writes one r-chunk of B lines (`cols` lines, k-contiguous with stride `ldb`, starting at
+/// `k0`) into the quad-interleaved panel layout.
+pub fn pack_b_panel(b: &[i8], ldb: usize, k0: usize, dims: PanelDims, out: &mut [i8]) {
+    for j in 0..dims.cols {
+        let line = &b[j * ldb + k0..j * ldb + k0 + dims.r];
+        store_b_line(line, j, dims.cols, out);
+    }
+}
+
+/// Stores one B line's chunk (`r` values) as column `j` of a quad-interleaved panel.
+pub(crate) fn store_b_line(chunk: &[i8], j: usize, cols: usize, out: &mut [i8]) {
+    for (q, quad) in chunk.chunks_exact(4).enumerate() {
+        let at = (q * cols + j) * 4;
+        out[at..at + 4].copy_from_slice(quad);
     }
 }
 
@@ -80,11 +100,19 @@ impl Kernel {
     pub fn resolve(choice: KernelChoice) -> Result<Self, KernelUnavailable> {
         match choice {
             KernelChoice::Portable => Ok(Self::Portable),
-            KernelChoice::Auto => Ok(if avx2_available() { Self::Avx2 } else { Self::Portable }),
+            KernelChoice::Auto => Ok(if avx2_available() {
+                Self::Avx2
+            } else {
+                Self::Portable
+            }),
             KernelChoice::Avx2 if avx2_available() => Ok(Self::Avx2),
             KernelChoice::Avx2 => Err(KernelUnavailable {
                 requested: "avx2",
-                reason: if cfg!(target_arch = "x86_64") { "no AVX2 support detected" } else { "not an x86_64 CPU" },
+                reason: if cfg!(target_arch = "x86_64") {
+                    "no AVX2 support detected"
+                } else {
+                    "not an x86_64 CPU"
+                },
             }),
         }
     }
@@ -97,17 +125,22 @@ impl Kernel {
         }
     }
 
-    /// `acc[i·cols + j] += Σ_{l in k0..k0+len} a[i·lda + l] · b[j·ldb + l]` (wrapping i32).
+    /// `acc[i·cols + j] += Σ_{l<r} a[i·r + l] · b[j][l]` (wrapping i32), with `b` in the
+    /// quad-interleaved layout and `a_abs[x] = |a[x]|`.
     ///
     /// # Panics
-    /// When a slice is too short for `dims` (a caller bug, never outside data).
-    pub fn accumulate(&self, a: &[i8], b: &[i8], dims: BlockDims, acc: &mut [i32]) {
-        assert!(dims.fits(a, b, acc), "kernel block {dims:?} does not fit its buffers");
+    /// When a slice is too short for `dims` or r is not a multiple of 4 (a caller bug,
+    /// never outside data).
+    pub fn accumulate(&self, a: &[i8], a_abs: &[i8], b: &[i8], dims: PanelDims, acc: &mut [i32]) {
+        assert!(
+            dims.fits(a, a_abs, b, acc),
+            "kernel panel {dims:?} does not fit its buffers"
+        );
         match self {
             Self::Portable => portable::accumulate(a, b, dims, acc),
             Self::Avx2 => {
                 #[cfg(target_arch = "x86_64")]
-                avx2::accumulate(a, b, dims, acc);
+                avx2::accumulate(a, a_abs, b, dims, acc);
                 #[cfg(not(target_arch = "x86_64"))]
                 portable::accumulate(a, b, dims, acc);
             }

@@ -8,7 +8,14 @@ use pearl_protocol::target::target_to_nbits;
 /// 4×32 outputs over k=2048, r=128: rows [0,1] (h=2), 16 consecutive columns (w=16),
 /// so h·w = 32 and there are 4 tiles per GEMM.
 pub(crate) fn tiny_shape() -> Shape {
-    Shape { m: 4, n: 32, k: 2048, rank: 128, rows_pattern: vec![0, 1], cols_pattern: (0..16).collect() }
+    Shape {
+        m: 4,
+        n: 32,
+        k: 2048,
+        rank: 128,
+        rows_pattern: vec![0, 1],
+        cols_pattern: (0..16).collect(),
+    }
 }
 
 /// Target 2^234: the tiny shape's bound is 2^234·32·16·128 = 2^250, a win every 64 tiles.
@@ -26,5 +33,9 @@ pub(crate) fn easy_job(cert_version: u32) -> Job {
         timestamp: 1_760_000_000,
         nbits: target_to_nbits(&target),
     };
-    Job { header, target, cert_version }
+    Job {
+        header,
+        target,
+        cert_version,
+    }
 }

@@ -1,29 +1,48 @@
 //! Kernels agree with each other and with a plain i32 reference on random inputs.
 
-use pearl_miner::kernel::{BlockDims, Kernel, KernelChoice, avx2_available};
+use pearl_miner::kernel::{Kernel, KernelChoice, PanelDims, avx2_available, pack_b_panel};
 
 fn lcg(state: &mut u64) -> u64 {
-    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     *state >> 33
 }
 
+/// Values in [-127, 127], with the extremes planted regularly.
 fn random_operand(len: usize, state: &mut u64) -> Vec<i8> {
     (0..len)
         .map(|i| match i % 97 {
             0 => 127,
             1 => -127,
-            _ => (lcg(state) % 255) as i8 as i16 as i8,
+            _ => (lcg(state) % 255) as i16 as i8,
         })
-        .map(|v| v.clamp(-127, 127))
+        .map(|v: i8| v.max(-127))
         .collect()
 }
 
-fn reference(a: &[i8], b: &[i8], d: BlockDims) -> Vec<i32> {
+/// Runs `kernel` on A (rows × r, row-major) and B lines (cols lines of `ldb`, chunk at k0).
+fn run(
+    kernel: Kernel,
+    a: &[i8],
+    b: &[i8],
+    ldb: usize,
+    k0: usize,
+    dims: PanelDims,
+    acc: &mut [i32],
+) {
+    let mut panel = vec![0i8; dims.cols * dims.r];
+    pack_b_panel(b, ldb, k0, dims, &mut panel);
+    let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
+    kernel.accumulate(a, &abs, &panel, dims, acc);
+}
+
+fn reference(a: &[i8], b: &[i8], ldb: usize, k0: usize, d: PanelDims) -> Vec<i32> {
     let mut out = vec![0i32; d.rows * d.cols];
     for i in 0..d.rows {
         for j in 0..d.cols {
-            out[i * d.cols + j] = (d.k0..d.k0 + d.len)
-                .map(|l| i32::from(a[i * d.lda + l]) * i32::from(b[j * d.ldb + l]))
+            out[i * d.cols + j] = (0..d.r)
+                .map(|l| i32::from(a[i * d.r + l]) * i32::from(b[j * ldb + k0 + l]))
                 .sum();
         }
     }
@@ -32,23 +51,47 @@ fn reference(a: &[i8], b: &[i8], d: BlockDims) -> Vec<i32> {
 
 fn check(kernel: Kernel) {
     let mut state = 7u64;
-    for (rows, cols, len, k0) in [(16, 256, 128, 128), (2, 16, 128, 0), (3, 7, 64, 32), (4, 10, 40, 8), (1, 1, 32, 0)] {
-        let lda = k0 + len + 32;
-        let ldb = k0 + len + 64;
-        let a = random_operand(rows * lda, &mut state);
+    for (rows, cols, r, k0) in [
+        (16, 256, 128, 128),
+        (2, 16, 128, 0),
+        (3, 7, 64, 32),
+        (5, 40, 32, 8),
+        (1, 1, 4, 0),
+        (7, 33, 256, 0),
+    ] {
+        let ldb = k0 + r + 12;
+        let a = random_operand(rows * r, &mut state);
         let b = random_operand(cols * ldb, &mut state);
-        let d = BlockDims { rows, cols, lda, ldb, k0, len };
+        let d = PanelDims { rows, cols, r };
         let mut acc = vec![5i32; rows * cols];
-        kernel.accumulate(&a, &b, d, &mut acc);
-        let want: Vec<i32> = reference(&a, &b, d).iter().map(|v| v + 5).collect();
+        run(kernel, &a, &b, ldb, k0, d, &mut acc);
+        let want: Vec<i32> = reference(&a, &b, ldb, k0, d)
+            .iter()
+            .map(|v| v + 5)
+            .collect();
         assert_eq!(acc, want, "{kernel:?} on {d:?}");
     }
     // Extremes: ±127 everywhere, the worst case for i16 pair sums.
     for (x, y) in [(127i8, 127i8), (-127, 127), (-127, -127)] {
-        let d = BlockDims { rows: 2, cols: 4, lda: 256, ldb: 256, k0: 0, len: 256 };
-        let mut acc = vec![0i32; 8];
-        kernel.accumulate(&vec![x; 512], &vec![y; 1024], d, &mut acc);
-        assert!(acc.iter().all(|&v| v == 256 * i32::from(x) * i32::from(y)), "{kernel:?} {x}·{y}");
+        let d = PanelDims {
+            rows: 4,
+            cols: 16,
+            r: 256,
+        };
+        let mut acc = vec![0i32; 64];
+        run(
+            kernel,
+            &vec![x; 4 * 256],
+            &vec![y; 16 * 256],
+            256,
+            0,
+            d,
+            &mut acc,
+        );
+        assert!(
+            acc.iter().all(|&v| v == 256 * i32::from(x) * i32::from(y)),
+            "{kernel:?} {x}·{y}"
+        );
     }
 }
 
@@ -60,7 +103,10 @@ fn portable_kernel_matches_reference() {
 #[test]
 fn avx2_kernel_matches_reference_and_this_machine_has_avx2() {
     #[cfg(target_arch = "x86_64")]
-    assert!(avx2_available(), "the CI machine is expected to support AVX2");
+    assert!(
+        avx2_available(),
+        "the CI machine is expected to support AVX2"
+    );
     if !avx2_available() {
         assert!(Kernel::resolve(KernelChoice::Avx2).is_err());
         return;

@@ -1,6 +1,8 @@
 //! Integration tests of pearl-miner (one binary; one module per topic).
 
+mod bench;
 mod common;
+mod hostile;
 mod kernels;
 mod merkle;
 mod mine_verify;

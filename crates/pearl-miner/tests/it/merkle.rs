@@ -2,7 +2,9 @@
 //! missing-sibling rejection, byte extraction.
 
 use pearl_miner::commit::commit_matrix;
-use pearl_miner::merkle::{MerkleError, MerkleTree, extract_bytes, leaf_indices_for_rows, recompute_root};
+use pearl_miner::merkle::{
+    MerkleError, MerkleTree, extract_bytes, leaf_indices_for_rows, recompute_root,
+};
 
 const KEY: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
 
@@ -34,7 +36,11 @@ fn openings_round_trip_for_many_index_sets() {
         ];
         for set in sets {
             let opening = tree.open(&bytes, &set);
-            assert_eq!(recompute_root(&KEY, &opening.as_ref()), Ok(tree.root()), "{leaves} leaves, {set:?}");
+            assert_eq!(
+                recompute_root(&KEY, &opening.as_ref()),
+                Ok(tree.root()),
+                "{leaves} leaves, {set:?}"
+            );
         }
     }
 }
@@ -59,7 +65,11 @@ fn every_emitted_sibling_is_needed() {
         for drop in 0..opening.siblings.len() {
             let mut short = opening.clone();
             short.siblings.remove(drop);
-            assert_ne!(recompute_root(&KEY, &short.as_ref()), Ok(tree.root()), "sibling {drop} of {set:?} unneeded");
+            assert_ne!(
+                recompute_root(&KEY, &short.as_ref()),
+                Ok(tree.root()),
+                "sibling {drop} of {set:?} unneeded"
+            );
         }
     }
 }
@@ -80,7 +90,10 @@ fn missing_siblings_are_rejected() {
     let tree = MerkleTree::build(&KEY, &bytes);
     let mut opening = tree.open(&bytes, &[3]);
     opening.siblings.pop();
-    assert!(matches!(recompute_root(&KEY, &opening.as_ref()), Err(MerkleError::MissingSibling { .. })));
+    assert!(matches!(
+        recompute_root(&KEY, &opening.as_ref()),
+        Err(MerkleError::MissingSibling { .. })
+    ));
 }
 
 #[test]
@@ -96,10 +109,16 @@ fn tampered_openings_do_not_reproduce_the_root() {
     assert_ne!(recompute_root(&KEY, &moved.as_ref()), Ok(tree.root()));
     let mut out_of_range = opening.clone();
     out_of_range.leaf_indices = vec![2, 8];
-    assert!(matches!(recompute_root(&KEY, &out_of_range.as_ref()), Err(MerkleError::LeafOutOfRange { .. })));
+    assert!(matches!(
+        recompute_root(&KEY, &out_of_range.as_ref()),
+        Err(MerkleError::LeafOutOfRange { .. })
+    ));
     let mut unsorted = opening;
     unsorted.leaf_indices = vec![3, 2];
-    assert_eq!(recompute_root(&KEY, &unsorted.as_ref()), Err(MerkleError::UnsortedLeaves));
+    assert_eq!(
+        recompute_root(&KEY, &unsorted.as_ref()),
+        Err(MerkleError::UnsortedLeaves)
+    );
 }
 
 #[test]
@@ -110,7 +129,16 @@ fn rows_map_to_leaves_and_bytes_come_back() {
     let bytes = data(6 * 700);
     let tree = MerkleTree::build(&KEY, &bytes);
     let opening = tree.open(&bytes, &leaf_indices_for_rows(&[2], 700));
-    assert_eq!(extract_bytes(&opening.as_ref(), 1400, 700).expect("covered"), bytes[1400..2100]);
-    assert!(matches!(extract_bytes(&opening.as_ref(), 0, 10), Err(MerkleError::BytesNotCovered { .. })));
-    assert!(matches!(extract_bytes(&opening.as_ref(), u64::MAX, 2), Err(MerkleError::BytesNotCovered { .. })));
+    assert_eq!(
+        extract_bytes(&opening.as_ref(), 1400, 700).expect("covered"),
+        bytes[1400..2100]
+    );
+    assert!(matches!(
+        extract_bytes(&opening.as_ref(), 0, 10),
+        Err(MerkleError::BytesNotCovered { .. })
+    ));
+    assert!(matches!(
+        extract_bytes(&opening.as_ref(), u64::MAX, 2),
+        Err(MerkleError::BytesNotCovered { .. })
+    ));
 }

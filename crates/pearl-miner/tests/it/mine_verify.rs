@@ -2,8 +2,8 @@
 //! refused certificate versions.
 
 use pearl_miner::{
-    CancelToken, Counters, Found, KernelChoice, MineError, Miner, MinerOptions, VerifyError, verify_plain_proof,
-    verify_plain_proof_with_target,
+    CancelToken, Counters, Found, KernelChoice, MineError, Miner, MinerOptions, VerifyError,
+    verify_plain_proof, verify_plain_proof_with_target,
 };
 use pearl_protocol::PlainProof;
 use std::sync::atomic::Ordering;
@@ -11,7 +11,9 @@ use std::sync::atomic::Ordering;
 use crate::common::{easy_job, easy_target, tiny_shape};
 
 fn mine(cert_version: u32, seed: u64, kernel: KernelChoice, threads: usize) -> (Found, Counters) {
-    let miner = Miner::new(tiny_shape(), MinerOptions { threads, kernel }).expect("valid shape").with_rng_seed(seed);
+    let miner = Miner::new(tiny_shape(), MinerOptions { threads, kernel })
+        .expect("valid shape")
+        .with_rng_seed(seed);
     let counters = Counters::default();
     let found = miner
         .mine(&easy_job(cert_version), &CancelToken::new(), &counters)
@@ -34,7 +36,10 @@ fn mined_v3_proof_verifies_and_counters_move() {
     let tiles = counters.tiles_total.load(Ordering::Relaxed);
     assert!(tiles >= 1);
     // mac_total counts m·n·k per block of (rows period × cols period × k): 2·16·2048 per tile.
-    assert_eq!(counters.mac_total.load(Ordering::Relaxed), tiles * 2 * 16 * 2048);
+    assert_eq!(
+        counters.mac_total.load(Ordering::Relaxed),
+        tiles * 2 * 16 * 2048
+    );
     // Round trip through the wire form still verifies.
     let decoded = PlainProof::from_bincode(&found.proof.to_bincode()).expect("decodes");
     assert!(verify_plain_proof(&job.header, &decoded, 3).is_ok());
@@ -60,11 +65,15 @@ fn v3_proof_fails_under_legacy_seeds() {
     // Seed 11 gives a v3 proof whose legacy-derived jackpot hash misses the bound.
     let job = easy_job(3);
     let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
-    let legacy = verify_plain_proof_with_target(&job.header, &found.proof, 2, &(easy_target() >> 20u32));
+    let legacy =
+        verify_plain_proof_with_target(&job.header, &found.proof, 2, &(easy_target() >> 20u32));
     let salted = verify_plain_proof_with_target(&job.header, &found.proof, 3, &easy_target());
     assert!(salted.is_ok());
     assert_eq!(legacy, Err(VerifyError::JackpotAboveBound));
-    assert_eq!(verify_plain_proof(&job.header, &found.proof, 2), Err(VerifyError::JackpotAboveBound));
+    assert_eq!(
+        verify_plain_proof(&job.header, &found.proof, 2),
+        Err(VerifyError::JackpotAboveBound)
+    );
 }
 
 #[test]
@@ -76,13 +85,16 @@ fn tampering_any_byte_breaks_decoding_or_verification() {
     for index in 0..bytes.len() {
         let mut tampered = bytes.clone();
         tampered[index] ^= 0x01;
-        if let Ok(proof) = PlainProof::from_bincode(&tampered) {
-            if verify_plain_proof(&job.header, &proof, 3).is_ok() {
-                accepted.push(index);
-            }
+        if let Ok(proof) = PlainProof::from_bincode(&tampered)
+            && verify_plain_proof(&job.header, &proof, 3).is_ok()
+        {
+            accepted.push(index);
         }
     }
-    assert!(accepted.is_empty(), "tampered bytes still verify at offsets {accepted:?}");
+    assert!(
+        accepted.is_empty(),
+        "tampered bytes still verify at offsets {accepted:?}"
+    );
 }
 
 #[test]
@@ -95,9 +107,20 @@ fn tampered_header_fails() {
 
 #[test]
 fn cert_versions_4_and_5_and_unknown_are_refused() {
-    let miner = Miner::new(tiny_shape(), MinerOptions { threads: 1, kernel: KernelChoice::Portable }).expect("valid");
+    let miner = Miner::new(
+        tiny_shape(),
+        MinerOptions {
+            threads: 1,
+            kernel: KernelChoice::Portable,
+        },
+    )
+    .expect("valid");
     for version in [0, 4, 5, 9] {
-        let err = miner.mine(&easy_job(version), &CancelToken::new(), &Counters::default());
+        let err = miner.mine(
+            &easy_job(version),
+            &CancelToken::new(),
+            &Counters::default(),
+        );
         assert_eq!(err, Err(MineError::UnsupportedCertVersion(version)));
         let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
         assert_eq!(
@@ -109,7 +132,14 @@ fn cert_versions_4_and_5_and_unknown_are_refused() {
 
 #[test]
 fn cancelled_mining_returns_none() {
-    let miner = Miner::new(tiny_shape(), MinerOptions { threads: 2, kernel: KernelChoice::Auto }).expect("valid");
+    let miner = Miner::new(
+        tiny_shape(),
+        MinerOptions {
+            threads: 2,
+            kernel: KernelChoice::Auto,
+        },
+    )
+    .expect("valid");
     let mut job = easy_job(3);
     job.target = num_bigint::BigUint::from(1u8); // practically never wins
     let cancel = CancelToken::new();
@@ -119,10 +149,111 @@ fn cancelled_mining_returns_none() {
 
 #[test]
 fn unusable_targets_are_refused() {
-    let miner = Miner::new(tiny_shape(), MinerOptions { threads: 1, kernel: KernelChoice::Portable }).expect("valid");
+    let miner = Miner::new(
+        tiny_shape(),
+        MinerOptions {
+            threads: 1,
+            kernel: KernelChoice::Portable,
+        },
+    )
+    .expect("valid");
     let mut job = easy_job(3);
     job.target = num_bigint::BigUint::from(1u8) << 250u32;
-    assert_eq!(miner.mine(&job, &CancelToken::new(), &Counters::default()), Err(MineError::TargetUnusable));
+    assert_eq!(
+        miner.mine(&job, &CancelToken::new(), &Counters::default()),
+        Err(MineError::TargetUnusable)
+    );
     job.target = num_bigint::BigUint::ZERO;
-    assert_eq!(miner.mine(&job, &CancelToken::new(), &Counters::default()), Err(MineError::TargetUnusable));
+    assert_eq!(
+        miner.mine(&job, &CancelToken::new(), &Counters::default()),
+        Err(MineError::TargetUnusable)
+    );
+}
+
+fn mine_shape_and_verify(shape: pearl_miner::Shape, target_log2: u32) {
+    let miner = Miner::new(
+        shape,
+        MinerOptions {
+            threads: 2,
+            kernel: KernelChoice::Auto,
+        },
+    )
+    .expect("valid")
+    .with_rng_seed(1);
+    let mut job = easy_job(3);
+    job.target = num_bigint::BigUint::from(1u8) << target_log2;
+    job.header.nbits = pearl_protocol::target::target_to_nbits(&job.target);
+    let found = miner
+        .mine(&job, &CancelToken::new(), &Counters::default())
+        .expect("runs")
+        .expect("found");
+    assert!(verify_plain_proof(&job.header, &found.proof, 3).is_ok());
+}
+
+#[test]
+fn default_cpu_shape_mines_a_verifiable_proof() {
+    // Bound factor 2·64·16·128 = 2^18: target 2^232 gives a win every 64 tiles.
+    mine_shape_and_verify(pearl_miner::Shape::default_for_cpu(), 232);
+}
+
+#[test]
+fn sixteen_column_groups_use_the_masked_fold_and_still_verify() {
+    // cols [0, 16]: 16 valid offsets per period of 32, a group map that repeats every 16.
+    let shape = pearl_miner::Shape {
+        m: 16,
+        n: 32,
+        k: 2048,
+        rank: 128,
+        rows_pattern: (0..16).collect(),
+        cols_pattern: vec![0, 16],
+    };
+    mine_shape_and_verify(shape, 234);
+}
+
+#[test]
+fn many_column_groups_use_the_scatter_fold_and_still_verify() {
+    // cols [0, 64] has 64 valid offsets per period of 128: more groups than masked folds take.
+    let shape = pearl_miner::Shape {
+        m: 16,
+        n: 128,
+        k: 2048,
+        rank: 128,
+        rows_pattern: (0..16).collect(),
+        cols_pattern: vec![0, 64],
+    };
+    mine_shape_and_verify(shape, 234);
+}
+
+#[test]
+fn gateway_jobs_convert_and_mine() {
+    let job = easy_job(3);
+    let gateway = pearl_protocol::MiningJob::from_parts(job.header, job.target.clone(), 3);
+    let converted = pearl_miner::Job::from(&gateway);
+    assert_eq!(converted, job);
+    let miner = Miner::new(
+        tiny_shape(),
+        MinerOptions {
+            threads: 1,
+            kernel: KernelChoice::Auto,
+        },
+    )
+    .expect("valid")
+    .with_rng_seed(11);
+    assert_eq!(
+        miner.win_bound(&job.target),
+        Some(num_bigint::BigUint::from(1u8) << 250u32)
+    );
+    let found = miner
+        .mine(&converted, &CancelToken::new(), &Counters::default())
+        .expect("runs")
+        .expect("found");
+    assert!(
+        verify_plain_proof_with_target(
+            &gateway.header,
+            &found.proof,
+            gateway.cert_version,
+            &gateway.target
+        )
+        .is_ok()
+    );
 }

@@ -62,7 +62,7 @@ pub struct JobPoller {
 }
 
 impl JobPoller {
-    /// Starts polling `address` on the current tokio runtime.
+    /// Starts polling `address`; must be called inside a tokio runtime (like `tokio::spawn`).
     pub fn spawn(address: GatewayAddress, config: PollerConfig) -> Self {
         let (sender, jobs) = watch::channel(None);
         let status = Arc::new(Mutex::new(PollerStatus::default()));

@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use bollard::query_parameters::{CreateContainerOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions};
+use bollard::query_parameters::{
+    CreateContainerOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
+};
 use futures_util::StreamExt;
 
 use super::docker::{Engine, status_code};
@@ -38,7 +40,11 @@ pub async fn inspect(engine: &Engine, name_or_id: &str) -> Result<Option<Found>,
     match engine.docker.inspect_container(name_or_id, None).await {
         Ok(c) => {
             let labels = c.config.and_then(|c| c.labels).unwrap_or_default();
-            let state = c.state.as_ref().and_then(|s| s.status).map_or("unknown".to_owned(), |s| s.to_string());
+            let state = c
+                .state
+                .as_ref()
+                .and_then(|s| s.status)
+                .map_or("unknown".to_owned(), |s| s.to_string());
             Ok(Some(Found {
                 id: c.id.unwrap_or_default(),
                 managed: labels.get(LABEL_MANAGED).is_some_and(|v| v == "true"),
@@ -64,7 +70,12 @@ pub enum Launch {
 
 /// Converges the container to `spec`: same hash and running is a no-op; a different hash or a
 /// foreign container of our name is replaced only with `replace`.
-pub async fn launch(engine: &Engine, spec: &LaunchSpec, replace: bool, grace: Duration) -> Result<Launch, MiningError> {
+pub async fn launch(
+    engine: &Engine,
+    spec: &LaunchSpec,
+    replace: bool,
+    grace: Duration,
+) -> Result<Launch, MiningError> {
     let hash = spec.config_hash();
     let secrets = spec.secrets();
     for attempt in 0..2 {
@@ -78,19 +89,35 @@ pub async fn launch(engine: &Engine, spec: &LaunchSpec, replace: bool, grace: Du
             }
             remove(engine, &found.id, grace).await?;
         }
-        let options = CreateContainerOptions { name: Some(CONTAINER_NAME.to_owned()), ..Default::default() };
-        match engine.docker.create_container(Some(options), spec.create_body()).await {
+        let options = CreateContainerOptions {
+            name: Some(CONTAINER_NAME.to_owned()),
+            ..Default::default()
+        };
+        match engine
+            .docker
+            .create_container(Some(options), spec.create_body())
+            .await
+        {
             Ok(created) => {
                 engine
                     .docker
-                    .start_container(&created.id, None::<bollard::query_parameters::StartContainerOptions>)
+                    .start_container(
+                        &created.id,
+                        None::<bollard::query_parameters::StartContainerOptions>,
+                    )
                     .await
                     .map_err(|e| engine.error("starting the miner container", &e, &secrets))?;
                 return Ok(Launch::Started(created.id));
             }
             // Someone created one between our inspect and create: look again, once.
             Err(e) if status_code(&e) == Some(409) && attempt == 0 => continue,
-            Err(e) => return Err(engine.error(&format!("creating container {CONTAINER_NAME} from {}", spec.image), &e, &secrets)),
+            Err(e) => {
+                return Err(engine.error(
+                    &format!("creating container {CONTAINER_NAME} from {}", spec.image),
+                    &e,
+                    &secrets,
+                ));
+            }
         }
     }
     Err(MiningError::Container {
@@ -107,11 +134,15 @@ fn conflict(found: &Found) -> MiningError {
                 "miner container {short} runs with a different launch spec than the current config ({})",
                 found.state
             ),
-            fix: "run `jarvis mine start --replace` to recreate it with the current config".to_owned(),
+            fix: "run `jarvis mine start --replace` to recreate it with the current config"
+                .to_owned(),
         }
     } else {
         MiningError::Container {
-            detail: format!("a container named {CONTAINER_NAME} ({short}, {}) was not started by jarvis", found.state),
+            detail: format!(
+                "a container named {CONTAINER_NAME} ({short}, {}) was not started by jarvis",
+                found.state
+            ),
             fix: format!(
                 "run `jarvis mine start --replace` to replace it, or `jarvis mine attach` to use it as it is \
                  (`docker rm -f {short}` removes it by hand)"
@@ -123,12 +154,25 @@ fn conflict(found: &Found) -> MiningError {
 /// Stops (with `grace`), force-removes, and waits until the engine no longer knows `id`.
 pub async fn remove(engine: &Engine, id: &str, grace: Duration) -> Result<(), MiningError> {
     let t = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
-    match engine.docker.stop_container(id, Some(StopContainerOptions { t: Some(t), signal: None })).await {
+    match engine
+        .docker
+        .stop_container(
+            id,
+            Some(StopContainerOptions {
+                t: Some(t),
+                signal: None,
+            }),
+        )
+        .await
+    {
         Ok(()) => {}
         Err(e) if matches!(status_code(&e), Some(304 | 404)) => {}
         Err(e) => return Err(engine.error("stopping the miner container", &e, &[])),
     }
-    let options = RemoveContainerOptions { force: true, ..Default::default() };
+    let options = RemoveContainerOptions {
+        force: true,
+        ..Default::default()
+    };
     match engine.docker.remove_container(id, Some(options)).await {
         Ok(()) => {}
         Err(e) if status_code(&e) == Some(404) => return Ok(()),
@@ -192,7 +236,8 @@ pub async fn log_lines(
     let mut stream = engine.docker.logs(container, Some(options));
     let mut partial = String::new();
     while let Some(item) = stream.next().await {
-        let chunk = item.map_err(|e| engine.error("reading the miner container's logs", &e, &[]))?;
+        let chunk =
+            item.map_err(|e| engine.error("reading the miner container's logs", &e, &[]))?;
         partial.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
         while let Some(pos) = partial.find('\n') {
             let line: String = partial.drain(..=pos).collect();

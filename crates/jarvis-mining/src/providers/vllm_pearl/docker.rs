@@ -36,7 +36,10 @@ impl EngineEndpoint {
 
     /// The host name of a TCP engine (where the container's ports are), `None` for local sockets.
     pub fn remote_host(&self) -> Option<String> {
-        let rest = self.host.strip_prefix("tcp://").or_else(|| self.host.strip_prefix("http://"))?;
+        let rest = self
+            .host
+            .strip_prefix("tcp://")
+            .or_else(|| self.host.strip_prefix("http://"))?;
         let authority = rest.split('/').next().unwrap_or_default();
         let host = match authority.rsplit_once(':') {
             Some((h, _)) if !h.is_empty() => h,
@@ -97,7 +100,11 @@ fn start_engine_fix(endpoint: &EngineEndpoint) -> String {
 
 /// Connects to the engine at `endpoint` and negotiates the API version within `timeout`.
 pub async fn connect(endpoint: &EngineEndpoint, timeout: Duration) -> Result<Engine, MiningError> {
-    let fail = |detail: String, fix: String| MiningError::Docker { endpoint: endpoint.host.clone(), detail, fix };
+    let fail = |detail: String, fix: String| MiningError::Docker {
+        endpoint: endpoint.host.clone(),
+        detail,
+        fix,
+    };
     let docker = if let Some(path) = endpoint.socket_path() {
         if !path.exists() {
             return Err(fail(format!("socket {} does not exist", path.display()), start_engine_fix(endpoint)));
@@ -127,17 +134,26 @@ pub async fn connect(endpoint: &EngineEndpoint, timeout: Duration) -> Result<Eng
                 start_engine_fix(endpoint),
             ));
         }
-        Ok(Err(e)) => return Err(fail(describe(&e, "connecting", &[]), start_engine_fix(endpoint))),
+        Ok(Err(e)) => {
+            return Err(fail(
+                describe(&e, "connecting", &[]),
+                start_engine_fix(endpoint),
+            ));
+        }
         Ok(Ok(pair)) => pair,
     };
-    let podman = version
-        .components
-        .as_ref()
-        .is_some_and(|c| c.iter().any(|c| c.name.to_ascii_lowercase().contains("podman")));
+    let podman = version.components.as_ref().is_some_and(|c| {
+        c.iter()
+            .any(|c| c.name.to_ascii_lowercase().contains("podman"))
+    });
     Ok(Engine {
         docker,
         endpoint: endpoint.clone(),
-        kind: if podman { EngineKind::Podman } else { EngineKind::Docker },
+        kind: if podman {
+            EngineKind::Podman
+        } else {
+            EngineKind::Docker
+        },
         version: version.version.unwrap_or_else(|| "unknown".to_owned()),
         api_version: version.api_version.unwrap_or_else(|| "unknown".to_owned()),
     })
@@ -165,13 +181,27 @@ pub fn status_code(err: &BollardError) -> Option<u16> {
 /// One line about `err` while doing `action`, with `secrets` and known secret shapes redacted.
 pub fn describe(err: &BollardError, action: &str, secrets: &[&str]) -> String {
     let text = match err {
-        BollardError::DockerResponseServerError { status_code, message } => {
-            format!("{action} failed: HTTP {status_code}: {}", first_line(message))
+        BollardError::DockerResponseServerError {
+            status_code,
+            message,
+        } => {
+            format!(
+                "{action} failed: HTTP {status_code}: {}",
+                first_line(message)
+            )
         }
-        BollardError::RequestTimeoutError => format!("{action} failed: the engine did not answer in time"),
-        BollardError::IOError { err } => format!("{action} failed: connection error: {}", first_line(&err.to_string())),
+        BollardError::RequestTimeoutError => {
+            format!("{action} failed: the engine did not answer in time")
+        }
+        BollardError::IOError { err } => format!(
+            "{action} failed: connection error: {}",
+            first_line(&err.to_string())
+        ),
         BollardError::HyperResponseError { err } => {
-            format!("{action} failed: connection lost: {}", first_line(&err.to_string()))
+            format!(
+                "{action} failed: connection lost: {}",
+                first_line(&err.to_string())
+            )
         }
         other => format!("{action} failed: {}", first_line(&other.to_string())),
     };
@@ -180,7 +210,11 @@ pub fn describe(err: &BollardError, action: &str, secrets: &[&str]) -> String {
 
 /// The first non-empty line of `text`, at most 300 characters.
 pub fn first_line(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
     line.chars().take(300).collect()
 }
 
@@ -200,7 +234,10 @@ mod tests {
     fn tcp_endpoint_names_its_host() {
         let e = EngineEndpoint::from_docker_host(Some("tcp://gpu-host:2376"));
         assert_eq!(e.remote_host().as_deref(), Some("gpu-host"));
-        assert_eq!(EngineEndpoint::from_docker_host(Some("tcp://127.0.0.1:2375")).remote_host(), None);
+        assert_eq!(
+            EngineEndpoint::from_docker_host(Some("tcp://127.0.0.1:2375")).remote_host(),
+            None
+        );
     }
 
     #[test]
@@ -212,5 +249,15 @@ mod tests {
         let text = describe(&err, "creating the container", &["hunter22"]);
         assert!(!text.contains("hunter22"), "{text}");
         assert!(text.contains("HTTP 500"), "{text}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn docker_host_values_never_panic(host in ".{0,80}") {
+            let e = EngineEndpoint::from_docker_host(Some(&host));
+            let _ = e.remote_host();
+            let _ = e.socket_path();
+            let _ = first_line(&host);
+        }
     }
 }

@@ -100,9 +100,18 @@ pub async fn ensure_image(
 
 /// Pulls `tag`, reporting per-layer progress. Any failure (404, auth, network) is returned as
 /// one line so the caller can fall back to a build.
-async fn pull(engine: &Engine, tag: &str, env: &EnvFn, progress: &dyn Progress) -> Result<(), String> {
+async fn pull(
+    engine: &Engine,
+    tag: &str,
+    env: &EnvFn,
+    progress: &dyn Progress,
+) -> Result<(), String> {
     let (repo, version) = split_tag(tag);
-    let options = CreateImageOptions { from_image: Some(repo.clone()), tag: version, ..Default::default() };
+    let options = CreateImageOptions {
+        from_image: Some(repo.clone()),
+        tag: version,
+        ..Default::default()
+    };
     let credentials = registry_credentials(&repo, env);
     let mut stream = engine.docker.create_image(Some(options), None, credentials);
     while let Some(item) = stream.next().await {
@@ -111,14 +120,24 @@ async fn pull(engine: &Engine, tag: &str, env: &EnvFn, progress: &dyn Progress) 
             return Err(detail.message.unwrap_or_else(|| "pull failed".to_owned()));
         }
         let status = info.status.unwrap_or_default();
-        match (info.id, info.progress_detail) {
+        // "Pulling from <repo>" carries the tag as its id: a line, not a layer.
+        let id = info.id.filter(|_| !status.starts_with("Pulling from"));
+        match (id, info.progress_detail) {
             (Some(id), Some(p)) if p.current.is_some() => progress.event(ProgressEvent::Item {
                 id,
                 status,
                 current: u64::try_from(p.current.unwrap_or(0)).unwrap_or(0),
-                total: p.total.and_then(|t| u64::try_from(t).ok()).filter(|t| *t > 0),
+                total: p
+                    .total
+                    .and_then(|t| u64::try_from(t).ok())
+                    .filter(|t| *t > 0),
             }),
-            (Some(id), _) => progress.event(ProgressEvent::Item { id, status, current: 0, total: None }),
+            (Some(id), _) => progress.event(ProgressEvent::Item {
+                id,
+                status,
+                current: 0,
+                total: None,
+            }),
             (None, _) if !status.is_empty() => progress.event(ProgressEvent::Line(status)),
             (None, _) => {}
         }
@@ -135,7 +154,10 @@ pub fn split_tag(image: &str) -> (String, Option<String>) {
     match image.get(slash..).and_then(|last| last.rfind(':')) {
         Some(colon) => {
             let at = slash + colon;
-            (image.get(..at).unwrap_or(image).to_owned(), image.get(at + 1..).map(str::to_owned))
+            (
+                image.get(..at).unwrap_or(image).to_owned(),
+                image.get(at + 1..).map(str::to_owned),
+            )
         }
         None => (image.to_owned(), Some("latest".to_owned())),
     }
@@ -144,7 +166,9 @@ pub fn split_tag(image: &str) -> (String, Option<String>) {
 /// The registry host of an image reference (`docker.io` when none is named).
 pub fn registry_of(repo: &str) -> String {
     match repo.split_once('/') {
-        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => first.to_owned(),
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first.to_owned()
+        }
         _ => "docker.io".to_owned(),
     }
 }
@@ -159,29 +183,45 @@ pub fn registry_credentials(repo: &str, env: &EnvFn) -> Option<DockerCredentials
     let config: serde_json::Value = serde_json::from_str(&text).ok()?;
     let registry = registry_of(repo);
     let keys: Vec<String> = if registry == "docker.io" {
-        vec!["https://index.docker.io/v1/".into(), "index.docker.io".into(), "docker.io".into()]
+        vec![
+            "https://index.docker.io/v1/".into(),
+            "index.docker.io".into(),
+            "docker.io".into(),
+        ]
     } else {
         vec![registry.clone(), format!("https://{registry}")]
     };
     let auths = config.get("auths").and_then(|a| a.as_object());
     for key in &keys {
-        if let Some(entry) = auths.and_then(|a| a.get(key)) {
-            if let Some(creds) = inline_credentials(entry, key) {
-                return Some(creds);
-            }
+        if let Some(creds) = auths
+            .and_then(|a| a.get(key))
+            .and_then(|entry| inline_credentials(entry, key))
+        {
+            return Some(creds);
         }
     }
     let helper = keys
         .iter()
-        .find_map(|k| config.get("credHelpers").and_then(|h| h.get(k)).and_then(|v| v.as_str()))
+        .find_map(|k| {
+            config
+                .get("credHelpers")
+                .and_then(|h| h.get(k))
+                .and_then(|v| v.as_str())
+        })
         .or_else(|| config.get("credsStore").and_then(|v| v.as_str()))?;
     helper_credentials(helper, keys.first()?)
 }
 
 fn inline_credentials(entry: &serde_json::Value, server: &str) -> Option<DockerCredentials> {
     use base64::Engine as _;
-    let auth = entry.get("auth").and_then(|a| a.as_str()).filter(|a| !a.is_empty());
-    let token = entry.get("identitytoken").and_then(|a| a.as_str()).map(str::to_owned);
+    let auth = entry
+        .get("auth")
+        .and_then(|a| a.as_str())
+        .filter(|a| !a.is_empty());
+    let token = entry
+        .get("identitytoken")
+        .and_then(|a| a.as_str())
+        .map(str::to_owned);
     let (username, password) = match auth {
         Some(b64) => {
             let decoded = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
@@ -204,7 +244,11 @@ fn inline_credentials(entry: &serde_json::Value, server: &str) -> Option<DockerC
 /// Runs `docker-credential-<helper> get` with the server on stdin (no shell).
 fn helper_credentials(helper: &str, server: &str) -> Option<DockerCredentials> {
     use std::io::Write;
-    if helper.is_empty() || !helper.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if helper.is_empty()
+        || !helper
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return None;
     }
     let mut child = std::process::Command::new(format!("docker-credential-{helper}"))
@@ -223,7 +267,11 @@ fn helper_credentials(helper: &str, server: &str) -> Option<DockerCredentials> {
     let username = answer.get("Username").and_then(|v| v.as_str())?.to_owned();
     let secret = answer.get("Secret").and_then(|v| v.as_str())?.to_owned();
     Some(if username == "<token>" {
-        DockerCredentials { identitytoken: Some(secret), serveraddress: Some(server.to_owned()), ..Default::default() }
+        DockerCredentials {
+            identitytoken: Some(secret),
+            serveraddress: Some(server.to_owned()),
+            ..Default::default()
+        }
     } else {
         DockerCredentials {
             username: Some(username),
@@ -240,9 +288,18 @@ mod tests {
 
     #[test]
     fn split_tag_handles_registries_with_ports() {
-        assert_eq!(split_tag("openjarvis/pearl-miner:master"), ("openjarvis/pearl-miner".into(), Some("master".into())));
-        assert_eq!(split_tag("localhost:5000/pm"), ("localhost:5000/pm".into(), Some("latest".into())));
-        assert_eq!(split_tag("ghcr.io/a/b:1"), ("ghcr.io/a/b".into(), Some("1".into())));
+        assert_eq!(
+            split_tag("openjarvis/pearl-miner:master"),
+            ("openjarvis/pearl-miner".into(), Some("master".into()))
+        );
+        assert_eq!(
+            split_tag("localhost:5000/pm"),
+            ("localhost:5000/pm".into(), Some("latest".into()))
+        );
+        assert_eq!(
+            split_tag("ghcr.io/a/b:1"),
+            ("ghcr.io/a/b".into(), Some("1".into()))
+        );
         assert_eq!(split_tag("a/b@sha256:00"), ("a/b@sha256:00".into(), None));
     }
 
@@ -266,5 +323,13 @@ mod tests {
         assert_eq!(creds.username.as_deref(), Some("user"));
         assert_eq!(creds.password.as_deref(), Some("pass"));
         assert!(registry_credentials("openjarvis/pearl-miner", &env).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn image_references_never_panic(reference in ".{0,80}") {
+            let (repo, _) = split_tag(&reference);
+            let _ = registry_of(&repo);
+        }
     }
 }

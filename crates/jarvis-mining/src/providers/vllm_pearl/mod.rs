@@ -1,14 +1,25 @@
 //! `vllm-pearl`: Pearl's vLLM miner container on NVIDIA Hopper. Inference is mining.
 
+mod attach;
+mod checks;
+pub mod container;
+pub mod docker;
+pub mod image;
+mod provider;
+pub mod source;
+pub mod spec;
+pub mod status;
+
 use jarvis_core::hardware::{GpuInfo, GpuVendor, HardwareInfo};
 use jarvis_core::paths::JarvisHome;
 
-use super::pending::PendingProvider;
+pub use attach::{AttachRequest, Attached, attach, detach};
+pub use checks::HF_CACHE_MIN_FREE_GB;
+pub use provider::{EXTERNAL_CONTAINER, ProviderSettings, VllmPearlProvider};
+
 use crate::capabilities::MiningCapabilities;
-use crate::docker_probe::{DockerEndpoint, probe_docker};
-use crate::doctor::{CheckRow, Group, ProviderCheckContext, Status, disk_free_row, hf_cache_dir};
 use crate::models::{self, ModelLookup, ModelStatus};
-use crate::provider::{BoxFuture, MiningProvider};
+use crate::provider::MiningProvider;
 use crate::registry::{MinerRegistry, MiningDevice, ProviderDescriptor, ProviderNeeds};
 
 /// Registry id.
@@ -29,15 +40,12 @@ pub fn ensure_registered(registry: &mut MinerRegistry) {
         },
         detect,
         create,
-        checks: Some(checks),
+        checks: Some(checks::checks),
     });
 }
 
 fn create(home: &JarvisHome) -> Box<dyn MiningProvider> {
-    Box::new(PendingProvider {
-        id: ID,
-        home: home.clone(),
-    })
+    Box::new(VllmPearlProvider::new(home.clone()))
 }
 
 /// Pure capability detection; the first failing rule wins.
@@ -103,34 +111,4 @@ fn best_nvidia_gpu(hw: &HardwareInfo) -> Option<&GpuInfo> {
         })
         .max_by(|a, b| a.vram_gb.total_cmp(&b.vram_gb))
         .or_else(|| nvidia().next())
-}
-
-/// Free space the HF cache needs for a 70B model and its conversions.
-pub const HF_CACHE_MIN_FREE_GB: f64 = 200.0;
-
-/// Doctor rows of this provider: the Docker engine and the HF cache disk.
-fn checks<'a>(cx: &'a ProviderCheckContext<'a>) -> BoxFuture<'a, Vec<CheckRow>> {
-    Box::pin(async move {
-        let endpoint = DockerEndpoint::from_docker_host((cx.env)("DOCKER_HOST").as_deref());
-        let daemon = match probe_docker(&endpoint, cx.timeouts.docker).await {
-            Ok(v) => CheckRow::new(
-                Group::Docker,
-                "Daemon",
-                Status::Ok,
-                format!("running {} (API {}) at {}", v.version, v.api_version, endpoint.display()),
-            ),
-            Err(e) => CheckRow::new(Group::Docker, "Daemon", Status::Fail, e).fix(format!(
-                "start the Docker engine (`sudo systemctl start docker`) or point DOCKER_HOST at it; jarvis looked at {}",
-                endpoint.display()
-            )),
-        };
-        let disk = disk_free_row(
-            Group::Disk,
-            "HF cache",
-            &hf_cache_dir(cx.env),
-            HF_CACHE_MIN_FREE_GB,
-            "free space there, or point HF_HOME / HF_HUB_CACHE at a larger disk",
-        );
-        vec![daemon, disk]
-    })
 }

@@ -43,21 +43,36 @@ pub struct BuildPlan {
 }
 
 /// Syncs the source, patches it and builds `tag`; returns the commit built.
-pub async fn build_from_source(plan: &BuildPlan, tag: &str, progress: &dyn Progress) -> Result<String, MiningError> {
-    progress.event(ProgressEvent::Phase(format!("syncing Pearl source ({}) into {}", plan.pearl_ref, plan.cache_dir.display())));
+pub async fn build_from_source(
+    plan: &BuildPlan,
+    tag: &str,
+    progress: &dyn Progress,
+) -> Result<String, MiningError> {
+    progress.event(ProgressEvent::Phase(format!(
+        "syncing Pearl source ({}) into {}",
+        plan.pearl_ref,
+        plan.cache_dir.display()
+    )));
     let commit = sync_source(plan, tag).await?;
-    let applied = apply_patches(&plan.cache_dir).map_err(|e| image_error(tag, e, "check the permissions of the jarvis cache"))?;
+    let applied = apply_patches(&plan.cache_dir)
+        .map_err(|e| image_error(tag, e, "check the permissions of the jarvis cache"))?;
     for name in applied {
         progress.event(ProgressEvent::Line(format!("patched {name}")));
     }
-    progress.event(ProgressEvent::Phase(format!("building {tag} from Pearl {commit} (30-60 minutes)")));
+    progress.event(ProgressEvent::Phase(format!(
+        "building {tag} from Pearl {commit} (30-60 minutes)"
+    )));
     run_build(plan, tag, &commit, progress).await?;
     progress.event(ProgressEvent::Done(format!("built {tag}")));
     Ok(commit)
 }
 
 fn image_error(tag: &str, detail: String, fix: &str) -> MiningError {
-    MiningError::Image { tag: tag.to_owned(), detail, fix: fix.to_owned() }
+    MiningError::Image {
+        tag: tag.to_owned(),
+        detail,
+        fix: fix.to_owned(),
+    }
 }
 
 /// Brings the cache to exactly `plan.pearl_ref` and returns the commit id.
@@ -67,10 +82,12 @@ pub async fn sync_source(plan: &BuildPlan, tag: &str) -> Result<String, MiningEr
     let fail = |e: String| image_error(tag, e, git_fix);
     if !dir.join(".git").exists() {
         if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| fail(format!("cannot clear {}: {e}", dir.display())))?;
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| fail(format!("cannot clear {}: {e}", dir.display())))?;
         }
         if let Some(parent) = dir.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
         }
         let target = dir.to_string_lossy().into_owned();
         if let Err(e) = git(None, &["clone", "--no-checkout", &plan.repo_url, &target]).await {
@@ -78,26 +95,42 @@ pub async fn sync_source(plan: &BuildPlan, tag: &str) -> Result<String, MiningEr
             return Err(fail(e));
         }
     } else {
-        git(Some(dir), &["remote", "set-url", "origin", &plan.repo_url]).await.map_err(fail)?;
-        git(Some(dir), &["fetch", "--tags", "origin"]).await.map_err(fail)?;
+        git(Some(dir), &["remote", "set-url", "origin", &plan.repo_url])
+            .await
+            .map_err(fail)?;
+        git(Some(dir), &["fetch", "--tags", "origin"])
+            .await
+            .map_err(fail)?;
     }
     let commit = resolve(dir, &plan.pearl_ref).await.map_err(fail)?;
-    git(Some(dir), &["checkout", "--force", "--detach", &commit]).await.map_err(fail)?;
-    git(Some(dir), &["reset", "--hard", &commit]).await.map_err(fail)?;
+    git(Some(dir), &["checkout", "--force", "--detach", &commit])
+        .await
+        .map_err(fail)?;
+    git(Some(dir), &["reset", "--hard", &commit])
+        .await
+        .map_err(fail)?;
     git(Some(dir), &["clean", "-fdx"]).await.map_err(fail)?;
-    git(Some(dir), &["submodule", "update", "--init", "--recursive"]).await.map_err(fail)?;
+    git(Some(dir), &["submodule", "update", "--init", "--recursive"])
+        .await
+        .map_err(fail)?;
     Ok(commit)
 }
 
 /// The commit `reference` names: a local commit or tag, a remote branch, else fetched by name.
 async fn resolve(dir: &Path, reference: &str) -> Result<String, String> {
-    for candidate in [format!("{reference}^{{commit}}"), format!("origin/{reference}^{{commit}}")] {
+    // A remote branch first: a local branch of the same name may be stale.
+    for candidate in [
+        format!("origin/{reference}^{{commit}}"),
+        format!("{reference}^{{commit}}"),
+    ] {
         if let Ok(sha) = git(Some(dir), &["rev-parse", "--verify", "--quiet", &candidate]).await {
             return Ok(sha.trim().to_owned());
         }
     }
     git(Some(dir), &["fetch", "origin", reference]).await?;
-    git(Some(dir), &["rev-parse", "--verify", "FETCH_HEAD^{commit}"]).await.map(|s| s.trim().to_owned())
+    git(Some(dir), &["rev-parse", "--verify", "FETCH_HEAD^{commit}"])
+        .await
+        .map(|s| s.trim().to_owned())
 }
 
 /// Runs git without a prompt; returns stdout, or "`git ...` failed (exit N): <last 5 stderr lines>".
@@ -106,16 +139,27 @@ async fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
     if let Some(dir) = dir {
         cmd.arg("-C").arg(dir);
     }
-    cmd.args(args).env("GIT_TERMINAL_PROMPT", "0").stdin(Stdio::null());
+    cmd.args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null());
     let shown = format!("git {}", args.join(" "));
-    let output = cmd.output().await.map_err(|e| format!("`{shown}` could not run: {e}; install git"))?;
+    let output = cmd
+        .output()
+        .await
+        .map_err(|e| format!("`{shown}` could not run: {e}; install git"))?;
     if output.status.success() {
         return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    let tail = lines.get(lines.len().saturating_sub(5)..).unwrap_or_default().join(" | ");
-    let code = output.status.code().map_or("signal".to_owned(), |c| c.to_string());
+    let tail = lines
+        .get(lines.len().saturating_sub(5)..)
+        .unwrap_or_default()
+        .join(" | ");
+    let code = output
+        .status
+        .code()
+        .map_or("signal".to_owned(), |c| c.to_string());
     Err(format!("`{shown}` failed (exit {code}): {tail}"))
 }
 
@@ -125,7 +169,7 @@ const DEVEL_BASE: &str = "FROM nvidia/cuda:${CUDA_VERSION}-devel-ubuntu24.04";
 /// Upstream's readiness wait polls a metrics port the gateway does not serve.
 const GATEWAY_WAIT_MARKER: &str = "# Wait until the gateway is ready";
 const GATEWAY_WAIT_CURL: &str = "localhost:8339/metrics";
-const SOCKET_WAIT: &str = "# jarvis: wait for the gateway's Unix socket (it serves no :8339 metrics)\n\
+const SOCKET_WAIT: &str = "# jarvis: wait for the gateway's Unix socket (the gateway serves no metrics port)\n\
 for _ in $(seq 1 20); do\n    [ -S /tmp/pearlgw.sock ] && break\n    sleep 1\ndone\n\
 [ -S /tmp/pearlgw.sock ] || { echo \"pearl-gateway socket /tmp/pearlgw.sock did not appear\" >&2; exit 1; }\n";
 
@@ -148,14 +192,17 @@ fn patch_file(path: &Path, patch: fn(&str) -> Option<String>) -> Result<bool, St
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     match patch(&text) {
-        Some(new) => std::fs::write(path, new).map(|()| true).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(new) => std::fs::write(path, new)
+            .map(|()| true)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => Ok(false),
     }
 }
 
 /// The runtime stage on the `-devel-` CUDA image; `None` when already patched.
 pub fn patch_dockerfile(text: &str) -> Option<String> {
-    text.contains(RUNTIME_BASE).then(|| text.replace(RUNTIME_BASE, DEVEL_BASE))
+    text.contains(RUNTIME_BASE)
+        .then(|| text.replace(RUNTIME_BASE, DEVEL_BASE))
 }
 
 /// The gateway wait as a socket poll; `None` when there is no metrics-port wait to replace.
@@ -181,14 +228,31 @@ pub fn patch_entrypoint(text: &str) -> Option<String> {
 }
 
 /// `docker buildx build` in the cache, streaming its output with the elapsed time.
-async fn run_build(plan: &BuildPlan, tag: &str, commit: &str, progress: &dyn Progress) -> Result<(), MiningError> {
+async fn run_build(
+    plan: &BuildPlan,
+    tag: &str,
+    commit: &str,
+    progress: &dyn Progress,
+) -> Result<(), MiningError> {
     let ref_label = format!("{LABEL_PEARL_REF}={}", plan.pearl_ref);
     let commit_label = format!("{LABEL_PEARL_COMMIT}={commit}");
     let args = [
-        "buildx", "build", "--progress", "plain", "--load",
-        "--ulimit", "nofile=1048576:1048576",
-        "--label", &ref_label, "--label", &commit_label,
-        "-t", tag, "-f", DOCKERFILE, ".",
+        "buildx",
+        "build",
+        "--progress",
+        "plain",
+        "--load",
+        "--ulimit",
+        "nofile=1048576:1048576",
+        "--label",
+        &ref_label,
+        "--label",
+        &commit_label,
+        "-t",
+        tag,
+        "-f",
+        DOCKERFILE,
+        ".",
     ];
     let manual = format!(
         "fix the error above, or build by hand in {} with `docker buildx build -t {tag} -f {DOCKERFILE} .`",
@@ -212,10 +276,18 @@ async fn run_build(plan: &BuildPlan, tag: &str, commit: &str, progress: &dyn Pro
         })?;
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    for pipe in [child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-                 child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)]
-        .into_iter()
-        .flatten()
+    for pipe in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+    ]
+    .into_iter()
+    .flatten()
     {
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -231,19 +303,30 @@ async fn run_build(plan: &BuildPlan, tag: &str, commit: &str, progress: &dyn Pro
     let mut last = std::collections::VecDeque::with_capacity(10);
     while let Some(line) = rx.recv().await {
         let secs = started.elapsed().as_secs();
-        progress.event(ProgressEvent::Line(format!("[{:02}m{:02}s] {line}", secs / 60, secs % 60)));
+        progress.event(ProgressEvent::Line(format!(
+            "[{:02}m{:02}s] {line}",
+            secs / 60,
+            secs % 60
+        )));
         if last.len() == 10 {
             last.pop_front();
         }
         last.push_back(line);
     }
-    let status = child.wait().await.map_err(|e| image_error(tag, format!("docker build did not finish: {e}"), &manual))?;
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| image_error(tag, format!("docker build did not finish: {e}"), &manual))?;
     if status.success() {
         return Ok(());
     }
     let code = status.code().map_or("signal".to_owned(), |c| c.to_string());
     let tail: Vec<String> = last.into_iter().collect();
-    Err(image_error(tag, format!("docker build failed (exit {code}): {}", tail.join(" | ")), &manual))
+    Err(image_error(
+        tag,
+        format!("docker build failed (exit {code}): {}", tail.join(" | ")),
+        &manual,
+    ))
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use bollard::models::{
-    ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 use jarvis_core::config::VllmArgs;
 use sha2::{Digest, Sha256};
@@ -47,9 +48,17 @@ pub enum GpuSelection {
 impl GpuSelection {
     /// From `cuda_visible_devices` (comma list, blanks dropped; empty = all).
     pub fn parse(list: &str) -> Self {
-        let ids: Vec<String> =
-            list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        if ids.is_empty() { Self::All } else { Self::Host(ids) }
+        let ids: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if ids.is_empty() {
+            Self::All
+        } else {
+            Self::Host(ids)
+        }
     }
 }
 
@@ -84,7 +93,10 @@ impl std::fmt::Debug for LaunchSpec {
             .field("env", &self.env)
             .field("binds", &self.binds)
             .field("gpus", &self.gpus)
-            .field("secret_env", &self.secret_env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "secret_env",
+                &self.secret_env.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -92,7 +104,11 @@ impl std::fmt::Debug for LaunchSpec {
 impl LaunchSpec {
     /// Builds the spec; fails when the RPC password variable is unset, the local model path is
     /// not a directory, or `vllm_args` cannot be split.
-    pub fn build(config: &MiningConfig, env: &EnvFn, engine: EngineKind) -> Result<Self, MiningError> {
+    pub fn build(
+        config: &MiningConfig,
+        env: &EnvFn,
+        engine: EngineKind,
+    ) -> Result<Self, MiningError> {
         let extra = &config.extra;
         let password_env = extra.pearld_rpc_password_env.as_str();
         let Some(password) = env(password_env) else {
@@ -103,7 +119,10 @@ impl LaunchSpec {
                 ),
             });
         };
-        let mut binds = vec![format!("{}:{CONTAINER_HF_HUB}", hf_cache_dir(env).display())];
+        let mut binds = vec![format!(
+            "{}:{CONTAINER_HF_HUB}",
+            hf_cache_dir(env).display()
+        )];
         let mut cmd = Vec::new();
         match &extra.local_model_path {
             Some(path) => {
@@ -171,13 +190,23 @@ impl LaunchSpec {
     fn body(&self, secret_values: bool) -> ContainerCreateBody {
         let mut env = self.env.clone();
         for (name, value) in &self.secret_env {
-            env.push(if secret_values { format!("{name}={value}") } else { format!("{name}=<secret>") });
+            env.push(if secret_values {
+                format!("{name}={value}")
+            } else {
+                format!("{name}=<secret>")
+            });
         }
         let (device_requests, devices) = match (self.engine, &self.gpus) {
-            (EngineKind::Docker, GpuSelection::All) => (Some(vec![gpu_request(Some(-1), None)]), None),
-            (EngineKind::Docker, GpuSelection::Host(ids)) => (Some(vec![gpu_request(None, Some(ids.clone()))]), None),
+            (EngineKind::Docker, GpuSelection::All) => {
+                (Some(vec![gpu_request(Some(-1), None)]), None)
+            }
+            (EngineKind::Docker, GpuSelection::Host(ids)) => {
+                (Some(vec![gpu_request(None, Some(ids.clone()))]), None)
+            }
             (EngineKind::Podman, GpuSelection::All) => (None, Some(vec![cdi_device("all")])),
-            (EngineKind::Podman, GpuSelection::Host(ids)) => (None, Some(ids.iter().map(|id| cdi_device(id)).collect())),
+            (EngineKind::Podman, GpuSelection::Host(ids)) => {
+                (None, Some(ids.iter().map(|id| cdi_device(id)).collect()))
+            }
         };
         let labels = HashMap::from([
             (LABEL_MANAGED.to_owned(), "true".to_owned()),
@@ -275,4 +304,105 @@ fn local_model_dir(path: &std::path::Path, env: &EnvFn) -> Result<PathBuf, Minin
         });
     }
     Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use jarvis_core::config::MiningSection;
+
+    use super::*;
+
+    fn env_with(password: Option<&str>) -> impl Fn(&str) -> Option<String> + Send + Sync {
+        let password = password.map(str::to_owned);
+        move |k: &str| match k {
+            "PEARLD_RPC_PASSWORD" => password.clone(),
+            "HOME" => Some("/home/u".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn config() -> MiningConfig {
+        MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet"))
+    }
+
+    #[test]
+    fn gpu_selection_drops_blanks() {
+        assert_eq!(GpuSelection::parse(""), GpuSelection::All);
+        assert_eq!(GpuSelection::parse(" , "), GpuSelection::All);
+        assert_eq!(
+            GpuSelection::parse("1, ,2"),
+            GpuSelection::Host(vec!["1".into(), "2".into()])
+        );
+    }
+
+    #[test]
+    fn hash_ignores_secret_values_but_not_the_spec() {
+        let a =
+            LaunchSpec::build(&config(), &env_with(Some("one-pass")), EngineKind::Docker).unwrap();
+        let b =
+            LaunchSpec::build(&config(), &env_with(Some("two-pass")), EngineKind::Docker).unwrap();
+        assert_eq!(a.config_hash(), b.config_hash());
+        let mut changed = config();
+        changed.extra.gpu_memory_utilization = 0.9;
+        let c =
+            LaunchSpec::build(&changed, &env_with(Some("one-pass")), EngineKind::Docker).unwrap();
+        assert_ne!(a.config_hash(), c.config_hash());
+        assert!(!format!("{a:?}").contains("one-pass"));
+    }
+
+    #[test]
+    fn empty_password_is_allowed_but_unset_is_not() {
+        assert!(LaunchSpec::build(&config(), &env_with(Some("")), EngineKind::Docker).is_ok());
+        let err = LaunchSpec::build(&config(), &env_with(None), EngineKind::Docker).unwrap_err();
+        assert!(
+            err.to_string().contains("'PEARLD_RPC_PASSWORD' is not set"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn vllm_args_split_without_a_shell() {
+        let line = VllmArgs::Line("--a 'b c' \"$(rm -rf /)\"".to_owned());
+        assert_eq!(
+            vllm_args(Some(&line)).unwrap(),
+            ["--a", "b c", "$(rm -rf /)"]
+        );
+        let bad = VllmArgs::Line("--a 'unbalanced".to_owned());
+        assert!(
+            vllm_args(Some(&bad))
+                .unwrap_err()
+                .to_string()
+                .contains("unbalanced quote")
+        );
+    }
+
+    #[test]
+    fn local_model_path_must_be_an_existing_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let mut cfg = config();
+        cfg.extra.local_model_path = Some(dir.path().join("missing"));
+        let err = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        cfg.extra.local_model_path = Some(file);
+        let err = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap_err();
+        assert!(err.to_string().contains("must be a directory"), "{err}");
+        cfg.extra.local_model_path = Some(dir.path().to_owned());
+        let spec = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap();
+        assert_eq!(
+            spec.cmd.first().map(String::as_str),
+            Some(LOCAL_MODEL_MOUNT)
+        );
+        assert!(
+            spec.cmd
+                .windows(2)
+                .any(|w| w[0] == "--served-model-name" && w[1] == cfg.extra.model)
+        );
+        assert!(
+            spec.binds
+                .iter()
+                .any(|b| b.ends_with(":/models/openjarvis-local-pearl-model:ro"))
+        );
+    }
 }

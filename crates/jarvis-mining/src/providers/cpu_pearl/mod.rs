@@ -1,12 +1,22 @@
 //! `cpu-pearl`: Pearl's gateway plus jarvis' native NoisyGEMM miner threads, beside any engine.
+//! A detached supervisor (`jarvis mine supervise`) owns both; see [`crate::supervisor`].
+
+mod checks;
+mod launch;
+mod logs;
+mod provider;
+mod stats;
 
 use jarvis_core::hardware::{HardwareInfo, Platform};
 use jarvis_core::paths::JarvisHome;
 
-use super::pending::PendingProvider;
 use crate::capabilities::MiningCapabilities;
 use crate::provider::MiningProvider;
 use crate::registry::{MinerRegistry, MiningDevice, ProviderDescriptor, ProviderNeeds};
+
+pub use launch::{READY_TIMEOUT_ENV, run_supervisor};
+pub use provider::CpuPearlProvider;
+pub use stats::stats_from_metrics;
 
 /// Registry id.
 pub const ID: &str = "cpu-pearl";
@@ -23,15 +33,12 @@ pub fn ensure_registered(registry: &mut MinerRegistry) {
         },
         detect,
         create,
-        checks: None,
+        checks: Some(checks::checks),
     });
 }
 
 fn create(home: &JarvisHome) -> Box<dyn MiningProvider> {
-    Box::new(PendingProvider {
-        id: ID,
-        home: home.clone(),
-    })
+    Box::new(CpuPearlProvider::new(home.clone()))
 }
 
 /// Pure capability detection. Engine- and model-independent: it mines beside inference.

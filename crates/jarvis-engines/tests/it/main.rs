@@ -1,0 +1,6 @@
+//! jarvis-engines integration tests against the testkit's fake vLLM and Ollama.
+
+mod chat;
+mod discovery;
+mod probe;
+mod stream;

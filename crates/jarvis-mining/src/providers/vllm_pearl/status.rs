@@ -1,0 +1,292 @@
+//! What `status` shows for the vLLM miner: vLLM's health, served model and serving metrics,
+//! and mining evidence counted from the container log (Pearl's gateway logs every submission).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Mining evidence counted from the gateway's log lines since the container started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LogEvidence {
+    /// `Received PlainProof submission` lines: proofs handed to the gateway.
+    pub proofs_received: u64,
+    /// `Block accepted by node!`.
+    pub blocks_accepted: u64,
+    /// `Block rejected`.
+    pub blocks_rejected: u64,
+    /// `dropping stale proof`.
+    pub stale_dropped: u64,
+    /// `Block already submitted`.
+    pub duplicates: u64,
+    /// `Proof submission queue full`.
+    pub queue_full: u64,
+    /// Latest `Updating block template to height N`.
+    pub template_height: Option<u64>,
+}
+
+impl LogEvidence {
+    /// Counts one log line.
+    pub fn observe(&mut self, line: &str) {
+        if line.contains("Received PlainProof submission") {
+            self.proofs_received += 1;
+        } else if line.contains("Block accepted by node!") {
+            self.blocks_accepted += 1;
+        } else if line.contains("Block rejected") {
+            self.blocks_rejected += 1;
+        } else if line.contains("dropping stale proof") {
+            self.stale_dropped += 1;
+        } else if line.contains("Block already submitted") {
+            self.duplicates += 1;
+        } else if line.contains("Proof submission queue full") {
+            self.queue_full += 1;
+        } else if let Some(rest) = line.split("Updating block template to height ").nth(1) {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(h) = digits.parse() {
+                self.template_height = Some(h);
+            }
+        }
+    }
+}
+
+/// vLLM serving counters from its Prometheus `/metrics`; `None` = not exposed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VllmMetrics {
+    /// Finished requests (`vllm:request_success_total`, all reasons).
+    pub requests: Option<f64>,
+    /// Prompt tokens processed.
+    pub prompt_tokens: Option<f64>,
+    /// Tokens generated.
+    pub generation_tokens: Option<f64>,
+    /// Unix time the serving process started.
+    pub process_start_time: Option<f64>,
+}
+
+/// Parses vLLM's exposition text; sums every series of a family. Never panics.
+pub fn parse_vllm_metrics(text: &str) -> VllmMetrics {
+    let mut m = VllmMetrics::default();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name_end = line.find(['{', ' ']).unwrap_or(line.len());
+        let name = line.get(..name_end).unwrap_or_default();
+        let rest = line.get(name_end..).unwrap_or_default();
+        let rest = match rest.strip_prefix('{') {
+            Some(r) => r.rsplit_once('}').map_or("", |(_, after)| after),
+            None => rest,
+        };
+        let Some(value) = rest
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        if !value.is_finite() {
+            continue;
+        }
+        let slot = match name {
+            "vllm:request_success_total" => &mut m.requests,
+            "vllm:prompt_tokens_total" => &mut m.prompt_tokens,
+            "vllm:generation_tokens_total" => &mut m.generation_tokens,
+            "process_start_time_seconds" => {
+                m.process_start_time = Some(value);
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = Some(slot.unwrap_or(0.0) + value);
+    }
+    m
+}
+
+/// A short-timeout HTTP client for local probes (no proxy: the miner is on this host).
+pub fn http_client(timeout: Duration) -> Option<reqwest::Client> {
+    // reqwest is built without a process-wide crypto provider: hand it a TLS config of its own
+    // (probes are plain http:// to the miner; https endpoints are not trusted here).
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .timeout(timeout)
+        .no_proxy()
+        .build()
+        .ok()
+}
+
+/// `GET <base>/health`: `Ok(())` on 2xx, else why not (one line).
+pub async fn probe_health(client: &reqwest::Client, base: &str) -> Result<(), String> {
+    match client.get(format!("{base}/health")).send().await {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+        Err(e) => Err(if e.is_timeout() {
+            "timed out".to_owned()
+        } else {
+            "unreachable".to_owned()
+        }),
+    }
+}
+
+/// `GET <endpoint>/models` (endpoint ends in `/v1`): the served model ids.
+pub async fn served_models(
+    client: &reqwest::Client,
+    endpoint: &str,
+) -> Result<Vec<String>, String> {
+    let response = client
+        .get(format!("{}/models", endpoint.trim_end_matches('/')))
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                "timed out".to_owned()
+            } else {
+                "unreachable".to_owned()
+            }
+        })?;
+    if !response.status().is_success() {
+        return Err(format!("HTTP {}", response.status().as_u16()));
+    }
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|_| "not an OpenAI /v1/models answer".to_owned())?;
+    let ids = body
+        .get("data")
+        .and_then(|d| d.as_array())
+        .ok_or_else(|| "not an OpenAI /v1/models answer".to_owned())?
+        .iter()
+        .filter_map(|m| m.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+        .collect();
+    Ok(ids)
+}
+
+/// `GET <base>/metrics` parsed; `None` when unavailable.
+pub async fn vllm_metrics(client: &reqwest::Client, base: &str) -> Option<VllmMetrics> {
+    let response = client.get(format!("{base}/metrics")).send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    Some(parse_vllm_metrics(&response.text().await.ok()?))
+}
+
+/// The server base of an OpenAI endpoint (`http://h:p/v1` -> `http://h:p`).
+pub fn server_base(endpoint: &str) -> String {
+    let trimmed = endpoint.trim_end_matches('/');
+    trimmed.strip_suffix("/v1").unwrap_or(trimmed).to_owned()
+}
+
+/// Parses an RFC 3339 UTC timestamp (`2026-11-25T18:00:00.123456789Z`) to unix seconds.
+pub fn parse_rfc3339_utc(text: &str) -> Option<f64> {
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.split('-');
+    let (y, mo, da): (i64, i64, i64) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    let time = time.strip_suffix('Z')?;
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':');
+    let (h, mi, s): (i64, i64, i64) = (
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+    );
+    let frac: f64 = format!(
+        "0.{}",
+        frac.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    )
+    .parse()
+    .ok()?;
+    if !(1..=12).contains(&mo)
+        || !(1..=31).contains(&da)
+        || !(1970..=9999).contains(&y)
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || !(0..=60).contains(&s)
+    {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + da - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + mi * 60 + s) as f64 + frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_counts_each_kind() {
+        let mut e = LogEvidence::default();
+        for line in [
+            "INFO Updating block template to height 441",
+            "INFO Received PlainProof submission for template time 1",
+            "INFO Block accepted by node!",
+            "WARN Block rejected: bad-proof",
+            "WARN Job changed since submission was queued; dropping stale proof",
+            "INFO Block already submitted, skipping",
+            "WARN Proof submission queue full, rejecting submitPlainProof",
+            "INFO Updating block template to height 442",
+        ] {
+            e.observe(line);
+        }
+        assert_eq!(
+            e,
+            LogEvidence {
+                proofs_received: 1,
+                blocks_accepted: 1,
+                blocks_rejected: 1,
+                stale_dropped: 1,
+                duplicates: 1,
+                queue_full: 1,
+                template_height: Some(442),
+            }
+        );
+    }
+
+    #[test]
+    fn vllm_metrics_sum_series() {
+        let text = "# HELP x\nvllm:request_success_total{finished_reason=\"stop\",model_name=\"m\"} 3.0\n\
+                    vllm:request_success_total{finished_reason=\"length\",model_name=\"m\"} 2.0\n\
+                    vllm:prompt_tokens_total{model_name=\"m\"} 100\nprocess_start_time_seconds 1.7e9\n";
+        let m = parse_vllm_metrics(text);
+        assert_eq!(m.requests, Some(5.0));
+        assert_eq!(m.prompt_tokens, Some(100.0));
+        assert_eq!(m.generation_tokens, None);
+        assert_eq!(m.process_start_time, Some(1.7e9));
+    }
+
+    #[test]
+    fn rfc3339_parses() {
+        assert_eq!(parse_rfc3339_utc("1970-01-02T00:00:01Z"), Some(86_401.0));
+        assert_eq!(
+            parse_rfc3339_utc("2026-11-25T18:00:00.5Z").map(|t| t.fract()),
+            Some(0.5)
+        );
+        assert_eq!(parse_rfc3339_utc("0001-01-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339_utc("garbage"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(text in ".{0,300}") {
+            let _ = parse_vllm_metrics(&text);
+            let _ = parse_rfc3339_utc(&text);
+            LogEvidence::default().observe(&text);
+        }
+    }
+}

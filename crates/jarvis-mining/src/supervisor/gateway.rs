@@ -1,0 +1,109 @@
+//! The `pearl-gateway` child: spawn with the launch environment, probe, stop by group.
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use jarvis_core::process::{ProcessIdentity, Signal, signal_group};
+use pearl_protocol::gateway::{GatewayAddress, GatewayClient, GatewayError};
+
+use super::detach::terminate_with_parent;
+use super::error::SupervisorError;
+use super::logfile::open_append;
+use super::plan::GatewayLaunch;
+
+/// A running gateway, leader of its own process group.
+#[derive(Debug)]
+pub(crate) struct GatewayChild {
+    child: tokio::process::Child,
+    pub(crate) identity: ProcessIdentity,
+    pub(crate) spawned: Instant,
+}
+
+impl GatewayChild {
+    /// Runs `pearl-gateway start` with `launch.env` added, output appended to `log`.
+    pub(crate) fn spawn(launch: &GatewayLaunch, log: &Path) -> Result<Self, SupervisorError> {
+        let io_error = |source| SupervisorError::Io {
+            path: log.to_owned(),
+            source,
+        };
+        let out = open_append(log).map_err(io_error)?;
+        let err = out.try_clone().map_err(io_error)?;
+        if let GatewayAddress::Unix(socket) = &launch.address
+            && let Some(dir) = socket.parent()
+        {
+            std::fs::create_dir_all(dir).map_err(|source| SupervisorError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut command = tokio::process::Command::new(&launch.program);
+        command
+            .arg("start")
+            .envs(launch.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .process_group(0)
+            .kill_on_drop(true);
+        terminate_with_parent(&mut command);
+        let child = command.spawn().map_err(|source| SupervisorError::Spawn {
+            program: launch.program.clone(),
+            source,
+        })?;
+        let pid = child.id().unwrap_or(0);
+        let identity = ProcessIdentity::of(pid).unwrap_or(ProcessIdentity { pid, start_time: 0 });
+        Ok(Self {
+            child,
+            identity,
+            spawned: Instant::now(),
+        })
+    }
+
+    /// Waits for the gateway to exit.
+    pub(crate) async fn wait(&mut self) -> String {
+        match self.child.wait().await {
+            Ok(status) => describe(status),
+            Err(e) => format!("could not be waited for: {e}"),
+        }
+    }
+
+    /// SIGTERM to its group, `grace`, then SIGKILL to the group; reaps it.
+    pub(crate) async fn terminate(mut self, grace: Duration) {
+        let _ = signal_group(&self.identity, Signal::Term);
+        if tokio::time::timeout(grace, self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = signal_group(&self.identity, Signal::Kill);
+            let _ = self.child.start_kill();
+            let _ = self.child.wait().await;
+        }
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(signal) = status.signal() {
+            return format!("killed by signal {signal}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exited with status {code}"),
+        None => "exited".to_owned(),
+    }
+}
+
+/// Whether the gateway answers `getMiningInfo` (a job or "paused" both count) within `timeout`.
+pub(crate) async fn answers(address: &GatewayAddress, timeout: Duration) -> bool {
+    let probe = async {
+        let mut client = GatewayClient::connect(address.clone(), timeout).await?;
+        match client.get_mining_info().await {
+            Ok(_) | Err(GatewayError::Paused { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    };
+    matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(())))
+}

@@ -1,0 +1,252 @@
+//! The supervisor's live counters and their Prometheus exposition.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use pearl_miner::Counters;
+
+use super::logfile::unix_now;
+use crate::telemetry::{Exposition, RateWindows};
+
+/// Metric names (the one place they are spelled).
+pub mod names {
+    /// Multiply-accumulates done.
+    pub const MAC_TOTAL: &str = "jarvis_mining_mac_total";
+    /// Tiles scanned.
+    pub const TILES_TOTAL: &str = "jarvis_mining_tiles_total";
+    /// Proofs found and self-verified.
+    pub const PROOFS_FOUND: &str = "jarvis_mining_proofs_found_total";
+    /// Proofs the gateway took.
+    pub const PROOFS_SUBMITTED: &str = "jarvis_mining_proofs_submitted_total";
+    /// Failed submissions, by `code`.
+    pub const SUBMIT_ERRORS: &str = "jarvis_mining_submit_errors_total";
+    /// New jobs received.
+    pub const JOBS: &str = "jarvis_mining_jobs_total";
+    /// 1 while the gateway answers.
+    pub const GATEWAY_UP: &str = "jarvis_mining_gateway_up";
+    /// 1 while a job is being mined.
+    pub const JOB_ACTIVE: &str = "jarvis_mining_job_active";
+    /// Child restarts, by `child`.
+    pub const RESTARTS: &str = "jarvis_mining_restarts_total";
+    /// MAC/s by `window` (10s, 60s, 15m), present only once the window has filled.
+    pub const HASHRATE: &str = "jarvis_mining_hashrate_macs";
+    /// Unix time of the last accepted submission.
+    pub const LAST_SUBMIT: &str = "jarvis_mining_last_submit_timestamp_seconds";
+    /// The last error in label `error`; value = its unix time.
+    pub const LAST_ERROR: &str = "jarvis_mining_last_error_info";
+    /// Miner threads.
+    pub const THREADS: &str = "jarvis_mining_threads";
+    /// Supervisor start time.
+    pub const START_TIME: &str = "process_start_time_seconds";
+    /// The hashrate window labels, in [`crate::telemetry::RATE_WINDOWS`] order.
+    pub const WINDOW_LABELS: [&str; 3] = ["10s", "60s", "15m"];
+}
+
+/// Counters shared by the miner loop, the watchdog and the metrics server.
+#[derive(Debug)]
+pub struct MinerMetrics {
+    /// The miner's own counters.
+    pub counters: Arc<Counters>,
+    proofs_submitted: AtomicU64,
+    jobs_total: AtomicU64,
+    gateway_up: AtomicBool,
+    job_active: AtomicBool,
+    threads: usize,
+    started_at: f64,
+    guarded: Mutex<Guarded>,
+}
+
+#[derive(Debug, Default)]
+struct Guarded {
+    submit_errors: BTreeMap<String, u64>,
+    restarts: BTreeMap<&'static str, u64>,
+    last_error: Option<(String, f64)>,
+    last_submit_at: Option<f64>,
+    rates: RateWindows,
+}
+
+impl MinerMetrics {
+    /// Fresh metrics for `threads` workers, started now.
+    pub fn new(threads: usize) -> Self {
+        let mut guarded = Guarded::default();
+        guarded.restarts.insert("gateway", 0);
+        guarded.restarts.insert("miner", 0);
+        Self {
+            counters: Arc::new(Counters::default()),
+            proofs_submitted: AtomicU64::new(0),
+            jobs_total: AtomicU64::new(0),
+            gateway_up: AtomicBool::new(false),
+            job_active: AtomicBool::new(false),
+            threads,
+            started_at: unix_now(),
+            guarded: Mutex::new(guarded),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Guarded> {
+        self.guarded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts an accepted submission.
+    pub fn submitted(&self) {
+        self.proofs_submitted.fetch_add(1, Ordering::Relaxed);
+        self.lock().last_submit_at = Some(unix_now());
+    }
+
+    /// Counts a failed submission under `code` and remembers the error.
+    pub fn submit_failed(&self, code: &str, error: &str) {
+        *self
+            .lock()
+            .submit_errors
+            .entry(code.to_owned())
+            .or_default() += 1;
+        self.error(error);
+    }
+
+    /// Remembers the latest error.
+    pub fn error(&self, error: &str) {
+        self.lock().last_error = Some((error.to_owned(), unix_now()));
+    }
+
+    /// Counts a restart of `child` (`gateway` or `miner`).
+    pub fn restarted(&self, child: &'static str) {
+        *self.lock().restarts.entry(child).or_default() += 1;
+    }
+
+    /// Sets the gateway and job state and the job count (from the poller).
+    pub fn set_gateway(&self, up: bool, job_active: bool, jobs_total: u64) {
+        self.gateway_up.store(up, Ordering::Relaxed);
+        self.job_active.store(job_active, Ordering::Relaxed);
+        self.jobs_total.store(jobs_total, Ordering::Relaxed);
+    }
+
+    /// Records the MAC counter for the hashrate windows (call once per tick).
+    pub fn sample_rates(&self, at: f64) {
+        let macs = self.counters.mac_total.load(Ordering::Relaxed);
+        self.lock().rates.push(at, macs);
+    }
+
+    /// Proofs accepted by the gateway so far.
+    pub fn proofs_submitted(&self) -> u64 {
+        self.proofs_submitted.load(Ordering::Relaxed)
+    }
+
+    /// Restarts of every child so far.
+    pub fn restarts_total(&self) -> u64 {
+        self.lock().restarts.values().sum()
+    }
+
+    /// Failed submissions so far.
+    pub fn submit_errors_total(&self) -> u64 {
+        self.lock().submit_errors.values().sum()
+    }
+
+    /// Whether the gateway answers.
+    pub fn gateway_up(&self) -> bool {
+        self.gateway_up.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text body.
+    pub fn render(&self) -> String {
+        let c = &self.counters;
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64;
+        let flag = |b: &AtomicBool| if b.load(Ordering::Relaxed) { 1.0 } else { 0.0 };
+        let mut out = Exposition::new();
+        out.single(
+            names::MAC_TOTAL,
+            "counter",
+            "Multiply-accumulates done by the miner.",
+            load(&c.mac_total),
+        )
+        .single(
+            names::TILES_TOTAL,
+            "counter",
+            "Tiles scanned.",
+            load(&c.tiles_total),
+        )
+        .single(
+            names::PROOFS_FOUND,
+            "counter",
+            "Proofs found and self-verified.",
+            load(&c.proofs_found),
+        )
+        .single(
+            names::PROOFS_SUBMITTED,
+            "counter",
+            "Proofs pearl-gateway queued.",
+            load(&self.proofs_submitted),
+        )
+        .single(
+            names::JOBS,
+            "counter",
+            "Mining jobs received.",
+            load(&self.jobs_total),
+        )
+        .single(
+            names::GATEWAY_UP,
+            "gauge",
+            "1 while pearl-gateway answers.",
+            flag(&self.gateway_up),
+        )
+        .single(
+            names::JOB_ACTIVE,
+            "gauge",
+            "1 while a job is mined.",
+            flag(&self.job_active),
+        )
+        .single(
+            names::THREADS,
+            "gauge",
+            "Miner threads.",
+            self.threads as f64,
+        )
+        .single(
+            names::START_TIME,
+            "gauge",
+            "Supervisor start, unix seconds.",
+            self.started_at,
+        );
+        let g = self.lock();
+        out.family(
+            names::SUBMIT_ERRORS,
+            "counter",
+            "Failed proof submissions by code.",
+        );
+        for (code, n) in &g.submit_errors {
+            out.sample(names::SUBMIT_ERRORS, &[("code", code)], *n as f64);
+        }
+        out.family(names::RESTARTS, "counter", "Supervisor restarts by child.");
+        for (child, n) in &g.restarts {
+            out.sample(names::RESTARTS, &[("child", child)], *n as f64);
+        }
+        out.family(
+            names::HASHRATE,
+            "gauge",
+            "MAC/s by window; absent until the window filled.",
+        );
+        for (label, rate) in names::WINDOW_LABELS.iter().zip(g.rates.windows()) {
+            if let Some(rate) = rate {
+                out.sample(names::HASHRATE, &[("window", label)], rate);
+            }
+        }
+        if let Some(at) = g.last_submit_at {
+            out.single(
+                names::LAST_SUBMIT,
+                "gauge",
+                "Last accepted submission, unix seconds.",
+                at,
+            );
+        }
+        if let Some((error, at)) = &g.last_error {
+            out.family(
+                names::LAST_ERROR,
+                "gauge",
+                "The last error; value: its unix time.",
+            )
+            .sample(names::LAST_ERROR, &[("error", error)], *at);
+        }
+        drop(g);
+        out.finish()
+    }
+}

@@ -1,0 +1,197 @@
+//! The build-from-source path against a local git repository fixture and a recording stand-in
+//! for the Docker CLI (no network).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use jarvis_mining::provider::ProgressEvent;
+use jarvis_mining::providers::vllm_pearl::source::{BuildPlan, build_from_source, sync_source};
+
+use crate::vllm_rig::{Recorder, TAG};
+
+const DOCKERFILE: &str = "ARG CUDA_VERSION=13.0.3\nFROM nvidia/cuda:${CUDA_VERSION}-devel-ubuntu24.04 AS builder\nRUN true\nFROM nvidia/cuda:${CUDA_VERSION}-runtime-ubuntu24.04\nENTRYPOINT [\"./entrypoint.sh\"]\n";
+const ENTRYPOINT: &str = "#!/bin/bash\npearl-gateway start &\n# Wait until the gateway is ready\ncurl -s http://localhost:8339/metrics --retry-delay 1 --retry 20 --retry-all-errors > /dev/null\nexec vllm serve \"$@\"\n";
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A repository with Pearl's layout; returns its path and first commit.
+fn fixture(root: &Path) -> (PathBuf, String) {
+    let repo = root.join("pearl-src");
+    std::fs::create_dir_all(repo.join("miner/vllm-miner")).unwrap();
+    git(&repo, &["init", "-q", "-b", "master"]);
+    std::fs::write(repo.join("miner/vllm-miner/Dockerfile"), DOCKERFILE).unwrap();
+    std::fs::write(repo.join("miner/vllm-miner/entrypoint.sh"), ENTRYPOINT).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+    let sha = git(&repo, &["rev-parse", "HEAD"]);
+    (repo, sha)
+}
+
+/// A stand-in `docker` that records its argv and cwd, prints build-like lines, exits `code`.
+fn fake_cli(root: &Path, code: i32) -> (PathBuf, PathBuf) {
+    let record = root.join("docker-argv.txt");
+    let script = root.join("docker");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\npwd > '{r}'\nfor a in \"$@\"; do echo \"$a\" >> '{r}'; done\necho '#1 [internal] load build definition'\necho '#2 DONE 0.1s' >&2\nexit {code}\n",
+            r = record.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (script, record)
+}
+
+fn plan(root: &Path, repo: &Path, reference: &str, cli: &Path) -> BuildPlan {
+    BuildPlan {
+        cache_dir: root.join("oj/cache/pearl"),
+        repo_url: repo.display().to_string(),
+        pearl_ref: reference.to_owned(),
+        docker_cli: cli.to_owned(),
+        docker_host: "unix:///tmp/fake.sock".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn builds_the_pinned_commit_with_patches_labels_and_ulimit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let (repo, sha) = fixture(&root);
+    let (cli, record) = fake_cli(&root, 0);
+    let plan = plan(&root, &repo, &sha, &cli);
+    let progress = Recorder::default();
+    let built = build_from_source(&plan, TAG, &progress).await.unwrap();
+    assert_eq!(built, sha);
+
+    let argv: Vec<String> = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        argv[0],
+        plan.cache_dir.display().to_string(),
+        "builds from the repository root"
+    );
+    let args = &argv[1..];
+    let expected_label = format!("jarvis.pearl-ref={sha}");
+    for needle in [
+        "buildx",
+        "build",
+        "nofile=1048576:1048576",
+        "miner/vllm-miner/Dockerfile",
+        TAG,
+        ".",
+        expected_label.as_str(),
+    ] {
+        assert!(
+            args.iter().any(|a| a == needle),
+            "missing {needle} in {args:?}"
+        );
+    }
+    let dockerfile =
+        std::fs::read_to_string(plan.cache_dir.join("miner/vllm-miner/Dockerfile")).unwrap();
+    assert!(!dockerfile.contains("-runtime-"), "{dockerfile}");
+    let entry =
+        std::fs::read_to_string(plan.cache_dir.join("miner/vllm-miner/entrypoint.sh")).unwrap();
+    assert!(
+        entry.contains("/tmp/pearlgw.sock") && !entry.contains("8339"),
+        "{entry}"
+    );
+    let streamed = progress
+        .events()
+        .into_iter()
+        .any(|e| matches!(e, ProgressEvent::Line(l) if l.starts_with("[00m") && l.contains("load build definition")));
+    assert!(streamed, "{:?}", progress.events());
+}
+
+#[tokio::test]
+async fn existing_cache_is_reset_to_the_new_pin_despite_local_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let (repo, first) = fixture(&root);
+    let (cli, _) = fake_cli(&root, 0);
+    let p1 = plan(&root, &repo, &first, &cli);
+    build_from_source(&p1, TAG, &Recorder::default())
+        .await
+        .unwrap();
+    // The patched Dockerfile is a local change; add an untracked file too.
+    std::fs::write(p1.cache_dir.join("junk.txt"), "x").unwrap();
+    std::fs::write(repo.join("README.md"), "two").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "two"]);
+    let second = git(&repo, &["rev-parse", "HEAD"]);
+
+    let p2 = plan(&root, &repo, &second, &cli);
+    let got = sync_source(&p2, TAG).await.unwrap();
+    assert_eq!(got, second);
+    assert_eq!(git(&p2.cache_dir, &["rev-parse", "HEAD"]), second);
+    assert!(!p2.cache_dir.join("junk.txt").exists());
+    assert_eq!(
+        git(&p2.cache_dir, &["status", "--porcelain"]),
+        "",
+        "clean tree before patching"
+    );
+    // A branch name resolves to the remote branch, not a stale local one.
+    let p3 = plan(&root, &repo, "master", &cli);
+    assert_eq!(sync_source(&p3, TAG).await.unwrap(), second);
+}
+
+#[tokio::test]
+async fn failed_build_reports_exit_code_and_last_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let (repo, sha) = fixture(&root);
+    let (cli, _) = fake_cli(&root, 3);
+    let err = build_from_source(&plan(&root, &repo, &sha, &cli), TAG, &Recorder::default())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("exit 3") && text.contains("#2 DONE"),
+        "{text}"
+    );
+    assert!(text.contains("docker buildx build -t"), "{text}");
+}
+
+#[tokio::test]
+async fn unknown_ref_is_a_git_error_with_its_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let (repo, _) = fixture(&root);
+    let (cli, _) = fake_cli(&root, 0);
+    let err = sync_source(&plan(&root, &repo, "no-such-branch", &cli), TAG)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`git fetch origin no-such-branch` failed (exit"),
+        "{err}"
+    );
+}

@@ -1,0 +1,313 @@
+//! The `jarvis mine report` chart: hashrate over time with downtime shaded, proofs as green
+//! dots and restarts as orange lines. PNG has no text (plotters draws bitmap text only with a
+//! system font, which we do not depend on); SVG carries its labels as `<text>` elements.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use jarvis_mining::history::HistorySummary;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Colour of the hashrate line (tests look for it).
+pub(crate) const SERIES_COLOR: RGBColor = RGBColor(31, 119, 180);
+const DOWNTIME_COLOR: RGBColor = RGBColor(250, 210, 210);
+const PROOF_COLOR: RGBColor = RGBColor(44, 160, 44);
+const RESTART_COLOR: RGBColor = RGBColor(255, 127, 14);
+const GRID_COLOR: RGBColor = RGBColor(225, 225, 225);
+
+/// What the chart shows, in unix seconds and MAC/s.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ChartData {
+    /// Runs of consecutive (time, MAC/s) points; a run ends at downtime or unknown rate.
+    pub(crate) runs: Vec<Vec<(f64, f64)>>,
+    /// Downtime spans.
+    pub(crate) downtime: Vec<(f64, f64)>,
+    /// Times at which proofs were found.
+    pub(crate) proofs: Vec<f64>,
+    /// Times of restarts.
+    pub(crate) restarts: Vec<f64>,
+    /// The x range.
+    pub(crate) span: (f64, f64),
+}
+
+impl ChartData {
+    /// Chart data from a summary; `None` when it has no interval to draw.
+    pub(crate) fn from_summary(summary: &HistorySummary) -> Option<ChartData> {
+        let (from, to) = (summary.from?, summary.to?);
+        if summary.intervals.is_empty() || to <= from {
+            return None;
+        }
+        let mut data = ChartData {
+            span: (from, to),
+            ..ChartData::default()
+        };
+        let mut run: Vec<(f64, f64)> = Vec::new();
+        for i in &summary.intervals {
+            match i.mac_per_s {
+                Some(rate) if !i.downtime => {
+                    if run.is_empty() {
+                        run.push((i.start, rate));
+                    }
+                    run.push((i.end, rate));
+                }
+                _ => data
+                    .runs
+                    .extend((!run.is_empty()).then(|| std::mem::take(&mut run))),
+            }
+            if i.downtime {
+                data.downtime.push((i.start, i.end));
+            }
+            if i.proofs_found.is_some_and(|n| n > 0) {
+                data.proofs.push(i.end);
+            }
+            if i.counter_reset || i.restarts.is_some_and(|n| n > 0) {
+                data.restarts.push(i.end);
+            }
+        }
+        data.runs.extend((!run.is_empty()).then_some(run));
+        Some(data)
+    }
+
+    fn max_rate(&self) -> f64 {
+        let max = self
+            .runs
+            .iter()
+            .flatten()
+            .map(|p| p.1)
+            .fold(0.0_f64, f64::max);
+        if max > 0.0 { max * 1.1 } else { 1.0 }
+    }
+}
+
+/// Output format, chosen by the file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChartFormat {
+    /// Portable Network Graphics.
+    Png,
+    /// Scalable Vector Graphics.
+    Svg,
+}
+
+impl ChartFormat {
+    /// The format for `path`'s extension (`.png` or `.svg`, any case).
+    pub(crate) fn for_path(path: &Path) -> anyhow::Result<ChartFormat> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("png") => Ok(ChartFormat::Png),
+            Some("svg") => Ok(ChartFormat::Svg),
+            _ => bail!("{}: the report must end in .png or .svg", path.display()),
+        }
+    }
+}
+
+/// Renders `data` into `path` as PNG or SVG of `size` pixels.
+pub(crate) fn render_file(path: &Path, data: &ChartData, size: (u32, u32)) -> anyhow::Result<()> {
+    let fail = |e: String| anyhow::anyhow!("cannot draw the report into {}: {e}", path.display());
+    match ChartFormat::for_path(path)? {
+        ChartFormat::Png => draw(
+            BitMapBackend::new(path, size).into_drawing_area(),
+            data,
+            false,
+        )
+        .map_err(|e| fail(e.to_string())),
+        ChartFormat::Svg => {
+            let text = render_svg(data, size)?;
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+    }
+}
+
+/// Renders `data` into an RGB buffer.
+#[cfg(test)]
+pub(crate) fn render_rgb(data: &ChartData, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
+    let mut pixels = vec![0_u8; size.0 as usize * size.1 as usize * 3];
+    draw(
+        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
+        data,
+        false,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot draw the report: {e}"))?;
+    Ok(pixels)
+}
+
+/// Renders `data` as an SVG document.
+pub(crate) fn render_svg(data: &ChartData, size: (u32, u32)) -> anyhow::Result<String> {
+    let mut text = String::new();
+    draw(
+        SVGBackend::with_string(&mut text, size).into_drawing_area(),
+        data,
+        true,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot draw the report: {e}"))?;
+    Ok(text)
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    data: &ChartData,
+    labels: bool,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let (x0, x1) = data.span;
+    let y_max = data.max_rate();
+    let mut builder = ChartBuilder::on(&root);
+    builder.margin(16);
+    if labels {
+        builder
+            .caption(
+                "jarvis mining: hashrate (MAC/s); green dots = proofs, orange = restarts, red = downtime",
+                ("sans-serif", 18),
+            )
+            .x_label_area_size(36)
+            .y_label_area_size(72);
+    }
+    let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..y_max)?;
+    if labels {
+        chart
+            .configure_mesh()
+            .light_line_style(GRID_COLOR)
+            .label_style(("sans-serif", 14))
+            .x_labels(6)
+            .y_labels(6)
+            .x_label_formatter(&|t| super::history::utc_minutes(*t))
+            .y_label_formatter(&|r| super::history::si(*r))
+            .draw()?;
+    } else {
+        for k in 1..5 {
+            let y = y_max * f64::from(k) / 5.0;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x0, y), (x1, y)],
+                GRID_COLOR,
+            )))?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x0, 0.0), (x1, 0.0)],
+            BLACK,
+        )))?;
+    }
+    chart.draw_series(
+        data.downtime
+            .iter()
+            .map(|&(a, b)| Rectangle::new([(a, 0.0), (b, y_max)], DOWNTIME_COLOR.filled())),
+    )?;
+    for &t in &data.restarts {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(t, 0.0), (t, y_max)],
+            RESTART_COLOR.stroke_width(2),
+        )))?;
+    }
+    for run in &data.runs {
+        chart.draw_series(LineSeries::new(
+            run.iter().copied(),
+            SERIES_COLOR.stroke_width(2),
+        ))?;
+    }
+    let marker_y = y_max * 0.96;
+    chart.draw_series(
+        data.proofs
+            .iter()
+            .map(|&t| Circle::new((t, marker_y), 4, PROOF_COLOR.filled())),
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jarvis_mining::history::{Sample, summarize};
+
+    fn synthetic() -> ChartData {
+        let mut samples = Vec::new();
+        let mut macs = 0_u64;
+        for k in 0..40_u64 {
+            // A gap between samples 19 and 20, a restart at 30, a proof every 10 samples.
+            let at = 1_700_000_000.0 + (k * 30 + if k >= 20 { 600 } else { 0 }) as f64;
+            macs = if k == 30 {
+                1_000
+            } else {
+                macs + 30_000 + k * 500
+            };
+            let mut s = Sample::new(at, "cpu-pearl");
+            s.mac_total = Some(macs);
+            s.proofs_found = Some(k / 10);
+            samples.push(s);
+        }
+        ChartData::from_summary(&summarize(&samples, 30.0)).expect("chart data")
+    }
+
+    #[test]
+    fn chart_data_splits_runs_at_gaps_and_marks_events() {
+        let data = synthetic();
+        assert_eq!(data.runs.len(), 2, "the gap splits the line");
+        assert_eq!(data.downtime.len(), 1);
+        assert_eq!(data.proofs.len(), 3);
+        assert_eq!(data.restarts.len(), 1);
+        assert!(ChartData::from_summary(&summarize(&[], 30.0)).is_none());
+    }
+
+    #[test]
+    fn png_pixels_show_the_series() {
+        let (w, h) = (400, 200);
+        let pixels = render_rgb(&synthetic(), (w, h)).expect("render");
+        assert_eq!(pixels.len(), (w * h * 3) as usize);
+        let count = |c: RGBColor| {
+            pixels
+                .chunks_exact(3)
+                .filter(|p| p == &[c.0, c.1, c.2])
+                .count()
+        };
+        assert!(
+            count(SERIES_COLOR) > 200,
+            "hashrate line pixels: {}",
+            count(SERIES_COLOR)
+        );
+        assert!(count(PROOF_COLOR) > 10, "proof markers");
+        assert!(count(DOWNTIME_COLOR) > 100, "downtime band");
+        assert!(count(WHITE) > (w * h / 2) as usize, "background");
+    }
+
+    #[test]
+    fn svg_has_the_size_labels_and_a_series_polyline() {
+        let svg = render_svg(&synthetic(), (640, 320)).expect("render");
+        assert!(
+            svg.contains(r#"width="640" height="320""#),
+            "{}",
+            &svg[..200.min(svg.len())]
+        );
+        assert!(svg.contains("<text"), "SVG carries labels");
+        let stroke = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\"",
+            SERIES_COLOR.0, SERIES_COLOR.1, SERIES_COLOR.2
+        );
+        let series: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("<polyline") && l.contains(&stroke))
+            .collect();
+        assert_eq!(series.len(), 2, "one polyline per run");
+        let points = series
+            .iter()
+            .map(|l| l.split("points=\"").nth(1).unwrap_or("").split(' ').count())
+            .sum::<usize>();
+        assert!(points >= 38, "points: {points}");
+    }
+
+    #[test]
+    fn format_follows_the_extension() {
+        assert_eq!(
+            ChartFormat::for_path(Path::new("a/b.PNG")).ok(),
+            Some(ChartFormat::Png)
+        );
+        assert_eq!(
+            ChartFormat::for_path(Path::new("b.svg")).ok(),
+            Some(ChartFormat::Svg)
+        );
+        assert!(ChartFormat::for_path(Path::new("b.jpg")).is_err());
+    }
+}

@@ -1,0 +1,210 @@
+//! `jarvis mine inspect-model` and `jarvis mine validate-model`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use jarvis_core::hardware::HardwareInfo;
+use jarvis_mining::doctor::CheckRow;
+use jarvis_mining::model_inspect::{DEFAULT_HF_ENDPOINT, HfToken, InspectOptions, inspect_model};
+use jarvis_mining::model_validate::{HostFacts, ValidateInputs, validate_model};
+use serde::Serialize;
+
+use super::engines::seconds;
+use super::{Ctx, verdict};
+use crate::render;
+
+/// `jarvis mine inspect-model` flags.
+#[derive(Debug, Args)]
+pub(crate) struct InspectModelArgs {
+    /// A local model directory or a Hugging Face id (pearl-ai/...).
+    #[arg(long)]
+    pub(crate) model: String,
+    /// Accept planned (not yet validated) or unregistered models.
+    #[arg(long)]
+    pub(crate) allow_planned: bool,
+    /// Name of the env var holding a Hugging Face token (never the token).
+    #[arg(long, default_value = "HF_TOKEN")]
+    pub(crate) hf_token_env: String,
+    /// Seconds per Hub request.
+    #[arg(long, default_value_t = 10.0)]
+    pub(crate) timeout: f64,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `jarvis mine validate-model` flags.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateModelArgs {
+    /// Model to validate (default: the running miner's model).
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// Accept a planned (not yet validated) model.
+    #[arg(long)]
+    pub(crate) allow_planned: bool,
+    /// Prompt for the chat-completion probe.
+    #[arg(long)]
+    pub(crate) prompt: Option<String>,
+    /// Write the validation artifact (JSON) to this file.
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Seconds per probe (the chat probe gets four times as long).
+    #[arg(long, default_value_t = 10.0)]
+    pub(crate) timeout: f64,
+    /// Print the artifact as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn print_rows<'a>(title: &str, model: &str, rows: impl Iterator<Item = &'a CheckRow>) {
+    render::line(title);
+    render::line(&format!("  model: {model}"));
+    render::line("");
+    for row in rows {
+        render::check_row(
+            &row.name,
+            row.status.marker(),
+            &row.info,
+            row.fix.as_deref(),
+        );
+    }
+    render::line("");
+}
+
+/// Writes pretty JSON with a trailing newline, creating parent directories.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    jarvis_core::write_atomic(path, text.as_bytes(), 0o644)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Runs `jarvis mine inspect-model`.
+pub(crate) async fn inspect(args: &InspectModelArgs) -> anyhow::Result<ExitCode> {
+    let hf_endpoint = std::env::var("HF_ENDPOINT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_HF_ENDPOINT.to_owned());
+    let hf_token = std::env::var(&args.hf_token_env)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(HfToken::new);
+    let report = inspect_model(&InspectOptions {
+        model: args.model.clone(),
+        allow_planned: args.allow_planned,
+        hf_endpoint,
+        hf_token,
+        hf_token_env: args.hf_token_env.clone(),
+        timeout: seconds(args.timeout),
+    })
+    .await;
+    if let Some(path) = &args.output {
+        write_json(path, &report)?;
+    }
+    if args.json {
+        render::json(&report)?;
+    } else {
+        print_rows(
+            "Pearl Model Artifact Inspection",
+            &report.model,
+            report.checks.iter(),
+        );
+        if let Some(path) = &args.output {
+            render::line(&format!("Inspection report written to {}", path.display()));
+        }
+        render::line(if report.passed() {
+            "Artifact inspection passed."
+        } else {
+            "Artifact inspection failed: fix the FAIL rows."
+        });
+    }
+    Ok(verdict(report.passed()))
+}
+
+/// Runs `jarvis mine validate-model`.
+pub(crate) async fn validate(ctx: &Ctx, args: &ValidateModelArgs) -> anyhow::Result<ExitCode> {
+    let config = ctx.load_config()?;
+    let mining = config.as_ref().and_then(|c| c.mining.as_ref());
+    let host = host_facts().await;
+    let env = |key: &str| std::env::var(key).ok();
+    let report = validate_model(ValidateInputs {
+        home: &ctx.home,
+        registry: &ctx.registry,
+        mining,
+        env: &env,
+        model: args.model.clone(),
+        allow_planned: args.allow_planned,
+        prompt: args.prompt.clone(),
+        timeout: seconds(args.timeout),
+        host,
+    })
+    .await;
+    if let Some(path) = &args.output {
+        write_json(path, &report)?;
+    }
+    if args.json {
+        render::json(&report)?;
+    } else {
+        print_rows(
+            "Pearl Model Validation",
+            &report.model,
+            report.probes.iter().map(|p| &p.row),
+        );
+        if let Some(path) = &args.output {
+            render::line(&format!(
+                "Validation artifact written to {}",
+                path.display()
+            ));
+        }
+        render::line(if report.passed() {
+            "Validation passed."
+        } else {
+            "Validation failed: fix the FAIL rows, then run `jarvis mine validate-model` again."
+        });
+    }
+    Ok(verdict(report.passed()))
+}
+
+async fn host_facts() -> HostFacts {
+    let hardware = tokio::task::spawn_blocking(HardwareInfo::detect).await.ok();
+    let gpus = hardware
+        .map(|h| h.gpus.iter().map(|g| g.name.clone()).collect())
+        .unwrap_or_default();
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned());
+    HostFacts {
+        hostname,
+        gpus,
+        driver: nvidia_driver().await,
+    }
+}
+
+/// The NVIDIA driver version from `nvidia-smi`, when it answers within 5 s.
+async fn nvidia_driver() -> Option<String> {
+    let output = tokio::process::Command::new("nvidia-smi")
+        .args(["--query-gpu=driver_version", "--format=csv,noheader"])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(5), output)
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next()?.trim();
+    (output.status.success() && !first.is_empty()).then(|| first.to_owned())
+}

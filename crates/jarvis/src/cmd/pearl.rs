@@ -1,0 +1,449 @@
+//! `jarvis pearl`: Pearl's own tools from one place. `doctor` finds them; `node`, `wallet` and
+//! `ctl` hand over to pearld, oyster and prlctl (same stdio, same exit code); `address` asks
+//! Oyster for a new Taproot address with the RPC password kept off the command line.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal as _, Write as _};
+use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::render;
+
+/// The tools `doctor` looks for.
+const TOOLS: [&str; 4] = ["pearld", "oyster", "prlctl", "pearl-gateway"];
+/// How long `doctor` waits for `<tool> --version`.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(3);
+/// Default env var holding Oyster's RPC password.
+const DEFAULT_PASSWORD_ENV: &str = "OYSTER_RPC_PASSWORD";
+
+/// `jarvis pearl` flags.
+#[derive(Debug, Args)]
+pub(crate) struct PearlArgs {
+    #[command(subcommand)]
+    pub(crate) command: PearlCommand,
+}
+
+/// `jarvis pearl` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum PearlCommand {
+    /// Find pearld, oyster, prlctl and pearl-gateway and show their versions.
+    Doctor(DoctorArgs),
+    /// Run pearld with the given arguments (stdio and exit code passed through).
+    #[command(disable_version_flag = true)]
+    Node(PassArgs),
+    /// Run oyster (the wallet) with the given arguments.
+    #[command(disable_version_flag = true)]
+    Wallet(PassArgs),
+    /// Run prlctl (the RPC client) with the given arguments.
+    #[command(disable_version_flag = true)]
+    Ctl(PassArgs),
+    /// Ask Oyster for a new Taproot payout address.
+    Address(AddressArgs),
+}
+
+/// Where to look for Pearl's binaries.
+#[derive(Debug, Args)]
+pub(crate) struct HomeArg {
+    /// Pearl install directory; its bin/ wins over PATH and $PEARL_HOME.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) pearl_home: Option<PathBuf>,
+}
+
+/// `jarvis pearl doctor` flags.
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    #[command(flatten)]
+    pub(crate) home: HomeArg,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Pass-through flags: `--pearl-home` first, everything else goes to the tool.
+#[derive(Debug, Args)]
+pub(crate) struct PassArgs {
+    #[command(flatten)]
+    pub(crate) home: HomeArg,
+    /// Arguments for the tool (use `--` before ones that jarvis would take).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub(crate) args: Vec<OsString>,
+}
+
+/// `jarvis pearl address` flags.
+#[derive(Debug, Args)]
+pub(crate) struct AddressArgs {
+    #[command(flatten)]
+    pub(crate) home: HomeArg,
+    /// Oyster RPC user.
+    #[arg(short, long, default_value = "rpcuser")]
+    pub(crate) user: String,
+    /// Oyster RPC server, host:port.
+    #[arg(short, long, default_value = "localhost:44207")]
+    pub(crate) server: String,
+    /// Name of the environment variable holding the RPC password; without it jarvis prompts.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_PASSWORD_ENV)]
+    pub(crate) password_env: String,
+    /// Use TLS (default: --notls, Oyster's local default).
+    #[arg(long)]
+    pub(crate) tls: bool,
+    /// With --tls, verify the server certificate (default: --skipverify).
+    #[arg(long, requires = "tls")]
+    pub(crate) verify: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Runs `jarvis pearl ...`.
+pub(crate) fn run(args: &PearlArgs) -> anyhow::Result<ExitCode> {
+    let env = |name: &str| std::env::var_os(name);
+    match &args.command {
+        PearlCommand::Doctor(a) => doctor(&Finder::new(&a.home, env), a.json),
+        PearlCommand::Node(a) => pass_through(&Finder::new(&a.home, env), "pearld", &a.args),
+        PearlCommand::Wallet(a) => pass_through(&Finder::new(&a.home, env), "oyster", &a.args),
+        PearlCommand::Ctl(a) => pass_through(&Finder::new(&a.home, env), "prlctl", &a.args),
+        PearlCommand::Address(a) => address(&Finder::new(&a.home, env), a),
+    }
+}
+
+/// Binary lookup: `--pearl-home DIR/bin`, then PATH, then `$PEARL_HOME/bin`.
+#[derive(Debug, Clone)]
+pub(crate) struct Finder {
+    explicit: Option<PathBuf>,
+    path: Option<OsString>,
+    pearl_home: Option<PathBuf>,
+}
+
+impl Finder {
+    fn new(home: &HomeArg, env: impl Fn(&str) -> Option<OsString>) -> Finder {
+        Finder {
+            explicit: home.pearl_home.clone(),
+            path: env("PATH"),
+            pearl_home: env("PEARL_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+
+    /// The first executable `name`, or `None`.
+    pub(crate) fn find(&self, name: &str) -> Option<PathBuf> {
+        if let Some(dir) = &self.explicit {
+            return executable(&dir.join("bin").join(name));
+        }
+        let on_path = self
+            .path
+            .iter()
+            .flat_map(std::env::split_paths)
+            .find_map(|d| executable(&d.join(name)));
+        on_path.or_else(|| {
+            self.pearl_home
+                .as_ref()
+                .and_then(|h| executable(&h.join("bin").join(name)))
+        })
+    }
+
+    fn require(&self, name: &str) -> anyhow::Result<PathBuf> {
+        match (self.find(name), &self.explicit) {
+            (Some(path), _) => Ok(path),
+            (None, Some(dir)) => bail!(
+                "Pearl binary '{name}' not found in {}; check --pearl-home (it must hold bin/{name})",
+                dir.join("bin").display()
+            ),
+            (None, None) => bail!(
+                "Pearl binary '{name}' not found on PATH or in $PEARL_HOME/bin. Set PEARL_HOME=/path/to/pearl, \
+                 pass --pearl-home DIR, or put Pearl's bin/ directory on PATH"
+            ),
+        }
+    }
+}
+
+fn executable(path: &Path) -> Option<PathBuf> {
+    let meta = std::fs::metadata(path).ok()?;
+    (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then(|| path.to_path_buf())
+}
+
+#[derive(Serialize)]
+struct ToolRow {
+    name: &'static str,
+    path: Option<PathBuf>,
+    version: Option<String>,
+}
+
+fn doctor(finder: &Finder, json: bool) -> anyhow::Result<ExitCode> {
+    let rows: Vec<ToolRow> = TOOLS
+        .iter()
+        .map(|&name| {
+            let path = finder.find(name);
+            let version = path.as_deref().and_then(version_of);
+            ToolRow {
+                name,
+                path,
+                version,
+            }
+        })
+        .collect();
+    if json {
+        render::json(&serde_json::json!({ "tools": rows }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    render::line("Pearl CLI doctor");
+    for row in &rows {
+        let (marker, info) = match &row.path {
+            Some(p) => (
+                "OK",
+                format!(
+                    "{} ({})",
+                    p.display(),
+                    row.version.as_deref().unwrap_or("version unknown")
+                ),
+            ),
+            None => ("FAIL", "not found".to_owned()),
+        };
+        render::check_row(row.name, marker, &info, None);
+    }
+    if rows.iter().any(|r| r.path.is_none()) {
+        render::line(
+            "Set PEARL_HOME=/path/to/pearl (or pass --pearl-home) if binaries are not on PATH.",
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// First non-empty line of `<tool> --version`, waiting at most [`VERSION_TIMEOUT`].
+fn version_of(path: &Path) -> Option<String> {
+    let mut child = Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + VERSION_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let output = child.wait_with_output().ok()?;
+    let text = [output.stdout, output.stderr].concat();
+    let line = String::from_utf8_lossy(&text)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?
+        .to_owned();
+    Some(line.chars().take(80).collect())
+}
+
+/// Replaces this process with the tool: stdin, stdout, stderr, exit code and signals are the
+/// tool's own (a tool killed by signal n shows as 128+n in the shell).
+fn pass_through(finder: &Finder, name: &str, args: &[OsString]) -> anyhow::Result<ExitCode> {
+    let path = finder.require(name)?;
+    let err = Command::new(&path).args(args).exec();
+    Err(anyhow::Error::new(err).context(format!("cannot run {}", path.display())))
+}
+
+fn address(finder: &Finder, args: &AddressArgs) -> anyhow::Result<ExitCode> {
+    let prlctl = finder.require("prlctl")?;
+    let password = password(&args.password_env)?;
+    let config = write_secret_config(&password)?;
+    let mut command = Command::new(&prlctl);
+    command
+        .args(address_argv(config.path(), args))
+        .stdin(Stdio::null());
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run {}", prlctl.display()));
+    drop(config);
+    let output = output?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        let code = output
+            .status
+            .code()
+            .map_or_else(|| "a signal".to_owned(), |c| c.to_string());
+        bail!(
+            "prlctl exited with {code}: {}\nCheck that Oyster runs and listens on {} and that ${} holds its RPC password",
+            stderr.trim(),
+            args.server,
+            args.password_env
+        );
+    }
+    if !stderr.trim().is_empty() {
+        let _ = std::io::stderr().write_all(stderr.as_bytes());
+    }
+    let address = String::from_utf8_lossy(&output.stdout)
+        .trim_end()
+        .to_owned();
+    if args.json {
+        render::json(&serde_json::json!({ "address": address }))?;
+    } else {
+        render::line(&address);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// prlctl's arguments: the password lives only in the `-C` config file.
+fn address_argv(config: &Path, args: &AddressArgs) -> Vec<OsString> {
+    let mut argv: Vec<OsString> = vec!["-C".into(), config.into(), "--wallet".into()];
+    argv.extend(["-u", &args.user, "-s", &args.server].map(OsString::from));
+    if !args.tls {
+        argv.push("--notls".into());
+    } else if !args.verify {
+        argv.push("--skipverify".into());
+    }
+    argv.push("getnewaddress".into());
+    argv
+}
+
+/// The RPC password from `$env_name`, else from a no-echo prompt on a terminal. No default.
+fn password(env_name: &str) -> anyhow::Result<String> {
+    if let Some(value) = std::env::var_os(env_name).filter(|v| !v.is_empty()) {
+        return value
+            .into_string()
+            .map_err(|_| anyhow::anyhow!("${env_name} is not valid UTF-8"));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no Oyster RPC password: set ${env_name} (or --password-env NAME) or run on a terminal to be prompted"
+        );
+    }
+    let typed = super::os::prompt_secret("Oyster RPC password: ")
+        .context("cannot read the password from the terminal")?;
+    if typed.is_empty() {
+        bail!("no Oyster RPC password given; set ${env_name} or type it at the prompt");
+    }
+    Ok(typed)
+}
+
+/// A 0600 temporary prlctl config holding only `rpcpass`, removed when dropped.
+fn write_secret_config(password: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+    let mut file = tempfile::Builder::new()
+        .prefix("jarvis-prlctl-")
+        .suffix(".conf")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile()
+        .context("cannot create a temporary prlctl config file in the temp directory")?;
+    writeln!(file, "rpcpass={}", go_quote(password))
+        .and_then(|()| file.flush())
+        .context("cannot write the temporary prlctl config file")?;
+    Ok(file)
+}
+
+/// A Go double-quoted string literal: prlctl's ini reader unquotes values starting with `"`,
+/// so any password (spaces, `#`, `"`, backslashes, control characters) survives exactly.
+fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let mut buf = [0_u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Go's strconv.Unquote for what `go_quote` emits.
+    fn go_unquote(quoted: &str) -> Option<String> {
+        let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        let mut bytes = Vec::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next()? {
+                    '\\' => bytes.push(b'\\'),
+                    '"' => bytes.push(b'"'),
+                    'x' => {
+                        let hex: String = chars.by_ref().take(2).collect();
+                        bytes.push(u8::from_str_radix(&hex, 16).ok()?);
+                    }
+                    _ => return None,
+                },
+                '"' => return None,
+                c => bytes.extend(c.to_string().as_bytes()),
+            }
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    #[test]
+    fn go_quote_escapes_quotes_backslashes_and_controls() {
+        assert_eq!(go_quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(go_quote("x\ny"), r#""x\x0ay""#);
+        assert_eq!(go_quote(" #;pw "), "\" #;pw \"");
+    }
+
+    #[test]
+    fn explicit_pearl_home_wins_over_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d.join("bin")).expect("mkdir");
+            let tool = d.join("bin/prlctl");
+            std::fs::write(&tool, "#!/bin/sh\n").expect("write");
+            std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let finder = |explicit: Option<&Path>, env_home: Option<&Path>| Finder {
+            explicit: explicit.map(Path::to_path_buf),
+            path: Some(a.join("bin").into_os_string()),
+            pearl_home: env_home.map(Path::to_path_buf),
+        };
+        assert_eq!(
+            finder(None, Some(&b)).find("prlctl"),
+            Some(a.join("bin/prlctl")),
+            "PATH before $PEARL_HOME"
+        );
+        assert_eq!(
+            finder(Some(&b), None).find("prlctl"),
+            Some(b.join("bin/prlctl")),
+            "--pearl-home wins"
+        );
+        assert_eq!(finder(None, Some(&b)).find("oyster"), None);
+        let only_home = Finder {
+            explicit: None,
+            path: None,
+            pearl_home: Some(b.clone()),
+        };
+        assert_eq!(only_home.find("prlctl"), Some(b.join("bin/prlctl")));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #[test]
+        fn go_quote_round_trips_and_stays_on_one_line(pw in any::<String>()) {
+            let quoted = go_quote(&pw);
+            prop_assert!(!quoted.contains('\n') && !quoted.contains('\r'));
+            prop_assert_eq!(go_unquote(&quoted), Some(pw));
+        }
+    }
+}

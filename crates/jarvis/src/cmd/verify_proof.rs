@@ -1,0 +1,174 @@
+//! `jarvis mine verify-proof`: check a PlainProof against a gateway job, offline.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use pearl_miner::{VerifyError, verify_plain_proof_with_target};
+use pearl_protocol::job::MiningJob;
+use pearl_protocol::proof::PlainProof;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::render;
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyProofArgs {
+    /// The gateway's `mining_job` object as JSON, or a line written by `mine bench --emit-proofs`.
+    #[arg(long)]
+    job: PathBuf,
+    /// The proof as base64, or `@FILE` holding it; optional when the job file carries `plain_proof`.
+    #[arg(long)]
+    proof: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The checks in the order the verifier runs them.
+const CHECKS: [&str; 6] = [
+    "Decode",
+    "Certificate version",
+    "Shape limits",
+    "Tile pattern",
+    "Merkle opening",
+    "Target",
+];
+
+#[derive(Serialize)]
+struct Check {
+    name: &'static str,
+    status: &'static str,
+    info: String,
+}
+
+#[derive(Serialize)]
+struct Verdict {
+    valid: bool,
+    cert_version: u32,
+    nbits: String,
+    checks: Vec<Check>,
+    hash_jackpot: Option<String>,
+    proof_commitment: Option<String>,
+}
+
+pub(crate) fn run(args: &VerifyProofArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.job)
+        .with_context(|| format!("cannot read --job {}", args.job.display()))?;
+    let (job_text, embedded_proof) = split_job_file(&text)?;
+    let job = MiningJob::from_json(&job_text)
+        .with_context(|| format!("--job {} is not a mining_job", args.job.display()))?;
+    let proof_text = match (&args.proof, embedded_proof) {
+        (Some(p), _) => read_proof_arg(p)?,
+        (None, Some(p)) => p,
+        (None, None) => bail!("--proof is required: the job file carries no plain_proof"),
+    };
+
+    let mut verdict = Verdict {
+        valid: false,
+        cert_version: job.cert_version,
+        nbits: format!("{:#010x}", job.header.nbits),
+        checks: Vec::new(),
+        hash_jackpot: None,
+        proof_commitment: None,
+    };
+    let failed_at = match PlainProof::from_base64(proof_text.trim()) {
+        Err(e) => Some((0, e.to_string())),
+        Ok(proof) => {
+            match verify_plain_proof_with_target(&job.header, &proof, job.cert_version, &job.target)
+            {
+                Ok(v) => {
+                    verdict.hash_jackpot = Some(hex(&v.hash_jackpot));
+                    verdict.proof_commitment = Some(hex(&v.proof_commitment));
+                    None
+                }
+                Err(e) => Some((check_index(&e), e.to_string())),
+            }
+        }
+    };
+    for (i, name) in CHECKS.iter().enumerate() {
+        let (status, info) = match &failed_at {
+            None => ("ok", String::new()),
+            Some((at, why)) if *at == i => ("fail", why.clone()),
+            Some((at, _)) if i < *at => ("ok", String::new()),
+            Some(_) => ("not reached", String::new()),
+        };
+        verdict.checks.push(Check { name, status, info });
+    }
+    verdict.valid = failed_at.is_none();
+
+    if args.json {
+        render::json(&verdict)?;
+    } else {
+        render::line(&format!(
+            "PlainProof verification (cert v{}, nbits {})",
+            verdict.cert_version, verdict.nbits
+        ));
+        for check in &verdict.checks {
+            let marker = match check.status {
+                "ok" => "OK",
+                "fail" => "FAIL",
+                _ => "-",
+            };
+            render::check_row(check.name, marker, &check.info, None);
+        }
+        if let (Some(h), Some(c)) = (&verdict.hash_jackpot, &verdict.proof_commitment) {
+            render::line(&format!("  jackpot hash      {h}"));
+            render::line(&format!("  proof commitment  {c}"));
+        }
+        render::line(if verdict.valid {
+            "Valid proof."
+        } else {
+            "Invalid proof."
+        });
+    }
+    Ok(super::verdict(verdict.valid))
+}
+
+/// A bench line `{"mining_job": {...}, "plain_proof": "..."}` or a bare job object.
+fn split_job_file(text: &str) -> anyhow::Result<(String, Option<String>)> {
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow)]
+        mining_job: &'a RawValue,
+        plain_proof: Option<String>,
+    }
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    match serde_json::from_str::<Line<'_>>(first) {
+        Ok(line) => Ok((line.mining_job.get().to_owned(), line.plain_proof)),
+        Err(_) => Ok((text.to_owned(), None)),
+    }
+}
+
+fn read_proof_arg(arg: &str) -> anyhow::Result<String> {
+    match arg.strip_prefix('@') {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read --proof @{path}"))
+        }
+        None => Ok(arg.to_owned()),
+    }
+}
+
+fn check_index(err: &VerifyError) -> usize {
+    match err {
+        VerifyError::UnsupportedCertVersion(_) => 1,
+        VerifyError::FieldOverflow { .. }
+        | VerifyError::TreeSize { .. }
+        | VerifyError::RowOutOfRange { .. }
+        | VerifyError::Consensus(_)
+        | VerifyError::RankPenalty { .. } => 2,
+        VerifyError::Pattern { .. } => 3,
+        VerifyError::Merkle { .. }
+        | VerifyError::RootMismatch { .. }
+        | VerifyError::SignalRange { .. } => 4,
+        VerifyError::JackpotAboveBound | VerifyError::JackpotAbovePenalizedBound => 5,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,152 @@
+//! `jarvis mine attach | detach`, and the vllm-pearl start -> status -> logs -> stop path through
+//! the binary against a fake Docker Engine and a fake vLLM.
+
+use std::process::Command;
+
+use jarvis_testkit::fake_docker::FakeDocker;
+use jarvis_testkit::fake_vllm::{FakeVllm, FakeVllmOptions};
+use jarvis_testkit::{FakePearld, FakePearldOptions, RunOutput, TestEnv};
+
+use crate::common::{WALLET, jarvis};
+
+const PASSWORD: &str = "cli-s3cret-password";
+
+/// Runs the binary without starving the fakes served by this runtime's other worker.
+async fn run(env: &TestEnv, mut cmd: Command) -> RunOutput {
+    tokio::task::block_in_place(|| env.run(&mut cmd))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_writes_a_sidecar_and_detach_removes_it() {
+    let env = TestEnv::new();
+    let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
+    let out = run(
+        &env,
+        jarvis(
+            &env,
+            &[
+                "mine",
+                "attach",
+                "--vllm-endpoint",
+                &vllm.url(),
+                "--wallet",
+                WALLET,
+                "--container-id",
+                "abc123",
+            ],
+        ),
+    )
+    .await;
+    out.assert_success()
+        .assert_stdout_contains("Sidecar written to");
+    let path = env.oj_home().join("runtime/mining.json");
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(sidecar["provider"], "vllm-pearl");
+    assert_eq!(sidecar["vllm_endpoint"], vllm.v1_url());
+    assert_eq!(sidecar["container_id"], "abc123");
+    assert_eq!(sidecar["wallet_address"], WALLET);
+    assert!(vllm.requests().iter().any(|r| r.path == "/v1/models"));
+
+    let out = run(&env, jarvis(&env, &["mine", "detach", "--json"])).await;
+    out.assert_success();
+    let answer: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap();
+    assert_eq!(answer["removed"], true);
+    assert!(!path.exists());
+    run(&env, jarvis(&env, &["mine", "detach"]))
+        .await
+        .assert_success()
+        .assert_stdout_contains("Nothing attached");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_refuses_an_endpoint_that_does_not_answer() {
+    let env = TestEnv::new();
+    let out = run(
+        &env,
+        jarvis(
+            &env,
+            &["mine", "attach", "--vllm-endpoint", "http://127.0.0.1:9/v1"],
+        ),
+    )
+    .await;
+    out.assert_failure()
+        .assert_stderr_contains("/v1/models did not answer");
+    assert!(!env.oj_home().join("runtime/mining.json").exists());
+    // The endpoint flag is required (clap usage error).
+    run(&env, jarvis(&env, &["mine", "attach"]))
+        .await
+        .assert_code(2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_status_logs_stop_through_the_binary() {
+    let env = TestEnv::new();
+    let docker = FakeDocker::start().await;
+    docker.add_image("openjarvis/pearl-miner:master", &[]);
+    docker.set_default_logs(&[
+        "INFO Block accepted by node!",
+        "DEBUG PEARLD_RPC_PASSWORD=cli-s3cret-password",
+    ]);
+    let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
+    let pearld = FakePearld::start(FakePearldOptions {
+        password: PASSWORD.to_owned(),
+        ..FakePearldOptions::default()
+    })
+    .await;
+    env.write_config(&format!(
+        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nvllm_port = {}\npearld_rpc_url = \"{}\"\n",
+        vllm.addr().port(),
+        pearld.url()
+    ));
+    let with_env = |args: &[&str]| {
+        let mut cmd = jarvis(&env, args);
+        cmd.env("DOCKER_HOST", docker.host())
+            .env("PEARLD_RPC_PASSWORD", PASSWORD);
+        cmd
+    };
+    let out = run(
+        &env,
+        with_env(&["mine", "start", "--skip-hardware-check", "--json"]),
+    )
+    .await;
+    out.assert_success().assert_output_lacks(PASSWORD);
+    assert_eq!(docker.containers().len(), 1);
+
+    let out = run(&env, with_env(&["mine", "status", "--json"])).await;
+    out.assert_success().assert_output_lacks(PASSWORD);
+    let status: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap();
+    assert_eq!(status["stats"]["blocks_found"], 1, "{status:#}");
+    assert_eq!(
+        status["stats"]["details"]["container_state"], "running",
+        "{status:#}"
+    );
+
+    let out = run(&env, with_env(&["mine", "logs", "-n", "10"])).await;
+    out.assert_success()
+        .assert_stdout_contains("Block accepted by node!")
+        .assert_output_lacks(PASSWORD);
+
+    run(&env, with_env(&["mine", "stop"]))
+        .await
+        .assert_success();
+    assert!(docker.containers().is_empty());
+    assert!(!env.oj_home().join("runtime/mining.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_with_the_engine_down_is_a_clear_error_without_a_backtrace() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n"
+    ));
+    let mut cmd = jarvis(&env, &["mine", "start", "--skip-hardware-check"]);
+    cmd.env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("PEARLD_RPC_PASSWORD", PASSWORD);
+    let out = run(&env, cmd).await;
+    out.assert_failure()
+        .assert_stderr_contains("/nonexistent/docker.sock does not exist")
+        .assert_stderr_contains("systemctl start docker")
+        .assert_output_lacks("panicked")
+        .assert_output_lacks(PASSWORD);
+}

@@ -1,0 +1,247 @@
+//! `jarvis mine bench` and `jarvis mine verify-proof`, end to end.
+
+use jarvis_testkit::TestEnv;
+use num_bigint::BigUint;
+use pearl_miner::{CancelToken, Counters, Job, KernelChoice, Miner, MinerOptions, Shape};
+use pearl_protocol::IncompleteBlockHeader;
+use pearl_protocol::job::MiningJob;
+use pearl_protocol::target::target_to_nbits;
+use serde_json::value::RawValue;
+
+use crate::common::{WALLET, jarvis};
+
+/// A `--emit-proofs` line split into the raw job JSON (never through `Value`: the target is a
+/// 256-bit integer) and the proof.
+fn split_line(line: &str) -> (String, String) {
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow)]
+        mining_job: &'a RawValue,
+        plain_proof: String,
+    }
+    let parsed: Line<'_> = serde_json::from_str(line).expect("a proof line");
+    (parsed.mining_job.get().to_owned(), parsed.plain_proof)
+}
+
+fn small_shape_config(env: &TestEnv) {
+    env.write_config(&format!(
+        "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nm = 64\nn = 256\n"
+    ));
+}
+
+#[test]
+fn bench_reports_json_and_emits_proofs_that_verify_offline() {
+    let env = TestEnv::new();
+    small_shape_config(&env);
+    let proofs = env.home().join("out/proofs.jsonl");
+    // Proofs arrive at random (one every ~0.5 s here): retry a few short runs rather than
+    // rely on one being lucky.
+    let mut v = serde_json::Value::Null;
+    for _ in 0..5 {
+        let out = env.run(&mut jarvis(
+            &env,
+            &[
+                "mine",
+                "bench",
+                "--seconds",
+                "2",
+                "--threads",
+                "1",
+                "--json",
+                "--emit-proofs",
+                proofs.to_str().expect("utf8"),
+            ],
+        ));
+        out.assert_success();
+        v = serde_json::from_str(&out.stdout()).expect("json");
+        if v["proofs_found"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+    }
+    for key in [
+        "kernel",
+        "threads",
+        "seconds",
+        "mac_per_s",
+        "tiles_per_s",
+        "proofs_found",
+        "proofs_verified",
+        "peak_int8_mac_per_s",
+        "peak_int16_mac_per_s",
+        "expected_seconds_per_block",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["threads"], 1);
+    assert!(v["mac_per_s"].as_f64().expect("rate") > 0.0);
+    assert_eq!(v["proofs_found"], v["proofs_verified"]);
+    assert_eq!(v["expected_for_nbits"], 0x1a01_0000);
+    assert!(
+        v["nbits_source"]
+            .as_str()
+            .expect("source")
+            .contains("mainnet-like")
+    );
+    let found = v["proofs_found"].as_u64().expect("count");
+    assert!(
+        found > 0,
+        "an easy target yields proofs within a second: {v}"
+    );
+
+    let text = std::fs::read_to_string(&proofs).expect("emitted proofs");
+    assert_eq!(text.lines().count() as u64, found);
+    let line = text.lines().next().expect("a proof line");
+    let (job, proof) = split_line(line);
+    assert!(
+        job.contains("\"incomplete_header_bytes\"") && job.contains("\"cert_version\":3"),
+        "{job}"
+    );
+
+    let job_file = env.home().join("job.json");
+    std::fs::write(&job_file, line).expect("write job");
+    env.run(&mut jarvis(
+        &env,
+        &[
+            "mine",
+            "verify-proof",
+            "--job",
+            job_file.to_str().expect("utf8"),
+        ],
+    ))
+    .assert_success()
+    .assert_stdout_contains("Valid proof.");
+
+    // The bare job object plus the proof given as @FILE.
+    let bare = env.home().join("bare.json");
+    std::fs::write(&bare, &job).expect("write");
+    let proof_file = env.home().join("proof.b64");
+    std::fs::write(&proof_file, &proof).expect("write");
+    let proof_arg = format!("@{}", proof_file.display());
+    let out = env.run(&mut jarvis(
+        &env,
+        &[
+            "mine",
+            "verify-proof",
+            "--job",
+            bare.to_str().expect("utf8"),
+            "--proof",
+            &proof_arg,
+            "--json",
+        ],
+    ));
+    out.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["proof_commitment"].as_str().map(str::len), Some(64));
+}
+
+/// A proof mined in-process at a target where one tile in 64 wins: deterministic and fast.
+fn mined_job_and_proof() -> (String, String) {
+    let target = BigUint::from(1u8) << 234u32;
+    let header = IncompleteBlockHeader {
+        version: 0x2000_0000,
+        prev_block: [0x42; 32],
+        merkle_root: [0x17; 32],
+        timestamp: 1_760_000_000,
+        nbits: target_to_nbits(&target),
+    };
+    let shape = Shape {
+        m: 4,
+        n: 32,
+        k: 2048,
+        rank: 128,
+        rows_pattern: vec![0, 1],
+        cols_pattern: (0..16).collect(),
+    };
+    let miner = Miner::new(
+        shape,
+        MinerOptions {
+            threads: 1,
+            kernel: KernelChoice::Auto,
+        },
+    )
+    .expect("miner")
+    .with_rng_seed(7);
+    let job = Job {
+        header,
+        target: target.clone(),
+        cert_version: 3,
+    };
+    let found = miner
+        .mine(&job, &CancelToken::new(), &Counters::default())
+        .expect("mining works")
+        .expect("an easy target always yields a proof");
+    (
+        MiningJob::from_parts(header, target, 3)
+            .raw_json()
+            .to_owned(),
+        found.proof.to_base64(),
+    )
+}
+
+#[test]
+fn verify_proof_names_the_failing_check() {
+    let env = TestEnv::new();
+    let (raw_job, proof) = mined_job_and_proof();
+    let job = env.home().join("job.json");
+    std::fs::write(&job, &raw_job).expect("write");
+    let job = job.to_str().expect("utf8");
+    let proof_file = env.home().join("proof.b64");
+    std::fs::write(&proof_file, &proof).expect("write");
+    let proof_arg = format!("@{}", proof_file.display());
+
+    env.run(&mut jarvis(
+        &env,
+        &["mine", "verify-proof", "--job", job, "--proof", &proof_arg],
+    ))
+    .assert_success()
+    .assert_stdout_contains("Valid proof.");
+
+    let out = env.run(&mut jarvis(
+        &env,
+        &[
+            "mine",
+            "verify-proof",
+            "--job",
+            job,
+            "--proof",
+            "not base64!",
+            "--json",
+        ],
+    ));
+    out.assert_code(1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    assert_eq!(v["checks"][0]["name"], "Decode");
+    assert_eq!(v["checks"][0]["status"], "fail");
+    assert_eq!(v["checks"][5]["status"], "not reached");
+
+    // The same proof against a job with a far harder target fails on the target check.
+    let start = raw_job.find("\"target\":").expect("target key") + "\"target\":".len();
+    let digits: String = raw_job[start..]
+        .chars()
+        .skip_while(|c| c.is_whitespace())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(digits.len() > 30, "a 2^234 target: {raw_job}");
+    let hard_job = env.home().join("hard.json");
+    std::fs::write(&hard_job, raw_job.replacen(&digits, "1", 1)).expect("write");
+    let out = env.run(&mut jarvis(
+        &env,
+        &[
+            "mine",
+            "verify-proof",
+            "--job",
+            hard_job.to_str().expect("utf8"),
+            "--proof",
+            &proof_arg,
+        ],
+    ));
+    out.assert_code(1).assert_stdout_contains("Invalid proof.");
+    assert!(
+        out.stdout()
+            .lines()
+            .any(|l| l.contains("Target") && l.contains("FAIL")),
+        "{}",
+        out.stdout()
+    );
+}

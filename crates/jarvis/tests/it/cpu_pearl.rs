@@ -1,0 +1,446 @@
+//! End to end: `jarvis mine start|status|logs|stop` for cpu-pearl with the fake
+//! `pearl-gateway` (real NDJSON protocol, verifies every proof) on PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jarvis_core::process::{Liveness, ProcessIdentity, Signal, signal_group, signal_identity};
+use jarvis_testkit::TestEnv;
+use jarvis_testkit::fake_gateway::{find_exe, install_as_pearl_gateway};
+use serde_json::Value;
+
+use crate::common::{WALLET, jarvis};
+
+const PASSWORD: &str = "pearld-e2e-secret-9f3";
+
+/// A TestEnv with cpu-pearl configured at a tiny shape, the fake gateway on PATH, and a
+/// supervisor that is killed on drop whatever the test did.
+struct Rig {
+    env: TestEnv,
+    bin_dir: PathBuf,
+    record: PathBuf,
+    extra_env: Vec<(String, String)>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("an ephemeral port")
+}
+
+fn fake_exe() -> PathBuf {
+    find_exe().unwrap_or_else(|| {
+        panic!(
+            "the fake-pearl-gateway binary is not built; run `cargo build -p jarvis-testkit --bin fake-pearl-gateway` (cargo test --workspace builds it)"
+        )
+    })
+}
+
+impl Rig {
+    fn new(extra_toml: &str) -> Self {
+        let env = TestEnv::new();
+        let bin_dir = env.home().join("bin");
+        std::fs::create_dir_all(&bin_dir).expect("mkdir bin");
+        install_as_pearl_gateway(&fake_exe(), &bin_dir).expect("link pearl-gateway");
+        let port = free_port();
+        env.write_config(&format!(
+            "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nthreads = 1\nm = 4\nn = 32\nrows_pattern = [0, 1]\ncols_pattern = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]\nmetrics_port = {port}\n{extra_toml}"
+        ));
+        let record = env.home().join("submissions.jsonl");
+        Self {
+            env,
+            bin_dir,
+            record,
+            extra_env: Vec::new(),
+        }
+    }
+
+    fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.extra_env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = jarvis(&self.env, args);
+        let path = format!(
+            "{}:{}",
+            self.bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.env("PATH", path)
+            .env("PEARLD_RPC_PASSWORD", PASSWORD)
+            .env("FAKE_GATEWAY_RECORD", &self.record)
+            .env("JARVIS_SUPERVISOR_TICK_MS", "100")
+            .env("JARVIS_MINER_POLL_MS", "100")
+            .env("JARVIS_SUPERVISOR_BACKOFF_MS", "100")
+            .env("JARVIS_SUPERVISOR_GRACE_MS", "2000")
+            .env("JARVIS_MINE_READY_TIMEOUT_S", "30");
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> jarvis_testkit::RunOutput {
+        self.env.run(&mut self.cmd(args))
+    }
+
+    fn sidecar_path(&self) -> PathBuf {
+        self.env.oj_home().join("runtime/mining.json")
+    }
+
+    fn sidecar(&self) -> Value {
+        let text = std::fs::read_to_string(self.sidecar_path()).expect("sidecar present");
+        serde_json::from_str(&text).expect("sidecar JSON")
+    }
+
+    fn supervisor(&self) -> ProcessIdentity {
+        let s = self.sidecar();
+        let entry = &s["processes"][0];
+        assert_eq!(entry["role"], "supervisor");
+        ProcessIdentity {
+            pid: entry["pid"].as_u64().expect("pid") as u32,
+            start_time: entry["start_time"].as_u64().expect("start_time"),
+        }
+    }
+
+    fn gateway(&self) -> ProcessIdentity {
+        let s = self.sidecar();
+        ProcessIdentity {
+            pid: s["gateway_pid"].as_u64().expect("gateway_pid") as u32,
+            start_time: s["gateway_start_time"]
+                .as_u64()
+                .expect("gateway_start_time"),
+        }
+    }
+
+    fn status(&self) -> Value {
+        let out = self.run(&["mine", "status", "--json"]);
+        out.assert_success();
+        serde_json::from_str(&out.stdout()).expect("status JSON")
+    }
+
+    /// Verified submissions the fake gateway recorded.
+    fn verified(&self) -> usize {
+        let text = std::fs::read_to_string(&self.record).unwrap_or_default();
+        text.lines()
+            .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["verdict"] == "ok"))
+            .count()
+    }
+
+    fn rejected(&self) -> usize {
+        let text = std::fs::read_to_string(&self.record).unwrap_or_default();
+        text.lines().count() - self.verified()
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        let Ok(text) = std::fs::read_to_string(self.sidecar_path()) else {
+            return;
+        };
+        let Ok(s) = serde_json::from_str::<Value>(&text) else {
+            return;
+        };
+        for (pid, start) in [
+            (&s["processes"][0]["pid"], &s["processes"][0]["start_time"]),
+            (&s["gateway_pid"], &s["gateway_start_time"]),
+        ] {
+            if let (Some(pid), Some(start_time)) = (pid.as_u64(), start.as_u64()) {
+                let id = ProcessIdentity {
+                    pid: pid as u32,
+                    start_time,
+                };
+                let _ = signal_group(&id, Signal::Kill);
+            }
+        }
+    }
+}
+
+fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn gone(id: &ProcessIdentity) -> bool {
+    id.status() != Liveness::Alive
+}
+
+#[test]
+fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"])
+        .assert_success()
+        .assert_stdout_contains("Started cpu-pearl");
+    let sidecar = rig.sidecar();
+    assert_eq!(sidecar["provider"], "cpu-pearl");
+    assert_eq!(sidecar["state"], "ready");
+    assert_eq!(sidecar["wallet_address"], WALLET);
+    assert!(
+        sidecar.get("vllm_endpoint").is_none(),
+        "cpu-pearl mines beside the engine"
+    );
+    assert!(
+        sidecar["gateway_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("unix://"))
+    );
+    assert!(
+        sidecar["metrics_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http://127.0.0.1:"))
+    );
+    assert!(sidecar["started_at"].as_f64().is_some());
+    let supervisor = rig.supervisor();
+    assert_eq!(
+        sidecar["miner_loop_pid"].as_u64(),
+        Some(u64::from(supervisor.pid))
+    );
+    let gateway = rig.gateway();
+    let text = std::fs::read_to_string(rig.sidecar_path()).expect("sidecar");
+    assert!(!text.contains(PASSWORD), "no secret in the sidecar");
+
+    until("a verified proof", || rig.verified() >= 1);
+    until("status shows the proof", || {
+        rig.status()["stats"]["shares_submitted"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
+    let status = rig.status();
+    assert_eq!(status["session"]["state"], "running");
+    assert_eq!(status["stats"]["details"]["gateway"], "up, mining");
+    assert_eq!(rig.rejected(), 0, "every proof verifies");
+    rig.run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains("hashrate:")
+        .assert_stdout_contains("shares submitted:");
+
+    // Idempotent start: prints status, exits 0, launches nothing new.
+    rig.run(&["mine", "start"])
+        .assert_success()
+        .assert_stderr_contains("already running");
+    assert_eq!(rig.supervisor(), supervisor);
+
+    // Logs: all three sources, redacted.
+    let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&gateway_log)
+        .expect("gateway.log");
+    std::io::Write::write_all(
+        &mut log,
+        format!("auth with {PASSWORD} failed\n").as_bytes(),
+    )
+    .expect("append");
+    let logs = rig.run(&["mine", "logs", "-n", "50"]);
+    logs.assert_success()
+        .assert_stdout_contains("[supervisor]")
+        .assert_stdout_contains("[gateway]")
+        .assert_stdout_contains("[miner]")
+        .assert_stdout_contains("[REDACTED]")
+        .assert_output_lacks(PASSWORD);
+
+    assert!(
+        rig.env.oj_home().join("telemetry/mining.sqlite").is_file(),
+        "the supervisor records mining history"
+    );
+    rig.run(&["mine", "stop"])
+        .assert_success()
+        .assert_stdout_contains("Mining stopped.");
+    assert!(gone(&supervisor), "supervisor exited");
+    until("the gateway exited", || gone(&gateway));
+    assert!(!rig.sidecar_path().exists(), "sidecar removed");
+    rig.run(&["mine", "stop"])
+        .assert_success()
+        .assert_stdout_contains("not running");
+}
+
+#[test]
+fn a_killed_gateway_is_restarted_and_mining_resumes() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    until("a first proof", || rig.verified() >= 1);
+    let first = rig.gateway();
+    assert!(signal_identity(&first, Signal::Kill).expect("signal the gateway"));
+    until("a new gateway", || {
+        rig.sidecar()["gateway_pid"]
+            .as_u64()
+            .is_some_and(|p| p != u64::from(first.pid))
+    });
+    let before = rig.verified();
+    until("mining resumed", || rig.verified() > before);
+    until("the restart counted", || {
+        rig.status()["stats"]["details"]["restarts_gateway"].as_u64() >= Some(1)
+    });
+    rig.run(&["mine", "stop"]).assert_success();
+    assert!(!rig.sidecar_path().exists());
+}
+
+#[test]
+fn a_paused_gateway_keeps_the_miner_waiting() {
+    let rig = Rig::new("").with_env("FAKE_GATEWAY_MODE", "paused");
+    rig.run(&["mine", "start"]).assert_success();
+    until("paused shows in status", || {
+        rig.status()["stats"]["details"]["gateway"] == "up, paused (no job it can mine)"
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let status = rig.status();
+    assert_eq!(
+        status["stats"]["details"]["mac_total"].as_u64(),
+        Some(0),
+        "{status}"
+    );
+    assert_eq!(status["stats"]["shares_submitted"].as_u64(), Some(0));
+    assert_eq!(rig.verified() + rig.rejected(), 0);
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+#[test]
+fn a_killed_supervisor_leaves_a_stale_sidecar_that_the_next_start_cleans() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    let supervisor = rig.supervisor();
+    let gateway = rig.gateway();
+    assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
+    until("the supervisor is gone", || gone(&supervisor));
+    #[cfg(target_os = "linux")]
+    until("its gateway followed it", || gone(&gateway));
+    let _ = gateway;
+    rig.run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains("stale");
+    rig.run(&["mine", "start"])
+        .assert_success()
+        .assert_stderr_contains("removed stale mining sidecar")
+        .assert_stdout_contains("Started cpu-pearl");
+    assert_ne!(rig.supervisor(), supervisor);
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+/// `pearl-gateway` that takes a second to come up, so the first `start` holds the lock.
+fn slow_gateway(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let link = dir.join("pearl-gateway");
+    let _ = std::fs::remove_file(&link);
+    std::fs::write(
+        &link,
+        format!(
+            "#!/bin/sh\nsleep 1\nexec '{}' \"$@\"\n",
+            fake_exe().display()
+        ),
+    )
+    .expect("write the slow gateway");
+    std::fs::set_permissions(&link, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn two_concurrent_starts_one_wins_the_other_meets_the_lock() {
+    let rig = Rig::new("");
+    slow_gateway(&rig.bin_dir);
+    let first = rig
+        .cmd(&["mine", "start"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the first start");
+    let lock = rig.env.oj_home().join("runtime/mining.lock");
+    until("the first start holds the lock", || {
+        std::fs::read_to_string(&lock).is_ok_and(|t| !t.trim().is_empty())
+    });
+    rig.run(&["mine", "start"])
+        .assert_code(1)
+        .assert_stderr_contains("is starting or stopping mining");
+    let out = first.wait_with_output().expect("first start");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+#[test]
+fn setups_that_cannot_work_are_refused_before_anything_launches() {
+    let rig = Rig::new("");
+    let mut no_password = rig.cmd(&["mine", "start"]);
+    no_password.env_remove("PEARLD_RPC_PASSWORD");
+    rig.env
+        .run(&mut no_password)
+        .assert_code(1)
+        .assert_stderr_contains("PEARLD_RPC_PASSWORD is not set");
+    let mut no_gateway = rig.cmd(&["mine", "start"]);
+    no_gateway.env("PATH", "/nonexistent");
+    rig.env
+        .run(&mut no_gateway)
+        .assert_code(1)
+        .assert_stderr_contains("pearl-gateway was not found on PATH");
+    assert!(!rig.sidecar_path().exists());
+    assert!(
+        !rig.env
+            .oj_home()
+            .join("logs/mining/supervisor.log")
+            .exists()
+    );
+}
+
+#[test]
+fn a_gateway_that_keeps_dying_fails_start_with_its_log() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let rig = Rig::new("max_restarts_per_hour = 2\n");
+    let exe = rig.bin_dir.join("pearl-gateway");
+    let _ = std::fs::remove_file(&exe);
+    std::fs::write(
+        &exe,
+        "#!/bin/sh\necho 'Failed to load configuration: pearld unreachable'\nexit 1\n",
+    )
+    .expect("write the failing gateway");
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    rig.run(&["mine", "start"])
+        .assert_code(1)
+        .assert_stderr_contains("gateway died 2 times within an hour")
+        .assert_stderr_contains("pearld unreachable");
+    assert!(
+        !rig.sidecar_path().exists(),
+        "a failed start leaves no sidecar"
+    );
+}
+
+#[test]
+fn foreground_runs_in_the_terminal_until_stop() {
+    let rig = Rig::new("");
+    let foreground = rig
+        .cmd(&["mine", "start", "--foreground"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the foreground start");
+    let pid = foreground.id();
+    until("the foreground supervisor is ready", || {
+        std::fs::read_to_string(rig.sidecar_path())
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|s| s["state"] == "ready")
+    });
+    assert_eq!(
+        rig.supervisor().pid,
+        pid,
+        "the CLI process is the supervisor"
+    );
+    until("a verified proof", || rig.verified() >= 1);
+    rig.run(&["mine", "stop"])
+        .assert_success()
+        .assert_stdout_contains("Mining stopped.");
+    let out = foreground.wait_with_output().expect("foreground start");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("foreground session ended"));
+    assert!(!rig.sidecar_path().exists());
+}

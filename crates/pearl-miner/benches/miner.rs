@@ -1,0 +1,78 @@
+//! Criterion benches: noise generation, GEMM kernels, commitment hashing, Merkle openings.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use pearl_miner::commit::commit_matrix;
+use pearl_miner::kernel::{Kernel, KernelChoice, PanelDims, pack_b_panel};
+use pearl_miner::merkle::{MerkleTree, leaf_indices_for_rows, recompute_root};
+use pearl_miner::noise::SideNoise;
+use std::hint::black_box;
+
+const K: usize = 2048;
+
+fn noise(c: &mut Criterion) {
+    let mut dense = Vec::new();
+    let mut line = vec![0i8; K];
+    let signal = vec![3u8; K];
+    c.bench_function("noise/sparse_factor_k2048_r128", |b| {
+        b.iter(|| SideNoise::for_a(black_box(&[7; 32]), K, 128))
+    });
+    let side = SideNoise::for_a(&[7; 32], K, 128);
+    c.bench_function("noise/noised_line_k2048_r128", |b| {
+        b.iter(|| side.noised(black_box(5), &signal, &mut dense, &mut line))
+    });
+}
+
+fn gemm(c: &mut Criterion) {
+    let dims = PanelDims {
+        rows: 16,
+        cols: 256,
+        r: 128,
+    };
+    let a: Vec<i8> = (0..16 * 128)
+        .map(|i| ((i * 37) % 255) as i8)
+        .map(|v| v.max(-127))
+        .collect();
+    let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
+    let lines: Vec<i8> = (0..256 * 128)
+        .map(|i| ((i * 91) % 255) as i8)
+        .map(|v| v.max(-127))
+        .collect();
+    let mut b = vec![0i8; 256 * 128];
+    pack_b_panel(&lines, 128, 0, dims, &mut b);
+    let mut acc = vec![0i32; 16 * 256];
+    for choice in [KernelChoice::Portable, KernelChoice::Avx2] {
+        let Ok(kernel) = Kernel::resolve(choice) else {
+            continue;
+        };
+        c.bench_function(&format!("gemm/{}_16x256x128", kernel.name()), |bench| {
+            bench.iter(|| kernel.accumulate(black_box(&a), &abs, black_box(&b), dims, &mut acc))
+        });
+    }
+}
+
+fn commitment(c: &mut Criterion) {
+    let data = vec![5u8; 256 * K];
+    c.bench_function("commit/keyed_blake3_512KiB", |b| {
+        b.iter(|| commit_matrix(black_box(&[1; 32]), &data))
+    });
+}
+
+fn merkle(c: &mut Criterion) {
+    let data: Vec<u8> = (0..1024 * K).map(|i| (i % 251) as u8).collect();
+    let key = [9u8; 32];
+    let tree = MerkleTree::build(&key, &data);
+    let leaves = leaf_indices_for_rows(&(0..64).map(|i| i * 8).collect::<Vec<u64>>(), K as u64);
+    c.bench_function("merkle/build_2MiB", |b| {
+        b.iter(|| MerkleTree::build(&key, black_box(&data)))
+    });
+    c.bench_function("merkle/open_64_rows", |b| {
+        b.iter(|| tree.open(&data, black_box(&leaves)))
+    });
+    let opening = tree.open(&data, &leaves);
+    c.bench_function("merkle/recompute_root_64_rows", |b| {
+        b.iter(|| recompute_root(&key, &opening.as_ref()))
+    });
+}
+
+criterion_group!(benches, noise, gemm, commitment, merkle);
+criterion_main!(benches);

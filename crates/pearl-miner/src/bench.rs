@@ -1,0 +1,338 @@
+//! Library side of `jarvis mine bench`: peak int8/int16 throughput probes and a timed run
+//! of the real miner on a built-in job, returned as data for the CLI to render.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use num_bigint::BigUint;
+use pearl_protocol::target::{nbits_to_target, target_to_nbits};
+use pearl_protocol::{IncompleteBlockHeader, MiningJob, PlainProof};
+use serde::Serialize;
+
+use crate::jackpot::{self, PENALTY_BASE_RANK};
+use crate::kernel::KernelChoice;
+use crate::miner::{CancelToken, Counters, Job, MineError, Miner, MinerOptions};
+use crate::shape::Shape;
+use crate::verify::{Verified, verify_plain_proof_with_target};
+
+/// Peak multiply-accumulate rates of this CPU, summed over all hardware threads.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Peaks {
+    /// `vpmaddubsw`+`vpmaddwd` MAC/s; `None` where not measured (non-x86_64 or no AVX2).
+    pub int8_mac_per_s: Option<f64>,
+    /// `vpmaddwd` MAC/s; `None` where not measured.
+    pub int16_mac_per_s: Option<f64>,
+    /// Threads the probes ran on.
+    pub threads: usize,
+}
+
+/// Runs each probe for about `seconds_per_probe` on every hardware thread at once.
+pub fn measure_peaks(seconds_per_probe: f64) -> Peaks {
+    measure_peaks_on(
+        seconds_per_probe,
+        std::thread::available_parallelism().map_or(1, usize::from),
+    )
+}
+
+/// Like [`measure_peaks`] on `threads` threads (compare a miner with its own thread count).
+pub fn measure_peaks_on(seconds_per_probe: f64, threads: usize) -> Peaks {
+    let threads = threads.max(1);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if crate::kernel::avx2_available() {
+            let run = |probe: fn(f64) -> (u64, f64)| -> f64 {
+                let rates: Vec<f64> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = (0..threads)
+                        .map(|_| {
+                            scope.spawn(move || {
+                                let (macs, secs) = probe(seconds_per_probe.max(0.001));
+                                if secs > 0.0 { macs as f64 / secs } else { 0.0 }
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or(0.0))
+                        .collect()
+                });
+                rates.iter().sum()
+            };
+            return Peaks {
+                int8_mac_per_s: Some(run(crate::kernel::probe_int8_macs)),
+                int16_mac_per_s: Some(run(crate::kernel::probe_int16_macs)),
+                threads,
+            };
+        }
+    }
+    let _ = seconds_per_probe;
+    Peaks {
+        int8_mac_per_s: None,
+        int16_mac_per_s: None,
+        threads,
+    }
+}
+
+/// What to benchmark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchOptions {
+    /// Wall-clock seconds of mining.
+    pub seconds: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Kernel selection.
+    pub kernel: KernelChoice,
+    /// Shape to mine (default: [`Shape::default_for_cpu`]).
+    pub shape: Shape,
+    /// Whether to run the peak probes (about one second each, on `threads` threads, so
+    /// that the ratios compare like with like).
+    pub measure_peaks: bool,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        Self {
+            seconds: 10,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            kernel: KernelChoice::Auto,
+            shape: Shape::default_for_cpu(),
+            measure_peaks: true,
+        }
+    }
+}
+
+/// A snapshot handed to the progress callback about five times a second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BenchProgress {
+    /// Seconds since mining started.
+    pub elapsed_s: f64,
+    /// MACs so far.
+    pub mac_total: u64,
+    /// Tiles so far.
+    pub tiles_total: u64,
+    /// Proofs found so far.
+    pub proofs_found: u64,
+}
+
+/// A proof found during the bench, with the job it answers (for `--emit-proofs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchProof {
+    /// The built-in job.
+    pub job: MiningJob,
+    /// The proof.
+    pub proof: PlainProof,
+    /// Its verification.
+    pub verified: Verified,
+}
+
+/// The bench result (serde keys are the CLI's JSON contract).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchReport {
+    /// Kernel name ("avx2", "portable").
+    pub kernel: &'static str,
+    /// Worker threads.
+    pub threads: usize,
+    /// Measured mining seconds.
+    pub seconds: f64,
+    /// Multiply-accumulates per second (m·n·k per GEMM).
+    pub mac_per_s: f64,
+    /// Tiles (tickets) per second.
+    pub tiles_per_s: f64,
+    /// Proofs found at the easy bench target.
+    pub proofs_found: u64,
+    /// Proofs that passed a second, independent verification.
+    pub proofs_verified: u64,
+    /// Peak int8 MAC/s (None: not measured or not x86_64 AVX2).
+    pub peak_int8_mac_per_s: Option<f64>,
+    /// Peak int16 MAC/s (None: not measured or not x86_64 AVX2).
+    pub peak_int16_mac_per_s: Option<f64>,
+    /// mac_per_s / peak_int8_mac_per_s.
+    pub ratio_int8: Option<f64>,
+    /// mac_per_s / peak_int16_mac_per_s.
+    pub ratio_int16: Option<f64>,
+    /// Expected seconds per block at [`pearl_protocol::target::MAINNET_LIKE_NBITS`].
+    pub expected_seconds_per_block: f64,
+    /// The nbits that estimate uses.
+    pub expected_for_nbits: u32,
+    /// Upper bound of the memory the miner held, in bytes.
+    pub memory_bytes: u64,
+    /// The shape mined.
+    pub shape: ShapeSummary,
+    /// Found proofs (not serialized; the CLI writes them with `--emit-proofs`).
+    #[serde(skip)]
+    pub proofs: Vec<BenchProof>,
+}
+
+/// Shape fields reported by the bench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ShapeSummary {
+    /// Rows of A.
+    pub m: u32,
+    /// Columns of B.
+    pub n: u32,
+    /// Common dimension.
+    pub k: u32,
+    /// Noise rank.
+    pub rank: u32,
+    /// Tile height.
+    pub h: usize,
+    /// Tile width.
+    pub w: usize,
+}
+
+fn to_f64(value: &BigUint) -> f64 {
+    let bits = value.bits();
+    if bits <= 64 {
+        return value.iter_u64_digits().next().unwrap_or(0) as f64;
+    }
+    let top = (value >> (bits - 64)).iter_u64_digits().next().unwrap_or(0) as f64;
+    top * 2f64.powi((bits - 64) as i32)
+}
+
+/// ≈ 2^256/target · (rank/128) MACs per block, divided by `mac_per_s` (infinite when the
+/// rate or the target is zero).
+pub fn expected_seconds_per_block(mac_per_s: f64, nbits: u32, rank: u32) -> f64 {
+    let target = to_f64(&nbits_to_target(nbits));
+    if target <= 0.0 || mac_per_s <= 0.0 {
+        return f64::INFINITY;
+    }
+    2f64.powi(256) / target * (f64::from(rank) / f64::from(PENALTY_BASE_RANK)) / mac_per_s
+}
+
+/// The bench target: one winning tile in about 2^18·threads, whatever the shape, so that a
+/// run finds a few proofs without spending its time restarting jobs.
+fn bench_target(shape: &Shape, threads: usize) -> BigUint {
+    let factor = u64::from(shape.h() as u32)
+        * u64::from(shape.w() as u32)
+        * u64::from(jackpot::dot_len(shape.k, shape.rank) / shape.rank.max(1))
+        * u64::from(PENALTY_BASE_RANK);
+    let thread_bits = usize::BITS - threads.max(1).saturating_sub(1).leading_zeros();
+    let raw = (BigUint::from(1u8) << (238 - thread_bits)) / BigUint::from(factor.max(1));
+    // Round through nbits so that the header and the job's target agree.
+    nbits_to_target(target_to_nbits(&raw))
+}
+
+/// Mines a built-in job at an easy target for `opts.seconds`, verifying every proof.
+pub fn run_bench(
+    opts: BenchOptions,
+    on_progress: &mut dyn FnMut(&BenchProgress),
+) -> Result<BenchReport, MineError> {
+    let miner = Miner::new(
+        opts.shape.clone(),
+        MinerOptions {
+            threads: opts.threads,
+            kernel: opts.kernel,
+        },
+    )?;
+    let peaks = if opts.measure_peaks {
+        Some(measure_peaks_on(1.0, opts.threads))
+    } else {
+        None
+    };
+    let target = bench_target(&opts.shape, opts.threads);
+    let header = IncompleteBlockHeader {
+        version: 0x2000_0000,
+        prev_block: [0x5a; 32],
+        merkle_root: [0xa5; 32],
+        timestamp: 1_760_000_000,
+        nbits: target_to_nbits(&target),
+    };
+    let job = Job {
+        header,
+        target: target.clone(),
+        cert_version: 3,
+    };
+    let mining_job = MiningJob::from_parts(header, target.clone(), 3);
+    let counters = Counters::default();
+    let cancel = CancelToken::new();
+    let found = Mutex::new(Vec::new());
+    let failure: Mutex<Option<MineError>> = Mutex::new(None);
+    let start = Instant::now();
+    let deadline = Duration::from_secs(opts.seconds);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !cancel.is_cancelled() {
+                match miner.mine(&job, &cancel, &counters) {
+                    Ok(Some(hit)) => {
+                        if let Ok(mut list) = found.lock() {
+                            list.push(hit);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(err) => {
+                        if let Ok(mut slot) = failure.lock() {
+                            *slot = Some(err);
+                        }
+                        cancel.cancel();
+                    }
+                }
+            }
+        });
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let elapsed = start.elapsed();
+            on_progress(&snapshot(&counters, elapsed));
+            if elapsed >= deadline || cancel.is_cancelled() {
+                cancel.cancel();
+                break;
+            }
+        }
+    });
+    if let Some(err) = failure.into_inner().ok().flatten() {
+        return Err(err);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let last = snapshot(&counters, start.elapsed());
+    let hits = found.into_inner().unwrap_or_default();
+    let proofs: Vec<BenchProof> = hits
+        .into_iter()
+        .filter_map(|hit| {
+            let verified = verify_plain_proof_with_target(&header, &hit.proof, 3, &target).ok()?;
+            Some(BenchProof {
+                job: mining_job.clone(),
+                proof: hit.proof,
+                verified,
+            })
+        })
+        .collect();
+    let mac_per_s = last.mac_total as f64 / seconds.max(1e-9);
+    let nbits = pearl_protocol::target::MAINNET_LIKE_NBITS;
+    let ratio = |peak: Option<f64>| peak.filter(|p| *p > 0.0).map(|p| mac_per_s / p);
+    let peak_int8 = peaks.and_then(|p| p.int8_mac_per_s);
+    let peak_int16 = peaks.and_then(|p| p.int16_mac_per_s);
+    let shape = &opts.shape;
+    Ok(BenchReport {
+        kernel: miner.kernel().name(),
+        threads: opts.threads,
+        seconds,
+        mac_per_s,
+        tiles_per_s: last.tiles_total as f64 / seconds.max(1e-9),
+        proofs_found: last.proofs_found,
+        proofs_verified: proofs.len() as u64,
+        peak_int8_mac_per_s: peak_int8,
+        peak_int16_mac_per_s: peak_int16,
+        ratio_int8: ratio(peak_int8),
+        ratio_int16: ratio(peak_int16),
+        expected_seconds_per_block: expected_seconds_per_block(mac_per_s, nbits, shape.rank),
+        expected_for_nbits: nbits,
+        memory_bytes: shape.memory_bytes(opts.threads),
+        shape: ShapeSummary {
+            m: shape.m,
+            n: shape.n,
+            k: shape.k,
+            rank: shape.rank,
+            h: shape.h(),
+            w: shape.w(),
+        },
+        proofs,
+    })
+}
+
+fn snapshot(counters: &Counters, elapsed: Duration) -> BenchProgress {
+    use std::sync::atomic::Ordering::Relaxed;
+    BenchProgress {
+        elapsed_s: elapsed.as_secs_f64(),
+        mac_total: counters.mac_total.load(Relaxed),
+        tiles_total: counters.tiles_total.load(Relaxed),
+        proofs_found: counters.proofs_found.load(Relaxed),
+    }
+}

@@ -1,0 +1,196 @@
+//! Where tiles sit inside a rows-period × cols-period block, how their accumulators fold
+//! into one XOR per tile, and the panel layout of the noised operands.
+
+use crate::shape::ParsedShape;
+
+/// Where each element of a rows-period × cols-period block belongs.
+#[derive(Debug, Clone)]
+pub(crate) struct BlockLayout {
+    pub(crate) rows_period: usize,
+    pub(crate) cols_period: usize,
+    pub(crate) row_offsets: Vec<u32>,
+    pub(crate) col_offsets: Vec<u32>,
+    /// Local rows of each row group (tile rows at one valid offset).
+    row_groups: Vec<Vec<usize>>,
+    /// Column group of every local column.
+    col_group: Vec<u32>,
+    /// Per column group, an all-ones mask on its columns (when few groups make masked XOR
+    /// reductions cheaper than a scatter).
+    col_masks: Option<Vec<Vec<u32>>>,
+    /// Column groups of columns 0..8 when the group map repeats every 8 columns (as for
+    /// Pearl's standard patterns): then a tile XOR is an 8-lane fold plus 8 scalar steps.
+    col_group8: Option<[u32; 8]>,
+}
+
+/// Masked reductions cost groups × period per row group; use them up to this many groups.
+const MAX_MASKED_GROUPS: usize = 16;
+
+fn groups(pattern: &pearl_protocol::PeriodicPattern) -> Option<(Vec<u32>, Vec<u32>)> {
+    let period = pattern.period();
+    let list = pattern.to_list();
+    let offsets: Vec<u32> = (0..period)
+        .filter(|&o| pattern.offset_is_valid(o))
+        .collect();
+    let mut group = vec![u32::MAX; period as usize];
+    for (g, &offset) in offsets.iter().enumerate() {
+        for &element in &list {
+            let slot = group.get_mut((offset + element) as usize)?;
+            if *slot != u32::MAX {
+                return None;
+            }
+            *slot = g as u32;
+        }
+    }
+    group
+        .iter()
+        .all(|&g| g != u32::MAX)
+        .then_some((offsets, group))
+}
+
+impl BlockLayout {
+    /// `None` when the valid offsets do not partition one period (no such canonical
+    /// pattern is known; checked rather than assumed).
+    pub(crate) fn new(parsed: &ParsedShape) -> Option<Self> {
+        let (row_offsets, row_group) = groups(&parsed.rows)?;
+        let (col_offsets, col_group) = groups(&parsed.cols)?;
+        let mut row_groups = vec![Vec::new(); row_offsets.len()];
+        for (row, &g) in row_group.iter().enumerate() {
+            row_groups[g as usize].push(row);
+        }
+        let col_masks = (col_offsets.len() <= MAX_MASKED_GROUPS).then(|| {
+            (0..col_offsets.len() as u32)
+                .map(|g| {
+                    col_group
+                        .iter()
+                        .map(|&cg| if cg == g { u32::MAX } else { 0 })
+                        .collect()
+                })
+                .collect()
+        });
+        let repeats_every_8 = col_group.len().is_multiple_of(8)
+            && col_group
+                .iter()
+                .enumerate()
+                .all(|(c, &g)| g == col_group[c % 8]);
+        let col_group8 = if repeats_every_8 {
+            let mut first = [0u32; 8];
+            first.copy_from_slice(&col_group[..8]);
+            Some(first)
+        } else {
+            None
+        };
+        Some(Self {
+            rows_period: row_group.len(),
+            cols_period: col_group.len(),
+            row_offsets,
+            col_offsets,
+            row_groups,
+            col_group,
+            col_masks,
+            col_group8,
+        })
+    }
+
+    /// XOR of every tile's accumulators into `xors` (one value per tile).
+    /// `row_xor` is scratch of one block row.
+    pub(crate) fn tile_xors(&self, acc: &[i32], row_xor: &mut [u32], xors: &mut [u32]) {
+        let cp = self.cols_period;
+        let groups_per_row = self.col_offsets.len();
+        if let Some(groups8) = self.col_group8 {
+            for (rg, rows) in self.row_groups.iter().enumerate() {
+                let mut lanes = [0u32; 8];
+                for &row in rows {
+                    for chunk in acc[row * cp..(row + 1) * cp].chunks_exact(8) {
+                        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+                            *lane ^= v as u32;
+                        }
+                    }
+                }
+                let out = &mut xors[rg * groups_per_row..(rg + 1) * groups_per_row];
+                out.fill(0);
+                for (&g, &lane) in groups8.iter().zip(&lanes) {
+                    out[g as usize] ^= lane;
+                }
+            }
+            return;
+        }
+        for (rg, rows) in self.row_groups.iter().enumerate() {
+            row_xor.fill(0);
+            for &row in rows {
+                for (x, &v) in row_xor.iter_mut().zip(&acc[row * cp..(row + 1) * cp]) {
+                    *x ^= v as u32;
+                }
+            }
+            let out = &mut xors[rg * groups_per_row..(rg + 1) * groups_per_row];
+            match &self.col_masks {
+                Some(masks) => {
+                    for (slot, mask) in out.iter_mut().zip(masks) {
+                        *slot = row_xor
+                            .iter()
+                            .zip(mask)
+                            .fold(0u32, |x, (&v, &m)| x ^ (v & m));
+                    }
+                }
+                None => {
+                    out.fill(0);
+                    for (&g, &v) in self.col_group.iter().zip(row_xor.iter()) {
+                        out[g as usize] ^= v;
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn tiles(&self) -> usize {
+        self.row_offsets.len() * self.col_offsets.len()
+    }
+}
+
+/// Panel layout of noised operands: for each block of `period` lines and each r-chunk of
+/// the dot product, the block's `period × r` values are contiguous (no cache-set conflicts
+/// from the k stride, and one panel per kernel call). Only `dot_len` columns are kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Panels {
+    period: usize,
+    rank: usize,
+    chunks: usize,
+    /// B panels use the kernels' quad-interleaved layout; A panels are row-major.
+    quads: bool,
+}
+
+impl Panels {
+    pub(crate) fn new(period: usize, rank: usize, dot_len: usize, quads: bool) -> Self {
+        Self {
+            period,
+            rank,
+            chunks: dot_len / rank.max(1),
+            quads,
+        }
+    }
+
+    /// Values held for `lines` lines.
+    pub(crate) fn len(&self, lines: usize) -> usize {
+        lines * self.chunks * self.rank
+    }
+
+    /// Stores the noised line `line` (length >= dot_len).
+    pub(crate) fn store(&self, packed: &mut [i8], line: usize, values: &[i8]) {
+        let (block, within) = (line / self.period, line % self.period);
+        let size = self.period * self.rank;
+        for (chunk, piece) in values.chunks_exact(self.rank).take(self.chunks).enumerate() {
+            let panel = &mut packed[(block * self.chunks + chunk) * size..][..size];
+            if self.quads {
+                crate::kernel::store_b_line(piece, within, self.period, panel);
+            } else {
+                panel[within * self.rank..(within + 1) * self.rank].copy_from_slice(piece);
+            }
+        }
+    }
+
+    /// The `period × r` panel of line block `block`, chunk `chunk`.
+    pub(crate) fn panel<'a>(&self, packed: &'a [i8], block: usize, chunk: usize) -> &'a [i8] {
+        let size = self.period * self.rank;
+        let start = (block * self.chunks + chunk) * size;
+        &packed[start..start + size]
+    }
+}
