@@ -1,7 +1,6 @@
 //! The runtime view of `[mining]`: what a provider's `start` receives.
 
 use jarvis_core::config::{MiningExtra, MiningSection, SubmitTargetSpec};
-use pearl_protocol::address::Network;
 
 use crate::provider::MiningError;
 
@@ -69,15 +68,5 @@ impl MiningConfig {
             fee_payout_address: Some(section.fee_payout_address.clone()).filter(|a| !a.is_empty()),
             extra: section.extra.clone(),
         }
-    }
-
-    /// The Pearl network the config mines on (`[mining.extra].network`).
-    pub fn network(&self) -> Result<Network, MiningError> {
-        let name = self.extra.network.as_str();
-        name.parse::<Network>().map_err(|_| MiningError::Config {
-            detail: format!(
-                "[mining.extra].network '{name}' is not a Pearl network; use mainnet, testnet, testnet2, signet, regtest or simnet"
-            ),
-        })
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use jarvis_core::config::{Config, ConfigError, MiningSection};
 use jarvis_core::hardware::{GpuVendor, HardwareInfo};
 use jarvis_core::paths::JarvisHome;
-use pearl_protocol::address::{Network, validate_taproot_address};
+use pearl_protocol::address::validate_taproot_address;
 use pearl_protocol::pearld::{BlockchainInfo, PearldClient, PearldEndpoint, PearldError};
 use serde::Serialize;
 
@@ -558,10 +558,7 @@ fn wallet_row(section: Option<&MiningSection>) -> CheckRow {
         return CheckRow::new(g, "Address format", Status::Fail, "no [mining] config")
             .fix("run `jarvis mine init`");
     };
-    let network = match section.extra.network.as_str().parse::<Network>() {
-        Ok(n) => n,
-        Err(e) => return CheckRow::new(g, "Address format", Status::Fail, e.to_string()),
-    };
+    let network = section.extra.network;
     match validate_taproot_address(&section.wallet_address, network) {
         Ok(_) => CheckRow::new(
             g,

@@ -292,7 +292,7 @@ impl Ctx<'_> {
         };
         let network = match self.string(t, "network")? {
             None => d.network,
-            Some((raw, span)) => Network::parse(&raw).ok_or_else(|| {
+            Some((raw, span)) => raw.parse::<Network>().ok().ok_or_else(|| {
                 let all: Vec<&str> = Network::ALL.iter().map(|n| n.as_str()).collect();
                 self.err(
                     span,

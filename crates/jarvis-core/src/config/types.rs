@@ -86,58 +86,8 @@ pub enum VllmArgs {
     List(Vec<String>),
 }
 
-/// Pearl network the node and wallet belong to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Network {
-    /// Main network.
-    #[default]
-    Mainnet,
-    /// Public test network.
-    Testnet,
-    /// Second public test network.
-    Testnet2,
-    /// Signet.
-    Signet,
-    /// Local regression-test network.
-    Regtest,
-    /// Simulation network.
-    Simnet,
-}
-
-impl Network {
-    /// Every network, in documentation order.
-    pub const ALL: [Network; 6] = [
-        Network::Mainnet,
-        Network::Testnet,
-        Network::Testnet2,
-        Network::Signet,
-        Network::Regtest,
-        Network::Simnet,
-    ];
-
-    /// The config-file spelling (`mainnet`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Network::Mainnet => "mainnet",
-            Network::Testnet => "testnet",
-            Network::Testnet2 => "testnet2",
-            Network::Signet => "signet",
-            Network::Regtest => "regtest",
-            Network::Simnet => "simnet",
-        }
-    }
-
-    /// Parses the config-file spelling.
-    pub fn parse(s: &str) -> Option<Network> {
-        Network::ALL.into_iter().find(|n| n.as_str() == s)
-    }
-}
-
-impl Serialize for Network {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+/// Pearl network the node and wallet belong to (the protocol crate's own type).
+pub use pearl_protocol::address::Network;
 
 /// `[mining.extra]`, one typed field per key, defaults applied.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,6 +7,7 @@ pub mod cpu_pearl;
 #[cfg(feature = "mining-pearl-vllm")]
 pub mod vllm_pearl;
 
+#[cfg(feature = "mining-pearl-metal")]
 mod pending;
 
 use crate::registry::MinerRegistry;

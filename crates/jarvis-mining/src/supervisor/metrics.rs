@@ -37,6 +37,8 @@ pub mod names {
     pub const LAST_ERROR: &str = "jarvis_mining_last_error_info";
     /// Miner threads.
     pub const THREADS: &str = "jarvis_mining_threads";
+    /// Height of the block being mined (pearld's tip + 1); absent until pearld answered.
+    pub const TEMPLATE_HEIGHT: &str = "jarvis_mining_template_height";
     /// Supervisor start time.
     pub const START_TIME: &str = "process_start_time_seconds";
     /// The hashrate window labels, in [`crate::telemetry::RATE_WINDOWS`] order.
@@ -52,6 +54,7 @@ pub struct MinerMetrics {
     jobs_total: AtomicU64,
     gateway_up: AtomicBool,
     job_active: AtomicBool,
+    template_height: AtomicU64,
     threads: usize,
     started_at: f64,
     guarded: Mutex<Guarded>,
@@ -78,6 +81,7 @@ impl MinerMetrics {
             jobs_total: AtomicU64::new(0),
             gateway_up: AtomicBool::new(false),
             job_active: AtomicBool::new(false),
+            template_height: AtomicU64::new(0),
             threads,
             started_at: unix_now(),
             guarded: Mutex::new(guarded),
@@ -119,6 +123,11 @@ impl MinerMetrics {
         self.gateway_up.store(up, Ordering::Relaxed);
         self.job_active.store(job_active, Ordering::Relaxed);
         self.jobs_total.store(jobs_total, Ordering::Relaxed);
+    }
+
+    /// Sets the height of the block being mined.
+    pub fn set_template_height(&self, height: u64) {
+        self.template_height.store(height, Ordering::Relaxed);
     }
 
     /// Records the MAC counter for the hashrate windows (call once per tick).
@@ -207,6 +216,15 @@ impl MinerMetrics {
             "Supervisor start, unix seconds.",
             self.started_at,
         );
+        let height = self.template_height.load(Ordering::Relaxed);
+        if height > 0 {
+            out.single(
+                names::TEMPLATE_HEIGHT,
+                "gauge",
+                "Height of the block being mined.",
+                height as f64,
+            );
+        }
         let g = self.lock();
         out.family(
             names::SUBMIT_ERRORS,

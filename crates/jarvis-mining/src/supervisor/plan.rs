@@ -1,11 +1,13 @@
 //! Everything the supervisor needs, resolved and checked before anything launches.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
+use pearl_protocol::pearld::PearldEndpoint;
 
 use super::error::SupervisorError;
 use crate::config::MiningConfig;
@@ -70,6 +72,8 @@ pub struct SupervisorPlan {
     pub history_retention_days: u32,
     /// The mining history database.
     pub history_path: PathBuf,
+    /// pearld, for the template height the gateway does not report.
+    pub pearld: PearldEndpoint,
 }
 
 impl SupervisorPlan {
@@ -89,6 +93,7 @@ impl SupervisorPlan {
             })?
             .to_owned();
         let extra = &config.extra;
+        let pearld_rpc_url_for_probe = pearld_rpc_url.clone();
         let password_var = extra.pearld_rpc_password_env.trim();
         let password = match env(password_var) {
             Some(value) if !value.is_empty() => value,
@@ -141,6 +146,13 @@ impl SupervisorPlan {
                 vars.push(("MINER_RPC_PORT", port.to_string()));
             }
         }
+        let pearld = PearldEndpoint {
+            url: pearld_rpc_url_for_probe,
+            user: extra.pearld_rpc_user.clone(),
+            password: password.clone(),
+            cert_path: extra.pearld_rpc_cert.clone(),
+            timeout: Duration::from_secs(5),
+        };
         Ok(Self {
             gateway: GatewayLaunch {
                 program,
@@ -157,6 +169,7 @@ impl SupervisorPlan {
             sample_interval_s: extra.sample_interval_s,
             history_retention_days: extra.history_retention_days,
             history_path: home.mining_history_path(),
+            pearld,
         })
     }
 }

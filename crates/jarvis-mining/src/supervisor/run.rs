@@ -22,6 +22,7 @@ use super::watchdog::{Backoff, RestartBudget};
 use crate::history::{HistoryRecorder, Sample};
 use crate::sidecar::{ProcessEntry, Sidecar, remove_sidecar, write_sidecar};
 use crate::telemetry::MetricsServer;
+use pearl_protocol::pearld::{PearldClient, PearldEndpoint};
 
 /// Sidecar `state` while the gateway has not answered yet.
 pub const STATE_STARTING: &str = "starting";
@@ -174,6 +175,10 @@ impl Children<'_> {
     ) -> Result<(), SupervisorError> {
         self.start_gateway(sidecar, sidecar_path)?;
         self.start_miner();
+        let _height = AbortOnDrop(tokio::spawn(poll_template_height(
+            self.plan.pearld.clone(),
+            Arc::clone(&self.metrics),
+        )));
         let mut ready = false;
         let mut history = History::new(self.plan);
         let mut tick = tokio::time::interval(self.tuning.tick);
@@ -383,5 +388,30 @@ impl History {
             ..Sample::new(now, PROVIDER)
         };
         self.recorder.record(&sample);
+    }
+}
+
+/// Aborts a background task when the supervisor loop ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The gateway's jobs carry no height: ask pearld for its tip now and then.
+async fn poll_template_height(endpoint: PearldEndpoint, metrics: Arc<MinerMetrics>) {
+    let Ok(client) = PearldClient::new(endpoint) else {
+        return;
+    };
+    let mut every = tokio::time::interval(Duration::from_secs(15));
+    loop {
+        every.tick().await;
+        if let Ok(tip) = client.call("getblockcount", serde_json::json!([])).await {
+            if let Some(tip) = tip.as_u64() {
+                metrics.set_template_height(tip + 1);
+            }
+        }
     }
 }

@@ -419,7 +419,7 @@ async fn doctor_rows_find_the_gateway_and_check_the_metrics_port() {
     })
     .await;
     let find = |name: &str| rows.iter().find(|r| r.name == name).expect("row");
-    assert_eq!(find("pearl-gateway").status, Status::Warn);
+    assert_eq!(find("pearl-gateway").status, Status::Fail);
     assert_eq!(find("Metrics port").status, Status::Ok);
 }
 

@@ -38,6 +38,11 @@ impl Setup {
             "HF_HOME".to_owned(),
             dir.path().join("hf").display().to_string(),
         );
+        // cpu-pearl's own row wants Pearl's gateway on PATH.
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).expect("mkdir bin");
+        std::fs::write(bin.join("pearl-gateway"), "#!/bin/sh\n").expect("fake gateway");
+        env.insert("PATH".to_owned(), bin.display().to_string());
         Self {
             _dir: dir,
             home,
@@ -236,6 +241,20 @@ async fn a_hanging_pearld_is_bounded_by_its_timeout() {
         "{}",
         rpc.info
     );
+}
+
+#[tokio::test]
+async fn cpu_pearl_without_pearl_gateway_on_path_fails() {
+    let mut setup = Setup::new();
+    setup
+        .env
+        .insert("PATH".to_owned(), "/nonexistent".to_owned());
+    let fake = pearld(FakeMode::Healthy { height: 1 }).await;
+    let report = setup
+        .run(&setup.config("cpu-pearl", &fake.url()), &plain_linux())
+        .await;
+    assert_eq!(row(&report, "pearl-gateway").status, Status::Fail);
+    assert!(!report.passed);
 }
 
 #[tokio::test]

@@ -55,7 +55,7 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
     let extra = &mut section.extra;
     extra.model = model.clone();
     if let Some(name) = &args.network {
-        extra.network = Network::parse(name).ok_or_else(|| {
+        extra.network = name.parse::<Network>().ok().ok_or_else(|| {
             anyhow!("--network '{name}' is not a Pearl network; use mainnet, testnet, testnet2, signet, regtest or simnet")
         })?;
     }
@@ -74,7 +74,7 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
             )?
         }
     };
-    let network: pearl_protocol::address::Network = extra.network.as_str().parse()?;
+    let network = extra.network;
     validate_taproot_address(&wallet, network)
         .map_err(|e| anyhow!("Invalid wallet address: {e}"))?;
     section.wallet_address = wallet;

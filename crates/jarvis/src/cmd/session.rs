@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 use jarvis_core::config::MiningSection;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::history::{HistoryRecorder, Sample};
 use jarvis_mining::provider::{
     LogLine, LogRequest, MiningError, MiningStats, StartOptions, StopOptions,
 };
@@ -191,6 +192,19 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
         }
         _ => None,
     };
+    if let Some(stats) = &stats {
+        // `status` feeds the history too (at most one sample per interval), so a provider
+        // without a supervisor of its own (the container) still leaves a record.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let mut recorder = HistoryRecorder::open(
+            &ctx.home.mining_history_path(),
+            super::history::retention(ctx),
+        );
+        let interval = Duration::from_secs_f64(super::history::sample_interval_s(ctx));
+        recorder.record_if_due(&Sample::from_stats(now, stats), interval);
+    }
     let report = StatusReport {
         session: session.summary(),
         stats,
@@ -220,6 +234,14 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
             render::line(&format!("{:<20}{}", "sidecar:", s.path.display()));
             if let Some(detail) = &s.detail {
                 render::line(&format!("{:<20}{detail}", "detail:"));
+            }
+            // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
+            let why = session
+                .sidecar()
+                .and_then(|sc| sc.other.get("last_error"))
+                .and_then(|v| v.as_str());
+            if let (SessionState::Stale { .. }, Some(why)) = (&session.state, why) {
+                render::line(&format!("{:<20}{why}", "last error:"));
             }
         }
     }

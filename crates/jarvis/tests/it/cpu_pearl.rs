@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jarvis_core::process::{Liveness, ProcessIdentity, Signal, signal_group, signal_identity};
-use jarvis_testkit::TestEnv;
 use jarvis_testkit::fake_gateway::{find_exe, install_as_pearl_gateway};
+use jarvis_testkit::{FakeMode, FakePearld, FakePearldOptions, TestEnv};
 use serde_json::Value;
 
 use crate::common::{WALLET, jarvis};
@@ -258,6 +258,22 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
     rig.run(&["mine", "stop"])
         .assert_success()
         .assert_stdout_contains("not running");
+}
+
+#[test]
+fn status_shows_the_template_height_from_pearld() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let pearld = runtime.block_on(FakePearld::start(FakePearldOptions {
+        password: PASSWORD.to_owned(),
+        mode: FakeMode::Healthy { height: 442_107 },
+        ..Default::default()
+    }));
+    let rig = Rig::new(&format!("pearld_rpc_url = \"{}\"\n", pearld.url()));
+    rig.run(&["mine", "start"]).assert_success();
+    until("the template height", || {
+        rig.status()["stats"]["details"]["template_height"].as_u64() == Some(442_108)
+    });
+    rig.run(&["mine", "stop"]).assert_success();
 }
 
 #[test]

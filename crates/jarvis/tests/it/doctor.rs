@@ -4,6 +4,18 @@ use jarvis_testkit::{FakeMode, FakePearld, FakePearldOptions, TestEnv};
 
 use crate::common::{WALLET, jarvis};
 
+/// Puts an executable `pearl-gateway` on the command's PATH (cpu-pearl's doctor row wants it).
+fn with_gateway_on_path(env: &TestEnv, cmd: &mut std::process::Command) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env.home().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let exe = bin.join("pearl-gateway");
+    std::fs::write(&exe, "#!/bin/sh\nexit 0\n").expect("write");
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = std::env::var("PATH").unwrap_or_default();
+    cmd.env("PATH", format!("{}:{path}", bin.display()));
+}
+
 fn configure(env: &TestEnv, url: &str) {
     env.write_config(&format!(
         "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\npearld_rpc_url = \"{url}\"\n"
@@ -17,6 +29,7 @@ async fn healthy_setup_exits_zero_and_json_has_the_same_rows() {
     configure(&env, &fake.url());
     let mut cmd = jarvis(&env, &["mine", "doctor"]);
     cmd.env("PEARLD_RPC_PASSWORD", "rpcpass");
+    with_gateway_on_path(&env, &mut cmd);
     let out = env.run(&mut cmd);
     out.assert_success()
         .assert_stdout_contains("Pearl Mining Doctor")
@@ -31,6 +44,7 @@ async fn healthy_setup_exits_zero_and_json_has_the_same_rows() {
 
     let mut cmd = jarvis(&env, &["mine", "doctor", "--json"]);
     cmd.env("PEARLD_RPC_PASSWORD", "rpcpass");
+    with_gateway_on_path(&env, &mut cmd);
     let out = env.run(&mut cmd);
     out.assert_success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");

@@ -22,9 +22,7 @@ pub(super) fn checks<'a>(cx: &'a ProviderCheckContext<'a>) -> BoxFuture<'a, Vec<
             None => CheckRow::new(
                 Group::ProviderCapability,
                 "pearl-gateway",
-                // Warn, not Fail: doctor also serves hosts that only prepare a config;
-                // `mine start` refuses with the same fix.
-                Status::Warn,
+                Status::Fail,
                 "not found on PATH; `jarvis mine start` will refuse to launch",
             )
             .fix("install Pearl's pearl-gateway and make sure `pearl-gateway start` runs in this shell"),

@@ -89,6 +89,7 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         ("mac_total", n::MAC_TOTAL),
         ("tiles_total", n::TILES_TOTAL),
         ("threads", n::THREADS),
+        ("template_height", n::TEMPLATE_HEIGHT),
     ] {
         if let Some(v) = metrics.counter(name) {
             d.insert(key.to_owned(), Value::from(v));
@@ -100,6 +101,10 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         if let Some(s) = metrics.with_label(n::RESTARTS, "child", child) {
             d.insert(format!("restarts_{child}"), Value::from(s.value as u64));
         }
+    }
+    // The history counts restarts of all children together.
+    if let Some(total) = metrics.sum(n::RESTARTS) {
+        d.insert("restarts".to_owned(), Value::from(total as u64));
     }
     stats
 }

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::telemetry::parse_prometheus;
+
 use serde::Serialize;
 
 /// Mining evidence counted from the gateway's log lines since the container started.
@@ -63,60 +65,30 @@ pub struct VllmMetrics {
 
 /// Parses vLLM's exposition text; sums every series of a family. Never panics.
 pub fn parse_vllm_metrics(text: &str) -> VllmMetrics {
-    let mut m = VllmMetrics::default();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let name_end = line.find(['{', ' ']).unwrap_or(line.len());
-        let name = line.get(..name_end).unwrap_or_default();
-        let rest = line.get(name_end..).unwrap_or_default();
-        let rest = match rest.strip_prefix('{') {
-            Some(r) => r.rsplit_once('}').map_or("", |(_, after)| after),
-            None => rest,
-        };
-        let Some(value) = rest
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse::<f64>().ok())
-        else {
-            continue;
-        };
-        if !value.is_finite() {
-            continue;
-        }
-        let slot = match name {
-            "vllm:request_success_total" => &mut m.requests,
-            "vllm:prompt_tokens_total" => &mut m.prompt_tokens,
-            "vllm:generation_tokens_total" => &mut m.generation_tokens,
-            "process_start_time_seconds" => {
-                m.process_start_time = Some(value);
-                continue;
-            }
-            _ => continue,
-        };
-        *slot = Some(slot.unwrap_or(0.0) + value);
+    let prom = parse_prometheus(text);
+    let finite_sum = |name: &str| {
+        let values: Vec<f64> = prom
+            .all(name)
+            .map(|s| s.value)
+            .filter(|v| v.is_finite())
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum())
+    };
+    VllmMetrics {
+        requests: finite_sum("vllm:request_success_total"),
+        prompt_tokens: finite_sum("vllm:prompt_tokens_total"),
+        generation_tokens: finite_sum("vllm:generation_tokens_total"),
+        process_start_time: prom
+            .all("process_start_time_seconds")
+            .map(|s| s.value)
+            .find(|v| v.is_finite()),
     }
-    m
 }
 
-/// A short-timeout HTTP client for local probes (no proxy: the miner is on this host).
+/// A short-timeout HTTP client for probes of the miner (the engines' client: system roots for
+/// https, no proxy).
 pub fn http_client(timeout: Duration) -> Option<reqwest::Client> {
-    // reqwest is built without a process-wide crypto provider: hand it a TLS config of its own
-    // (probes are plain http:// to the miner; https endpoints are not trusted here).
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .ok()?
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .timeout(timeout)
-        .no_proxy()
-        .build()
-        .ok()
+    jarvis_engines::http_client(timeout, Some(timeout)).ok()
 }
 
 /// `GET <base>/health`: `Ok(())` on 2xx, else why not (one line).
