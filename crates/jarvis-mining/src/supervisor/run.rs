@@ -408,10 +408,9 @@ async fn poll_template_height(endpoint: PearldEndpoint, metrics: Arc<MinerMetric
     let mut every = tokio::time::interval(Duration::from_secs(15));
     loop {
         every.tick().await;
-        if let Ok(tip) = client.call("getblockcount", serde_json::json!([])).await {
-            if let Some(tip) = tip.as_u64() {
-                metrics.set_template_height(tip + 1);
-            }
+        let tip = client.call("getblockcount", serde_json::json!([])).await;
+        if let Some(tip) = tip.ok().and_then(|t| t.as_u64()) {
+            metrics.set_template_height(tip + 1);
         }
     }
 }
