@@ -169,8 +169,10 @@ pub struct DoctorReport {
 pub struct DoctorTimeouts {
     /// pearld JSON-RPC.
     pub pearld: Duration,
-    /// Docker engine.
+    /// Docker engine, per call.
     pub docker: Duration,
+    /// All of a provider's own checks together; what is not done by then becomes one row.
+    pub provider_checks: Duration,
 }
 
 impl Default for DoctorTimeouts {
@@ -178,6 +180,7 @@ impl Default for DoctorTimeouts {
         Self {
             pearld: Duration::from_millis(2000),
             docker: Duration::from_millis(1500),
+            provider_checks: Duration::from_millis(2500),
         }
     }
 }
@@ -243,7 +246,19 @@ pub async fn run_doctor(inputs: DoctorInputs<'_>) -> DoctorReport {
                     env: inputs.env,
                     timeouts: inputs.timeouts,
                 };
-                checks(&context).await
+                let budget = inputs.timeouts.provider_checks;
+                match tokio::time::timeout(budget, checks(&context)).await {
+                    Ok(rows) => rows,
+                    Err(_) => vec![CheckRow::new(
+                        Group::ProviderCapability,
+                        &format!("{} checks", section.provider),
+                        Status::Warn,
+                        format!(
+                            "did not finish within {:.1} s (a service is not answering)",
+                            budget.as_secs_f64()
+                        ),
+                    )],
+                }
             }
             None => Vec::new(),
         }

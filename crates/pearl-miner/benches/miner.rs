@@ -40,7 +40,11 @@ fn gemm(c: &mut Criterion) {
     let mut b = vec![0i8; 256 * 128];
     pack_b_panel(&lines, 128, 0, dims, &mut b);
     let mut acc = vec![0i32; 16 * 256];
-    for choice in [KernelChoice::Portable, KernelChoice::Avx2] {
+    for choice in [
+        KernelChoice::Portable,
+        KernelChoice::Avx2,
+        KernelChoice::Avx512Vnni,
+    ] {
         let Ok(kernel) = Kernel::resolve(choice) else {
             continue;
         };

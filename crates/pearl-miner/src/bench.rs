@@ -1,4 +1,4 @@
-//! Library side of `jarvis mine bench`: peak int8/int16 throughput probes and a timed run
+//! Library side of `jarvis mine bench`: peak int8/int16/VNNI throughput probes and a timed run
 //! of the real miner on a built-in job, returned as data for the CLI to render.
 
 use std::sync::Mutex;
@@ -22,6 +22,8 @@ pub struct Peaks {
     pub int8_mac_per_s: Option<f64>,
     /// `vpmaddwd` MAC/s; `None` where not measured.
     pub int16_mac_per_s: Option<f64>,
+    /// `vpdpbusd` (zmm) MAC/s; `None` where not measured (no AVX-512 VNNI).
+    pub vnni_mac_per_s: Option<f64>,
     /// Threads the probes ran on.
     pub threads: usize,
 }
@@ -39,36 +41,41 @@ pub fn measure_peaks_on(seconds_per_probe: f64, threads: usize) -> Peaks {
     let threads = threads.max(1);
     #[cfg(target_arch = "x86_64")]
     {
-        if crate::kernel::avx2_available() {
-            let run = |probe: fn(f64) -> (u64, f64)| -> f64 {
-                let rates: Vec<f64> = std::thread::scope(|scope| {
-                    let handles: Vec<_> = (0..threads)
-                        .map(|_| {
-                            scope.spawn(move || {
-                                let (macs, secs) = probe(seconds_per_probe.max(0.001));
-                                if secs > 0.0 { macs as f64 / secs } else { 0.0 }
-                            })
+        let run = |probe: fn(f64) -> (u64, f64)| -> f64 {
+            let rates: Vec<f64> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        scope.spawn(move || {
+                            let (macs, secs) = probe(seconds_per_probe.max(0.001));
+                            if secs > 0.0 { macs as f64 / secs } else { 0.0 }
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or(0.0))
-                        .collect()
-                });
-                rates.iter().sum()
-            };
-            return Peaks {
-                int8_mac_per_s: Some(run(crate::kernel::probe_int8_macs)),
-                int16_mac_per_s: Some(run(crate::kernel::probe_int16_macs)),
-                threads,
-            };
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or(0.0))
+                    .collect()
+            });
+            rates.iter().sum()
+        };
+        let avx2 = crate::kernel::avx2_available();
+        let vnni = crate::kernel::avx512vnni_available();
+        Peaks {
+            int8_mac_per_s: avx2.then(|| run(crate::kernel::probe_int8_macs)),
+            int16_mac_per_s: avx2.then(|| run(crate::kernel::probe_int16_macs)),
+            vnni_mac_per_s: vnni.then(|| run(crate::kernel::probe_vnni_macs)),
+            threads,
         }
     }
-    let _ = seconds_per_probe;
-    Peaks {
-        int8_mac_per_s: None,
-        int16_mac_per_s: None,
-        threads,
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = seconds_per_probe;
+        Peaks {
+            int8_mac_per_s: None,
+            int16_mac_per_s: None,
+            vnni_mac_per_s: None,
+            threads,
+        }
     }
 }
 
@@ -127,7 +134,7 @@ pub struct BenchProof {
 /// The bench result (serde keys are the CLI's JSON contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BenchReport {
-    /// Kernel name ("avx2", "portable").
+    /// Kernel name ("avx512-vnni", "avx2", "portable").
     pub kernel: &'static str,
     /// Worker threads.
     pub threads: usize,
@@ -145,10 +152,14 @@ pub struct BenchReport {
     pub peak_int8_mac_per_s: Option<f64>,
     /// Peak int16 MAC/s (None: not measured or not x86_64 AVX2).
     pub peak_int16_mac_per_s: Option<f64>,
+    /// Peak `vpdpbusd` MAC/s (None: not measured or no AVX-512 VNNI).
+    pub peak_vnni_mac_per_s: Option<f64>,
     /// mac_per_s / peak_int8_mac_per_s.
     pub ratio_int8: Option<f64>,
     /// mac_per_s / peak_int16_mac_per_s.
     pub ratio_int16: Option<f64>,
+    /// mac_per_s / peak_vnni_mac_per_s.
+    pub ratio_vnni: Option<f64>,
     /// Expected seconds per block at [`pearl_protocol::target::MAINNET_LIKE_NBITS`].
     pub expected_seconds_per_block: f64,
     /// The nbits that estimate uses.
@@ -299,6 +310,7 @@ pub fn run_bench(
     let ratio = |peak: Option<f64>| peak.filter(|p| *p > 0.0).map(|p| mac_per_s / p);
     let peak_int8 = peaks.and_then(|p| p.int8_mac_per_s);
     let peak_int16 = peaks.and_then(|p| p.int16_mac_per_s);
+    let peak_vnni = peaks.and_then(|p| p.vnni_mac_per_s);
     let shape = &opts.shape;
     Ok(BenchReport {
         kernel: miner.kernel().name(),
@@ -310,8 +322,10 @@ pub fn run_bench(
         proofs_verified: proofs.len() as u64,
         peak_int8_mac_per_s: peak_int8,
         peak_int16_mac_per_s: peak_int16,
+        peak_vnni_mac_per_s: peak_vnni,
         ratio_int8: ratio(peak_int8),
         ratio_int16: ratio(peak_int16),
+        ratio_vnni: ratio(peak_vnni),
         expected_seconds_per_block: expected_seconds_per_block(mac_per_s, nbits, shape.rank),
         expected_for_nbits: nbits,
         memory_bytes: shape.memory_bytes(opts.threads),

@@ -76,6 +76,7 @@ impl Setup {
             timeouts: DoctorTimeouts {
                 pearld: Duration::from_millis(400),
                 docker: Duration::from_millis(400),
+                provider_checks: Duration::from_millis(600),
             },
         })
         .await
@@ -254,6 +255,37 @@ async fn cpu_pearl_without_pearl_gateway_on_path_fails() {
         .run(&setup.config("cpu-pearl", &fake.url()), &plain_linux())
         .await;
     assert_eq!(row(&report, "pearl-gateway").status, Status::Fail);
+    assert!(!report.passed);
+}
+
+#[tokio::test]
+async fn every_endpoint_hanging_still_ends_within_the_timeouts() {
+    let mut setup = Setup::new();
+    // A Docker socket that accepts connections and never answers.
+    let socket = setup._dir.path().join("hang.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).expect("bind");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            held.push(conn);
+        }
+    });
+    setup.env.insert(
+        "DOCKER_HOST".to_owned(),
+        format!("unix://{}", socket.display()),
+    );
+    let fake = pearld(FakeMode::Hang).await;
+    let started = Instant::now();
+    let report = setup
+        .run(&setup.config("vllm-pearl", &fake.url()), &h100())
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "doctor took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(row(&report, "RPC").status, Status::Fail);
+    assert_ne!(row(&report, "Daemon").status, Status::Ok);
     assert!(!report.passed);
 }
 

@@ -47,6 +47,8 @@ enum KernelArg {
     Auto,
     Portable,
     Avx2,
+    #[value(name = "avx512-vnni")]
+    Avx512Vnni,
 }
 
 fn parse_nbits(text: &str) -> Result<u32, String> {
@@ -84,6 +86,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         KernelArg::Auto => KernelChoice::Auto,
         KernelArg::Portable => KernelChoice::Portable,
         KernelArg::Avx2 => KernelChoice::Avx2,
+        KernelArg::Avx512Vnni => KernelChoice::Avx512Vnni,
     };
     let (nbits, nbits_source) = match args.nbits {
         Some(n) => (n, "--nbits".to_owned()),
@@ -332,6 +335,14 @@ fn print_report(out: &BenchOutput<'_>) {
                 "{} (this run: {})",
                 peak(r.peak_int16_mac_per_s),
                 pct(r.ratio_int16)
+            ),
+        ),
+        (
+            "vnni peak",
+            format!(
+                "{} (this run: {})",
+                peak(r.peak_vnni_mac_per_s),
+                pct(r.ratio_vnni)
             ),
         ),
     ];

@@ -1,8 +1,10 @@
 //! The `jarvis mine report` chart: hashrate over time with downtime shaded, proofs as green
-//! dots and restarts as orange lines. PNG has no text (plotters draws bitmap text only with a
-//! system font, which we do not depend on); SVG carries its labels as `<text>` elements.
+//! dots and restarts as orange lines. Both formats carry the same caption, axis descriptions and
+//! tick labels: PNG text is rasterised from a font embedded in the binary (Hack, via
+//! `epaint_default_fonts`), so no system font is needed at run time; SVG writes `<text>` elements.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{Context as _, bail};
 use jarvis_mining::history::HistorySummary;
@@ -15,6 +17,30 @@ const DOWNTIME_COLOR: RGBColor = RGBColor(250, 210, 210);
 const PROOF_COLOR: RGBColor = RGBColor(44, 160, 44);
 const RESTART_COLOR: RGBColor = RGBColor(255, 127, 14);
 const GRID_COLOR: RGBColor = RGBColor(225, 225, 225);
+
+/// The family every label is drawn in; it names the embedded font, which is monospaced, so SVG
+/// viewers that substitute their own monospace font keep the layout plotters measured.
+const FONT: &str = "monospace";
+const CAPTION: &str =
+    "jarvis mining: hashrate (MAC/s); green dots = proofs, orange = restarts, red = downtime";
+const CAPTION_PX: f64 = 18.0;
+const LABEL_PX: f64 = 14.0;
+const MARGIN: u32 = 16;
+/// Roughly the width of one x tick label ("2024-01-02 03:04") plus a gap, in pixels.
+const X_LABEL_SLOT: u32 = 150;
+
+/// Registers the embedded font with plotters once per process; text drawing fails without it.
+fn register_font() -> anyhow::Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, epaint_default_fonts::HACK_REGULAR)
+            .is_ok()
+    });
+    if !ok {
+        bail!("the chart font embedded in jarvis does not parse; this build of jarvis is broken");
+    }
+    Ok(())
+}
 
 /// What the chart shows, in unix seconds and MAC/s.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,12 +134,11 @@ impl ChartFormat {
 pub(crate) fn render_file(path: &Path, data: &ChartData, size: (u32, u32)) -> anyhow::Result<()> {
     let fail = |e: String| anyhow::anyhow!("cannot draw the report into {}: {e}", path.display());
     match ChartFormat::for_path(path)? {
-        ChartFormat::Png => draw(
-            BitMapBackend::new(path, size).into_drawing_area(),
-            data,
-            false,
-        )
-        .map_err(|e| fail(e.to_string())),
+        ChartFormat::Png => {
+            register_font()?;
+            draw(BitMapBackend::new(path, size).into_drawing_area(), data)
+                .map_err(|e| fail(e.to_string()))
+        }
         ChartFormat::Svg => {
             let text = render_svg(data, size)?;
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
@@ -124,11 +149,11 @@ pub(crate) fn render_file(path: &Path, data: &ChartData, size: (u32, u32)) -> an
 /// Renders `data` into an RGB buffer.
 #[cfg(test)]
 pub(crate) fn render_rgb(data: &ChartData, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
+    register_font()?;
     let mut pixels = vec![0_u8; size.0 as usize * size.1 as usize * 3];
     draw(
         BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
         data,
-        false,
     )
     .map_err(|e| anyhow::anyhow!("cannot draw the report: {e}"))?;
     Ok(pixels)
@@ -136,11 +161,11 @@ pub(crate) fn render_rgb(data: &ChartData, size: (u32, u32)) -> anyhow::Result<V
 
 /// Renders `data` as an SVG document.
 pub(crate) fn render_svg(data: &ChartData, size: (u32, u32)) -> anyhow::Result<String> {
+    register_font()?;
     let mut text = String::new();
     draw(
         SVGBackend::with_string(&mut text, size).into_drawing_area(),
         data,
-        true,
     )
     .map_err(|e| anyhow::anyhow!("cannot draw the report: {e}"))?;
     Ok(text)
@@ -148,49 +173,42 @@ pub(crate) fn render_svg(data: &ChartData, size: (u32, u32)) -> anyhow::Result<S
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn draw<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    data: &ChartData,
-    labels: bool,
-) -> DrawResult<DB> {
+/// The caption's pixel size: `CAPTION_PX`, shrunk so the caption fits narrow charts.
+fn caption_px<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> f64 {
+    let room = f64::from(root.dim_in_pixel().0.saturating_sub(2 * MARGIN).max(1));
+    match root.estimate_text_size(CAPTION, &(FONT, CAPTION_PX).into_font().into()) {
+        Ok((w, _)) if f64::from(w) > room => (CAPTION_PX * room / f64::from(w)).floor().max(8.0),
+        _ => CAPTION_PX,
+    }
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, data: &ChartData) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let (x0, x1) = data.span;
     let y_max = data.max_rate();
-    let mut builder = ChartBuilder::on(&root);
-    builder.margin(16);
-    if labels {
-        builder
-            .caption(
-                "jarvis mining: hashrate (MAC/s); green dots = proofs, orange = restarts, red = downtime",
-                ("sans-serif", 18),
-            )
-            .x_label_area_size(36)
-            .y_label_area_size(72);
-    }
-    let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..y_max)?;
-    if labels {
-        chart
-            .configure_mesh()
-            .light_line_style(GRID_COLOR)
-            .label_style(("sans-serif", 14))
-            .x_labels(6)
-            .y_labels(6)
-            .x_label_formatter(&|t| super::history::utc_minutes(*t))
-            .y_label_formatter(&|r| super::history::si(*r))
-            .draw()?;
-    } else {
-        for k in 1..5 {
-            let y = y_max * f64::from(k) / 5.0;
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x0, y), (x1, y)],
-                GRID_COLOR,
-            )))?;
-        }
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x0, 0.0), (x1, 0.0)],
-            BLACK,
-        )))?;
-    }
+    let y_label_area = 104;
+    let plot_width = root
+        .dim_in_pixel()
+        .0
+        .saturating_sub(2 * MARGIN + y_label_area);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(MARGIN)
+        .caption(CAPTION, (FONT, caption_px(&root)))
+        .x_label_area_size(52)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x0..x1, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID_COLOR)
+        .label_style((FONT, LABEL_PX))
+        .axis_desc_style((FONT, LABEL_PX))
+        .x_desc("time (UTC)")
+        .y_desc("hashrate (MAC/s)")
+        .x_labels((plot_width / X_LABEL_SLOT).clamp(2, 6) as usize)
+        .y_labels(6)
+        .x_label_formatter(&|t| super::history::utc_minutes(*t))
+        .y_label_formatter(&|r| super::history::si(*r))
+        .draw()?;
     chart.draw_series(
         data.downtime
             .iter()
@@ -273,6 +291,39 @@ mod tests {
         assert!(count(WHITE) > (w * h / 2) as usize, "background");
     }
 
+    /// Near-black pixels (text is drawn black, anti-aliased) in the rectangle `x` × `y`.
+    fn dark_pixels(
+        pixels: &[u8],
+        width: u32,
+        x: std::ops::Range<u32>,
+        y: std::ops::Range<u32>,
+    ) -> usize {
+        y.flat_map(|row| x.clone().map(move |col| (row * width + col) as usize * 3))
+            .filter(|&i| {
+                pixels
+                    .get(i..i + 3)
+                    .is_some_and(|p| p.iter().all(|&c| c < 110))
+            })
+            .count()
+    }
+
+    #[test]
+    fn png_carries_the_caption_and_tick_labels() {
+        // The bands hold only text in this layout; the old text-less PNG left them white (its
+        // only black line, the x axis, ran at `h - MARGIN`, below the bottom band).
+        let (w, h) = (640, 320);
+        let pixels = render_rgb(&synthetic(), (w, h)).expect("render");
+        let caption = dark_pixels(&pixels, w, 0..w, 0..MARGIN + 16);
+        assert!(caption > 300, "caption pixels in the top band: {caption}");
+        let y_ticks = dark_pixels(&pixels, w, 0..80, 40..h - 80);
+        assert!(
+            y_ticks > 150,
+            "tick label pixels left of the plot: {y_ticks}"
+        );
+        let x_ticks = dark_pixels(&pixels, w, 100..w - 40, h - 64..h - 20);
+        assert!(x_ticks > 150, "tick label pixels under the plot: {x_ticks}");
+    }
+
     #[test]
     fn svg_has_the_size_labels_and_a_series_polyline() {
         let svg = render_svg(&synthetic(), (640, 320)).expect("render");
@@ -282,6 +333,7 @@ mod tests {
             &svg[..200.min(svg.len())]
         );
         assert!(svg.contains("<text"), "SVG carries labels");
+        assert!(svg.contains("time (UTC)") && svg.contains("green dots = proofs"));
         let stroke = format!(
             "stroke=\"#{:02X}{:02X}{:02X}\"",
             SERIES_COLOR.0, SERIES_COLOR.1, SERIES_COLOR.2

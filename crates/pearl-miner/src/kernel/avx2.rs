@@ -19,12 +19,17 @@ const COLS: usize = 16;
 
 /// See [`super::Kernel::accumulate`]: 4×16 register blocks, scalar code for ragged edges.
 pub(super) fn accumulate(a: &[i8], a_abs: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    // `Kernel::Avx2` can be built without `Kernel::resolve`, so check here (a cached test).
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        super::portable::accumulate(a, b, d, acc);
+        return;
+    }
     let cols16 = d.cols - d.cols % COLS;
     let mut i = 0;
     while i < d.rows {
         let rows_here = (d.rows - i).min(4);
         for j in (0..cols16).step_by(COLS) {
-            // SAFETY: AVX2 was detected before Kernel::Avx2 could be built; Kernel::accumulate
+            // SAFETY: AVX2 was detected at the top of this function; Kernel::accumulate
             // asserted a, a_abs hold rows·r values, b holds cols·r and acc rows·cols, so rows
             // i..i+rows_here and columns j..j+16 are in bounds for every access `block` makes.
             unsafe {

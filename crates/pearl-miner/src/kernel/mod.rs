@@ -10,6 +10,8 @@ mod portable;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512vnni;
 
 /// Which kernel the caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,6 +23,8 @@ pub enum KernelChoice {
     Portable,
     /// The x86_64 AVX2 kernel (refused where the CPU lacks AVX2).
     Avx2,
+    /// The x86_64 AVX-512 VNNI kernel (refused where the CPU lacks avx512f/bw/vl/vnni).
+    Avx512Vnni,
 }
 
 /// A kernel that this CPU can run.
@@ -30,6 +34,8 @@ pub enum Kernel {
     Portable,
     /// AVX2 `vpmaddubsw` with the sign trick (x86_64 only, checked at run time).
     Avx2,
+    /// AVX-512 VNNI `vpdpbusd` with an unsigned offset on B (x86_64 only, checked at run time).
+    Avx512Vnni,
 }
 
 /// The requested kernel cannot run on this machine.
@@ -49,6 +55,19 @@ pub fn avx2_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether this CPU can run the AVX-512 VNNI kernel (avx512f, avx512bw, avx512vl and
+/// avx512vnni all detected).
+pub fn avx512vnni_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        avx512vnni::available()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -100,7 +119,9 @@ impl Kernel {
     pub fn resolve(choice: KernelChoice) -> Result<Self, KernelUnavailable> {
         match choice {
             KernelChoice::Portable => Ok(Self::Portable),
-            KernelChoice::Auto => Ok(if avx2_available() {
+            KernelChoice::Auto => Ok(if avx512vnni_available() {
+                Self::Avx512Vnni
+            } else if avx2_available() {
                 Self::Avx2
             } else {
                 Self::Portable
@@ -114,14 +135,24 @@ impl Kernel {
                     "not an x86_64 CPU"
                 },
             }),
+            KernelChoice::Avx512Vnni if avx512vnni_available() => Ok(Self::Avx512Vnni),
+            KernelChoice::Avx512Vnni => Err(KernelUnavailable {
+                requested: "avx512-vnni",
+                reason: if cfg!(target_arch = "x86_64") {
+                    "avx512f, avx512bw, avx512vl and avx512vnni are not all detected"
+                } else {
+                    "not an x86_64 CPU"
+                },
+            }),
         }
     }
 
-    /// Short name for reports ("portable", "avx2").
+    /// Short name for reports ("portable", "avx2", "avx512-vnni").
     pub fn name(&self) -> &'static str {
         match self {
             Self::Portable => "portable",
             Self::Avx2 => "avx2",
+            Self::Avx512Vnni => "avx512-vnni",
         }
     }
 
@@ -144,6 +175,12 @@ impl Kernel {
                 #[cfg(not(target_arch = "x86_64"))]
                 portable::accumulate(a, b, dims, acc);
             }
+            Self::Avx512Vnni => {
+                #[cfg(target_arch = "x86_64")]
+                avx512vnni::accumulate(a, b, dims, acc);
+                #[cfg(not(target_arch = "x86_64"))]
+                portable::accumulate(a, b, dims, acc);
+            }
         }
     }
 }
@@ -151,3 +188,5 @@ impl Kernel {
 /// Throughput probes for the bench (x86_64 only).
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::{probe_int8_macs, probe_int16_macs};
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx512vnni::probe_vnni_macs;

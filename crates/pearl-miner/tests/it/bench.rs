@@ -36,6 +36,8 @@ fn short_bench_reports_consistent_counts() {
     assert_eq!(report.proofs_found, report.proofs_verified);
     assert_eq!(report.peak_int8_mac_per_s, None);
     assert_eq!(report.ratio_int8, None);
+    assert_eq!(report.peak_vnni_mac_per_s, None);
+    assert_eq!(report.ratio_vnni, None);
     for found in &report.proofs {
         assert_eq!(found.job.cert_version, 3);
         assert!(
@@ -59,6 +61,8 @@ fn short_bench_reports_consistent_counts() {
         "proofs_verified",
         "peak_int8_mac_per_s",
         "peak_int16_mac_per_s",
+        "peak_vnni_mac_per_s",
+        "ratio_vnni",
         "expected_seconds_per_block",
     ] {
         assert!(json.get(key).is_some(), "missing key {key}");
@@ -74,5 +78,15 @@ fn peaks_are_measured_on_x86_64_and_marked_absent_elsewhere() {
         assert!(peaks.int16_mac_per_s.is_some_and(|v| v > 0.0));
     } else {
         assert_eq!(peaks.int8_mac_per_s, None);
+    }
+    assert_eq!(
+        peaks.vnni_mac_per_s.is_some(),
+        pearl_miner::kernel::avx512vnni_available()
+    );
+    if cfg!(target_arch = "x86_64") {
+        assert!(
+            peaks.vnni_mac_per_s.is_some_and(|v| v > 0.0),
+            "the CI machine is expected to support AVX-512 VNNI"
+        );
     }
 }

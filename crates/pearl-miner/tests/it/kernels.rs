@@ -1,6 +1,8 @@
 //! Kernels agree with each other and with a plain i32 reference on random inputs.
 
-use pearl_miner::kernel::{Kernel, KernelChoice, PanelDims, avx2_available, pack_b_panel};
+use pearl_miner::kernel::{
+    Kernel, KernelChoice, PanelDims, avx2_available, avx512vnni_available, pack_b_panel,
+};
 
 fn lcg(state: &mut u64) -> u64 {
     *state = state
@@ -113,6 +115,95 @@ fn avx2_kernel_matches_reference_and_this_machine_has_avx2() {
     }
     let kernel = Kernel::resolve(KernelChoice::Avx2).expect("avx2 available");
     assert_eq!(kernel, Kernel::Avx2);
-    assert_eq!(Kernel::resolve(KernelChoice::Auto), Ok(Kernel::Avx2));
     check(kernel);
+}
+
+/// Any i8 value, -128 included (the VNNI kernel is exact for the whole range).
+fn full_range_operand(len: usize, state: &mut u64) -> Vec<i8> {
+    (0..len).map(|_| lcg(state) as u8 as i8).collect()
+}
+
+/// `kernel` equals the portable kernel on panels whose column counts cover 64-wide blocks,
+/// 16-wide blocks and scalar edges, from accumulators that wrap past i32::MAX and i32::MIN.
+fn check_against_portable(kernel: Kernel) {
+    let mut state = 99u64;
+    for (rows, cols, r) in [
+        (16, 256, 128),
+        (5, 80, 64),
+        (6, 95, 32),
+        (3, 130, 256),
+        (1, 15, 8),
+        (9, 64, 4),
+        (2, 48, 96),
+        (4, 16, 1024),
+    ] {
+        let d = PanelDims { rows, cols, r };
+        for operand in [random_operand, full_range_operand] {
+            let a = operand(rows * r, &mut state);
+            let b = operand(cols * r, &mut state);
+            let start: Vec<i32> = (0..rows * cols)
+                .map(|x| match x % 3 {
+                    0 => i32::MAX - (lcg(&mut state) % 1000) as i32,
+                    1 => i32::MIN + (lcg(&mut state) % 1000) as i32,
+                    _ => lcg(&mut state) as i32,
+                })
+                .collect();
+            let mut want = start.clone();
+            let mut got = start.clone();
+            run(Kernel::Portable, &a, &b, r, 0, d, &mut want);
+            run(kernel, &a, &b, r, 0, d, &mut got);
+            assert_eq!(got, want, "{kernel:?} vs portable on {d:?}");
+            // Cumulative calls keep wrapping the same way.
+            run(Kernel::Portable, &a, &b, r, 0, d, &mut want);
+            run(kernel, &a, &b, r, 0, d, &mut got);
+            assert_eq!(got, want, "{kernel:?} vs portable, second call on {d:?}");
+        }
+    }
+    // ±127 everywhere, with sums that wrap: 1024·127² added to i32::MAX - 5.
+    for (x, y) in [(127i8, 127i8), (-127, 127), (127, -127), (-127, -127)] {
+        let d = PanelDims {
+            rows: 5,
+            cols: 90,
+            r: 1024,
+        };
+        let mut acc = vec![i32::MAX - 5; d.rows * d.cols];
+        let a = vec![x; d.rows * d.r];
+        let b = vec![y; d.cols * d.r];
+        run(kernel, &a, &b, d.r, 0, d, &mut acc);
+        let product = 1024 * i32::from(x) * i32::from(y);
+        assert!(
+            acc.iter()
+                .all(|&v| v == (i32::MAX - 5).wrapping_add(product)),
+            "{kernel:?} {x}·{y}"
+        );
+    }
+}
+
+#[test]
+fn avx512vnni_kernel_matches_portable_and_this_machine_has_vnni() {
+    #[cfg(target_arch = "x86_64")]
+    assert!(
+        avx512vnni_available(),
+        "the CI machine is expected to support avx512f/bw/vl/vnni"
+    );
+    if !avx512vnni_available() {
+        assert!(Kernel::resolve(KernelChoice::Avx512Vnni).is_err());
+        return;
+    }
+    let kernel = Kernel::resolve(KernelChoice::Avx512Vnni).expect("vnni available");
+    assert_eq!(kernel, Kernel::Avx512Vnni);
+    assert_eq!(kernel.name(), "avx512-vnni");
+    assert_eq!(Kernel::resolve(KernelChoice::Auto), Ok(Kernel::Avx512Vnni));
+    check(kernel);
+    check_against_portable(kernel);
+}
+
+#[test]
+fn unavailable_kernel_error_names_the_kernel_and_the_fix() {
+    let err = pearl_miner::kernel::KernelUnavailable {
+        requested: "avx512-vnni",
+        reason: "not an x86_64 CPU",
+    };
+    let text = err.to_string();
+    assert!(text.contains("avx512-vnni") && text.contains("auto or portable"));
 }

@@ -53,6 +53,24 @@ fn portable_and_auto_kernels_find_the_same_proof() {
 }
 
 #[test]
+fn vnni_and_portable_kernels_find_the_same_proof() {
+    #[cfg(target_arch = "x86_64")]
+    assert!(
+        pearl_miner::kernel::avx512vnni_available(),
+        "the CI machine is expected to support AVX-512 VNNI"
+    );
+    if !pearl_miner::kernel::avx512vnni_available() {
+        return;
+    }
+    for seed in [5, 11] {
+        let (portable, _) = mine(3, seed, KernelChoice::Portable, 1);
+        let (vnni, _) = mine(3, seed, KernelChoice::Avx512Vnni, 1);
+        assert_eq!(portable.proof, vnni.proof, "seed {seed}");
+        assert_eq!(portable.verified, vnni.verified, "seed {seed}");
+    }
+}
+
+#[test]
 fn legacy_versions_mine_and_verify_too() {
     for version in [1, 2] {
         let (found, _) = mine(version, 3, KernelChoice::Auto, 1);

@@ -1,0 +1,201 @@
+//! AVX-512 VNNI kernel: `vpdpbusd` adds four u8·i8 products into each i32 lane in one uop,
+//! with no saturation. The offset goes on B: `b + 128` (= `b XOR 0x80` per byte) lies in
+//! [0, 255], and Σ (b+128)·a = Σ a·b + 128·Σ a. The 128·Σ a term is one scalar per row,
+//! computed once per row block and preloaded negated into the accumulators, so every lane is
+//! exact modulo 2^32 for all i8 inputs, as the portable kernel's wrapping sums are. (Offsetting
+//! A instead would need per-column sums of B and an XOR per broadcast.) A's quad is the signed
+//! operand, broadcast to all 16 lanes; B's quad-interleaved panel puts 16 columns in a zmm, so
+//! 4 rows × 64 columns stay in 16 registers with no horizontal reductions.
+#![allow(unsafe_code)]
+
+use std::arch::x86_64::{_mm256_set1_epi8,_mm256_set1_epi32,_mm256_loadu_si256,_mm256_xor_si256,_mm256_dpbusd_epi32,_mm256_add_epi32,_mm256_storeu_si256,
+    _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
+    _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_storeu_si512,
+    _mm512_xor_si512,
+};
+use std::hint::black_box;
+use std::time::Instant;
+
+use super::PanelDims;
+
+/// Columns per zmm vector (16 i32 lanes).
+const LANES: usize = 8;
+/// Vectors per wide register block (64 columns).
+const WIDE: usize = 4;
+
+/// Whether this CPU has every feature the kernel is compiled with.
+pub(super) fn available() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512vnni")
+}
+
+/// See [`super::Kernel::accumulate`]: 4×64 and 4×16 register blocks, portable code for
+/// ragged column edges (and for a whole call on a CPU without VNNI, since `Kernel` values
+/// can be built without [`super::Kernel::resolve`]).
+pub(super) fn accumulate(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    if !available() {
+        super::portable::accumulate(a, b, d, acc);
+        return;
+    }
+    let cols16 = d.cols - d.cols % LANES;
+    let mut i = 0;
+    while i < d.rows {
+        let rows_here = (d.rows - i).min(4);
+        // SAFETY: `available()` confirmed avx512f/bw/vl/vnni just above; Kernel::accumulate
+        // asserted that a holds rows·r values, b cols·r and acc rows·cols; i + rows_here <= rows.
+        unsafe {
+            match rows_here {
+                4 => row_block::<4>(a, b, d, i, cols16, acc),
+                3 => row_block::<3>(a, b, d, i, cols16, acc),
+                2 => row_block::<2>(a, b, d, i, cols16, acc),
+                _ => row_block::<1>(a, b, d, i, cols16, acc),
+            }
+        }
+        i += rows_here;
+    }
+    if cols16 < d.cols {
+        super::portable::accumulate_rows(a, b, d, 0..d.rows, cols16..d.cols, acc);
+    }
+}
+
+/// -128·Σ line, wrapping like the accumulators.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+fn row_offset(line: &[i8]) -> i32 {
+    let ones = _mm512_set1_epi8(1);
+    let mut sums = _mm512_setzero_si512();
+    let mut chunks = line.chunks_exact(64);
+    for chunk in &mut chunks {
+        // SAFETY: `chunk` holds exactly 64 bytes; unaligned loads are allowed.
+        let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
+        sums = _mm512_dpbusd_epi32(sums, ones, v);
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)));
+    _mm512_reduce_add_epi32(sums)
+        .wrapping_add(tail)
+        .wrapping_mul(-128)
+}
+
+/// Rows `i0..i0+R`, columns `0..cols16` (a multiple of 16).
+///
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `cols16 <= cols`, and the slices
+/// hold at least the lengths `Kernel::accumulate` asserts.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn row_block<const R: usize>(
+    a: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    cols16: usize,
+    acc: &mut [i32],
+) {
+    let mut offsets = [0i32; R];
+    for (row, slot) in offsets.iter_mut().enumerate() {
+        *slot = row_offset(&a[(i0 + row) * d.r..(i0 + row + 1) * d.r]);
+    }
+    let wide = cols16 - cols16 % (WIDE * LANES);
+    for j in (0..wide).step_by(WIDE * LANES) {
+        // SAFETY: same features as this function; the slices hold the asserted lengths,
+        // i0 + R <= rows and j + 64 <= cols16 <= cols.
+        unsafe { block::<R, WIDE>(a, b, d, i0, j, offsets, acc) };
+    }
+    for j in (wide..cols16).step_by(LANES) {
+        // SAFETY: as above, with j + 16 <= cols16 <= cols.
+        unsafe { block::<R, 1>(a, b, d, i0, j, offsets, acc) };
+    }
+}
+
+/// Rows `i0..i0+R`, columns `j0..j0+16·V` of the panel product, added into `acc`.
+///
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `j0 + 16·V <= cols`, and the
+/// slices hold at least the lengths `Kernel::accumulate` asserts.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn block<const R: usize, const V: usize>(
+    a: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    j0: usize,
+    offsets: [i32; R],
+    acc: &mut [i32],
+) {
+    let flip = _mm256_set1_epi8(i8::MIN);
+    let mut c = [[_mm256_set1_epi32(0); V]; R];
+    for (cr, &offset) in c.iter_mut().zip(&offsets) {
+        *cr = [_mm256_set1_epi32(offset); V];
+    }
+    for q in 0..d.r / 4 {
+        let at = (q * d.cols + j0) * 4;
+        let mut bu = [flip; V];
+        for (v, slot) in bu.iter_mut().enumerate() {
+            // SAFETY: at + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4 (contract).
+            let raw = unsafe { _mm256_loadu_si256(b.as_ptr().add(at + 32 * v).cast()) };
+            *slot = _mm256_xor_si256(raw, flip);
+        }
+        for (row, cr) in c.iter_mut().enumerate() {
+            let offset = (i0 + row) * d.r + 4 * q;
+            // SAFETY: offset + 4 <= rows·r because i0 + row < rows and q < r/4.
+            let quad = unsafe { a.as_ptr().add(offset).cast::<i32>().read_unaligned() };
+            let av = _mm256_set1_epi32(quad);
+            for (slot, &bv) in cr.iter_mut().zip(&bu) {
+                *slot = _mm256_dpbusd_epi32(*slot, bv, av);
+            }
+        }
+    }
+    for (row, cr) in c.iter().enumerate() {
+        let start = (i0 + row) * d.cols + j0;
+        let out = &mut acc[start..start + LANES * V];
+        for (v, &sum) in cr.iter().enumerate() {
+            // SAFETY: `out` holds 16·V i32 values, so lanes 16v..16v+16 are in bounds;
+            // unaligned loads/stores are allowed.
+            unsafe {
+                let p = out.as_mut_ptr().add(LANES * v);
+                let total = _mm256_add_epi32(_mm256_loadu_si256(p.cast()), sum);
+                _mm256_storeu_si256(p.cast(), total);
+            }
+        }
+    }
+}
+
+/// Runs `vpdpbusd` (zmm) for about `seconds`; returns (MACs done, seconds taken).
+pub(crate) fn probe_vnni_macs(seconds: f64) -> (u64, f64) {
+    if !available() {
+        return (0, 0.0);
+    }
+    // SAFETY: the required AVX-512 features were detected just above.
+    unsafe { probe(seconds) }
+}
+
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn probe(seconds: f64) -> (u64, f64) {
+    const ROUND: u64 = 1 << 12;
+    const CHAINS: usize = 12;
+    let x = black_box(_mm512_set1_epi8(3));
+    let y = black_box(_mm512_set1_epi8(-2));
+    // Each chain feeds its result back in, so nothing can be hoisted out of the loop.
+    let mut c = [black_box(_mm512_set1_epi32(1)); CHAINS];
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    loop {
+        for _ in 0..ROUND {
+            for slot in c.iter_mut() {
+                *slot = _mm512_dpbusd_epi32(*slot, x, y);
+            }
+        }
+        rounds += 1;
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= seconds {
+            black_box(c);
+            // 16 lanes × 4 products per instruction.
+            return (rounds * ROUND * CHAINS as u64 * 64, elapsed);
+        }
+    }
+}
