@@ -10,6 +10,7 @@ pub mod process;
 pub mod redact;
 pub mod registry;
 mod sys;
+pub mod time;
 
 pub use config::{Config, ConfigError, MiningExtra, MiningSection, SubmitTargetSpec, load_config};
 pub use fs::write_atomic;

@@ -1,6 +1,7 @@
 //! Minimal HTTP/1.x server side: read one request, write responses the way Go's net/http
 //! (and btcd's hijacked RPC handler) put them on the wire.
 
+use jarvis_core::time::UtcTime;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -190,39 +191,21 @@ pub(crate) async fn write_and_close<S: AsyncWrite + Unpin>(stream: &mut S, bytes
 
 /// RFC 7231 IMF-fixdate, e.g. `Wed, 25 Nov 2026 18:10:27 GMT`.
 pub(crate) fn http_date(now: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let weekday = DAYS.get((days % 7) as usize).copied().unwrap_or("Thu");
-    let month_name = MONTHS
-        .get(month.saturating_sub(1) as usize)
+    let t = UtcTime::from_unix(i64::try_from(secs).unwrap_or(i64::MAX));
+    let weekday = DAYS.get(t.weekday as usize).copied().unwrap_or("Thu");
+    let month = MONTHS
+        .get(t.month.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("Jan");
     format!(
-        "{weekday}, {day:02} {month_name} {year} {:02}:{:02}:{:02} GMT",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{weekday}, {:02} {month} {} {:02}:{:02}:{:02} GMT",
+        t.day, t.year, t.hour, t.minute, t.second
     )
-}
-
-/// Days since 1970-01-01 to (year, month 1..=12, day 1..=31) (Howard Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

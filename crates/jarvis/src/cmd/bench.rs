@@ -8,10 +8,11 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use jarvis_core::config::MiningExtra;
+use jarvis_mining::supervisor::shape_from_extra;
+use pearl_miner::KernelChoice;
 use pearl_miner::bench::{
     BenchOptions, BenchProgress, BenchReport, expected_seconds_per_block, run_bench,
 };
-use pearl_miner::{KernelChoice, Shape};
 use pearl_protocol::pearld::{PearldClient, PearldEndpoint};
 use pearl_protocol::target::MAINNET_LIKE_NBITS;
 use serde::Serialize;
@@ -74,10 +75,8 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         .as_ref()
         .map(|s| s.extra.clone())
         .unwrap_or_default();
-    let shape = shape_from(&extra);
-    shape
-        .validate()
-        .context("the mining shape in [mining.extra] breaks a consensus limit")?;
+    // The same shape the cpu-pearl supervisor mines, checked against the consensus limits.
+    let shape = shape_from_extra(&extra)?;
     let threads = args.threads.or(extra.threads).map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         |t| t as usize,
@@ -170,19 +169,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
     Ok(super::verdict(
         report.proofs_verified == report.proofs_found,
     ))
-}
-
-/// The mining shape from `[mining.extra]`, defaulting to the CPU miner's.
-pub(crate) fn shape_from(extra: &MiningExtra) -> Shape {
-    let default = Shape::default_for_cpu();
-    Shape {
-        m: extra.m.unwrap_or(default.m),
-        n: extra.n.unwrap_or(default.n),
-        k: extra.k,
-        rank: extra.rank,
-        rows_pattern: extra.rows_pattern.clone(),
-        cols_pattern: extra.cols_pattern.clone().unwrap_or(default.cols_pattern),
-    }
 }
 
 async fn template_nbits(extra: &MiningExtra) -> (u32, String) {

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::bail;
 use clap::Args;
+use jarvis_core::time::{UtcTime, unix_now};
 use jarvis_mining::history::{
     DEFAULT_RETENTION_DAYS, DEFAULT_SAMPLE_INTERVAL_S, HistoryStore, HistorySummary, Sample,
     summarize,
@@ -80,12 +81,6 @@ pub(crate) fn parse_span(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn now_unix() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
 /// The configured sample interval, or the default when the config cannot be read.
 pub(crate) fn sample_interval_s(ctx: &Ctx) -> f64 {
     let configured = ctx
@@ -118,7 +113,7 @@ fn load_samples(ctx: &Ctx, since: Duration) -> anyhow::Result<(f64, Vec<Sample>)
             path.display()
         );
     }
-    let from = now_unix() - since.as_secs_f64();
+    let from = unix_now() - since.as_secs_f64();
     let store = HistoryStore::open(&path)?;
     Ok((from, store.samples(from)?))
 }
@@ -335,28 +330,11 @@ pub(crate) fn utc_minutes(unix: f64) -> String {
     if !unix.is_finite() {
         return "?".to_owned();
     }
-    let secs = unix.floor() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let t = UtcTime::from_unix(unix.floor() as i64);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute
     )
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

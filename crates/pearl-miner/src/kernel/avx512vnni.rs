@@ -8,7 +8,7 @@
 //! 4 rows × 64 columns stay in 16 registers with no horizontal reductions.
 #![allow(unsafe_code)]
 
-use std::arch::x86_64::{_mm256_set1_epi8,_mm256_set1_epi32,_mm256_loadu_si256,_mm256_xor_si256,_mm256_dpbusd_epi32,_mm256_add_epi32,_mm256_storeu_si256,
+use std::arch::x86_64::{
     _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
     _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_storeu_si512,
     _mm512_xor_si512,
@@ -19,7 +19,7 @@ use std::time::Instant;
 use super::PanelDims;
 
 /// Columns per zmm vector (16 i32 lanes).
-const LANES: usize = 8;
+const LANES: usize = 16;
 /// Vectors per wide register block (64 columns).
 const WIDE: usize = 4;
 
@@ -125,26 +125,26 @@ unsafe fn block<const R: usize, const V: usize>(
     offsets: [i32; R],
     acc: &mut [i32],
 ) {
-    let flip = _mm256_set1_epi8(i8::MIN);
-    let mut c = [[_mm256_set1_epi32(0); V]; R];
+    let flip = _mm512_set1_epi8(i8::MIN);
+    let mut c = [[_mm512_set1_epi32(0); V]; R];
     for (cr, &offset) in c.iter_mut().zip(&offsets) {
-        *cr = [_mm256_set1_epi32(offset); V];
+        *cr = [_mm512_set1_epi32(offset); V];
     }
     for q in 0..d.r / 4 {
         let at = (q * d.cols + j0) * 4;
         let mut bu = [flip; V];
         for (v, slot) in bu.iter_mut().enumerate() {
             // SAFETY: at + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4 (contract).
-            let raw = unsafe { _mm256_loadu_si256(b.as_ptr().add(at + 32 * v).cast()) };
-            *slot = _mm256_xor_si256(raw, flip);
+            let raw = unsafe { _mm512_loadu_si512(b.as_ptr().add(at + 64 * v).cast()) };
+            *slot = _mm512_xor_si512(raw, flip);
         }
         for (row, cr) in c.iter_mut().enumerate() {
             let offset = (i0 + row) * d.r + 4 * q;
             // SAFETY: offset + 4 <= rows·r because i0 + row < rows and q < r/4.
             let quad = unsafe { a.as_ptr().add(offset).cast::<i32>().read_unaligned() };
-            let av = _mm256_set1_epi32(quad);
+            let av = _mm512_set1_epi32(quad);
             for (slot, &bv) in cr.iter_mut().zip(&bu) {
-                *slot = _mm256_dpbusd_epi32(*slot, bv, av);
+                *slot = _mm512_dpbusd_epi32(*slot, bv, av);
             }
         }
     }
@@ -156,8 +156,8 @@ unsafe fn block<const R: usize, const V: usize>(
             // unaligned loads/stores are allowed.
             unsafe {
                 let p = out.as_mut_ptr().add(LANES * v);
-                let total = _mm256_add_epi32(_mm256_loadu_si256(p.cast()), sum);
-                _mm256_storeu_si256(p.cast(), total);
+                let total = _mm512_add_epi32(_mm512_loadu_si512(p.cast()), sum);
+                _mm512_storeu_si512(p.cast(), total);
             }
         }
     }

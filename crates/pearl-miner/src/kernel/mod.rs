@@ -157,7 +157,7 @@ impl Kernel {
     }
 
     /// `acc[i·cols + j] += Σ_{l<r} a[i·r + l] · b[j][l]` (wrapping i32), with `b` in the
-    /// quad-interleaved layout and `a_abs[x] = |a[x]|`.
+    /// quad-interleaved layout and `a_abs[x] = |a[x]|` (read by the AVX2 kernel only).
     ///
     /// # Panics
     /// When a slice is too short for `dims` or r is not a multiple of 4 (a caller bug,

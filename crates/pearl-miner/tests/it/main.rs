@@ -7,5 +7,6 @@ mod kernels;
 mod merkle;
 mod mine_verify;
 mod noise;
+mod pearl_vectors;
 mod seeds;
 mod shape;

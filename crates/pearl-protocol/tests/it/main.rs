@@ -7,6 +7,7 @@ mod job;
 mod mining_config;
 mod never_panics;
 mod pattern;
+mod pearl_vectors;
 mod proof;
 mod public_data;
 mod target;

@@ -1,5 +1,6 @@
 //! `mine status` for cpu-pearl: scrape the supervisor's `/metrics` into `MiningStats`.
 
+use jarvis_core::time::unix_now;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -107,10 +108,4 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         d.insert("restarts".to_owned(), Value::from(total as u64));
     }
     stats
-}
-
-fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
