@@ -52,7 +52,8 @@ impl Setup {
 
     fn config(&self, provider: &str, url: &str) -> Result<Option<Config>, ConfigError> {
         let text = format!(
-            "[mining]\nprovider = \"{provider}\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\npearld_rpc_url = \"{url}\"\npearld_rpc_user = \"rpcuser\"\n"
+            "[mining]\nprovider = \"{provider}\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\npearld_rpc_url = \"{url}\"\npearld_rpc_user = \"rpcuser\"\nmetrics_port = {port}\n",
+            port = free_port()
         );
         let known = MinerRegistry::builtin();
         parse_config(&text, &self.home.config_path(), &known.keys()).map(Some)
@@ -376,4 +377,12 @@ async fn stale_sidecar_is_reported() {
         "{}",
         row.info
     );
+}
+
+/// A port nothing listens on now, so the metrics-port row does not depend on this machine.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("an ephemeral port")
 }

@@ -18,7 +18,8 @@ fn with_gateway_on_path(env: &TestEnv, cmd: &mut std::process::Command) {
 
 fn configure(env: &TestEnv, url: &str) {
     env.write_config(&format!(
-        "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\npearld_rpc_url = \"{url}\"\n"
+        "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\npearld_rpc_url = \"{url}\"\nmetrics_port = {port}\n",
+        port = free_port()
     ));
 }
 
@@ -103,4 +104,12 @@ fn a_broken_config_is_a_row_with_line_and_column() {
     let out = env.run(&mut jarvis(&env, &["mine", "doctor"]));
     out.assert_code(1)
         .assert_stdout_contains("config.toml:5:16");
+}
+
+/// A port nothing listens on now, so the metrics-port row does not depend on this machine.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("an ephemeral port")
 }
