@@ -277,6 +277,53 @@ fn status_shows_the_template_height_from_pearld() {
 }
 
 #[test]
+fn logs_follow_prints_new_lines_as_they_are_written_redacted() {
+    use std::io::{BufRead, BufReader, Write};
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    let mut follow = rig.cmd(&["mine", "logs", "-n", "0", "-f"]);
+    let mut child = follow
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn logs -f");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
+    let marker = "follow-marker-7c1";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = None;
+    while seen.is_none() && Instant::now() < deadline {
+        let mut log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&gateway_log)
+            .expect("gateway.log");
+        writeln!(log, "{marker} password {PASSWORD}").expect("append");
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
+            if line.contains(marker) {
+                seen = Some(line);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = seen.expect("`logs -f` printed the line written after it started");
+    assert!(line.starts_with("[gateway]"), "{line}");
+    assert!(
+        !line.contains(PASSWORD),
+        "followed lines are redacted too: {line}"
+    );
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+#[test]
 fn a_killed_gateway_is_restarted_and_mining_resumes() {
     let rig = Rig::new("");
     rig.run(&["mine", "start"]).assert_success();
