@@ -240,6 +240,17 @@ pub(crate) fn check_row(name: &str, marker: &str, info: &str, fix: Option<&str>)
     }
 }
 
+/// `label` padded to `width`, then `value` wrapped to fit 100 columns under itself.
+pub(crate) fn key_value(label: &str, value: &str, width: usize) {
+    for (i, chunk) in wrap(value, WIDTH.saturating_sub(width))
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 { label } else { "" };
+        line(&format!("{lead:<width$}{chunk}"));
+    }
+}
+
 /// Splits `text` into lines of at most `width` characters, at spaces where possible.
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(10);

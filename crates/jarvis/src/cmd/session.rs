@@ -214,6 +214,15 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
         return Ok(ExitCode::SUCCESS);
     }
     let s = &report.session;
+    // Labels line up; a long provider detail key widens the column rather than touch its value.
+    let w = report
+        .stats
+        .iter()
+        .flat_map(|st| st.details.keys())
+        .map(|k| k.len() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(20);
     match s.state {
         "absent" => {
             render::line("No active mining session");
@@ -225,15 +234,15 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
             }
         }
         state => {
-            render::line(&format!("{:<20}{}", "session:", state));
+            render::line(&format!("{:<w$}{}", "session:", state));
             render::line(&format!(
-                "{:<20}{}",
+                "{:<w$}{}",
                 "provider:",
                 s.provider.as_deref().unwrap_or("unknown")
             ));
-            render::line(&format!("{:<20}{}", "sidecar:", s.path.display()));
+            render::line(&format!("{:<w$}{}", "sidecar:", s.path.display()));
             if let Some(detail) = &s.detail {
-                render::line(&format!("{:<20}{detail}", "detail:"));
+                render::key_value("detail:", detail, w);
             }
             // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
             let why = session
@@ -241,45 +250,42 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
                 .and_then(|sc| sc.other.get("last_error"))
                 .and_then(|v| v.as_str());
             if let (SessionState::Stale { .. }, Some(why)) = (&session.state, why) {
-                render::line(&format!("{:<20}{why}", "last error:"));
+                render::key_value("last error:", why, w);
             }
         }
     }
     if let Some(stats) = &report.stats {
         let show = |v: Option<u64>| v.map_or("unknown".to_owned(), |n| n.to_string());
         render::line(&format!(
-            "{:<20}{}",
+            "{:<w$}{}",
             "shares submitted:",
             show(stats.shares_submitted)
         ));
         render::line(&format!(
-            "{:<20}{}",
+            "{:<w$}{}",
             "blocks found:",
             show(stats.blocks_found)
         ));
         let rate = |v: Option<f64>| v.map_or("n/a".to_owned(), |r| format!("{r:.3e}"));
         let h = &stats.hashrate;
         render::line(&format!(
-            "{:<20}10s {}  60s {}  15m {} MAC/s",
+            "{:<w$}10s {}  60s {}  15m {} MAC/s",
             "hashrate:",
             rate(h.s10),
             rate(h.s60),
             rate(h.m15)
         ));
         if let Some(up) = stats.uptime_seconds {
-            render::line(&format!("{:<20}{:.0} s", "uptime:", up));
+            render::line(&format!("{:<w$}{:.0} s", "uptime:", up));
         }
         for (key, value) in &stats.details {
             let value = value
                 .as_str()
                 .map_or_else(|| value.to_string(), str::to_owned);
-            render::line(&format!(
-                "{:<20}{value}",
-                format!("{}:", key.replace('_', " "))
-            ));
+            render::key_value(&format!("{}:", key.replace('_', " ")), &value, w);
         }
         if let Some(e) = &stats.last_error {
-            render::line(&format!("{:<20}{e}", "last error:"));
+            render::key_value("last error:", e, w);
         }
     }
     Ok(ExitCode::SUCCESS)
