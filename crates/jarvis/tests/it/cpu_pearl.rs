@@ -306,10 +306,10 @@ fn logs_follow_prints_new_lines_as_they_are_written_redacted() {
             .open(&gateway_log)
             .expect("gateway.log");
         writeln!(log, "{marker} password {PASSWORD}").expect("append");
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
-            if line.contains(marker) {
-                seen = Some(line);
-            }
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500))
+            && line.contains(marker)
+        {
+            seen = Some(line);
         }
     }
     let _ = child.kill();
