@@ -540,7 +540,20 @@ pub async fn pearl_node_rows(
             pearld_row(info, template)
         }
     };
-    vec![rpc_row, password_row]
+    let mut rows = vec![rpc_row, password_row];
+    // Pearl's gateway talks to pearld over plain HTTP only (its client has no TLS options).
+    if extra.pearld_rpc_url.starts_with("https://") {
+        rows.push(
+            CheckRow::new(
+                g,
+                "Gateway transport",
+                Status::Fail,
+                "pearl-gateway cannot reach pearld over https",
+            )
+            .fix("run pearld with --notls (it listens on localhost by default) and use an http:// pearld_rpc_url"),
+        );
+    }
+    rows
 }
 
 fn pearld_row(

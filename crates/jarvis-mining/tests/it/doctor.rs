@@ -291,6 +291,20 @@ async fn every_endpoint_hanging_still_ends_within_the_timeouts() {
 }
 
 #[tokio::test]
+async fn an_https_pearld_url_fails_because_the_gateway_speaks_http_only() {
+    let setup = Setup::new();
+    let report = setup
+        .run(
+            &setup.config("cpu-pearl", "https://127.0.0.1:1"),
+            &plain_linux(),
+        )
+        .await;
+    let row = row(&report, "Gateway transport");
+    assert_eq!(row.status, Status::Fail);
+    assert!(row.fix.as_deref().is_some_and(|f| f.contains("--notls")));
+}
+
+#[tokio::test]
 async fn missing_password_variable_fails_its_row() {
     let mut setup = Setup::new();
     setup.env.remove("PEARLD_RPC_PASSWORD");

@@ -106,9 +106,9 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
     if let Some(cert) = &args.pearld_rpc_cert {
         extra.pearld_rpc_cert = Some(existing_file(cert, "--pearld-rpc-cert")?);
     }
-    if extra.pearld_rpc_url.starts_with("https://") && extra.pearld_rpc_cert.is_none() {
+    if extra.pearld_rpc_url.starts_with("https://") {
         render::warn(
-            "an https:// pearld URL needs pearld's certificate: pass --pearld-rpc-cert ~/.pearld/rpc.cert (or run pearld with --notls and use http://)",
+            "pearl-gateway reaches pearld over plain HTTP only: run pearld with --notls and use an http:// URL (jarvis' own checks can use https with --pearld-rpc-cert ~/.pearld/rpc.cert)",
         );
     }
     if let Some(path) = &args.local_model_path {
