@@ -4,18 +4,26 @@
 //! "n/a for <provider>" instead of a FAIL. Network checks run concurrently, each with its own
 //! timeout, so the whole doctor stays bounded even when every endpoint hangs.
 
+mod disk;
+mod hardware;
+mod node;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jarvis_core::config::{Config, ConfigError, MiningSection};
-use jarvis_core::hardware::{GpuVendor, HardwareInfo};
+use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
-use pearl_protocol::address::validate_taproot_address;
-use pearl_protocol::pearld::{BlockchainInfo, PearldClient, PearldEndpoint, PearldError};
 use serde::Serialize;
 
+use disk::home_disk_row;
+pub use disk::{disk_free_row, hf_cache_dir};
+use hardware::hardware_rows;
+pub use node::pearl_node_rows;
+use node::wallet_row;
+
 use crate::models::{self, ModelLookup, ModelStatus};
-use crate::registry::{MinerRegistry, MiningDevice, ProviderNeeds};
+use crate::registry::MinerRegistry;
 use crate::session::{Session, SessionState};
 
 /// Free space jarvis home needs for logs and history.
@@ -297,305 +305,6 @@ pub async fn run_doctor(inputs: DoctorInputs<'_>) -> DoctorReport {
         rows,
         providers,
         passed,
-    }
-}
-
-fn hardware_rows(
-    hw: &HardwareInfo,
-    provider: Option<&str>,
-    needs: Option<ProviderNeeds>,
-    model: &str,
-) -> Vec<CheckRow> {
-    let g = Group::Hardware;
-    let features = if hw.cpu.features.is_empty() {
-        "no SIMD extensions detected".to_owned()
-    } else {
-        hw.cpu.features.join(" ")
-    };
-    let cpu_info = format!("{}, {} threads; {features}", hw.cpu.brand, hw.cpu.cores);
-    let simd = hw.cpu.features.iter().any(|f| f == "avx2" || f == "neon");
-    let mut rows = vec![
-        if needs.is_some_and(|n| n.device == MiningDevice::Cpu) && !simd {
-            CheckRow::new(g, "CPU", Status::Warn, cpu_info)
-                .fix("no AVX2/NEON: the native miner falls back to its portable kernel, which is several times slower")
-        } else {
-            CheckRow::new(g, "CPU", Status::Info, cpu_info)
-        },
-        CheckRow::new(g, "Memory", Status::Info, format!("{:.1} GB", hw.memory_gb)),
-    ];
-    let gpu_list = if hw.gpus.is_empty() {
-        "none".to_owned()
-    } else {
-        hw.gpus
-            .iter()
-            .map(|g| format!("{} {}", g.vendor.as_str(), g.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match (provider, needs.and_then(|n| n.device.gpu_vendor())) {
-        (Some(_), Some(GpuVendor::Nvidia)) => rows.extend(nvidia_rows(hw, model)),
-        (Some(p), Some(vendor)) => {
-            let found = hw.gpus.iter().find(|x| x.vendor == vendor);
-            rows.push(match found {
-                Some(gpu) => CheckRow::new(
-                    g,
-                    "GPU",
-                    Status::Ok,
-                    format!("{} {}", vendor.as_str(), gpu.name),
-                ),
-                None => CheckRow::new(
-                    g,
-                    "GPU",
-                    Status::Fail,
-                    format!("no {} GPU ({gpu_list})", vendor.as_str()),
-                )
-                .fix(format!(
-                    "{p} mines on an {} GPU; use cpu-pearl on this host",
-                    vendor.as_str()
-                )),
-            });
-        }
-        (Some(p), None) => {
-            rows.push(CheckRow::not_applicable(g, "GPU vendor", p, &gpu_list));
-            rows.push(CheckRow::not_applicable(
-                g,
-                "Compute capability",
-                p,
-                "CPU mining",
-            ));
-            rows.push(CheckRow::not_applicable(g, "VRAM", p, "CPU mining"));
-        }
-        (None, _) => rows.push(CheckRow::new(g, "GPUs", Status::Info, gpu_list)),
-    }
-    rows
-}
-
-fn nvidia_rows(hw: &HardwareInfo, model: &str) -> Vec<CheckRow> {
-    let g = Group::Hardware;
-    let gpu = hw
-        .gpus
-        .iter()
-        .filter(|x| x.vendor == GpuVendor::Nvidia)
-        .max_by(|a, b| a.vram_gb.total_cmp(&b.vram_gb));
-    let Some(gpu) = gpu else {
-        let found = hw
-            .primary_gpu()
-            .map_or("none".to_owned(), |x| x.vendor.as_str().to_owned());
-        return vec![
-            CheckRow::new(g, "GPU vendor", Status::Fail, found)
-                .fix("vllm-pearl needs an NVIDIA H100/H200; on other hosts run `jarvis mine init --provider cpu-pearl`"),
-        ];
-    };
-    let cc = gpu
-        .compute_capability
-        .clone()
-        .unwrap_or_else(|| "unknown".to_owned());
-    let required = match models::lookup(model) {
-        ModelLookup::Pearl(m) | ModelLookup::RawBase(m) => m.min_vram_gb,
-        ModelLookup::Unknown => models::UNKNOWN_MODEL_MIN_VRAM_GB,
-    };
-    let hopper = cc.starts_with("9.0");
-    let enough = gpu.vram_gb >= f64::from(required);
-    let count = hw
-        .gpus
-        .iter()
-        .filter(|x| x.vendor == GpuVendor::Nvidia)
-        .count();
-    let mut rows = vec![
-        CheckRow::new(
-            g,
-            "GPU vendor",
-            Status::Ok,
-            format!("nvidia: {count} x {}", gpu.name),
-        ),
-        CheckRow::new(
-            g,
-            "Compute capability",
-            if hopper { Status::Ok } else { Status::Fail },
-            cc,
-        ),
-        CheckRow::new(
-            g,
-            "VRAM",
-            if enough { Status::Ok } else { Status::Fail },
-            format!("{:.0} GB (needs ≥{required} GB for {model})", gpu.vram_gb),
-        ),
-    ];
-    if !hopper {
-        rows[1] = rows[1]
-            .clone()
-            .fix("Pearl's vLLM miner runs on sm_90a (H100/H200) only");
-    }
-    if !enough {
-        rows[2] = rows[2]
-            .clone()
-            .fix("pick a smaller Pearl model (`jarvis mine models`) or a GPU with more memory");
-    }
-    rows
-}
-
-/// The Hugging Face hub cache: `HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`.
-pub fn hf_cache_dir(env: &(dyn Fn(&str) -> Option<String> + Sync)) -> PathBuf {
-    let set = |k: &str| env(k).filter(|v| !v.is_empty());
-    if let Some(p) = set("HF_HUB_CACHE") {
-        return PathBuf::from(p);
-    }
-    if let Some(p) = set("HF_HOME") {
-        return PathBuf::from(p).join("hub");
-    }
-    let home = set("HOME").unwrap_or_else(|| "/".to_owned());
-    PathBuf::from(home).join(".cache/huggingface/hub")
-}
-
-fn home_disk_row(home: &JarvisHome) -> CheckRow {
-    disk_free_row(
-        Group::Disk,
-        "Free space",
-        &home.root(),
-        HOME_MIN_FREE_GB,
-        "free space on that disk",
-    )
-}
-
-/// A free-space row for `path`, failing below `need_gb`.
-pub fn disk_free_row(group: Group, name: &str, path: &Path, need_gb: f64, fix: &str) -> CheckRow {
-    match jarvis_core::hardware::disk_free_bytes(path) {
-        Ok(bytes) => {
-            let gb = bytes as f64 / 1024f64.powi(3);
-            let info = format!("{gb:.0} GB free at {}", path.display());
-            if gb >= need_gb {
-                CheckRow::new(group, name, Status::Ok, info)
-            } else {
-                CheckRow::new(
-                    group,
-                    name,
-                    Status::Fail,
-                    format!("{info} (need ≥{need_gb:.0} GB)"),
-                )
-                .fix(fix)
-            }
-        }
-        Err(e) => CheckRow::new(
-            group,
-            name,
-            Status::Warn,
-            format!("cannot measure {}: {e}", path.display()),
-        ),
-    }
-}
-
-/// pearld rows (`RPC`, `RPC password`) for `section`; shared with validate-model.
-pub async fn pearl_node_rows(
-    section: Option<&MiningSection>,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
-    timeout: Duration,
-) -> Vec<CheckRow> {
-    let g = Group::PearlNode;
-    let Some(section) = section else {
-        return vec![
-            CheckRow::new(g, "RPC", Status::Fail, "no [mining] config")
-                .fix("run `jarvis mine init`"),
-        ];
-    };
-    let extra = &section.extra;
-    let password_env = extra.pearld_rpc_password_env.as_str();
-    let password = env(password_env);
-    let password_row = match &password {
-        Some(_) => CheckRow::new(
-            g,
-            "RPC password",
-            Status::Ok,
-            format!("${password_env} is set"),
-        ),
-        None => CheckRow::new(
-            g,
-            "RPC password",
-            Status::Fail,
-            format!("${password_env} is not set"),
-        )
-        .fix(format!(
-            "export {password_env}=<pearld rpcpass> before `jarvis mine start`"
-        )),
-    };
-    let endpoint = PearldEndpoint {
-        url: extra.pearld_rpc_url.clone(),
-        user: extra.pearld_rpc_user.clone(),
-        password: password.unwrap_or_default(),
-        cert_path: extra.pearld_rpc_cert.clone(),
-        timeout,
-    };
-    let rpc_row = match PearldClient::new(endpoint) {
-        Err(e) => CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
-        Ok(client) => {
-            // pearld's getblockchaininfo always says headers == blocks; only getblocktemplate
-            // tells a syncing node (-10) or one without peers (-9) apart.
-            let template_params = serde_json::json!([{
-                "capabilities": ["coinbasevalue", "workid", "coinbase/append"],
-                "rules": ["segwit"],
-            }]);
-            let (info, template) = tokio::join!(
-                client.get_blockchain_info(),
-                client.call("getblocktemplate", template_params)
-            );
-            pearld_row(info, template)
-        }
-    };
-    let mut rows = vec![rpc_row, password_row];
-    // Pearl's gateway talks to pearld over plain HTTP only (its client has no TLS options).
-    if extra.pearld_rpc_url.starts_with("https://") {
-        rows.push(
-            CheckRow::new(
-                g,
-                "Gateway transport",
-                Status::Fail,
-                "pearl-gateway cannot reach pearld over https",
-            )
-            .fix("run pearld with --notls (it listens on localhost by default) and use an http:// pearld_rpc_url"),
-        );
-    }
-    rows
-}
-
-fn pearld_row(
-    info: Result<BlockchainInfo, PearldError>,
-    template: Result<serde_json::Value, PearldError>,
-) -> CheckRow {
-    let g = Group::PearlNode;
-    let info = match info {
-        Ok(info) => info,
-        Err(e) => return CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
-    };
-    let height = format!("block height {} ({})", info.blocks, info.chain);
-    match template {
-        Ok(t) => {
-            let bits = t.get("bits").and_then(|b| b.as_str()).unwrap_or("?");
-            CheckRow::new(g, "RPC", Status::Ok, format!("{height}, synced; template bits {bits}"))
-        }
-        Err(PearldError::Rpc { code: -10, .. }) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}, syncing"))
-            .fix("wait for pearld to finish downloading blocks; the gateway gets no block template until then"),
-        Err(PearldError::Rpc { code: -9, .. }) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}, no peers"))
-            .fix("pearld is not connected to the network; check its connectivity (`prlctl getpeerinfo`)"),
-        Err(e) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}; no block template: {e}"))
-            .fix("pearl-gateway needs getblocktemplate: use pearld's admin rpcuser, not the limited user"),
-    }
-}
-
-fn wallet_row(section: Option<&MiningSection>) -> CheckRow {
-    let g = Group::Wallet;
-    let Some(section) = section else {
-        return CheckRow::new(g, "Address format", Status::Fail, "no [mining] config")
-            .fix("run `jarvis mine init`");
-    };
-    let network = section.extra.network;
-    match validate_taproot_address(&section.wallet_address, network) {
-        Ok(_) => CheckRow::new(
-            g,
-            "Address format",
-            Status::Ok,
-            format!("taproot ({})", network.as_str()),
-        ),
-        Err(e) => CheckRow::new(g, "Address format", Status::Fail, e.to_string())
-            .fix("set a Taproot address with `jarvis mine init --force --wallet prl1p...`"),
     }
 }
 
