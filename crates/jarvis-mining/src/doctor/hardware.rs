@@ -23,7 +23,7 @@ pub(super) fn hardware_rows(
     let mut rows = vec![
         if needs.is_some_and(|n| n.device == MiningDevice::Cpu) && !simd {
             CheckRow::new(g, "CPU", Status::Warn, cpu_info)
-                .fix("no AVX2/NEON: the native miner falls back to its portable kernel, which is several times slower")
+                .fix("no AVX2/NEON: the native miner falls back to its portable kernel, which is about 20 times slower")
         } else {
             CheckRow::new(g, "CPU", Status::Info, cpu_info)
         },
