@@ -6,7 +6,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Mine Pearl on your own hardware and hand the mining endpoint to your inference stack.
 #[derive(Debug, Parser)]
-#[command(name = "jarvis", version, about, propagate_version = true)]
+#[command(
+    name = "jarvis",
+    version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), "\nno mining fee: blocks pay your own Taproot address in full"),
+    about,
+    propagate_version = true
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
