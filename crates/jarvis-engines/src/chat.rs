@@ -14,6 +14,8 @@ use crate::stream::{NdjsonDecoder, SseDecoder};
 
 /// Most bytes of an error body read for its message.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Most bytes of a non-streamed reply.
+const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
 
 /// What to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,26 +77,23 @@ pub async fn chat(
     request: &ChatRequest,
     on_text: &mut (dyn FnMut(&str) + Send),
 ) -> Result<ChatOutcome, EngineError> {
-    let messages = json!([{"role": "user", "content": request.prompt}]);
-    let (url, body) = match engine.protocol {
+    let mut body = json!({"model": request.model, "stream": request.stream,
+        "messages": [{"role": "user", "content": request.prompt}]});
+    let url = match engine.protocol {
         Protocol::OpenAi => {
-            let mut body = json!({"model": request.model, "messages": messages,
-                "stream": request.stream});
             if request.stream {
                 body["stream_options"] = json!({"include_usage": true});
             }
             if let Some(max) = request.max_tokens {
                 body["max_tokens"] = json!(max);
             }
-            (format!("{}/chat/completions", engine.url), body)
+            format!("{}/chat/completions", engine.url)
         }
         Protocol::Ollama => {
-            let mut body = json!({"model": request.model, "messages": messages,
-                "stream": request.stream});
             if let Some(max) = request.max_tokens {
                 body["options"] = json!({"num_predict": max});
             }
-            (format!("{}/api/chat", engine.url), body)
+            format!("{}/api/chat", engine.url)
         }
     };
     let started = Instant::now();
@@ -129,7 +128,7 @@ pub async fn chat(
             .map_err(|e| unreachable(describe(&e)))?;
         let Some(bytes) = chunk else { break };
         if !request.stream {
-            if whole.len() + bytes.len() > 64 * 1024 * 1024 {
+            if whole.len() + bytes.len() > MAX_REPLY_BYTES {
                 return Err(protocol_err("reply larger than 64 MiB".to_owned()));
             }
             whole.extend_from_slice(&bytes);

@@ -1,5 +1,5 @@
-//! The HTTP client every engine call uses: ring-backed rustls (no process-wide provider needed),
-//! the platform's trusted roots for https, and no proxy for loopback engines.
+//! The HTTP client every engine call uses: ring-backed rustls (no process-wide provider needed)
+//! and the platform's trusted roots for https. Proxies follow `HTTP(S)_PROXY` / `NO_PROXY`.
 
 use std::sync::Arc;
 use std::time::Duration;

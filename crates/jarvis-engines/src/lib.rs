@@ -16,5 +16,5 @@ pub use client::http_client;
 pub use config::{EngineConfig, OpenAiCompatible};
 pub use discovery::{Discovery, Engine, MiningEndpoint, Origin, discover};
 pub use error::EngineError;
-pub use probe::{Health, ProbeResult, probe, probe_all};
+pub use probe::{Health, ProbeResult, model_ids, probe, probe_all, server_base};
 pub use registry::{EngineKind, MINING_ENGINE_ID, Protocol, engine_kinds};

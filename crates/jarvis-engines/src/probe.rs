@@ -67,6 +67,13 @@ pub(crate) fn listing_url(engine: &Engine) -> String {
     }
 }
 
+/// The server root of an OpenAI base URL (`http://h:p/v1` -> `http://h:p`), where vLLM serves
+/// `/health` and `/metrics`.
+pub fn server_base(openai_url: &str) -> String {
+    let trimmed = openai_url.trim_end_matches('/');
+    trimmed.strip_suffix("/v1").unwrap_or(trimmed).to_owned()
+}
+
 /// Probes one engine with `client`.
 pub async fn probe(client: &reqwest::Client, engine: &Engine) -> ProbeResult {
     let url = listing_url(engine);
@@ -103,7 +110,7 @@ pub async fn probe(client: &reqwest::Client, engine: &Engine) -> ProbeResult {
 }
 
 /// Model ids in a listing: OpenAI `data[].id` (or plain strings), Ollama `models[].name`.
-pub(crate) fn model_ids(protocol: Protocol, body: &Value) -> Option<Vec<String>> {
+pub fn model_ids(protocol: Protocol, body: &Value) -> Option<Vec<String>> {
     let (list, key) = match protocol {
         Protocol::OpenAi => (body.get("data")?.as_array()?, "id"),
         Protocol::Ollama => (body.get("models")?.as_array()?, "name"),
@@ -118,21 +125,15 @@ pub(crate) fn model_ids(protocol: Protocol, body: &Value) -> Option<Vec<String>>
 
 /// Probes every engine concurrently, each bounded by `timeout`; results in `engines` order.
 pub async fn probe_all(engines: &[Engine], timeout: Duration) -> Vec<ProbeResult> {
+    let down = |engine: &Engine, detail: String| ProbeResult {
+        id: engine.id.clone(),
+        url: listing_url(engine),
+        health: Health::Down { detail },
+        latency_ms: 0,
+    };
     let client = match http_client(timeout, Some(timeout)) {
         Ok(c) => c,
-        Err(e) => {
-            return engines
-                .iter()
-                .map(|engine| ProbeResult {
-                    id: engine.id.clone(),
-                    url: listing_url(engine),
-                    health: Health::Down {
-                        detail: e.to_string(),
-                    },
-                    latency_ms: 0,
-                })
-                .collect();
-        }
+        Err(err) => return engines.iter().map(|e| down(e, err.to_string())).collect(),
     };
     let mut set = tokio::task::JoinSet::new();
     for (index, engine) in engines.iter().cloned().enumerate() {
@@ -150,15 +151,6 @@ pub async fn probe_all(engines: &[Engine], timeout: Duration) -> Vec<ProbeResult
     results
         .into_iter()
         .zip(engines)
-        .map(|(r, engine)| {
-            r.unwrap_or_else(|| ProbeResult {
-                id: engine.id.clone(),
-                url: listing_url(engine),
-                health: Health::Down {
-                    detail: "probe task failed".to_owned(),
-                },
-                latency_ms: 0,
-            })
-        })
+        .map(|(r, engine)| r.unwrap_or_else(|| down(engine, "probe task failed".to_owned())))
         .collect()
 }

@@ -1,6 +1,9 @@
 //! The runtime view of `[mining]`: what a provider's `start` receives.
 
+use std::time::Duration;
+
 use jarvis_core::config::{MiningExtra, MiningSection, SubmitTargetSpec};
+use pearl_protocol::pearld::PearldEndpoint;
 
 use crate::provider::MiningError;
 
@@ -68,5 +71,17 @@ impl MiningConfig {
             fee_payout_address: Some(section.fee_payout_address.clone()).filter(|a| !a.is_empty()),
             extra: section.extra.clone(),
         }
+    }
+}
+
+/// pearld's RPC endpoint as `[mining.extra]` configures it, with the password already read
+/// from its env var.
+pub fn pearld_endpoint(extra: &MiningExtra, password: String, timeout: Duration) -> PearldEndpoint {
+    PearldEndpoint {
+        url: extra.pearld_rpc_url.clone(),
+        user: extra.pearld_rpc_user.clone(),
+        password,
+        cert_path: extra.pearld_rpc_cert.clone(),
+        timeout,
     }
 }

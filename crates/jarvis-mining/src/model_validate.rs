@@ -6,13 +6,14 @@
 //! pearld reachable and synced, and the container log (Pearl plugin registered, no submission
 //! errors), read through the sidecar provider's `logs`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
+use jarvis_core::time::unix_now;
 use jarvis_engines::{
     ChatRequest, EngineConfig, Health, MINING_ENGINE_ID, MiningEndpoint, chat, discover,
-    http_client, probe,
+    http_client, probe, server_base,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -24,6 +25,7 @@ use crate::provider::{LogLine, LogRequest};
 use crate::registry::MinerRegistry;
 use crate::session::{Session, SessionState};
 use crate::sidecar::Sidecar;
+use crate::telemetry::parse_prometheus;
 
 /// Schema of the validation artifact.
 pub const VALIDATION_SCHEMA_VERSION: u32 = 1;
@@ -113,12 +115,6 @@ impl ValidationReport {
     }
 }
 
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
 const G: Group = Group::Validation;
 
 fn probe_row(name: &str, ok: bool, info: impl Into<String>, evidence: Value) -> ValidationProbe {
@@ -132,7 +128,7 @@ fn probe_row(name: &str, ok: bool, info: impl Into<String>, evidence: Value) -> 
 
 /// Runs every probe.
 pub async fn validate_model(inputs: ValidateInputs<'_>) -> ValidationReport {
-    let started_at = now();
+    let started_at = unix_now();
     let mut probes = Vec::new();
     let session = Session::read(inputs.home);
     let sidecar = sidecar_probe(&session, &mut probes);
@@ -196,7 +192,7 @@ pub async fn validate_model(inputs: ValidateInputs<'_>) -> ValidationReport {
         provider: sidecar.map(|s| s.provider.clone()),
         vllm_endpoint: endpoint,
         started_at,
-        finished_at: now(),
+        finished_at: unix_now(),
         probes,
     }
 }
@@ -211,56 +207,35 @@ fn sidecar_probe<'s>(
     probes: &mut Vec<ValidationProbe>,
 ) -> Option<&'s Sidecar> {
     let path = session.path.display().to_string();
-    let (sidecar, p) = match &session.state {
-        SessionState::Running(s) | SessionState::Unverified(s) => (
-            Some(s),
-            probe_row(
+    let (info, fix) = match &session.state {
+        SessionState::Running(s) | SessionState::Unverified(s) => {
+            probes.push(probe_row(
                 "Sidecar",
                 true,
                 format!("present and fresh ({path}), provider {}", s.provider),
                 json!({"path": path, "provider": s.provider, "vllm_endpoint": s.vllm_endpoint,
                     "model": s.model, "container_id": s.container_id, "started_at": s.started_at}),
-            ),
-        ),
+            ));
+            return Some(s);
+        }
         SessionState::Absent => (
-            None,
-            with_fix(
-                probe_row(
-                    "Sidecar",
-                    false,
-                    format!("absent ({path})"),
-                    json!({"path": path}),
-                ),
-                "start the miner first: `jarvis mine start`",
-            ),
+            format!("absent ({path})"),
+            "start the miner first: `jarvis mine start`",
         ),
         SessionState::Stale { reason, .. } => (
-            None,
-            with_fix(
-                probe_row(
-                    "Sidecar",
-                    false,
-                    format!("stale: {reason}"),
-                    json!({"path": path}),
-                ),
-                "the miner died: `jarvis mine stop`, then `jarvis mine start`",
-            ),
+            format!("stale: {reason}"),
+            "the miner died: `jarvis mine stop`, then `jarvis mine start`",
         ),
         SessionState::Corrupt { detail } => (
-            None,
-            with_fix(
-                probe_row(
-                    "Sidecar",
-                    false,
-                    format!("corrupt: {detail}"),
-                    json!({"path": path}),
-                ),
-                "`jarvis mine stop` clears it; then `jarvis mine start`",
-            ),
+            format!("corrupt: {detail}"),
+            "`jarvis mine stop` clears it; then `jarvis mine start`",
         ),
     };
-    probes.push(p);
-    sidecar
+    probes.push(with_fix(
+        probe_row("Sidecar", false, info, json!({"path": path})),
+        fix,
+    ));
+    None
 }
 
 async fn endpoint_probes(
@@ -370,8 +345,7 @@ const METRICS_KEPT: &[&str] = &[
 ];
 
 async fn metrics_probe(client: &reqwest::Client, endpoint: &str) -> ValidationProbe {
-    let trimmed = endpoint.trim_end_matches('/');
-    let url = format!("{}/metrics", trimmed.strip_suffix("/v1").unwrap_or(trimmed));
+    let url = format!("{}/metrics", server_base(endpoint));
     let response = match client.get(&url).send().await {
         Ok(r) => r,
         Err(e) => {
@@ -389,15 +363,12 @@ async fn metrics_probe(client: &reqwest::Client, endpoint: &str) -> ValidationPr
     } else {
         String::new()
     };
-    let mut kept = serde_json::Map::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let name = line.split(['{', ' ']).next().unwrap_or("");
-        if METRICS_KEPT.contains(&name) && !kept.contains_key(name) {
-            let value = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
-            kept.insert(name.to_owned(), json!(value));
-        }
-    }
-    let has_vllm = text.lines().any(|l| l.starts_with("vllm:"));
+    let prom = parse_prometheus(&text);
+    let kept: serde_json::Map<String, Value> = METRICS_KEPT
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), json!(prom.value(name)?))))
+        .collect();
+    let has_vllm = prom.samples.iter().any(|s| s.name.starts_with("vllm:"));
     let info = match (status, has_vllm) {
         (200, true) => format!("{} vLLM metrics read", kept.len()),
         (200, false) => "reachable, but no vllm: metrics".to_owned(),

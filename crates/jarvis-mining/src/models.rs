@@ -118,6 +118,14 @@ pub fn lookup(id: &str) -> ModelLookup {
     }
 }
 
+/// GPU memory one GPU needs to serve `id`; a base id needs what its Pearl artifact needs.
+pub fn min_vram_gb(id: &str) -> u32 {
+    match lookup(id) {
+        ModelLookup::Pearl(m) | ModelLookup::RawBase(m) => m.min_vram_gb,
+        ModelLookup::Unknown => UNKNOWN_MODEL_MIN_VRAM_GB,
+    }
+}
+
 /// The Pearl artifact for a raw base id, if there is one.
 pub fn pearl_variant_for_base_model(base_id: &str) -> Option<&'static str> {
     PEARL_MODELS

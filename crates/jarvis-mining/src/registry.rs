@@ -111,10 +111,8 @@ impl MinerRegistry {
 
     /// Adds a provider unless its id is present (what `ensure_registered` uses).
     pub fn register_if_absent(&mut self, descriptor: ProviderDescriptor) {
-        if !self.entries.contains(descriptor.id) {
-            // Cannot fail: the id was just checked to be absent.
-            let _ = self.entries.register(descriptor.id, descriptor);
-        }
+        self.entries
+            .register_if_absent(descriptor.id, || descriptor);
     }
 
     /// Whether `id` is registered.

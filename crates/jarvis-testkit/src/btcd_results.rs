@@ -161,18 +161,7 @@ pub(crate) fn mining_info(chain: ChainView) -> MiningInfoResult {
 
 /// The 256-bit target of a compact `bits` value, as 64 hex digits (btcd's `%064x`).
 pub(crate) fn compact_to_target_hex(bits: u32) -> String {
-    let exponent = (bits >> 24) as usize;
-    let mantissa = bits & 0x007f_ffff;
-    let mut target = [0u8; 32];
-    let mantissa_bytes = mantissa.to_be_bytes(); // [0, m2, m1, m0]
-    for (i, byte) in mantissa_bytes.iter().skip(1).enumerate() {
-        // Byte i of the 3-byte mantissa lands at big-endian position 32 - exponent + i.
-        let pos = (32 + i).checked_sub(exponent);
-        if let Some(slot) = pos.and_then(|p| target.get_mut(p)) {
-            *slot = *byte;
-        }
-    }
-    target.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:064x}", pearl_protocol::target::nbits_to_target(bits))
 }
 
 /// A deterministic 64-hex-digit hash-like string for a height.

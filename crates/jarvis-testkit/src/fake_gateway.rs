@@ -97,12 +97,7 @@ impl FakeGateway {
 
     /// The job served now (`None` while paused).
     pub fn current_job(&self) -> Option<MiningJob> {
-        let state = self.shared.lock();
-        if state.paused {
-            None
-        } else {
-            state.job.clone()
-        }
+        self.shared.lock().serving().cloned()
     }
 
     /// Answers `getMiningInfo` with -32001 until [`Self::resume`] or [`Self::set_job`].

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::fake_pearld::RecordedRequest;
-use crate::fake_vllm::{FakeServer, Reply};
+use crate::http_server::{FakeServer, Reply};
 
 /// One repository the fake serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,9 @@ fn route(repos: &[HubRepo], token: &str, req: &RecordedRequest) -> Reply {
         }
         return match tree {
             None => Reply::json(200, &model_info(repo)),
+            Some(sub) if !repo.dir.join(sub).is_dir() => {
+                hub_error(404, "Entry not found", "EntryNotFound")
+            }
             Some(sub) => Reply::json(
                 200,
                 &tree_listing(repo, sub, query.contains("recursive=true")),

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::fake_pearld::RecordedRequest;
-use crate::fake_vllm::{FakeServer, Reply, word_tokens};
+use crate::fake_vllm::word_tokens;
+use crate::http_server::{FakeServer, Reply};
 
 /// A running fake Ollama; stops when dropped.
 pub struct FakeOllama {

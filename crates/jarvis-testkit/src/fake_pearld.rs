@@ -2,18 +2,19 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader, BufStream};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::btcd_rpc::{RpcReply, process_body};
+use crate::http_server::{lock, unix_now};
 use crate::http_wire::{
-    ReadOutcome, btcd_rpc_reply, go_bad_request, go_http_error, read_request, write_and_close,
+    ReadRequest, btcd_rpc_reply, go_http_error, read_or_reject, read_request, write_and_close,
 };
 use crate::tls_cert::PearldCert;
 
@@ -87,17 +88,23 @@ impl RecordedRequest {
     }
 }
 
+impl From<ReadRequest> for RecordedRequest {
+    fn from(request: ReadRequest) -> Self {
+        Self {
+            method: request.head.method,
+            path: request.head.path,
+            headers: request.head.headers,
+            body: request.body,
+            raw: request.raw,
+        }
+    }
+}
+
 struct Shared {
     user: String,
     password: String,
     mode: Mutex<FakeMode>,
     requests: Mutex<Vec<RecordedRequest>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A running fake pearld; it stops (and closes every connection) when dropped.
@@ -215,7 +222,7 @@ async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shar
                     let mut stream = stream;
                     if plaintext_http_on_tls_port(&stream).await {
                         // Go's net/http answer to plain HTTP on a TLS listener.
-                        let _ = read_request(&mut stream).await;
+                        let _ = read_request(&mut BufReader::new(&mut stream)).await;
                         write_and_close(&mut stream, HTTP_ON_TLS_PORT).await;
                     } else if let Ok(stream) = acceptor.accept(stream).await {
                         handle_connection(stream, &shared).await;
@@ -255,22 +262,12 @@ async fn plaintext_http_on_tls_port(stream: &tokio::net::TcpStream) -> bool {
 }
 
 /// One request per connection, as pearld does (`Connection: close`).
-async fn handle_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: &Shared) {
-    let request = match read_request(&mut stream).await {
-        ReadOutcome::Request(request) => request,
-        ReadOutcome::Malformed => {
-            write_and_close(&mut stream, &go_bad_request()).await;
-            return;
-        }
-        ReadOutcome::Closed => return,
+async fn handle_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S, shared: &Shared) {
+    let mut stream = BufStream::new(stream);
+    let Some(request) = read_or_reject(&mut stream).await else {
+        return;
     };
-    lock(&shared.requests).push(RecordedRequest {
-        method: request.head.method.clone(),
-        path: request.head.path.clone(),
-        headers: request.head.headers.clone(),
-        body: request.body.clone(),
-        raw: request.raw.clone(),
-    });
+    lock(&shared.requests).push(RecordedRequest::from(request.clone()));
     let mode = lock(&shared.mode).clone();
     if mode == FakeMode::Hang {
         // Keep the connection open, unanswered, until the fake is dropped.
@@ -300,31 +297,14 @@ async fn handle_connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, sha
     }
 }
 
-/// Go's `Request.BasicAuth` followed by btcd's credential comparison.
+/// btcd's `checkAuth`: the first `Authorization` value must equal, byte for byte,
+/// `Basic <base64(user:pass)>` (it compares SHA-256 digests of the whole header), so a
+/// lower-case scheme or unpadded base64 is refused even when the credentials are right.
 fn authorized(header: Option<&str>, shared: &Shared) -> bool {
-    let Some(value) = header else {
-        return false;
-    };
-    let Some(prefix) = value.get(..6) else {
-        return false;
-    };
-    if !prefix.eq_ignore_ascii_case("Basic ") {
-        return false;
-    }
-    let Ok(decoded) =
-        base64::engine::general_purpose::STANDARD.decode(value.get(6..).unwrap_or(""))
-    else {
-        return false;
-    };
-    let Ok(text) = String::from_utf8(decoded) else {
-        return false;
-    };
-    text.split_once(':')
-        .is_some_and(|(user, pass)| user == shared.user && pass == shared.password)
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", shared.user, shared.password))
+    );
+    header == Some(expected.as_str())
 }

@@ -1,19 +1,15 @@
 //! `FakeVllm`: a real HTTP/1.1 server on 127.0.0.1 that answers like vLLM's OpenAI-compatible
 //! server (`/health`, `/v1/models`, `/v1/chat/completions` with and without SSE streaming,
-//! `/metrics`), with injectable faults. Also holds the small keep-alive HTTP server the other
-//! inference fakes share.
+//! `/metrics`), with injectable faults.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncWriteExt, BufStream};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
 
 use crate::fake_pearld::RecordedRequest;
-use crate::http_wire::{ReadOutcome, go_bad_request, read_request, write_and_close};
+use crate::http_server::{FakeServer, Reply, lock, unix_now};
 
 /// A fault the fake injects into every inference request (`/v1/...`) from now on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +226,18 @@ fn chat(state: &mut State, body: &[u8]) -> Reply {
         .or_else(|| request.get("max_completion_tokens"))
         .and_then(Value::as_u64)
         .unwrap_or(u64::MAX);
+    // vLLM's `SamplingParams` and request validation refuse these before generating.
+    if max_tokens == 0 {
+        return Reply::json(
+            400,
+            &vllm_error(400, "max_tokens must be at least 1, got 0."),
+        );
+    }
+    let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
+    if !stream && request.get("stream_options").is_some_and(|o| !o.is_null()) {
+        let message = "Stream options can only be defined when `stream=True`.";
+        return Reply::json(400, &vllm_error(400, message));
+    }
     let all_tokens = word_tokens(&state.options.reply);
     let limit = usize::try_from(max_tokens).unwrap_or(usize::MAX);
     let finish = if all_tokens.len() > limit {
@@ -246,7 +254,6 @@ fn chat(state: &mut State, body: &[u8]) -> Reply {
         completion_tokens, "completion_tokens": completion_tokens, "prompt_tokens_details": null});
     let id = format!("chatcmpl-fake{}", state.requests_served);
     let created = unix_now();
-    let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
     if !stream {
         let body = json!({
             "id": id, "object": "chat.completion", "created": created, "model": model,
@@ -354,286 +361,41 @@ fn metrics_body(state: &State) -> String {
     )
 }
 
-// ---------------------------------------------------------------------------------------------
-// The shared keep-alive HTTP/1.1 server.
-
-/// A response the shared server writes.
-pub(crate) enum Reply {
-    /// A complete body with Content-Length.
-    Full {
-        status: u16,
-        content_type: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-        delay: Duration,
-    },
-    /// A chunked body written piece by piece, waiting `delay` before the head and each piece,
-    /// and, with `hold = (n, gate)`, for a permit of `gate` after the first `n` pieces.
-    Stream {
-        status: u16,
-        content_type: String,
-        chunks: Vec<Vec<u8>>,
-        delay: Duration,
-        hold: Option<(usize, Arc<tokio::sync::Semaphore>)>,
-    },
-    /// Never answer.
-    Hang,
-}
-
-impl Reply {
-    /// A complete reply.
-    pub(crate) fn full(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-        Reply::Full {
-            status,
-            content_type: content_type.to_owned(),
-            headers: Vec::new(),
-            body,
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// A JSON reply.
-    pub(crate) fn json(status: u16, value: &Value) -> Reply {
-        Reply::full(status, "application/json", value.to_string().into_bytes())
-    }
-
-    /// Adds a response header (complete replies only).
-    pub(crate) fn with_header(mut self, name: &str, value: &str) -> Reply {
-        if let Reply::Full { headers, .. } = &mut self {
-            headers.push((name.to_owned(), value.to_owned()));
-        }
-        self
-    }
-
-    fn delayed(self, by: Duration) -> Reply {
-        match self {
-            Reply::Full {
-                status,
-                content_type,
-                headers,
-                body,
-                ..
-            } => Reply::Full {
-                status,
-                content_type,
-                headers,
-                body,
-                delay: by,
-            },
-            Reply::Stream {
-                status,
-                content_type,
-                chunks,
-                hold,
-                ..
-            } => Reply::Stream {
-                status,
-                content_type,
-                chunks,
-                delay: by,
-                hold,
-            },
-            Reply::Hang => Reply::Hang,
-        }
-    }
-}
-
-/// The routing function of a fake.
-pub(crate) type Handler = Arc<dyn Fn(&RecordedRequest) -> Reply + Send + Sync>;
-
-/// A running keep-alive HTTP/1.1 server; stops when dropped.
-pub(crate) struct FakeServer {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    task: JoinHandle<()>,
-}
-
-impl FakeServer {
-    /// Binds 127.0.0.1:0 and serves `handler`.
-    pub(crate) async fn start(handler: Handler) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("read the bound address");
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let task = tokio::spawn(accept_loop(listener, handler, Arc::clone(&requests)));
-        FakeServer {
-            addr,
-            requests,
-            task,
-        }
-    }
-
-    /// `http://127.0.0.1:<port>`.
-    pub(crate) fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The bound address.
-    pub(crate) fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Every request received so far.
-    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.requests).clone()
-    }
-}
-
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    handler: Handler,
-    requests: Arc<Mutex<Vec<RecordedRequest>>>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        while connections.try_join_next().is_some() {}
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let handler = Arc::clone(&handler);
-        let requests = Arc::clone(&requests);
-        connections.spawn(async move { connection(stream, handler, requests).await });
-    }
-}
-
-async fn connection(
-    stream: TcpStream,
-    handler: Handler,
-    requests: Arc<Mutex<Vec<RecordedRequest>>>,
-) {
-    let mut stream = BufStream::new(stream);
-    loop {
-        let request = match read_request(&mut stream).await {
-            ReadOutcome::Request(request) => request,
-            ReadOutcome::Malformed => {
-                write_and_close(&mut stream, &go_bad_request()).await;
-                return;
-            }
-            ReadOutcome::Closed => return,
-        };
-        let close = request
-            .head
-            .header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
-            || !request.head.is_http11();
-        let recorded = RecordedRequest {
-            method: request.head.method,
-            path: request.head.path,
-            headers: request.head.headers,
-            body: request.body,
-            raw: request.raw,
-        };
-        lock(&requests).push(recorded.clone());
-        let reply = handler(&recorded);
-        if write_reply(&mut stream, reply).await.is_err() || close {
-            let _ = stream.shutdown().await;
-            return;
-        }
-    }
-}
-
-async fn write_reply(stream: &mut BufStream<TcpStream>, reply: Reply) -> std::io::Result<()> {
-    match reply {
-        Reply::Hang => std::future::pending().await,
-        Reply::Full {
-            status,
-            content_type,
-            headers,
-            body,
-            delay,
-        } => {
-            tokio::time::sleep(delay).await;
-            let mut head = head_line(status, &content_type);
-            for (name, value) in headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(&body).await?;
-            stream.flush().await
-        }
-        Reply::Stream {
-            status,
-            content_type,
-            chunks,
-            delay,
-            hold,
-        } => {
-            tokio::time::sleep(delay).await;
-            let mut head = head_line(status, &content_type);
-            head.push_str("transfer-encoding: chunked\r\n\r\n");
-            stream.write_all(head.as_bytes()).await?;
-            stream.flush().await?;
-            for (index, chunk) in chunks.into_iter().enumerate() {
-                if let Some((after, gate)) = &hold
-                    && index == *after
-                {
-                    // The permit is consumed on purpose: each held stream needs its own.
-                    if let Ok(permit) = gate.acquire().await {
-                        permit.forget();
-                    }
-                }
-                tokio::time::sleep(delay).await;
-                stream
-                    .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
-                    .await?;
-                stream.write_all(&chunk).await?;
-                stream.write_all(b"\r\n").await?;
-                stream.flush().await?;
-            }
-            stream.write_all(b"0\r\n\r\n").await?;
-            stream.flush().await
-        }
-    }
-}
-
-fn head_line(status: u16, content_type: &str) -> String {
-    format!(
-        "HTTP/1.1 {status} {}\r\ndate: {}\r\nserver: uvicorn\r\ncontent-type: {content_type}\r\n",
-        reason(status),
-        crate::http_wire::http_date(SystemTime::now())
-    )
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        206 => "Partial Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        416 => "Range Not Satisfiable",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Unknown",
-    }
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status_of(body: &str) -> u16 {
+        let mut state = State {
+            options: FakeVllmOptions::default(),
+            hold_after: None,
+            gate: Arc::new(tokio::sync::Semaphore::new(0)),
+            prompt_tokens: 0,
+            generation_tokens: 0,
+            requests_served: 0,
+        };
+        match chat(&mut state, body.as_bytes()) {
+            Reply::Full { status, .. } | Reply::Stream { status, .. } => status,
+            Reply::Hang => 0,
+        }
+    }
+
+    #[test]
+    fn chat_refuses_what_vllm_refuses() {
+        let model = &FakeVllmOptions::default().models[0];
+        let ok = format!(r#"{{"model":"{model}","messages":[{{"role":"user","content":"hi"}}]"#);
+        assert_eq!(status_of(&format!("{ok}}}")), 200);
+        assert_eq!(status_of(&format!(r#"{ok},"stream":true}}"#)), 200);
+        assert_eq!(status_of(&format!(r#"{ok},"max_tokens":0}}"#)), 400);
+        let options = r#""stream_options":{"include_usage":true}"#;
+        assert_eq!(status_of(&format!("{ok},{options}}}")), 400);
+        assert_eq!(
+            status_of(&format!(r#"{ok},"stream":true,{options}}}"#)),
+            200
+        );
+        assert_eq!(status_of(r#"{"model":"nope","messages":[]}"#), 404);
+        assert_eq!(status_of("{"), 400);
+    }
 
     #[test]
     fn word_tokens_concatenate_back() {

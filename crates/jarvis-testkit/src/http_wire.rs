@@ -4,7 +4,7 @@
 use jarvis_core::time::UtcTime;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Largest request head accepted (Go's default is 1 MiB; tests never come close).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -36,6 +36,7 @@ impl RequestHead {
 }
 
 /// One complete request as read from the socket.
+#[derive(Clone)]
 pub(crate) struct ReadRequest {
     pub(crate) head: RequestHead,
     pub(crate) body: Vec<u8>,
@@ -81,26 +82,39 @@ pub(crate) fn parse_head(bytes: &[u8]) -> Option<RequestHead> {
     })
 }
 
-/// Reads one request: head up to the blank line, then a Content-Length body.
-pub(crate) async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> ReadOutcome {
+/// Reads one request: head up to the blank line, then a Content-Length body. Consumes
+/// exactly that request, so a pipelined next request stays in `stream` for the next call.
+pub(crate) async fn read_request<S: AsyncBufRead + Unpin>(stream: &mut S) -> ReadOutcome {
     let mut raw = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        if let Some(pos) = find(&raw, b"\r\n\r\n") {
-            break pos;
-        }
+    loop {
         // A request line starts with a method; anything else (e.g. a TLS ClientHello) is
         // rejected at once instead of waiting for a line end that may never come.
-        let bad_start = raw.first().is_some_and(|b| !b.is_ascii_alphabetic());
+        let bad_start = raw.first().is_some_and(|b: &u8| !b.is_ascii_alphabetic());
         if raw.len() > MAX_HEAD_BYTES || bad_start {
             return ReadOutcome::Malformed;
         }
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return ReadOutcome::Closed,
-            Ok(n) => raw.extend_from_slice(buf.get(..n).unwrap_or_default()),
+        let searched_from = raw.len().saturating_sub(3);
+        let available = match stream.fill_buf().await {
+            Ok([]) | Err(_) => return ReadOutcome::Closed,
+            Ok(available) => available,
+        };
+        let taken = available.len();
+        raw.extend_from_slice(available);
+        let head_end = raw
+            .get(searched_from..)
+            .and_then(|tail| find(tail, b"\r\n\r\n"))
+            .map(|pos| searched_from + pos + 4);
+        match head_end {
+            Some(end) => {
+                stream.consume(taken - (raw.len() - end));
+                raw.truncate(end);
+                break;
+            }
+            None => stream.consume(taken),
         }
-    };
-    let Some(head) = raw.get(..head_end).and_then(parse_head) else {
+    }
+    let body_start = raw.len();
+    let Some(head) = raw.get(..body_start - 4).and_then(parse_head) else {
         return ReadOutcome::Malformed;
     };
     let length = match head.header("content-length") {
@@ -110,19 +124,32 @@ pub(crate) async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> ReadOu
             _ => return ReadOutcome::Malformed,
         },
     };
-    let body_start = head_end + 4;
     while raw.len() < body_start + length {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return ReadOutcome::Closed,
-            Ok(n) => raw.extend_from_slice(buf.get(..n).unwrap_or_default()),
-        }
+        let available = match stream.fill_buf().await {
+            Ok([]) | Err(_) => return ReadOutcome::Closed,
+            Ok(available) => available,
+        };
+        let taken = available.len().min(body_start + length - raw.len());
+        raw.extend_from_slice(available.get(..taken).unwrap_or_default());
+        stream.consume(taken);
     }
-    let body = raw
-        .get(body_start..body_start + length)
-        .unwrap_or_default()
-        .to_vec();
-    raw.truncate(body_start + length);
+    let body = raw.get(body_start..).unwrap_or_default().to_vec();
     ReadOutcome::Request(ReadRequest { head, body, raw })
+}
+
+/// Reads one request as a Go server does: an unparsable one is answered with Go's 400 and
+/// the connection closed; `None` when there is nothing (more) to answer.
+pub(crate) async fn read_or_reject<S: AsyncBufRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+) -> Option<ReadRequest> {
+    match read_request(stream).await {
+        ReadOutcome::Request(request) => Some(request),
+        ReadOutcome::Malformed => {
+            write_and_close(stream, &go_bad_request()).await;
+            None
+        }
+        ReadOutcome::Closed => None,
+    }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -176,6 +203,27 @@ pub(crate) fn btcd_rpc_reply(is_http11: bool, body: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// The reason phrase Go and uvicorn write for `code`.
+pub(crate) fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        206 => "Partial Content",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        416 => "Range Not Satisfiable",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Unknown",
+    }
+}
+
 fn status_line(is_http11: bool, code: u16, reason: &str) -> String {
     let proto = if is_http11 { "HTTP/1.1" } else { "HTTP/1.0" };
     format!("{proto} {code} {reason}\r\n")
@@ -227,6 +275,31 @@ mod tests {
         assert!(parse_head(b"POST /\r\n").is_none());
         assert!(parse_head(b"POST / HTTP/2\r\n").is_none());
         assert!(parse_head(b"POST / HTTP/1.1\r\nno colon here").is_none());
+    }
+
+    #[tokio::test]
+    async fn pipelined_requests_are_read_one_at_a_time() {
+        let bytes: &[u8] =
+            b"POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n\r\nrest";
+        let mut reader = tokio::io::BufReader::new(bytes);
+        let ReadOutcome::Request(first) = read_request(&mut reader).await else {
+            panic!("the first request must parse");
+        };
+        assert_eq!(
+            (first.head.path.as_str(), first.body.as_slice()),
+            ("/a", &b"abc"[..])
+        );
+        assert!(first.raw.ends_with(b"\r\n\r\nabc"));
+        let ReadOutcome::Request(second) = read_request(&mut reader).await else {
+            panic!("the pipelined request must survive the first read");
+        };
+        assert_eq!(second.head.path, "/b");
+        assert!(second.body.is_empty());
+        let mut rest = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut rest)
+            .await
+            .unwrap();
+        assert_eq!(rest, b"rest");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod fake_hub;
 pub mod fake_ollama;
 mod fake_pearld;
 pub mod fake_vllm;
+mod http_server;
 mod http_wire;
 pub mod pearl_artifact;
 mod test_env;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 /// Mine Pearl on your own hardware and hand the mining endpoint to your inference stack.
 #[derive(Debug, Parser)]
@@ -132,35 +132,23 @@ pub(crate) struct JsonFlag {
     pub(crate) json: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ProviderChoice {
-    /// Pick by hardware: the first provider this host supports.
-    Auto,
-    #[value(name = "vllm-pearl")]
-    VllmPearl,
-    #[value(name = "cpu-pearl")]
-    CpuPearl,
-    #[value(name = "apple-mps-pearl")]
-    AppleMpsPearl,
+/// `--provider` values: `auto`, then every provider compiled into this build.
+fn provider_choices() -> Vec<&'static str> {
+    let registry = jarvis_mining::MinerRegistry::builtin();
+    std::iter::once(AUTO_PROVIDER)
+        .chain(registry.descriptors().map(|d| d.id))
+        .collect()
 }
 
-impl ProviderChoice {
-    pub(crate) fn id(self) -> Option<&'static str> {
-        match self {
-            Self::Auto => None,
-            Self::VllmPearl => Some("vllm-pearl"),
-            Self::CpuPearl => Some("cpu-pearl"),
-            Self::AppleMpsPearl => Some("apple-mps-pearl"),
-        }
-    }
-}
+/// `--provider auto`: pick by hardware.
+pub(crate) const AUTO_PROVIDER: &str = "auto";
 
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
     /// Mining provider; `auto` (the default for a new config) picks the first one this
     /// hardware supports; an existing config keeps its provider.
-    #[arg(long, value_enum)]
-    pub(crate) provider: Option<ProviderChoice>,
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(provider_choices()))]
+    pub(crate) provider: Option<String>,
     /// Taproot payout address (prl1p... on mainnet).
     #[arg(long, visible_alias = "wallet-address")]
     pub(crate) wallet: Option<String>,

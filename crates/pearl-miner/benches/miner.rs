@@ -74,7 +74,7 @@ fn merkle(c: &mut Criterion) {
     });
     let opening = tree.open(&data, &leaves);
     c.bench_function("merkle/recompute_root_64_rows", |b| {
-        b.iter(|| recompute_root(&key, &opening.as_ref()))
+        b.iter(|| recompute_root(&key, &opening))
     });
 }
 

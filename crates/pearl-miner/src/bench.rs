@@ -212,10 +212,12 @@ pub fn expected_seconds_per_block(mac_per_s: f64, nbits: u32, rank: u32) -> f64 
 /// The bench target: one winning tile in about 2^18·threads, whatever the shape, so that a
 /// run finds a few proofs without spending its time restarting jobs.
 fn bench_target(shape: &Shape, threads: usize) -> BigUint {
-    let factor = u64::from(shape.h() as u32)
-        * u64::from(shape.w() as u32)
-        * u64::from(jackpot::dot_len(shape.k, shape.rank) / shape.rank.max(1))
-        * u64::from(PENALTY_BASE_RANK);
+    let factor = jackpot::penalty_factor(
+        shape.h() as u32,
+        shape.w() as u32,
+        jackpot::dot_len(shape.k, shape.rank),
+        shape.rank,
+    );
     let thread_bits = usize::BITS - threads.max(1).saturating_sub(1).leading_zeros();
     let raw = (BigUint::from(1u8) << (238 - thread_bits)) / BigUint::from(factor.max(1));
     // Round through nbits so that the header and the job's target agree.

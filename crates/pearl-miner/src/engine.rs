@@ -4,16 +4,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use num_bigint::BigUint;
-use pearl_protocol::{
-    IncompleteBlockHeader, MatrixMerkleProof, MerkleProof, MiningConfiguration, PlainProof,
-};
+use pearl_protocol::pattern::PeriodicPattern;
+use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfiguration, PlainProof};
 
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
 use crate::layout::{BlockLayout, Panels};
-use crate::merkle::{self, MerkleTree, Opening};
-use crate::miner::Counters;
+use crate::merkle::{self, MerkleTree};
+use crate::miner::{CancelToken, Counters};
 use crate::noise::SideNoise;
 use crate::rng::SignalRng;
 use crate::shape::ParsedShape;
@@ -131,12 +130,13 @@ impl Worker {
     }
 
     /// One GEMM with a fresh A; returns the first winning tile, or `None` (also when `stop`
-    /// was raised part-way).
+    /// was raised or `cancel` fired part-way).
     pub(crate) fn attempt(
         &mut self,
         ctx: &JobContext,
         kernel: Kernel,
         stop: &AtomicBool,
+        cancel: &CancelToken,
         counters: &Counters,
     ) -> Option<Win> {
         let shape = &ctx.parsed.shape;
@@ -155,32 +155,33 @@ impl Worker {
             noise.noised(row, raw, &mut self.dense, &mut self.line);
             ctx.a_panels.store(&mut self.a_noised, row, &self.line);
         }
-        // Noised values lie in [-127, 127], so the absolute value never overflows.
-        for (abs, &v) in self.a_abs.iter_mut().zip(&self.a_noised) {
-            *abs = v.wrapping_abs();
+        // Only the AVX2 kernel reads |A|. Noised values lie in [-127, 127], so the absolute
+        // value never overflows.
+        if kernel == Kernel::Avx2 {
+            for (abs, &v) in self.a_abs.iter_mut().zip(&self.a_noised) {
+                *abs = v.wrapping_abs();
+            }
         }
 
         let layout = &ctx.layout;
         let (rp, cp) = (layout.rows_period, layout.cols_period);
         let block_macs = (rp * cp * k) as u64;
+        let dims = PanelDims {
+            rows: rp,
+            cols: cp,
+            r: rank,
+        };
         for col_block in (0..n).step_by(cp) {
             for row_block in (0..m).step_by(rp) {
-                if stop.load(Ordering::Relaxed) {
+                if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
                     return None;
                 }
                 self.acc.fill(0);
-                for j in self.jackpots.iter_mut() {
-                    *j = [0; jackpot::JACKPOT_WORDS];
-                }
+                self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
                 for block in 0..dot_len / rank {
                     let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
                     let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
                     let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
-                    let dims = PanelDims {
-                        rows: rp,
-                        cols: cp,
-                        r: rank,
-                    };
                     kernel.accumulate(a, a_abs, b, dims, &mut self.acc);
                     layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
                     for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
@@ -208,16 +209,23 @@ impl Worker {
     }
 }
 
-fn to_proof(opening: Opening, row_indices: Vec<u64>) -> MatrixMerkleProof {
+/// Opens the rows `offset + pattern` of one committed matrix (`k` bytes per row).
+fn open_rows(
+    key: &Hash32,
+    data: &[u8],
+    pattern: &PeriodicPattern,
+    offset: u32,
+    k: u64,
+) -> MatrixMerkleProof {
+    let rows: Vec<u64> = pattern
+        .to_list()
+        .iter()
+        .map(|&r| u64::from(offset + r))
+        .collect();
+    let tree = MerkleTree::build(key, data);
     MatrixMerkleProof {
-        proof: MerkleProof {
-            leaf_data: opening.leaf_data,
-            leaf_indices: opening.leaf_indices,
-            total_leaves: opening.total_leaves,
-            root: opening.root,
-            siblings: opening.siblings,
-        },
-        row_indices,
+        proof: tree.open(data, &merkle::leaf_indices_for_rows(&rows, k)),
+        row_indices: rows,
     }
 }
 
@@ -225,30 +233,12 @@ fn to_proof(opening: Opening, row_indices: Vec<u64>) -> MatrixMerkleProof {
 pub(crate) fn build_proof(ctx: &JobContext, win: &Win) -> PlainProof {
     let shape = &ctx.parsed.shape;
     let k = u64::from(shape.k);
-    let rows: Vec<u64> = ctx
-        .parsed
-        .rows
-        .to_list()
-        .iter()
-        .map(|&r| u64::from(win.t_rows + r))
-        .collect();
-    let cols: Vec<u64> = ctx
-        .parsed
-        .cols
-        .to_list()
-        .iter()
-        .map(|&c| u64::from(win.t_cols + c))
-        .collect();
-    let a_tree = MerkleTree::build(&ctx.job_key, &win.a_raw);
-    let a_open = a_tree.open(&win.a_raw, &merkle::leaf_indices_for_rows(&rows, k));
-    let b_tree = MerkleTree::build(&ctx.job_key, &ctx.bt_raw);
-    let b_open = b_tree.open(&ctx.bt_raw, &merkle::leaf_indices_for_rows(&cols, k));
     PlainProof {
         m: u64::from(shape.m),
         n: u64::from(shape.n),
         k,
         noise_rank: u64::from(shape.rank),
-        a: to_proof(a_open, rows),
-        bt: to_proof(b_open, cols),
+        a: open_rows(&ctx.job_key, &win.a_raw, &ctx.parsed.rows, win.t_rows, k),
+        bt: open_rows(&ctx.job_key, &ctx.bt_raw, &ctx.parsed.cols, win.t_cols, k),
     }
 }

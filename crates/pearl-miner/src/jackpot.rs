@@ -68,6 +68,15 @@ pub fn dot_len(k: u32, rank: u32) -> u32 {
     if rank == 0 { 0 } else { k - k % rank }
 }
 
+/// `h·w·(dot_len/r)·128`: what the rank-penalised bound multiplies the target by (0 when
+/// the rank is 0).
+pub fn penalty_factor(h: u32, w: u32, dot_len: u32, rank: u32) -> u64 {
+    if rank == 0 {
+        return 0;
+    }
+    u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * u64::from(PENALTY_BASE_RANK)
+}
+
 fn u256_max() -> BigUint {
     (BigUint::from(1u8) << 256u32) - 1u8
 }
@@ -81,11 +90,7 @@ pub fn penalized_target_bound(
     dot_len: u32,
     rank: u32,
 ) -> Option<BigUint> {
-    if rank == 0 {
-        return None;
-    }
-    let factor =
-        u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * u64::from(PENALTY_BASE_RANK);
+    let factor = penalty_factor(h, w, dot_len, rank);
     if factor == 0 {
         return None;
     }

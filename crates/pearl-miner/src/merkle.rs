@@ -1,9 +1,11 @@
-//! Keyed-BLAKE3 Merkle trees over 1024-byte chunks, multi-leaf openings in Pearl's sibling
-//! order, and a root recomputation that accepts unneeded siblings (as Pearl's verifier does).
+//! Keyed-BLAKE3 Merkle trees over 1024-byte chunks, multi-leaf openings (Pearl's wire
+//! `MerkleProof`) in Pearl's sibling order, and a root recomputation that accepts unneeded
+//! siblings (as Pearl's verifier does).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use blake3::hazmat::{HasherExt, Mode, merge_subtrees_non_root, merge_subtrees_root};
+use pearl_protocol::MerkleProof;
 
 use crate::MERKLE_CHUNK_LEN;
 use crate::commit::Hash32;
@@ -61,46 +63,6 @@ pub enum MerkleError {
     },
 }
 
-/// A borrowed multi-leaf opening, in the wire field order of Pearl's `MerkleProof`.
-#[derive(Debug, Clone, Copy)]
-pub struct OpeningRef<'a> {
-    /// Opened leaves, 1024 bytes each.
-    pub leaf_data: &'a [Vec<u8>],
-    /// Their indices, strictly increasing.
-    pub leaf_indices: &'a [u64],
-    /// Leaf count of the whole tree.
-    pub total_leaves: u64,
-    /// Sibling chaining values in Pearl's order.
-    pub siblings: &'a [Hash32],
-}
-
-/// An owned multi-leaf opening produced by [`MerkleTree::open`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opening {
-    /// Opened leaves, 1024 bytes each (the last one zero-padded).
-    pub leaf_data: Vec<Vec<u8>>,
-    /// Their indices, strictly increasing.
-    pub leaf_indices: Vec<u64>,
-    /// Leaf count of the whole tree.
-    pub total_leaves: u64,
-    /// The root (= keyed BLAKE3 of the padded data).
-    pub root: Hash32,
-    /// Exactly the needed siblings, in Pearl's order.
-    pub siblings: Vec<Hash32>,
-}
-
-impl Opening {
-    /// Borrowed view for [`recompute_root`] and [`extract_bytes`].
-    pub fn as_ref(&self) -> OpeningRef<'_> {
-        OpeningRef {
-            leaf_data: &self.leaf_data,
-            leaf_indices: &self.leaf_indices,
-            total_leaves: self.total_leaves,
-            siblings: &self.siblings,
-        }
-    }
-}
-
 fn chunk_cv(key: &Hash32, chunk: &[u8], index: u64) -> Hash32 {
     let mut hasher = blake3::Hasher::new_keyed(key);
     hasher.set_input_offset(index * MERKLE_CHUNK_LEN as u64);
@@ -147,7 +109,6 @@ pub struct MerkleTree {
 impl MerkleTree {
     /// Builds the tree of `data` zero-padded to a 1024 multiple.
     pub fn build(key: &Hash32, data: &[u8]) -> Self {
-        let root = crate::commit::commit_matrix(key, data);
         let leaves = leaf_count(data.len()).max(1) as usize;
         let mut first = Vec::with_capacity(leaves);
         let mut chunk = [0u8; MERKLE_CHUNK_LEN];
@@ -175,6 +136,11 @@ impl MerkleTree {
                 .collect();
             layers.push(next);
         }
+        // The top layer holds the root's two children, so the data is hashed only once.
+        let root = match layers.last().map(Vec::as_slice) {
+            Some([left, right]) => parent_cv(key, left, right, true),
+            _ => crate::commit::commit_matrix(key, data),
+        };
         Self {
             key: *key,
             layers,
@@ -198,8 +164,9 @@ impl MerkleTree {
     }
 
     /// Opens `leaf_indices` (any order, duplicates ignored; each must be below
-    /// `num_leaves`). `data` must be the bytes the tree was built from.
-    pub fn open(&self, data: &[u8], leaf_indices: &[u64]) -> Opening {
+    /// `num_leaves`). `data` must be the bytes the tree was built from. The opening holds
+    /// the (zero-padded) leaves and exactly the needed siblings, in Pearl's order.
+    pub fn open(&self, data: &[u8], leaf_indices: &[u64]) -> MerkleProof {
         let total = self.num_leaves();
         let unique: BTreeSet<u64> = leaf_indices
             .iter()
@@ -237,7 +204,7 @@ impl MerkleTree {
             level_len = level_len.div_ceil(2);
             level += 1;
         }
-        Opening {
+        MerkleProof {
             leaf_data,
             leaf_indices: unique.into_iter().collect(),
             total_leaves: total,
@@ -247,7 +214,7 @@ impl MerkleTree {
     }
 }
 
-fn check_shape(opening: &OpeningRef<'_>) -> Result<(), MerkleError> {
+fn check_shape(opening: &MerkleProof) -> Result<(), MerkleError> {
     if opening.leaf_indices.is_empty() {
         return Err(MerkleError::NoLeaves);
     }
@@ -260,7 +227,7 @@ fn check_shape(opening: &OpeningRef<'_>) -> Result<(), MerkleError> {
     if opening.leaf_indices.windows(2).any(|w| w[0] >= w[1]) {
         return Err(MerkleError::UnsortedLeaves);
     }
-    for (&index, leaf) in opening.leaf_indices.iter().zip(opening.leaf_data) {
+    for (&index, leaf) in opening.leaf_indices.iter().zip(&opening.leaf_data) {
         if index >= opening.total_leaves {
             return Err(MerkleError::LeafOutOfRange {
                 index,
@@ -278,7 +245,7 @@ fn check_shape(opening: &OpeningRef<'_>) -> Result<(), MerkleError> {
 }
 
 /// Maps the given siblings onto chunk ranges in Pearl's order; siblings left over are ignored.
-fn sibling_ranges(opening: &OpeningRef<'_>) -> BTreeMap<(u64, u64), Hash32> {
+fn sibling_ranges(opening: &MerkleProof) -> BTreeMap<(u64, u64), Hash32> {
     let mut ranges = BTreeMap::new();
     let total = opening.total_leaves;
     let mut current: BTreeSet<u64> = opening.leaf_indices.iter().copied().collect();
@@ -338,7 +305,8 @@ impl RootWalk<'_> {
 
 /// Recomputes the root of an opening as Pearl's plain verifier does: needed subtrees come
 /// from opened leaves or from siblings mapped in Pearl's order; unneeded siblings are ignored.
-pub fn recompute_root(key: &Hash32, opening: &OpeningRef<'_>) -> Result<Hash32, MerkleError> {
+/// The opening's declared `root` is not read.
+pub fn recompute_root(key: &Hash32, opening: &MerkleProof) -> Result<Hash32, MerkleError> {
     check_shape(opening)?;
     let walk = RootWalk {
         key,
@@ -354,11 +322,7 @@ pub fn recompute_root(key: &Hash32, opening: &OpeningRef<'_>) -> Result<Hash32, 
 }
 
 /// Copies bytes `start..start+len` of the committed data out of the opened leaves.
-pub fn extract_bytes(
-    opening: &OpeningRef<'_>,
-    start: u64,
-    len: u64,
-) -> Result<Vec<u8>, MerkleError> {
+pub fn extract_bytes(opening: &MerkleProof, start: u64, len: u64) -> Result<Vec<u8>, MerkleError> {
     let end = start.checked_add(len).ok_or(MerkleError::BytesNotCovered {
         start,
         end: u64::MAX,

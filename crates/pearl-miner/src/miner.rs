@@ -228,7 +228,7 @@ impl Miner {
                 scope.spawn(move || {
                     let mut worker = Worker::new(ctx, SignalRng::from_seed(seed, index as u64));
                     while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
-                        let Some(win) = worker.attempt(ctx, kernel, stop, counters) else {
+                        let Some(win) = worker.attempt(ctx, kernel, stop, cancel, counters) else {
                             continue;
                         };
                         if stop.swap(true, Ordering::SeqCst) {
@@ -243,16 +243,7 @@ impl Miner {
                         }
                         return;
                     }
-                    stop.store(true, Ordering::Relaxed);
                 });
-            }
-            // Propagate cancellation to workers mid-GEMM.
-            while !stop.load(Ordering::Relaxed) {
-                if cancel.is_cancelled() {
-                    stop.store(true, Ordering::Relaxed);
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(5));
             }
         });
         let result = outcome.into_inner().ok().flatten();

@@ -131,17 +131,20 @@ impl SideNoise {
         &self.pairs
     }
 
+    /// Row `index` of the dense factor, in `scratch`.
+    fn dense<'s>(&self, index: usize, scratch: &'s mut Vec<i8>) -> &'s [i8] {
+        scratch.resize(self.rank, 0);
+        dense_row(&self.seed, &self.label, index, scratch);
+        scratch
+    }
+
     /// Noise of line `index` (a row of A or a row of Bᵀ) into `out` (length k).
     pub fn line(&self, index: usize, dense_scratch: &mut Vec<i8>, out: &mut [i8]) {
-        dense_scratch.resize(self.rank, 0);
-        dense_row(&self.seed, &self.label, index, dense_scratch);
-        noise_line(dense_scratch, &self.pairs, out);
+        noise_line(self.dense(index, dense_scratch), &self.pairs, out);
     }
 
     /// `signal + noise` of line `index` into `out` (length k).
     pub fn noised(&self, index: usize, signal: &[u8], dense_scratch: &mut Vec<i8>, out: &mut [i8]) {
-        dense_scratch.resize(self.rank, 0);
-        dense_row(&self.seed, &self.label, index, dense_scratch);
-        noised_line(signal, dense_scratch, &self.pairs, out);
+        noised_line(signal, self.dense(index, dense_scratch), &self.pairs, out);
     }
 }

@@ -11,7 +11,7 @@ use pearl_protocol::{
 
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, PENALTY_BASE_RANK};
-use crate::merkle::{self, MerkleError, OpeningRef};
+use crate::merkle::{self, MerkleError};
 use crate::noise::SideNoise;
 use crate::shape::{ShapeError, consensus_limits};
 
@@ -186,16 +186,10 @@ fn strips(
     k: u64,
     dot_len: u64,
 ) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let proof = &matrix.proof;
-    let opening = OpeningRef {
-        leaf_data: &proof.leaf_data,
-        leaf_indices: &proof.leaf_indices,
-        total_leaves: proof.total_leaves,
-        siblings: &proof.siblings,
-    };
+    let opening = &matrix.proof;
     let mut out = Vec::with_capacity(matrix.row_indices.len());
     for &row in &matrix.row_indices {
-        let strip = merkle::extract_bytes(&opening, row * k, dot_len)
+        let strip = merkle::extract_bytes(opening, row * k, dot_len)
             .map_err(|source| VerifyError::Merkle { operand, source })?;
         if let Some(&bad) = strip.iter().find(|&&b| !(-64..=64).contains(&(b as i8))) {
             return Err(VerifyError::SignalRange {
@@ -205,9 +199,9 @@ fn strips(
         }
         out.push(strip);
     }
-    let root = merkle::recompute_root(job_key, &opening)
+    let root = merkle::recompute_root(job_key, opening)
         .map_err(|source| VerifyError::Merkle { operand, source })?;
-    if root != proof.root {
+    if root != opening.root {
         return Err(VerifyError::RootMismatch { operand });
     }
     Ok(out)
@@ -298,8 +292,7 @@ pub fn verify_plain_proof_with_target(
     if value > jackpot::consensus_bound(target, h, w, dot_len) {
         return Err(VerifyError::JackpotAboveBound);
     }
-    let penalized =
-        target * BigUint::from(u64::from(h) * u64::from(w) * u64::from(dot_len / rank) * 128);
+    let penalized = target * BigUint::from(jackpot::penalty_factor(h, w, dot_len, rank));
     if value > penalized {
         return Err(VerifyError::JackpotAbovePenalizedBound);
     }

@@ -319,8 +319,5 @@ fn wrong_network_message(address: &str, hrp: &str, network: Network) -> String {
 
 /// The address as shown in errors: at most 100 characters.
 fn shown(addr: &str) -> String {
-    match addr.char_indices().nth(100) {
-        Some((cut, _)) => format!("{}…", &addr[..cut]),
-        None => addr.to_owned(),
-    }
+    crate::error::truncate_chars(addr, 100)
 }

@@ -158,3 +158,12 @@ pub enum WireError {
     #[error("mining job field `incomplete_header_bytes`: {0}")]
     JobHeader(Box<WireError>),
 }
+
+/// `text` cut to its first `max` characters, with `…` appended when something was cut: how
+/// every error message in this crate quotes outside input.
+pub(crate) fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}

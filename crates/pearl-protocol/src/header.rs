@@ -45,15 +45,7 @@ impl IncompleteBlockHeader {
 
     /// Decodes exactly 76 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        let what = "IncompleteBlockHeader";
-        if bytes.len() != Self::SIZE {
-            return Err(WireError::WrongLength {
-                what,
-                expected: Self::SIZE,
-                got: bytes.len(),
-            });
-        }
-        let mut r = Reader::new(bytes, what);
+        let mut r = Reader::exact(bytes, "IncompleteBlockHeader", Self::SIZE)?;
         let header = Self {
             version: r.u32("version")?,
             prev_block: reversed(r.array("prev_block")?),
@@ -89,19 +81,13 @@ impl BlockHeader {
 
     /// Decodes exactly 108 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        if bytes.len() != Self::SIZE {
-            return Err(WireError::WrongLength {
-                what: "BlockHeader",
-                expected: Self::SIZE,
-                got: bytes.len(),
-            });
-        }
-        let (head, tail) = bytes.split_at(IncompleteBlockHeader::SIZE);
-        let mut r = Reader::new(tail, "BlockHeader");
+        let mut r = Reader::exact(bytes, "BlockHeader", Self::SIZE)?;
+        let incomplete =
+            IncompleteBlockHeader::from_bytes(r.take(IncompleteBlockHeader::SIZE, "incomplete")?)?;
         let proof_commitment = r.array("proof_commitment")?;
         r.finish()?;
         Ok(Self {
-            incomplete: IncompleteBlockHeader::from_bytes(head)?,
+            incomplete,
             proof_commitment,
         })
     }

@@ -14,7 +14,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::error::WireError;
+use crate::error::{WireError, truncate_chars};
 use crate::header::IncompleteBlockHeader;
 use crate::proof::PlainProof;
 
@@ -186,9 +186,5 @@ fn json_error(e: serde_json::Error) -> WireError {
 
 /// The first 80 characters of `text`, for error messages.
 fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 80;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    truncate_chars(text, 80)
 }

@@ -84,15 +84,7 @@ impl MiningConfiguration {
     /// bytes 4..32 zero, and `top_k == 0` when `e == 0`. An MoE trailer (`e > 0`) decodes;
     /// see [`Self::is_dense`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        let what = "MiningConfiguration";
-        if bytes.len() != Self::SIZE {
-            return Err(WireError::WrongLength {
-                what,
-                expected: Self::SIZE,
-                got: bytes.len(),
-            });
-        }
-        let mut r = Reader::new(bytes, what);
+        let mut r = Reader::exact(bytes, "MiningConfiguration", Self::SIZE)?;
         let common_dim = r.u32("common_dim")?;
         let rank = r.u16("rank")?;
         let mma_type = MmaType::from_wire(r.u16("mma_type")?)?;

@@ -130,16 +130,12 @@ impl PeriodicPattern {
         let Some(&first) = list.first() else {
             return Err(PatternError::Empty);
         };
-        for (index, pair) in list.windows(2).enumerate() {
-            if let [previous, value] = *pair
-                && previous >= value
-            {
-                return Err(PatternError::NotSorted {
-                    index: index + 1,
-                    value,
-                    previous,
-                });
-            }
+        if let Some((index, value, previous)) = first_not_increasing(list) {
+            return Err(PatternError::NotSorted {
+                index,
+                value,
+                previous,
+            });
         }
         if first != 0 {
             return Err(PatternError::NotStartingAtZero { first });
@@ -183,16 +179,12 @@ impl PeriodicPattern {
         let Some(&offset) = indices.first() else {
             return Err(PatternError::EmptyIndices);
         };
-        for (index, pair) in indices.windows(2).enumerate() {
-            if let [previous, value] = *pair
-                && previous >= value
-            {
-                return Err(PatternError::IndicesNotIncreasing {
-                    index: index + 1,
-                    value,
-                    previous,
-                });
-            }
+        if let Some((index, value, previous)) = first_not_increasing(indices) {
+            return Err(PatternError::IndicesNotIncreasing {
+                index,
+                value,
+                previous,
+            });
         }
         let normalized: Vec<u32> = indices.iter().map(|&i| i - offset).collect();
         let pattern = Self::from_list(&normalized)?;
@@ -305,6 +297,16 @@ impl PeriodicPattern {
         }
         true
     }
+}
+
+/// The first element not above its predecessor, as (its position, it, the predecessor).
+fn first_not_increasing(list: &[u32]) -> Option<(usize, u32, u32)> {
+    list.windows(2)
+        .enumerate()
+        .find_map(|(i, pair)| match *pair {
+            [previous, value] if previous >= value => Some((i + 1, value, previous)),
+            _ => None,
+        })
 }
 
 /// Shortest prefix length `p` (dividing the list length) with `list[i] + list[p] == list[i + p]`.

@@ -14,6 +14,7 @@ use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::truncate_chars;
 pub use error::PearldError;
 use error_chain::{ChainFacts, error_chain_text, visit_chain};
 use tls::tls_config;
@@ -363,13 +364,6 @@ fn excerpt(body: &[u8]) -> String {
         return "empty body".to_owned();
     }
     truncate_chars(&trimmed.escape_debug().to_string(), EXCERPT_CHARS)
-}
-
-fn truncate_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 #[cfg(test)]

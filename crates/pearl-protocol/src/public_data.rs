@@ -49,18 +49,9 @@ impl PublicData {
 
     /// Decodes exactly 164 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        let what = "PublicData";
-        if bytes.len() != PUBLIC_DATA_SIZE {
-            return Err(WireError::WrongLength {
-                what,
-                expected: PUBLIC_DATA_SIZE,
-                got: bytes.len(),
-            });
-        }
-        let (config, rest) = bytes.split_at(MiningConfiguration::SIZE);
-        let mut r = Reader::new(rest, what);
+        let mut r = Reader::exact(bytes, "PublicData", PUBLIC_DATA_SIZE)?;
         let data = Self {
-            config: MiningConfiguration::from_bytes(config)?,
+            config: MiningConfiguration::from_bytes(r.take(MiningConfiguration::SIZE, "config")?)?,
             hash_a: r.array("hash_a")?,
             hash_b: r.array("hash_b")?,
             hash_jackpot: r.array("hash_jackpot")?,

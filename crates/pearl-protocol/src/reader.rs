@@ -21,6 +21,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A cursor over `bytes`, which must be exactly `size` bytes: one fixed-size `what` object.
+    pub(crate) fn exact(
+        bytes: &'a [u8],
+        what: &'static str,
+        size: usize,
+    ) -> Result<Self, WireError> {
+        if bytes.len() != size {
+            return Err(WireError::WrongLength {
+                what,
+                expected: size,
+                got: bytes.len(),
+            });
+        }
+        Ok(Self::new(bytes, what))
+    }
+
     /// Prepends `prefix` to the field names in later errors (e.g. `"bt."`).
     pub(crate) fn set_prefix(&mut self, prefix: &'static str) {
         self.prefix = prefix;

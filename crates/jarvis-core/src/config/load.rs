@@ -522,6 +522,16 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether `name` can name an environment variable in config: ASCII letters, digits and `_`,
+/// not starting with a digit.
+pub fn is_env_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn unknown_keys(t: &Table<'_>, known: &[&str]) -> Vec<String> {
     t.table
         .iter()

@@ -9,7 +9,7 @@ mod types;
 mod write;
 
 pub use error::ConfigError;
-pub use load::{load_config, parse_config};
+pub use load::{is_env_var_name, load_config, parse_config};
 pub use types::{
     Config, DEFAULT_DOCKER_IMAGE_TAG, DEFAULT_MODEL, DEFAULT_PEARLD_RPC_URL, ENGINE_IDS,
     EngineSection, MiningExtra, MiningSection, Network, OpenAiCompatibleSection, SubmitTargetSpec,

@@ -1,6 +1,6 @@
 //! CPU brand, core count, SIMD features and total memory.
 
-use super::{CpuInfo, one_decimal};
+use super::{CpuInfo, gib_one_decimal};
 
 pub(super) fn detect() -> CpuInfo {
     CpuInfo {
@@ -81,7 +81,7 @@ fn features() -> Vec<String> {
 
 /// Total RAM in GB, one decimal; 0.0 when unreadable.
 pub(super) fn memory_gb() -> f64 {
-    total_memory_bytes().map_or(0.0, |b| one_decimal(b as f64 / (1u64 << 30) as f64))
+    total_memory_bytes().map_or(0.0, gib_one_decimal)
 }
 
 #[cfg(target_os = "macos")]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{GpuInfo, GpuVendor, one_decimal};
+use super::{GpuInfo, GpuVendor, gib_one_decimal, one_decimal};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -28,7 +28,7 @@ fn nvml_gpus() -> Option<Vec<GpuInfo>> {
             Some(GpuInfo {
                 vendor: GpuVendor::Nvidia,
                 name: dev.name().unwrap_or_else(|_| "NVIDIA GPU".to_string()),
-                vram_gb: one_decimal(total as f64 / (1u64 << 30) as f64),
+                vram_gb: gib_one_decimal(total),
                 compute_capability: dev
                     .cuda_compute_capability()
                     .ok()

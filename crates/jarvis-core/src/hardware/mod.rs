@@ -179,3 +179,8 @@ impl HardwareInfo {
 fn one_decimal(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
+
+/// `bytes` in GiB, one decimal (how every size in [`HardwareInfo`] is reported).
+fn gib_one_decimal(bytes: u64) -> f64 {
+    one_decimal(bytes as f64 / (1u64 << 30) as f64)
+}

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use jarvis_core::config::{ENGINE_IDS, EngineSection, OpenAiCompatibleSection, parse_config};
+use jarvis_core::config::{
+    ENGINE_IDS, EngineSection, OpenAiCompatibleSection, is_env_var_name, parse_config,
+};
 use proptest::prelude::*;
 
 fn load(text: &str) -> Result<jarvis_core::Config, jarvis_core::ConfigError> {
@@ -92,6 +94,16 @@ fn api_key_must_be_an_env_name_and_is_never_echoed() {
     assert!(msg.starts_with("config.toml:3:15: "), "{msg}");
     assert!(msg.contains("NAME of an environment variable"), "{msg}");
     assert!(!msg.contains("sk-123"), "{msg}");
+}
+
+#[test]
+fn env_var_names() {
+    for good in ["OPENAI_API_KEY", "_K", "k9"] {
+        assert!(is_env_var_name(good), "{good}");
+    }
+    for bad in ["", "9KEY", "sk-123", "A B", "KÉY"] {
+        assert!(!is_env_var_name(bad), "{bad}");
+    }
 }
 
 #[test]

@@ -98,8 +98,8 @@ async fn slow_streams_still_complete_in_order() {
         &request(MODEL, true),
     )
     .await;
+    assert_eq!(pieces, ["Pearl", " mines", " while", " it", " answers."]);
     assert_eq!(out.unwrap().text, pieces.concat());
-    assert_eq!(pieces.len(), 5);
 }
 
 #[tokio::test]

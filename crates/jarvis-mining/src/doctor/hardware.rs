@@ -3,7 +3,7 @@
 use jarvis_core::hardware::{GpuVendor, HardwareInfo};
 
 use super::{CheckRow, Group, Status};
-use crate::models::{self, ModelLookup};
+use crate::models;
 use crate::registry::{MiningDevice, ProviderNeeds};
 
 pub(super) fn hardware_rows(
@@ -96,10 +96,7 @@ fn nvidia_rows(hw: &HardwareInfo, model: &str) -> Vec<CheckRow> {
         .compute_capability
         .clone()
         .unwrap_or_else(|| "unknown".to_owned());
-    let required = match models::lookup(model) {
-        ModelLookup::Pearl(m) | ModelLookup::RawBase(m) => m.min_vram_gb,
-        ModelLookup::Unknown => models::UNKNOWN_MODEL_MIN_VRAM_GB,
-    };
+    let required = models::min_vram_gb(model);
     let hopper = cc.starts_with("9.0");
     let enough = gpu.vram_gb >= f64::from(required);
     let count = hw

@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use jarvis_core::config::MiningSection;
 use pearl_protocol::address::validate_taproot_address;
-use pearl_protocol::pearld::{BlockchainInfo, PearldClient, PearldEndpoint, PearldError};
+use pearl_protocol::pearld::{BlockchainInfo, PearldClient, PearldError};
 
 use super::{CheckRow, Group, Status};
+use crate::config::pearld_endpoint;
 
 /// pearld rows (`RPC`, `RPC password`) for `section`; shared with validate-model.
 pub async fn pearl_node_rows(
@@ -41,13 +42,7 @@ pub async fn pearl_node_rows(
             "export {password_env}=<pearld rpcpass> before `jarvis mine start`"
         )),
     };
-    let endpoint = PearldEndpoint {
-        url: extra.pearld_rpc_url.clone(),
-        user: extra.pearld_rpc_user.clone(),
-        password: password.unwrap_or_default(),
-        cert_path: extra.pearld_rpc_cert.clone(),
-        timeout,
-    };
+    let endpoint = pearld_endpoint(extra, password.unwrap_or_default(), timeout);
     let rpc_row = match PearldClient::new(endpoint) {
         Err(e) => CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
         Ok(client) => {

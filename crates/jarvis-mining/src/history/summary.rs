@@ -88,31 +88,23 @@ pub fn summarize(samples: &[Sample], sample_interval_s: f64) -> HistorySummary {
     let mut usable: Vec<&Sample> = samples.iter().filter(|s| s.at.is_finite()).collect();
     usable.sort_by(|a, b| a.at.total_cmp(&b.at));
     let gap = GAP_FACTOR * sample_interval_s.max(f64::MIN_POSITIVE);
-    let intervals: Vec<IntervalRate> = usable
-        .windows(2)
-        .filter_map(|pair| interval(pair, gap))
+    let pairs: Vec<(&Sample, &Sample)> = usable
+        .iter()
+        .copied()
+        .zip(usable.iter().skip(1).copied())
         .collect();
+    let intervals: Vec<IntervalRate> = pairs.iter().map(|&(a, b)| interval(a, b, gap)).collect();
 
     let mut totals = Totals::default();
     let (mut up_s, mut down_s, mut up_macs) = (0.0_f64, 0.0_f64, None::<u64>);
     let mut restarts = 0_u64;
-    for pair in usable.windows(2) {
-        let [a, b] = pair else { continue };
-        let dt = b.at - a.at;
-        add(&mut totals.macs, delta(a.mac_total, b.mac_total).0);
+    for (&(a, b), i) in pairs.iter().zip(&intervals) {
+        let macs = delta(a.mac_total, b.mac_total).0;
+        add(&mut totals.macs, macs);
         add(&mut totals.tiles, delta(a.tiles_total, b.tiles_total).0);
-        add(
-            &mut totals.proofs_found,
-            delta(a.proofs_found, b.proofs_found).0,
-        );
-        add(
-            &mut totals.proofs_submitted,
-            delta(a.proofs_submitted, b.proofs_submitted).0,
-        );
-        add(
-            &mut totals.submit_errors,
-            delta(a.submit_errors, b.submit_errors).0,
-        );
+        add(&mut totals.proofs_found, i.proofs_found);
+        add(&mut totals.proofs_submitted, i.proofs_submitted);
+        add(&mut totals.submit_errors, i.submit_errors);
         add(
             &mut totals.vllm_requests,
             delta(a.vllm_requests_total, b.vllm_requests_total).0,
@@ -121,14 +113,12 @@ pub fn summarize(samples: &[Sample], sample_interval_s: f64) -> HistorySummary {
             &mut totals.vllm_tokens,
             delta(a.vllm_tokens_total, b.vllm_tokens_total).0,
         );
-        if is_down(a, b, gap) {
-            down_s += dt;
+        if i.downtime {
+            down_s += i.end - i.start;
         } else {
-            up_s += dt;
-            add(&mut up_macs, delta(a.mac_total, b.mac_total).0);
+            up_s += i.end - i.start;
+            add(&mut up_macs, macs);
         }
-    }
-    for i in &intervals {
         let counted = i.restarts.unwrap_or(0);
         // A reset the supervisor's counter does not show is a restart it did not see.
         restarts = restarts.saturating_add(if i.counter_reset && counted == 0 {
@@ -152,14 +142,9 @@ pub fn summarize(samples: &[Sample], sample_interval_s: f64) -> HistorySummary {
     }
 }
 
-fn is_down(a: &Sample, b: &Sample, gap: f64) -> bool {
-    b.at - a.at > gap || b.gateway_up == Some(false)
-}
-
-fn interval(pair: &[&Sample], gap: f64) -> Option<IntervalRate> {
-    let [a, b] = pair else { return None };
+fn interval(a: &Sample, b: &Sample, gap: f64) -> IntervalRate {
     let dt = b.at - a.at;
-    let downtime = is_down(a, b, gap);
+    let downtime = dt > gap || b.gateway_up == Some(false);
     let pairs = [
         (a.mac_total, b.mac_total),
         (a.tiles_total, b.tiles_total),
@@ -171,7 +156,7 @@ fn interval(pair: &[&Sample], gap: f64) -> Option<IntervalRate> {
     ];
     let counter_reset = pairs.iter().any(|&(x, y)| delta(x, y).1);
     let rate = |d: Option<u64>| d.filter(|_| !downtime && dt > 0.0).map(|n| n as f64 / dt);
-    Some(IntervalRate {
+    IntervalRate {
         start: a.at,
         end: b.at,
         downtime,
@@ -183,7 +168,7 @@ fn interval(pair: &[&Sample], gap: f64) -> Option<IntervalRate> {
         submit_errors: delta(a.submit_errors, b.submit_errors).0,
         restarts: delta(a.restarts, b.restarts).0,
         template_height: b.template_height,
-    })
+    }
 }
 
 /// Growth of a counter between two samples and whether it was reset (went down).

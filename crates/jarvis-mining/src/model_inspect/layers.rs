@@ -39,8 +39,8 @@ pub(crate) struct LayerSummary {
     pub(crate) non_mining_problems: Vec<String>,
 }
 
-/// `quantization_config.config_groups`: (group name, weight bits, targets).
-pub(crate) fn config_groups(quant: &Value) -> Vec<(String, u64, Vec<String>)> {
+/// `quantization_config.config_groups`: (group name, weight bits).
+pub(crate) fn config_groups(quant: &Value) -> Vec<(String, u64)> {
     let Some(groups) = quant.get("config_groups").and_then(Value::as_object) else {
         return Vec::new();
     };
@@ -51,17 +51,7 @@ pub(crate) fn config_groups(quant: &Value) -> Vec<(String, u64, Vec<String>)> {
                 .pointer("/weights/num_bits")
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
-            let targets = g
-                .get("targets")
-                .and_then(Value::as_array)
-                .map(|t| {
-                    t.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            (name.clone(), bits, targets)
+            (name.clone(), bits)
         })
         .collect()
 }

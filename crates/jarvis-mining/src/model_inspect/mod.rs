@@ -544,12 +544,7 @@ async fn header_rows(
 fn layer_rows(quant: &Value, tensors: &BTreeMap<String, TensorInfo>, checks: &mut Vec<CheckRow>) {
     let groups = layers::config_groups(quant);
     let summary = layers::classify(tensors, &layers::ignore_fragments(quant));
-    let group_with = |bits: u64| {
-        groups
-            .iter()
-            .find(|(_, b, _)| *b == bits)
-            .map(|(n, _, _)| n.clone())
-    };
+    let group_with = |bits: u64| groups.iter().find(|(_, b)| *b == bits).map(|(n, _)| n);
     let verdict = |label: &str, bits: u64, count: usize, problems: &[String], what: &str| {
         let row_name = format!("{label} layers");
         match group_with(bits) {

@@ -75,15 +75,20 @@ impl Hub {
         format!("{}/{}/resolve/main/{path}", self.base, self.id)
     }
 
-    /// `GET /api/models/<id>`: the model info JSON, or the HTTP status that refused it.
-    pub(crate) async fn model_info(&self) -> Result<Value, HubFailure> {
-        let url = format!("{}/api/models/{}", self.base, self.id);
-        let response = self.get(&url).send().await.map_err(HubFailure::transport)?;
+    /// `GET url`: at most [`MAX_JSON_BYTES`] of a 200 answer, else the status that refused it.
+    async fn fetch_small(&self, url: &str) -> Result<Vec<u8>, HubFailure> {
+        let response = self.get(url).send().await.map_err(HubFailure::transport)?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(HubFailure::Status(status));
         }
-        let bytes = read_capped(response, MAX_JSON_BYTES).await?;
+        read_capped(response, MAX_JSON_BYTES).await
+    }
+
+    /// `GET /api/models/<id>`: the model info JSON, or the HTTP status that refused it.
+    pub(crate) async fn model_info(&self) -> Result<Value, HubFailure> {
+        let url = format!("{}/api/models/{}", self.base, self.id);
+        let bytes = self.fetch_small(&url).await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| HubFailure::Other(format!("model info is not JSON: {e}")))
     }
@@ -197,18 +202,10 @@ impl Store {
                     "{}/api/models/{}/tree/main?recursive=true",
                     hub.base, hub.id
                 );
-                let response = hub
-                    .get(&url)
-                    .send()
-                    .await
-                    .map_err(|e| HubFailure::transport(e).describe())?;
-                let status = response.status().as_u16();
-                if status != 200 {
-                    return Err(format!("file tree: HTTP {status}"));
-                }
-                let bytes = read_capped(response, MAX_JSON_BYTES)
-                    .await
-                    .map_err(|e| e.describe())?;
+                let bytes = hub.fetch_small(&url).await.map_err(|e| match e {
+                    HubFailure::Status(status) => format!("file tree: HTTP {status}"),
+                    other => other.describe(),
+                })?;
                 let tree: Value = serde_json::from_slice(&bytes)
                     .map_err(|e| format!("file tree is not JSON: {e}"))?;
                 tree.as_array()
@@ -245,21 +242,12 @@ impl Store {
                 .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
                 bytes
             }
-            Store::Hub(hub) => {
-                let response = hub
-                    .get(&hub.file_url(path))
-                    .send()
-                    .await
-                    .map_err(|e| HubFailure::transport(e).describe())?;
-                match response.status().as_u16() {
-                    200 => {}
-                    404 => return Ok(None),
-                    other => return Err(format!("{path}: HTTP {other}")),
-                }
-                read_capped(response, MAX_JSON_BYTES)
-                    .await
-                    .map_err(|e| e.describe())?
-            }
+            Store::Hub(hub) => match hub.fetch_small(&hub.file_url(path)).await {
+                Ok(bytes) => bytes,
+                Err(HubFailure::Status(404)) => return Ok(None),
+                Err(HubFailure::Status(other)) => return Err(format!("{path}: HTTP {other}")),
+                Err(e) => return Err(e.describe()),
+            },
         };
         serde_json::from_slice(&bytes)
             .map(Some)

@@ -1,6 +1,6 @@
 //! Append-only log files under `logs/mining`, rotated by size (`x.log` → `x.log.1` …).
 
-use jarvis_core::time::UtcTime;
+use jarvis_core::time::{UtcTime, unix_now};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -84,14 +84,8 @@ impl LogFile {
             *guard = open_append(&self.path).ok();
         }
         if let Some(file) = guard.as_mut() {
-            let _ = writeln!(file, "[{}] {message}", utc_now());
+            let now = UtcTime::from_unix(unix_now() as i64).iso8601();
+            let _ = writeln!(file, "[{now}] {message}");
         }
     }
 }
-
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn utc_now() -> String {
-    UtcTime::from_unix(unix_now() as i64).iso8601()
-}
-
-pub(crate) use jarvis_core::time::unix_now;

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pearl_miner::Counters;
 
-use super::logfile::unix_now;
 use crate::telemetry::{Exposition, RateWindows};
+use jarvis_core::time::unix_now;
 
 /// Metric names (the one place they are spelled).
 pub mod names {

@@ -203,15 +203,13 @@ impl MinerLoop {
         found: &Found,
     ) -> bool {
         let result = async {
-            if client.is_none() {
-                *client = Some(
+            let c = match client {
+                Some(c) => c,
+                None => client.insert(
                     GatewayClient::connect(self.address.clone(), Duration::from_secs(10)).await?,
-                );
-            }
-            match client.as_mut() {
-                Some(c) => submit_with_policy(c, job, &found.proof, SubmitPolicy::default()).await,
-                None => unreachable_client(&self.address),
-            }
+                ),
+            };
+            submit_with_policy(c, job, &found.proof, SubmitPolicy::default()).await
         }
         .await;
         match result {
@@ -238,13 +236,6 @@ impl MinerLoop {
             }
         }
     }
-}
-
-fn unreachable_client(address: &GatewayAddress) -> Result<SubmitOutcome, GatewayError> {
-    Err(GatewayError::Closed {
-        address: address.to_string(),
-        detail: "no connection".to_owned(),
-    })
 }
 
 fn finish(

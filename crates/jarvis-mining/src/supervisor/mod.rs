@@ -19,15 +19,12 @@ mod tuning;
 mod watchdog;
 
 pub use error::SupervisorError;
+pub(crate) use logfile::open_append;
 pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
 pub use metrics::{MinerMetrics, names};
 pub use miner_loop::{MinerLoop, MinerLoopError};
+pub(crate) use plan::find_on_path;
 pub use plan::{GatewayLaunch, SupervisorPlan, shape_from_extra};
 pub use run::{STATE_FAILED, STATE_READY, STATE_STARTING, supervise};
 pub use tuning::Tuning;
 pub use watchdog::{Backoff, RestartBudget};
-
-/// `logs/mining` under the jarvis home (where every cpu-pearl log lives).
-pub fn mining_logs_dir(home: &jarvis_core::paths::JarvisHome) -> std::path::PathBuf {
-    home.logs_dir()
-}

@@ -164,7 +164,7 @@ impl SupervisorPlan {
             threads,
             metrics_port: extra.metrics_port,
             max_restarts_per_hour: extra.max_restarts_per_hour,
-            logs_dir: super::mining_logs_dir(home),
+            logs_dir: home.logs_dir(),
             wallet_address: config.wallet_address.clone(),
             sample_interval_s: extra.sample_interval_s,
             history_retention_days: extra.history_retention_days,
@@ -195,7 +195,7 @@ pub fn shape_from_extra(extra: &MiningExtra) -> Result<Shape, SupervisorError> {
 }
 
 /// The first executable `name` in the `:`-separated `path`.
-fn find_on_path(path: &str, name: &str) -> Option<PathBuf> {
+pub(crate) fn find_on_path(path: &str, name: &str) -> Option<PathBuf> {
     path.split(':')
         .filter(|dir| !dir.is_empty())
         .map(|dir| Path::new(dir).join(name))

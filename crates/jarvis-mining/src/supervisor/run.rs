@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::error::SupervisorError;
 use super::gateway::{GatewayChild, answers};
-use super::logfile::{LogFile, unix_now};
+use super::logfile::LogFile;
 use super::metrics::MinerMetrics;
 use super::miner_loop::{MinerLoop, MinerLoopError};
 use super::plan::SupervisorPlan;
@@ -22,6 +22,7 @@ use super::watchdog::{Backoff, RestartBudget};
 use crate::history::{HistoryRecorder, Sample};
 use crate::sidecar::{ProcessEntry, Sidecar, remove_sidecar, write_sidecar};
 use crate::telemetry::MetricsServer;
+use jarvis_core::time::unix_now;
 use pearl_protocol::pearld::{PearldClient, PearldEndpoint};
 
 /// Sidecar `state` while the gateway has not answered yet.

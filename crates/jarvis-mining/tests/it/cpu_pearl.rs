@@ -473,6 +473,12 @@ fn metrics_export_hashrate_windows_once_filled_and_status_reads_them() {
         stats.details.get("gateway").and_then(|v| v.as_str()),
         Some("down (mining paused)")
     );
+    let sample = jarvis_mining::history::Sample::from_stats(0.0, &stats);
+    assert_eq!(
+        sample.gateway_up,
+        Some(false),
+        "the history sees the gateway down"
+    );
     for name in [
         "jarvis_mining_mac_total",
         "jarvis_mining_tiles_total",

@@ -41,7 +41,13 @@ impl Setup {
         // cpu-pearl's own row wants Pearl's gateway on PATH.
         let bin = dir.path().join("bin");
         std::fs::create_dir_all(&bin).expect("mkdir bin");
-        std::fs::write(bin.join("pearl-gateway"), "#!/bin/sh\n").expect("fake gateway");
+        let gateway = bin.join("pearl-gateway");
+        std::fs::write(&gateway, "#!/bin/sh\n").expect("fake gateway");
+        std::fs::set_permissions(
+            &gateway,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
         env.insert("PATH".to_owned(), bin.display().to_string());
         Self {
             _dir: dir,

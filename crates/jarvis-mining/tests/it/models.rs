@@ -54,3 +54,16 @@ fn raw_base_ids_are_described_with_the_pearl_id() {
         None
     );
 }
+
+#[test]
+fn min_vram_follows_the_pearl_artifact_and_defaults_for_unknown_ids() {
+    assert_eq!(
+        models::min_vram_gb("pearl-ai/Llama-3.1-8B-Instruct-pearl"),
+        24
+    );
+    assert_eq!(models::min_vram_gb("google/gemma-4-31B-it"), 80);
+    assert_eq!(
+        models::min_vram_gb("Qwen/Qwen3.5-9B"),
+        models::UNKNOWN_MODEL_MIN_VRAM_GB
+    );
+}

@@ -2,6 +2,7 @@
 //! supervisor tests. Reads the real gateway's env vars, serves a [`FakeGateway`] with an
 //! easy-target job, logs like the real one, and exits cleanly on SIGTERM/SIGINT.
 //!
+//! Also reads `GATEWAY_PROOF_MAX_PENDING` (an integer >= 1, as the real one requires).
 //! Extra env: `FAKE_GATEWAY_RECORD=<file>` (one JSON line per submission, with the verdict),
 //! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>`.
 
@@ -30,6 +31,7 @@ struct Settings {
     transport_tcp: bool,
     socket_path: PathBuf,
     port: u16,
+    queue_capacity: usize,
     record: Option<PathBuf>,
     mode: Mode,
 }
@@ -98,6 +100,18 @@ fn settings() -> Result<Settings, String> {
             .parse()
             .map_err(|_| format!("MINER_RPC_PORT: {text:?} is not a port"))?,
     };
+    // pydantic: an integer >= 1, default 64.
+    let queue_capacity = match env("GATEWAY_PROOF_MAX_PENDING") {
+        None => FakeGatewayOptions::default().queue_capacity,
+        Some(text) => match text.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(format!(
+                    "GATEWAY_PROOF_MAX_PENDING: {text:?} is not an integer >= 1"
+                ));
+            }
+        },
+    };
     let mode = match env("FAKE_GATEWAY_MODE").as_deref() {
         None => Mode::Normal,
         Some("paused") => Mode::Paused,
@@ -119,6 +133,7 @@ fn settings() -> Result<Settings, String> {
             env("MINER_RPC_SOCKET_PATH").unwrap_or_else(|| DEFAULT_SOCKET_PATH.to_owned()),
         ),
         port,
+        queue_capacity,
         record: env("FAKE_GATEWAY_RECORD").map(PathBuf::from),
         mode,
     })
@@ -136,6 +151,7 @@ async fn run(settings: Settings) -> ExitCode {
     let options = FakeGatewayOptions {
         paused: matches!(settings.mode, Mode::Paused),
         record_path: settings.record.clone(),
+        queue_capacity: settings.queue_capacity,
         ..FakeGatewayOptions::default()
     };
     let started = if settings.transport_tcp {

@@ -196,9 +196,10 @@ impl EngineState {
                 self.inspect_container(&middle("/containers/", "/json"))
             }
             Some(Route::ContainerLogs) => self.logs(&middle("/containers/", "/logs"), req),
-            Some(Route::ContainerRemove) => {
-                self.remove(p.strip_prefix("/containers/").unwrap_or_default())
-            }
+            Some(Route::ContainerRemove) => self.remove(
+                p.strip_prefix("/containers/").unwrap_or_default(),
+                req.query_flag("force"),
+            ),
         }
     }
 
@@ -218,13 +219,18 @@ impl EngineState {
         })
     }
 
-    fn inspect_image(&self, name: &str) -> Reply {
+    /// A local image by `name[:tag]` (`:latest` when untagged) or id.
+    fn find_image(&self, name: &str) -> Option<&ImageRecord> {
         let wanted = if name.contains(':') || name.contains('@') {
             name.to_owned()
         } else {
             format!("{name}:latest")
         };
-        match self.images.iter().find(|i| i.tag == wanted || i.id == name) {
+        self.images.iter().find(|i| i.tag == wanted || i.id == name)
+    }
+
+    fn inspect_image(&self, name: &str) -> Reply {
+        match self.find_image(name) {
             Some(i) => Reply::Json(
                 200,
                 json!({ "Id": i.id, "RepoTags": [i.tag], "Config": { "Labels": i.labels } }),
@@ -271,6 +277,14 @@ impl EngineState {
         let Some(body) = req.json() else {
             return error(400, "the create body is not JSON");
         };
+        // dockerd never pulls on create: the image must already be local.
+        let image = body
+            .get("Image")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if self.find_image(image).is_none() {
+            return error(404, format!("No such image: {image}"));
+        }
         let name = req.query_value("name").unwrap_or_default().to_owned();
         if let Some(existing) = self.find(&name).filter(|_| !name.is_empty()) {
             return error(
@@ -318,9 +332,7 @@ impl EngineState {
                     .collect()
             })
             .unwrap_or_default();
-        let all = req
-            .query_value("all")
-            .is_some_and(|v| v == "true" || v == "1");
+        let all = req.query_flag("all");
         let items: Vec<Value> = self
             .containers
             .iter()
@@ -338,6 +350,8 @@ impl EngineState {
 
     fn set_running(&mut self, id: &str) -> Reply {
         match self.find_mut(id) {
+            // dockerd answers 304 to starting a container that is already running.
+            Some(c) if c.state == "running" => Reply::Empty(304),
             Some(c) => {
                 c.state = "running".to_owned();
                 Reply::Empty(204)
@@ -357,17 +371,23 @@ impl EngineState {
         }
     }
 
-    fn remove(&mut self, id: &str) -> Reply {
-        let before = self.containers.len();
-        let Some(found) = self.find(id).map(|c| c.id.clone()) else {
+    fn remove(&mut self, id: &str, force: bool) -> Reply {
+        let Some(found) = self.find(id) else {
             return error(404, format!("No such container: {id}"));
         };
-        self.containers.retain(|c| c.id != found);
-        if self.containers.len() < before {
-            Reply::Empty(204)
-        } else {
-            error(500, "removal failed")
+        if !force && (found.state == "running" || found.state == "restarting") {
+            return error(
+                409,
+                format!(
+                    "cannot remove container \"/{}\": container is running: stop the container \
+                     before removing or force remove",
+                    found.name
+                ),
+            );
         }
+        let found = found.id.clone();
+        self.containers.retain(|c| c.id != found);
+        Reply::Empty(204)
     }
 
     fn inspect_container(&self, id: &str) -> Reply {
@@ -397,6 +417,9 @@ impl EngineState {
         let Some(c) = self.find(id) else {
             return error(404, format!("No such container: {id}"));
         };
+        if !req.query_flag("stdout") && !req.query_flag("stderr") {
+            return error(400, "Bad parameters: you must choose at least one stream");
+        }
         let tail = req
             .query_value("tail")
             .and_then(|t| t.parse::<usize>().ok());

@@ -83,6 +83,15 @@ impl DockerRequest {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// A boolean query flag read as dockerd's `httputils.BoolValue` does: absent, empty, `0`,
+    /// `no`, `false` and `none` (any case) are false, anything else is true.
+    pub fn query_flag(&self, name: &str) -> bool {
+        self.query_value(name).is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
+        })
+    }
 }
 
 pub(crate) struct Shared {

@@ -2,12 +2,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, BufStream};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::engine::{EngineState, Reply};
 use super::{DockerRequest, Fault, Shared};
-use crate::http_wire::{ReadOutcome, read_request};
+use crate::http_wire::{read_or_reject, reason_phrase, write_and_close};
 
 pub(crate) async fn serve(listener: UnixListener, shared: Arc<Mutex<Shared>>) {
     while let Ok((stream, _)) = listener.accept().await {
@@ -15,8 +15,9 @@ pub(crate) async fn serve(listener: UnixListener, shared: Arc<Mutex<Shared>>) {
     }
 }
 
-async fn connection(mut stream: UnixStream, shared: Arc<Mutex<Shared>>) {
-    let ReadOutcome::Request(raw) = read_request(&mut stream).await else {
+async fn connection(stream: UnixStream, shared: Arc<Mutex<Shared>>) {
+    let mut stream = BufStream::new(stream);
+    let Some(raw) = read_or_reject(&mut stream).await else {
         return;
     };
     let (path, query) = split_path(&raw.head.path);
@@ -63,11 +64,15 @@ async fn connection(mut stream: UnixStream, shared: Arc<Mutex<Shared>>) {
     write_reply(&mut stream, reply, delay).await;
 }
 
-async fn write_reply(stream: &mut UnixStream, reply: Reply, delay: Option<std::time::Duration>) {
+async fn write_reply(
+    stream: &mut BufStream<UnixStream>,
+    reply: Reply,
+    delay: Option<std::time::Duration>,
+) {
     let head = |code: u16, content_type: &str, length: Option<usize>| {
         let mut h = format!(
             "HTTP/1.1 {code} {}\r\nApi-Version: 1.47\r\nServer: Docker/27.3.1 (linux)\r\nConnection: close\r\n",
-            reason(code)
+            reason_phrase(code)
         );
         if !content_type.is_empty() {
             h.push_str(&format!("Content-Type: {content_type}\r\n"));
@@ -99,6 +104,7 @@ async fn write_reply(stream: &mut UnixStream, reply: Reply, delay: Option<std::t
                 .write_all(&head(200, content_type, None))
                 .await
                 .is_err()
+                || stream.flush().await.is_err()
             {
                 return;
             }
@@ -115,22 +121,7 @@ async fn write_reply(stream: &mut UnixStream, reply: Reply, delay: Option<std::t
             return;
         }
     };
-    let _ = stream.write_all(&bytes).await;
-    let _ = stream.shutdown().await;
-}
-
-fn reason(code: u16) -> &'static str {
-    match code {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        404 => "Not Found",
-        409 => "Conflict",
-        500 => "Internal Server Error",
-        _ => "Status",
-    }
+    write_and_close(stream, &bytes).await;
 }
 
 /// `/v1.47/containers/x/json?a=b` -> (`/containers/x/json`, [(a, b)]).

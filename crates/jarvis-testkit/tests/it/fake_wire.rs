@@ -73,6 +73,46 @@ async fn missing_or_wrong_auth_is_gos_401() {
     }
 }
 
+/// btcd compares the whole header with `Basic <base64(user:pass)>`: a lower-case scheme or
+/// unpadded base64 carries the right credentials yet is refused.
+#[tokio::test]
+async fn non_canonical_basic_auth_is_refused() {
+    let fake = FakePearld::start(FakePearldOptions::default()).await;
+    let padded = base64::engine::general_purpose::STANDARD.encode("rpcuser:rpcpas");
+    let unpadded = padded.trim_end_matches('=');
+    assert_ne!(padded, unpadded, "the credentials must need padding");
+    let good = base64::engine::general_purpose::STANDARD.encode("rpcuser:rpcpass");
+    for value in [format!("basic {good}"), format!("BASIC {good}")] {
+        let request = String::from_utf8(post(BODY, None)).unwrap().replacen(
+            "\r\n\r\n",
+            &format!("\r\nAuthorization: {value}\r\n\r\n"),
+            1,
+        );
+        let answer = text(exchange(fake.addr(), request.as_bytes()).await);
+        assert!(
+            answer.starts_with("HTTP/1.1 401 Unauthorized\r\n"),
+            "{answer}"
+        );
+    }
+    let fake = FakePearld::start(FakePearldOptions {
+        password: "rpcpas".to_owned(),
+        ..FakePearldOptions::default()
+    })
+    .await;
+    let request = String::from_utf8(post(BODY, None)).unwrap().replacen(
+        "\r\n\r\n",
+        &format!("\r\nAuthorization: Basic {unpadded}\r\n\r\n"),
+        1,
+    );
+    let answer = text(exchange(fake.addr(), request.as_bytes()).await);
+    assert!(
+        answer.starts_with("HTTP/1.1 401 Unauthorized\r\n"),
+        "{answer}"
+    );
+    let answer = text(exchange(fake.addr(), &post(BODY, Some("rpcuser:rpcpas"))).await);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+}
+
 #[tokio::test]
 async fn get_without_body_is_a_parse_error() {
     let fake = FakePearld::start(FakePearldOptions::default()).await;

@@ -8,12 +8,13 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use jarvis_core::config::MiningExtra;
+use jarvis_mining::config::pearld_endpoint;
 use jarvis_mining::supervisor::shape_from_extra;
 use pearl_miner::KernelChoice;
 use pearl_miner::bench::{
     BenchOptions, BenchProgress, BenchReport, expected_seconds_per_block, run_bench,
 };
-use pearl_protocol::pearld::{PearldClient, PearldEndpoint};
+use pearl_protocol::pearld::PearldClient;
 use pearl_protocol::target::MAINNET_LIKE_NBITS;
 use serde::Serialize;
 
@@ -174,13 +175,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
 async fn template_nbits(extra: &MiningExtra) -> (u32, String) {
     let fallback = |why: String| (MAINNET_LIKE_NBITS, format!("mainnet-like default ({why})"));
     let password = std::env::var(&extra.pearld_rpc_password_env).unwrap_or_default();
-    let endpoint = PearldEndpoint {
-        url: extra.pearld_rpc_url.clone(),
-        user: extra.pearld_rpc_user.clone(),
-        password,
-        cert_path: extra.pearld_rpc_cert.clone(),
-        timeout: Duration::from_secs(2),
-    };
+    let endpoint = pearld_endpoint(extra, password, Duration::from_secs(2));
     let client = match PearldClient::new(endpoint) {
         Ok(c) => c,
         Err(e) => return fallback(format!("pearld: {e}")),

@@ -8,14 +8,13 @@ use anyhow::{Context as _, anyhow, bail};
 use jarvis_core::config::{MiningSection, Network, VllmArgs, write_mining_section};
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_mining::models;
-use jarvis_mining::provider::MiningError;
 use jarvis_mining::providers::DEFAULT_ENGINE;
 use jarvis_mining::registry::MinerRegistry;
 use pearl_protocol::address::validate_taproot_address;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::InitArgs;
+use crate::cli::{AUTO_PROVIDER, InitArgs};
 use crate::render;
 
 #[derive(Serialize)]
@@ -39,14 +38,12 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .or_else(|| existing.as_ref().map(|s| s.extra.model.clone()))
         .unwrap_or_else(|| models::DEFAULT_MODEL.to_owned());
-    let provider = match args.provider.and_then(|p| p.id()) {
-        Some(id) => id.to_owned(),
-        None => match (&existing, args.provider) {
-            (Some(old), None) => old.provider.clone(),
-            _ => pick_provider(&ctx.registry, hardware, &model)?,
-        },
+    let provider = match (args.provider.as_deref(), &existing) {
+        (Some(AUTO_PROVIDER), _) | (None, None) => pick_provider(&ctx.registry, hardware, &model)?,
+        (Some(id), _) => id.to_owned(),
+        (None, Some(old)) => old.provider.clone(),
     };
-    let descriptor = *ctx.registry.require(&provider)?;
+    let descriptor = ctx.registry.require(&provider)?;
 
     let mut section = existing
         .clone()
@@ -145,19 +142,12 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
         extra.threads = Some(threads);
     }
 
-    let caps = (descriptor.detect)(hardware, DEFAULT_ENGINE, &model);
-    if !caps.supported {
-        let err = MiningError::Unsupported {
-            provider: provider.clone(),
-            reason: caps.reason.unwrap_or_default(),
-        };
-        if !args.skip_hardware_check {
-            return Err(err.into());
-        }
-        render::warn(&format!(
-            "--skip-hardware-check: writing the config anyway. {err}"
-        ));
-    }
+    super::hardware_gate(
+        descriptor,
+        &model,
+        args.skip_hardware_check,
+        "writing the config anyway",
+    )?;
     if std::env::var_os(&section.extra.pearld_rpc_password_env).is_none() {
         render::warn(&format!(
             "${} is not set. Set it before `jarvis mine start`.",
@@ -275,17 +265,24 @@ impl Prompter {
 
 /// Accepts `http(s)://host[:port][/path]` with a port in 1-65535.
 fn validate_http_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("'{url}' must start with http:// or https://"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.contains('@') {
+    // Refuse credentials before anything quotes the URL back.
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if after_scheme
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .contains('@')
+    {
         return Err(
             "put the user in --pearld-user and the password in an env var, not in the URL"
                 .to_owned(),
         );
     }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("'{url}' must start with http:// or https://"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (h, Some(p)),
         _ => (authority, None),
@@ -303,16 +300,12 @@ fn validate_http_url(url: &str) -> Result<(), String> {
 }
 
 fn validate_env_name(name: &str) -> anyhow::Result<()> {
-    let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
+    if jarvis_core::config::is_env_var_name(name) {
         Ok(())
     } else {
+        // The value is not echoed: a user who passed the password itself would leak it.
         bail!(
-            "--pearld-password-env '{name}' is not an environment variable name; pass the variable's NAME (e.g. PEARLD_RPC_PASSWORD), never the password"
+            "--pearld-password-env is not an environment variable name (letters, digits, _); pass the variable's NAME (e.g. PEARLD_RPC_PASSWORD), never the password"
         )
     }
 }

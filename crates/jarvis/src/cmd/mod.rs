@@ -23,10 +23,15 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use jarvis_core::config::{Config, ConfigError, load_config};
+use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MinerRegistry;
+use jarvis_mining::provider::MiningError;
+use jarvis_mining::providers::DEFAULT_ENGINE;
+use jarvis_mining::registry::ProviderDescriptor;
 
 use crate::cli::{Cli, Command, MineCommand};
+use crate::render;
 
 /// What every command starts from.
 pub(crate) struct Ctx {
@@ -90,6 +95,29 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(
         .build()
         .context("cannot start the async runtime")?
         .block_on(future)
+}
+
+/// Refuses a provider whose `detect` says no on this host, or only warns under
+/// `--skip-hardware-check` (`anyway` says what happens regardless).
+pub(crate) fn hardware_gate(
+    descriptor: &ProviderDescriptor,
+    model: &str,
+    skip_hardware_check: bool,
+    anyway: &str,
+) -> anyhow::Result<()> {
+    let caps = (descriptor.detect)(HardwareInfo::detect(), DEFAULT_ENGINE, model);
+    if caps.supported {
+        return Ok(());
+    }
+    let err = MiningError::Unsupported {
+        provider: descriptor.id.to_owned(),
+        reason: caps.reason.unwrap_or_default(),
+    };
+    if !skip_hardware_check {
+        return Err(err.into());
+    }
+    render::warn(&format!("--skip-hardware-check: {anyway}. {err}"));
+    Ok(())
 }
 
 /// Exit code for a pass/fail verdict.

@@ -5,13 +5,10 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use jarvis_core::config::MiningSection;
-use jarvis_core::hardware::HardwareInfo;
+use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
 use jarvis_mining::history::{HistoryRecorder, Sample};
-use jarvis_mining::provider::{
-    LogLine, LogRequest, MiningError, MiningStats, StartOptions, StopOptions,
-};
-use jarvis_mining::providers::DEFAULT_ENGINE;
+use jarvis_mining::provider::{LogLine, LogRequest, MiningStats, StartOptions, StopOptions};
 use jarvis_mining::session::{Session, SessionState, lock_session};
 use jarvis_mining::sidecar::remove_sidecar;
 use serde::Serialize;
@@ -20,7 +17,8 @@ use super::Ctx;
 use crate::cli::{LogsArgs, StartArgs, StatusArgs, StopArgs};
 use crate::render;
 
-fn mining_section(ctx: &Ctx) -> anyhow::Result<MiningSection> {
+/// `[mining]` from config.toml, or an error that points at `jarvis mine init`.
+pub(super) fn mining_section(ctx: &Ctx) -> anyhow::Result<MiningSection> {
     let path = ctx.home.config_path();
     match ctx.load_config()?.and_then(|c| c.mining) {
         Some(section) => Ok(section),
@@ -37,18 +35,12 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     let descriptor = *ctx.registry.require(&section.provider)?;
     let config = MiningConfig::from_section(&section);
     config.submit_target.require_solo()?;
-    let hardware = HardwareInfo::detect();
-    let caps = (descriptor.detect)(hardware, DEFAULT_ENGINE, &section.extra.model);
-    if !caps.supported {
-        let err = MiningError::Unsupported {
-            provider: section.provider.clone(),
-            reason: caps.reason.unwrap_or_default(),
-        };
-        if !args.skip_hardware_check {
-            return Err(err.into());
-        }
-        render::warn(&format!("--skip-hardware-check: starting anyway. {err}"));
-    }
+    super::hardware_gate(
+        &descriptor,
+        &section.extra.model,
+        args.skip_hardware_check,
+        "starting anyway",
+    )?;
     let session = Session::read(&ctx.home);
     // Only a process-verified session short-circuits here; a container session is the
     // provider's to check (its start is a no-op when the same launch spec is running).
@@ -182,22 +174,21 @@ struct StatusReport {
     stats: Option<MiningStats>,
 }
 
+/// Live stats from the session's provider; `None` when no live session names a known one.
+pub(crate) async fn live_stats(ctx: &Ctx, session: &Session) -> Option<MiningStats> {
+    if matches!(session.state, SessionState::Stale { .. }) {
+        return None;
+    }
+    let descriptor = ctx.registry.get(&session.sidecar()?.provider)?;
+    Some((descriptor.create)(&ctx.home).stats().await)
+}
+
 async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Result<ExitCode> {
-    let stats = match session
-        .sidecar()
-        .and_then(|s| ctx.registry.get(&s.provider))
-    {
-        Some(descriptor) if !matches!(session.state, SessionState::Stale { .. }) => {
-            Some((descriptor.create)(&ctx.home).stats().await)
-        }
-        _ => None,
-    };
+    let stats = live_stats(ctx, session).await;
     if let Some(stats) = &stats {
         // `status` feeds the history too (at most one sample per interval), so a provider
         // without a supervisor of its own (the container) still leaves a record.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
+        let now = unix_now();
         let mut recorder = HistoryRecorder::open(
             &ctx.home.mining_history_path(),
             super::history::retention(ctx),

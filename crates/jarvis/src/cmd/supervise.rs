@@ -14,12 +14,7 @@ use super::Ctx;
 pub(crate) struct SuperviseArgs {}
 
 pub(crate) async fn run(ctx: &Ctx, _args: &SuperviseArgs) -> anyhow::Result<ExitCode> {
-    let Some(section) = ctx.load_config()?.and_then(|c| c.mining) else {
-        bail!(
-            "no [mining] section in {} - run `jarvis mine init`",
-            ctx.home.config_path().display()
-        );
-    };
+    let section = super::session::mining_section(ctx)?;
     if section.provider != cpu_pearl::ID {
         bail!(
             "`jarvis mine supervise` runs the cpu-pearl supervisor, but [mining].provider is '{}'; use `jarvis mine start`",

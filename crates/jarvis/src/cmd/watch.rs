@@ -3,11 +3,11 @@
 
 use std::io::{IsTerminal as _, Read as _};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use jarvis_core::time::unix_now;
 use jarvis_mining::MiningStats;
 use jarvis_mining::history::{HistoryRecorder, Sample};
-use jarvis_mining::session::{Session, SessionState, SessionSummary};
+use jarvis_mining::session::{Session, SessionSummary};
 use serde::Serialize;
 
 use super::Ctx;
@@ -31,20 +31,9 @@ struct Snapshot {
 
 async fn snapshot(ctx: &Ctx) -> Snapshot {
     let session = Session::read(&ctx.home);
-    let stats = match session
-        .sidecar()
-        .and_then(|s| ctx.registry.get(&s.provider))
-    {
-        Some(descriptor) if !matches!(session.state, SessionState::Stale { .. }) => {
-            Some((descriptor.create)(&ctx.home).stats().await)
-        }
-        _ => None,
-    };
-    let at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
+    let stats = super::session::live_stats(ctx, &session).await;
     Snapshot {
-        at,
+        at: unix_now(),
         session: session.summary(),
         stats,
         history: None,

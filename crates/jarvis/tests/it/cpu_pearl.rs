@@ -123,16 +123,20 @@ impl Rig {
     }
 
     /// Verified submissions the fake gateway recorded.
-    fn verified(&self) -> usize {
+    /// (verified, rejected) submissions the fake gateway recorded, from one read of the file.
+    fn verdicts(&self) -> (usize, usize) {
         let text = std::fs::read_to_string(&self.record).unwrap_or_default();
-        text.lines()
-            .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["verdict"] == "ok"))
-            .count()
+        let ok = |l: &str| serde_json::from_str::<Value>(l).is_ok_and(|v| v["verdict"] == "ok");
+        let verified = text.lines().filter(|l| ok(l)).count();
+        (verified, text.lines().count() - verified)
+    }
+
+    fn verified(&self) -> usize {
+        self.verdicts().0
     }
 
     fn rejected(&self) -> usize {
-        let text = std::fs::read_to_string(&self.record).unwrap_or_default();
-        text.lines().count() - self.verified()
+        self.verdicts().1
     }
 }
 

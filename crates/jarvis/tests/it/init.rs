@@ -119,6 +119,10 @@ fn validates_urls_ports_devices_and_env_names_before_writing() {
             .assert_code(1)
             .assert_stderr_contains(message);
     }
+    // A password passed where its env var NAME belongs is never echoed back.
+    let mut args = base.to_vec();
+    args.extend_from_slice(&["--pearld-password-env", "hunter2!"]);
+    init(&env, &args).assert_output_lacks("hunter2!");
     let mut args = base.to_vec();
     args.extend_from_slice(&["--gateway-port", "0"]);
     init(&env, &args).assert_code(2);

@@ -39,3 +39,12 @@ pub(crate) fn easy_job(cert_version: u32) -> Job {
         cert_version,
     }
 }
+
+/// A 32-byte value from 64 hex digits (test vectors).
+pub(crate) fn hash32(text: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("hex in a test vector");
+    }
+    out
+}

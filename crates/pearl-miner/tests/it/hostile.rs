@@ -89,6 +89,24 @@ proptest! {
         }
     }
 
+    /// Arbitrary bytes almost never decode, so this also edits a valid proof's wire form:
+    /// whatever still decodes reaches the verifier, which must refuse it without panicking.
+    #[test]
+    fn edited_valid_proofs_never_panic_and_are_rejected(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+    ) {
+        let original = valid_proof().to_bincode();
+        let mut bytes = original.clone();
+        for (at, value) in edits {
+            let index = at.index(bytes.len());
+            bytes[index] = value;
+        }
+        if let Ok(proof) = PlainProof::from_bincode(&bytes) {
+            let verdict = verify_plain_proof(&easy_job(3).header, &proof, 3);
+            prop_assert!(bytes == original || verdict.is_err(), "edited proof verified");
+        }
+    }
+
     #[test]
     fn arbitrary_index_lists_never_panic(
         a_rows in proptest::collection::vec(0u64..64, 0..24),

@@ -37,7 +37,7 @@ fn openings_round_trip_for_many_index_sets() {
         for set in sets {
             let opening = tree.open(&bytes, &set);
             assert_eq!(
-                recompute_root(&KEY, &opening.as_ref()),
+                recompute_root(&KEY, &opening),
                 Ok(tree.root()),
                 "{leaves} leaves, {set:?}"
             );
@@ -66,7 +66,7 @@ fn every_emitted_sibling_is_needed() {
             let mut short = opening.clone();
             short.siblings.remove(drop);
             assert_ne!(
-                recompute_root(&KEY, &short.as_ref()),
+                recompute_root(&KEY, &short),
                 Ok(tree.root()),
                 "sibling {drop} of {set:?} unneeded"
             );
@@ -81,7 +81,7 @@ fn unneeded_siblings_are_accepted_like_pearl() {
     let mut opening = tree.open(&bytes, &[0, 2, 5]);
     opening.siblings.push([0; 32]);
     opening.siblings.push([0xBB; 32]);
-    assert_eq!(recompute_root(&KEY, &opening.as_ref()), Ok(tree.root()));
+    assert_eq!(recompute_root(&KEY, &opening), Ok(tree.root()));
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn missing_siblings_are_rejected() {
     let mut opening = tree.open(&bytes, &[3]);
     opening.siblings.pop();
     assert!(matches!(
-        recompute_root(&KEY, &opening.as_ref()),
+        recompute_root(&KEY, &opening),
         Err(MerkleError::MissingSibling { .. })
     ));
 }
@@ -103,20 +103,20 @@ fn tampered_openings_do_not_reproduce_the_root() {
     let opening = tree.open(&bytes, &[2, 3]);
     let mut leaf = opening.clone();
     leaf.leaf_data[0][17] ^= 1;
-    assert_ne!(recompute_root(&KEY, &leaf.as_ref()), Ok(tree.root()));
+    assert_ne!(recompute_root(&KEY, &leaf), Ok(tree.root()));
     let mut moved = opening.clone();
     moved.leaf_indices = vec![3, 4];
-    assert_ne!(recompute_root(&KEY, &moved.as_ref()), Ok(tree.root()));
+    assert_ne!(recompute_root(&KEY, &moved), Ok(tree.root()));
     let mut out_of_range = opening.clone();
     out_of_range.leaf_indices = vec![2, 8];
     assert!(matches!(
-        recompute_root(&KEY, &out_of_range.as_ref()),
+        recompute_root(&KEY, &out_of_range),
         Err(MerkleError::LeafOutOfRange { .. })
     ));
     let mut unsorted = opening;
     unsorted.leaf_indices = vec![3, 2];
     assert_eq!(
-        recompute_root(&KEY, &unsorted.as_ref()),
+        recompute_root(&KEY, &unsorted),
         Err(MerkleError::UnsortedLeaves)
     );
 }
@@ -130,15 +130,15 @@ fn rows_map_to_leaves_and_bytes_come_back() {
     let tree = MerkleTree::build(&KEY, &bytes);
     let opening = tree.open(&bytes, &leaf_indices_for_rows(&[2], 700));
     assert_eq!(
-        extract_bytes(&opening.as_ref(), 1400, 700).expect("covered"),
+        extract_bytes(&opening, 1400, 700).expect("covered"),
         bytes[1400..2100]
     );
     assert!(matches!(
-        extract_bytes(&opening.as_ref(), 0, 10),
+        extract_bytes(&opening, 0, 10),
         Err(MerkleError::BytesNotCovered { .. })
     ));
     assert!(matches!(
-        extract_bytes(&opening.as_ref(), u64::MAX, 2),
+        extract_bytes(&opening, u64::MAX, 2),
         Err(MerkleError::BytesNotCovered { .. })
     ));
 }

@@ -53,6 +53,17 @@ fn portable_and_auto_kernels_find_the_same_proof() {
 }
 
 #[test]
+fn avx2_and_portable_kernels_find_the_same_proof() {
+    // Auto picks VNNI where it can, so the AVX2 path (the only reader of |A|) needs its own run.
+    if !pearl_miner::kernel::avx2_available() {
+        return;
+    }
+    let (portable, _) = mine(3, 5, KernelChoice::Portable, 1);
+    let (avx2, _) = mine(3, 5, KernelChoice::Avx2, 1);
+    assert_eq!(portable.proof, avx2.proof);
+}
+
+#[test]
 fn vnni_and_portable_kernels_find_the_same_proof() {
     #[cfg(target_arch = "x86_64")]
     assert!(
@@ -133,6 +144,7 @@ fn cert_versions_4_and_5_and_unknown_are_refused() {
         },
     )
     .expect("valid");
+    let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
     for version in [0, 4, 5, 9] {
         let err = miner.mine(
             &easy_job(version),
@@ -140,7 +152,6 @@ fn cert_versions_4_and_5_and_unknown_are_refused() {
             &Counters::default(),
         );
         assert_eq!(err, Err(MineError::UnsupportedCertVersion(version)));
-        let (found, _) = mine(3, 11, KernelChoice::Auto, 1);
         assert_eq!(
             verify_plain_proof(&easy_job(3).header, &found.proof, version),
             Err(VerifyError::UnsupportedCertVersion(version))

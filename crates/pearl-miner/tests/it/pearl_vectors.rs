@@ -14,13 +14,7 @@ use pearl_miner::merkle::{
 use pearl_miner::noise::{LABEL_A, LABEL_B, dense_row, dense_value};
 use pearl_protocol::target::nbits_to_target;
 
-fn hash32(text: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("hex in a test vector");
-    }
-    out
-}
+use crate::common::hash32;
 
 /// h·w of the patterns these Pearl tests use: rows [0, 8, 64, 72], cols [0, 1, 8, 9, 32, 33,
 /// 40, 41].
@@ -267,7 +261,7 @@ fn merkle_tree_matches_pearl_blake3_tests() {
     let shuffled = tree.open(&eight, &[5, 3, 4, 3]);
     let sorted = tree.open(&eight, &[3, 4, 5]);
     assert_eq!(shuffled, sorted);
-    assert_eq!(recompute_root(&KEY, &sorted.as_ref()), Ok(tree.root()));
+    assert_eq!(recompute_root(&KEY, &sorted), Ok(tree.root()));
     let all: Vec<u64> = (0..8).collect();
     assert!(tree.open(&eight, &all).siblings.is_empty());
     for indices in [
@@ -279,7 +273,7 @@ fn merkle_tree_matches_pearl_blake3_tests() {
     ] {
         let opening = tree.open(&eight, &indices);
         assert_eq!(
-            recompute_root(&KEY, &opening.as_ref()),
+            recompute_root(&KEY, &opening),
             Ok(tree.root()),
             "{indices:?}"
         );
@@ -289,10 +283,10 @@ fn merkle_tree_matches_pearl_blake3_tests() {
     let tree = MerkleTree::build(&KEY, &one);
     let opening = tree.open(&one, &[0]);
     assert_eq!(opening.total_leaves, 1);
-    assert_eq!(recompute_root(&KEY, &opening.as_ref()), Ok(tree.root()));
+    assert_eq!(recompute_root(&KEY, &opening), Ok(tree.root()));
     let mut tampered = opening.clone();
     tampered.leaf_data[0][0] ^= 1;
-    assert_ne!(recompute_root(&KEY, &tampered.as_ref()), Ok(tree.root()));
+    assert_ne!(recompute_root(&KEY, &tampered), Ok(tree.root()));
 }
 
 /// pearl-blake3/src/merkle.rs `test_reject_wrong_leaf_data`, `test_reject_wrong_indices`,
@@ -303,13 +297,10 @@ fn merkle_rejections_match_pearl_blake3_tests() {
     let tree = MerkleTree::build(&KEY, &data);
     let mut wrong_data = tree.open(&data, &[2, 3]);
     wrong_data.leaf_data[0] = vec![0xFF; 1024];
-    assert_ne!(recompute_root(&KEY, &wrong_data.as_ref()), Ok(tree.root()));
+    assert_ne!(recompute_root(&KEY, &wrong_data), Ok(tree.root()));
     let mut wrong_indices = tree.open(&data, &[2, 3]);
     wrong_indices.leaf_indices = vec![3, 4];
-    assert_ne!(
-        recompute_root(&KEY, &wrong_indices.as_ref()),
-        Ok(tree.root())
-    );
+    assert_ne!(recompute_root(&KEY, &wrong_indices), Ok(tree.root()));
 
     // Index 2 in a 2-leaf tree, with both real leaf CVs offered as siblings: must not verify.
     let two = test_data(2 * 1024);
@@ -319,7 +310,7 @@ fn merkle_rejections_match_pearl_blake3_tests() {
     forged.leaf_data = vec![vec![0xEE; 1024]];
     forged.leaf_indices = vec![2];
     forged.siblings = leaf_cvs(&both.leaf_data);
-    assert!(recompute_root(&KEY, &forged.as_ref()).is_err());
+    assert!(recompute_root(&KEY, &forged).is_err());
 }
 
 fn leaf_cvs(leaves: &[Vec<u8>]) -> Vec<[u8; 32]> {
@@ -349,13 +340,13 @@ fn leaf_indices_and_byte_extraction_match_pearl_blake3_tests() {
     let tree = MerkleTree::build(&KEY, &data);
     let opening = tree.open(&data, &[1, 2]);
     assert_eq!(
-        extract_bytes(&opening.as_ref(), 1024, 64),
+        extract_bytes(&opening, 1024, 64),
         Ok(data[1024..1088].to_vec())
     );
     assert_eq!(
-        extract_bytes(&opening.as_ref(), 2048 - 32, 64),
+        extract_bytes(&opening, 2048 - 32, 64),
         Ok(data[2048 - 32..2048 + 32].to_vec())
     );
     let only_one = tree.open(&data, &[1]);
-    assert!(extract_bytes(&only_one.as_ref(), 0, 64).is_err());
+    assert!(extract_bytes(&only_one, 0, 64).is_err());
 }

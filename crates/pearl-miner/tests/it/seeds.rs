@@ -2,13 +2,7 @@
 
 use pearl_miner::commit::{SeedDerivation, noise_seeds};
 
-fn hex(s: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex");
-    }
-    out
-}
+use crate::common::hash32 as hex;
 
 // Data from Pearl's pinned vectors: job_key 0x11…, hash_a 0xAA…, hash_b 0xBB…, m=192, n=320.
 const JOB_KEY: [u8; 32] = [0x11; 32];

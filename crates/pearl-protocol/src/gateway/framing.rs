@@ -116,11 +116,7 @@ pub(crate) fn parse_reply(line: &[u8], expected_id: u64) -> Result<Reply, String
 
 /// The first 120 characters of `text`, for error messages.
 pub(crate) fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 120;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
-        None => text.to_owned(),
-    }
+    crate::error::truncate_chars(text, 120)
 }
 
 #[cfg(test)]

@@ -64,7 +64,14 @@ fn full_header_appends_the_commitment_and_hashes_with_sha256d() {
     assert_eq!(&bytes[76..], &[0x5a; 32]);
     assert_eq!(BlockHeader::from_bytes(&bytes).unwrap(), header);
     assert_eq!(header.block_hash(), sha256d(&bytes));
-    assert!(BlockHeader::from_bytes(&bytes[..107]).is_err());
+    assert_eq!(
+        BlockHeader::from_bytes(&bytes[..107]),
+        Err(WireError::WrongLength {
+            what: "BlockHeader",
+            expected: 108,
+            got: 107
+        })
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Arbitrary outside input never panics any decoder.
 
+use pearl_protocol::WireError;
 use pearl_protocol::address::{Network, validate_taproot_address};
 use pearl_protocol::header::IncompleteBlockHeader;
 use pearl_protocol::job::MiningJob;
@@ -38,6 +39,19 @@ proptest! {
         let _ = IncompleteBlockHeader::from_bytes(&bytes);
         let _ = MiningConfiguration::from_bytes(&bytes);
         let _ = PublicData::from_bytes(&bytes);
+    }
+
+    /// Arbitrary bytes of exactly the right size get past the length check into the fields.
+    #[test]
+    fn fixed_size_objects_of_their_size(
+        header in any::<[u8; IncompleteBlockHeader::SIZE]>(),
+        data in any::<[u8; pearl_protocol::public_data::PUBLIC_DATA_SIZE]>(),
+    ) {
+        let decoded = IncompleteBlockHeader::from_bytes(&header);
+        prop_assert_eq!(decoded.map(|h| h.to_bytes()), Ok(header));
+        if let Ok(public) = PublicData::from_bytes(&data) {
+            prop_assert_eq!(public.to_bytes(), data);
+        }
     }
 
     #[test]
@@ -79,8 +93,12 @@ proptest! {
 
     #[test]
     fn job_json_with_odd_targets(target in "[-0-9eE.+\"a-z ]{0,120}") {
-        let json = format!(r#"{{"incomplete_header_bytes":"AAAA","target":{target}}}"#);
-        let _ = MiningJob::from_json(&json);
+        // A valid header (76 zero bytes), so decoding reaches `target`.
+        let header = format!("{}==", "A".repeat(102));
+        let json = format!(r#"{{"incomplete_header_bytes":"{header}","target":{target}}}"#);
+        if let Err(error) = MiningJob::from_json(&json) {
+            prop_assert!(!matches!(error, WireError::JobHeader(_)), "{}", error);
+        }
     }
 
     #[test]

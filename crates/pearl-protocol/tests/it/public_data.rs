@@ -33,7 +33,14 @@ fn layout_is_config_then_hashes_then_four_le_u32s() {
     assert_eq!(expected.len(), PUBLIC_DATA_SIZE);
     assert_eq!(bytes.to_vec(), expected);
     assert_eq!(PublicData::from_bytes(&bytes).unwrap(), data);
-    assert!(PublicData::from_bytes(&bytes[..163]).is_err());
+    assert_eq!(
+        PublicData::from_bytes(&bytes[..163]),
+        Err(pearl_protocol::WireError::WrongLength {
+            what: "PublicData",
+            expected: PUBLIC_DATA_SIZE,
+            got: 163
+        })
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use toml_edit::Item;
 
-use super::{Ctx, Table, unknown_keys};
+use super::{Ctx, Table, is_env_var_name, unknown_keys};
 use crate::config::error::ConfigError;
 use crate::config::types::{ENGINE_IDS, EngineSection, OpenAiCompatibleSection};
 
@@ -124,12 +124,7 @@ impl Ctx<'_> {
         name: String,
         span: Option<Range<usize>>,
     ) -> Result<String, ConfigError> {
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if valid {
+        if is_env_var_name(&name) {
             return Ok(name);
         }
         Err(self.err(

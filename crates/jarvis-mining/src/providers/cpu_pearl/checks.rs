@@ -3,15 +3,13 @@
 use crate::doctor::{CheckRow, Group, ProviderCheckContext, Status};
 use crate::provider::BoxFuture;
 use crate::session::Session;
+use crate::supervisor::find_on_path;
 
 pub(super) fn checks<'a>(cx: &'a ProviderCheckContext<'a>) -> BoxFuture<'a, Vec<CheckRow>> {
     Box::pin(async move {
         let path = (cx.env)("PATH").unwrap_or_default();
-        let gateway = path
-            .split(':')
-            .filter(|d| !d.is_empty())
-            .map(|d| std::path::Path::new(d).join("pearl-gateway"))
-            .find(|p| p.is_file());
+        // The same lookup `mine start` uses, so doctor never passes a gateway start refuses.
+        let gateway = find_on_path(&path, "pearl-gateway");
         let gateway_row = match gateway {
             Some(p) => CheckRow::new(
                 Group::ProviderCapability,

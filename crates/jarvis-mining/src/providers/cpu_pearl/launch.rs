@@ -13,7 +13,7 @@ use crate::provider::MiningError;
 use crate::sidecar::{SidecarState, read_sidecar, remove_sidecar};
 use crate::supervisor::detach::new_session;
 use crate::supervisor::{
-    STATE_FAILED, STATE_READY, SupervisorError, SupervisorPlan, Tuning, mining_logs_dir, supervise,
+    STATE_FAILED, STATE_READY, SupervisorError, SupervisorPlan, Tuning, open_append, supervise,
 };
 
 /// Env var: seconds `jarvis mine start` waits for the supervisor to be ready (default 60).
@@ -57,7 +57,7 @@ pub(super) async fn start_detached(
         let _ = child.wait();
         let _ = remove_sidecar(&home.sidecar_path());
         let secrets = [plan.gateway.password.as_str()];
-        let logs = mining_logs_dir(home);
+        let logs = &plan.logs_dir;
         let mut tail = String::new();
         for name in ["gateway.log", "supervisor.log"] {
             let lines = tail_lines(&logs.join(name), 15, &secrets);
@@ -86,21 +86,7 @@ fn spawn_detached(home: &JarvisHome, plan: &SupervisorPlan) -> Result<Child, Min
         path: log_path.clone(),
         source,
     };
-    std::fs::create_dir_all(&plan.logs_dir).map_err(|source| MiningError::Io {
-        path: plan.logs_dir.clone(),
-        source,
-    })?;
-    crate::supervisor::rotate_if_large(
-        &log_path,
-        crate::supervisor::LOG_MAX_BYTES,
-        crate::supervisor::LOG_KEEP,
-    )
-    .map_err(io)?;
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(io)?;
+    let out = open_append(&log_path).map_err(io)?;
     let err = out.try_clone().map_err(io)?;
     let mut command = Command::new(&exe);
     command

@@ -8,7 +8,6 @@ use jarvis_core::paths::JarvisHome;
 use jarvis_core::redact::redact;
 
 use crate::provider::{LogLine, LogRequest, MiningError};
-use crate::supervisor::mining_logs_dir;
 
 /// The sources, in print order.
 const SOURCES: [(&str, &str); 3] = [
@@ -73,7 +72,7 @@ pub(super) async fn stream_logs(
 ) -> Result<(), MiningError> {
     let owned = secrets(home);
     let secrets: Vec<&str> = owned.iter().map(String::as_str).collect();
-    let dir = mining_logs_dir(home);
+    let dir = home.logs_dir();
     let mut followers: Vec<(&str, PathBuf, u64)> = Vec::new();
     for (source, name) in SOURCES {
         let path = dir.join(name);

@@ -84,6 +84,10 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
     };
     let d = &mut stats.details;
     d.insert("gateway".to_owned(), Value::from(gateway));
+    // The history's downtime comes from this flag (`Sample::from_stats`).
+    if metrics.value(n::GATEWAY_UP).is_some() {
+        d.insert("gateway_up".to_owned(), Value::from(up));
+    }
     for (key, name) in [
         ("proofs_found", n::PROOFS_FOUND),
         ("jobs_total", n::JOBS),

@@ -1,13 +1,14 @@
 //! `attach` / `detach`: a sidecar for a Pearl vLLM miner the user started by hand.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
+use jarvis_core::time::unix_now;
 
 use super::ID;
 use super::provider::EXTERNAL_CONTAINER;
-use super::status::{http_client, served_models};
+use super::status::{http_client, served_models, url_host};
 use crate::provider::MiningError;
 use crate::session::{Session, SessionState, lock_session};
 use crate::sidecar::{Sidecar, remove_sidecar, write_sidecar};
@@ -57,8 +58,8 @@ pub async fn attach(
     timeout: Duration,
 ) -> Result<Attached, MiningError> {
     let endpoint = normalize_endpoint(&request.vllm_endpoint)?;
-    let client = http_client(timeout).ok_or_else(|| MiningError::Config {
-        detail: "cannot create an HTTP client".to_owned(),
+    let client = http_client(timeout).map_err(|e| MiningError::Config {
+        detail: e.to_string(),
     })?;
     let served = served_models(&client, &endpoint)
         .await
@@ -78,11 +79,8 @@ pub async fn attach(
             ),
         });
     }
-    let host = host_of(&endpoint);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut sidecar = Sidecar::new(ID, &request.wallet, now as f64);
+    let host = url_host(&endpoint).to_owned();
+    let mut sidecar = Sidecar::new(ID, &request.wallet, unix_now().floor());
     sidecar.vllm_endpoint = Some(endpoint);
     sidecar.model = Some(request.model.clone());
     sidecar.gateway_url = Some(
@@ -146,15 +144,6 @@ fn normalize_endpoint(raw: &str) -> Result<String, MiningError> {
     })
 }
 
-fn host_of(endpoint: &str) -> String {
-    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    match authority.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h.to_owned(),
-        _ => authority.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,15 +159,15 @@ mod tests {
             "http://h:8000/v1"
         );
         assert!(normalize_endpoint("h:8000").is_err());
-        assert_eq!(host_of("http://gpu:8000/v1"), "gpu");
-        assert_eq!(host_of("http://[::1]:8000/v1"), "[::1]");
+        assert_eq!(url_host("http://gpu:8000/v1"), "gpu");
+        assert_eq!(url_host("http://[::1]:8000/v1"), "[::1]");
     }
 
     proptest::proptest! {
         #[test]
         fn endpoint_flags_never_panic(raw in ".{0,80}") {
             if let Ok(endpoint) = normalize_endpoint(&raw) {
-                let _ = host_of(&endpoint);
+                let _ = url_host(&endpoint);
             }
         }
     }

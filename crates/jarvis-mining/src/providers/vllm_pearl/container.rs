@@ -24,8 +24,6 @@ pub struct Found {
     pub state: String,
     /// Restarts by the engine's restart policy.
     pub restarts: i64,
-    /// When the current run started (RFC 3339).
-    pub started_at: Option<String>,
 }
 
 impl Found {
@@ -51,7 +49,6 @@ pub async fn inspect(engine: &Engine, name_or_id: &str) -> Result<Option<Found>,
                 config_hash: labels.get(LABEL_CONFIG_HASH).cloned(),
                 state,
                 restarts: c.restart_count.unwrap_or(0),
-                started_at: c.state.and_then(|s| s.started_at),
             }))
         }
         Err(e) if status_code(&e) == Some(404) => Ok(None),

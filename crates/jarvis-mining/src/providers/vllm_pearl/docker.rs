@@ -35,18 +35,15 @@ impl EngineEndpoint {
     }
 
     /// The host name of a TCP engine (where the container's ports are), `None` for local sockets.
+    /// IPv6 hosts keep their brackets, ready to go into a URL.
     pub fn remote_host(&self) -> Option<String> {
-        let rest = self
-            .host
-            .strip_prefix("tcp://")
-            .or_else(|| self.host.strip_prefix("http://"))?;
-        let authority = rest.split('/').next().unwrap_or_default();
-        let host = match authority.rsplit_once(':') {
-            Some((h, _)) if !h.is_empty() => h,
-            _ => authority,
-        };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        (!host.is_empty() && host != "localhost" && host != "127.0.0.1").then(|| host.to_owned())
+        if !(self.host.starts_with("tcp://") || self.host.starts_with("http://")) {
+            return None;
+        }
+        let host = super::status::url_host(&self.host);
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        (!bare.is_empty() && !matches!(bare, "localhost" | "127.0.0.1" | "::1"))
+            .then(|| host.to_owned())
     }
 
     /// The socket path of a `unix://` endpoint.
@@ -236,6 +233,17 @@ mod tests {
         assert_eq!(e.remote_host().as_deref(), Some("gpu-host"));
         assert_eq!(
             EngineEndpoint::from_docker_host(Some("tcp://127.0.0.1:2375")).remote_host(),
+            None
+        );
+        assert_eq!(
+            EngineEndpoint::from_docker_host(Some("tcp://[fd00::7]:2375"))
+                .remote_host()
+                .as_deref(),
+            Some("[fd00::7]"),
+            "an IPv6 host keeps its brackets for URLs"
+        );
+        assert_eq!(
+            EngineEndpoint::from_docker_host(Some("tcp://[::1]:2375")).remote_host(),
             None
         );
     }

@@ -65,7 +65,7 @@ pub fn detect(hw: &HardwareInfo, engine_id: &str, model: &str) -> MiningCapabili
         };
     };
     let cc = gpu.compute_capability.as_deref().unwrap_or("unknown");
-    if !cc.starts_with("9.0") {
+    if !is_hopper(cc) {
         return MiningCapabilities::unsupported(format!(
             "needs compute_capability 9.0 (sm_90a / H100/H200); detected '{cc}' ({})",
             gpu.name
@@ -100,15 +100,16 @@ pub fn detect(hw: &HardwareInfo, engine_id: &str, model: &str) -> MiningCapabili
     }
 }
 
+/// Whether a CUDA compute capability is Hopper's 9.0 (sm_90a), the only one Pearl's kernels run on.
+pub(crate) fn is_hopper(compute_capability: &str) -> bool {
+    compute_capability.starts_with("9.0")
+}
+
 /// The NVIDIA GPU to judge the host by: a Hopper one with the most memory, else the first NVIDIA.
 fn best_nvidia_gpu(hw: &HardwareInfo) -> Option<&GpuInfo> {
     let nvidia = || hw.gpus.iter().filter(|g| g.vendor == GpuVendor::Nvidia);
     nvidia()
-        .filter(|g| {
-            g.compute_capability
-                .as_deref()
-                .is_some_and(|cc| cc.starts_with("9.0"))
-        })
+        .filter(|g| g.compute_capability.as_deref().is_some_and(is_hopper))
         .max_by(|a, b| a.vram_gb.total_cmp(&b.vram_gb))
         .or_else(|| nvidia().next())
 }

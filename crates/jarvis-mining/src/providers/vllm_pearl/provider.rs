@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
+use jarvis_core::time::unix_now;
 
 use super::ID;
 use super::container::{self, Found, Launch, Stopped};
@@ -97,14 +99,18 @@ impl VllmPearlProvider {
             .unwrap_or_else(|| "127.0.0.1".to_owned())
     }
 
-    /// Secret values to redact: the configured (or default) password and HF token variables.
-    fn secret_values(&self) -> Vec<String> {
-        let extra = jarvis_core::config::load_config(&self.home.config_path(), &[])
+    /// `[mining.extra]` from the config file, when it has one.
+    fn mining_extra(&self) -> Option<MiningExtra> {
+        jarvis_core::config::load_config(&self.home.config_path(), &[])
             .ok()
             .flatten()
             .and_then(|c| c.mining)
             .map(|m| m.extra)
-            .unwrap_or_default();
+    }
+
+    /// Secret values to redact: the configured (or default) password and HF token variables.
+    fn secret_values(&self) -> Vec<String> {
+        let extra = self.mining_extra().unwrap_or_default();
         [extra.pearld_rpc_password_env, extra.hf_token_env]
             .iter()
             .filter_map(|name| (self.env)(name))
@@ -156,11 +162,8 @@ impl VllmPearlProvider {
     fn sidecar_for(&self, config: &MiningConfig, container_id: &str) -> Sidecar {
         let extra = &config.extra;
         let host = self.vllm_host();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
         // Whole seconds, like the Python tool's vllm sidecar.
-        let mut sidecar = Sidecar::new(ID, &config.wallet_address, now as f64);
+        let mut sidecar = Sidecar::new(ID, &config.wallet_address, unix_now().floor());
         sidecar.vllm_endpoint = Some(format!("http://{host}:{}/v1", extra.vllm_port));
         sidecar.model = Some(extra.model.clone());
         sidecar.gateway_url = Some(format!("http://{host}:{}", extra.gateway_port));
@@ -233,8 +236,8 @@ impl VllmPearlProvider {
             spec.model
         )));
         let client =
-            status::http_client(Duration::from_secs(2)).ok_or_else(|| MiningError::Container {
-                detail: "cannot create an HTTP client".to_owned(),
+            status::http_client(Duration::from_secs(2)).map_err(|e| MiningError::Container {
+                detail: e.to_string(),
                 fix: "check the system's TLS set-up".to_owned(),
             })?;
         let started = Instant::now();
@@ -312,17 +315,10 @@ impl VllmPearlProvider {
         let session = Session::read(&self.home);
         let sidecar = session.sidecar().filter(|s| s.provider == ID).cloned();
         let d = &mut stats.details;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |t| t.as_secs_f64());
         if let Some(started) = sidecar.as_ref().and_then(|s| s.started_at) {
-            stats.uptime_seconds = Some((now - started).max(0.0));
+            stats.uptime_seconds = Some((unix_now() - started).max(0.0));
         }
-        let container_ref = sidecar
-            .as_ref()
-            .and_then(|s| s.container_id.clone())
-            .filter(|id| id != EXTERNAL_CONTAINER)
-            .unwrap_or_else(|| CONTAINER_NAME.to_owned());
+        let container_ref = container_ref(sidecar.as_ref());
         match self.engine().await {
             Err(e) => {
                 d.insert("docker".into(), e.to_string().into());
@@ -405,10 +401,7 @@ impl VllmPearlProvider {
 
     /// pearld's block height from the configured node, or `"unknown (why)"`.
     async fn pearld_height(&self) -> serde_json::Value {
-        let config = jarvis_core::config::load_config(&self.home.config_path(), &[])
-            .ok()
-            .flatten();
-        let Some(extra) = config.and_then(|c| c.mining).map(|m| m.extra) else {
+        let Some(extra) = self.mining_extra() else {
             return "unknown (no [mining] config)".into();
         };
         let password = (self.env)(&extra.pearld_rpc_password_env).unwrap_or_default();
@@ -435,7 +428,7 @@ impl VllmPearlProvider {
 
     async fn vllm_details(&self, endpoint: &str, stats: &mut MiningStats) {
         let d = &mut stats.details;
-        let Some(client) = status::http_client(Duration::from_secs(3)) else {
+        let Ok(client) = status::http_client(Duration::from_secs(3)) else {
             return;
         };
         let base = status::server_base(endpoint);
@@ -471,13 +464,10 @@ impl VllmPearlProvider {
             "vllm_generation_tokens".into(),
             show(metrics.generation_tokens),
         );
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |t| t.as_secs_f64());
         d.insert(
             "vllm_uptime_seconds".into(),
             metrics.process_start_time.map_or("unknown".into(), |t| {
-                serde_json::Value::from((now - t).max(0.0) as u64)
+                serde_json::Value::from((unix_now() - t).max(0.0) as u64)
             }),
         );
     }
@@ -489,12 +479,7 @@ impl VllmPearlProvider {
     ) -> Result<(), MiningError> {
         let engine = self.engine().await?;
         let session = Session::read(&self.home);
-        let container_ref = session
-            .sidecar()
-            .filter(|s| s.provider == ID)
-            .and_then(|s| s.container_id.clone())
-            .filter(|id| id != EXTERNAL_CONTAINER)
-            .unwrap_or_else(|| CONTAINER_NAME.to_owned());
+        let container_ref = container_ref(session.sidecar());
         let Some(found) = container::inspect(&engine, &container_ref).await? else {
             return Err(MiningError::Container {
                 detail: format!(
@@ -542,6 +527,16 @@ impl VllmPearlProvider {
             Err(_) => false,
         }
     }
+}
+
+/// The container a sidecar of ours names, else our container's name (an attached miner's
+/// sidecar names none of its own).
+fn container_ref(sidecar: Option<&Sidecar>) -> String {
+    sidecar
+        .filter(|s| s.provider == ID)
+        .and_then(|s| s.container_id.clone())
+        .filter(|id| id != EXTERNAL_CONTAINER)
+        .unwrap_or_else(|| CONTAINER_NAME.to_owned())
 }
 
 fn short(id: &str) -> &str {

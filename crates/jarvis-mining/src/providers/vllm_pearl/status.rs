@@ -3,9 +3,12 @@
 
 use std::time::Duration;
 
+use jarvis_engines::Protocol;
+use serde::Serialize;
+
 use crate::telemetry::parse_prometheus;
 
-use serde::Serialize;
+pub use jarvis_engines::server_base;
 
 /// Mining evidence counted from the gateway's log lines since the container started.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -86,9 +89,18 @@ pub fn parse_vllm_metrics(text: &str) -> VllmMetrics {
 }
 
 /// A short-timeout HTTP client for probes of the miner (the engines' client: system roots for
-/// https, no proxy).
-pub fn http_client(timeout: Duration) -> Option<reqwest::Client> {
-    jarvis_engines::http_client(timeout, Some(timeout)).ok()
+/// https).
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, jarvis_engines::EngineError> {
+    jarvis_engines::http_client(timeout, Some(timeout))
+}
+
+/// One word for a failed request: `timed out` or `unreachable`.
+fn transport_error(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else {
+        "unreachable"
+    }
 }
 
 /// `GET <base>/health`: `Ok(())` on 2xx, else why not (one line).
@@ -96,11 +108,7 @@ pub async fn probe_health(client: &reqwest::Client, base: &str) -> Result<(), St
     match client.get(format!("{base}/health")).send().await {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
-        Err(e) => Err(if e.is_timeout() {
-            "timed out".to_owned()
-        } else {
-            "unreachable".to_owned()
-        }),
+        Err(e) => Err(transport_error(&e).to_owned()),
     }
 }
 
@@ -113,28 +121,13 @@ pub async fn served_models(
         .get(format!("{}/models", endpoint.trim_end_matches('/')))
         .send()
         .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                "timed out".to_owned()
-            } else {
-                "unreachable".to_owned()
-            }
-        })?;
+        .map_err(|e| transport_error(&e).to_owned())?;
     if !response.status().is_success() {
         return Err(format!("HTTP {}", response.status().as_u16()));
     }
-    let body: serde_json::Value = response
-        .json()
-        .await
-        .map_err(|_| "not an OpenAI /v1/models answer".to_owned())?;
-    let ids = body
-        .get("data")
-        .and_then(|d| d.as_array())
-        .ok_or_else(|| "not an OpenAI /v1/models answer".to_owned())?
-        .iter()
-        .filter_map(|m| m.get("id").and_then(|i| i.as_str()).map(str::to_owned))
-        .collect();
-    Ok(ids)
+    let not_a_listing = || "not an OpenAI /v1/models answer".to_owned();
+    let body: serde_json::Value = response.json().await.map_err(|_| not_a_listing())?;
+    jarvis_engines::model_ids(Protocol::OpenAi, &body).ok_or_else(not_a_listing)
 }
 
 /// `GET <base>/metrics` parsed; `None` when unavailable.
@@ -146,55 +139,14 @@ pub async fn vllm_metrics(client: &reqwest::Client, base: &str) -> Option<VllmMe
     Some(parse_vllm_metrics(&response.text().await.ok()?))
 }
 
-/// The server base of an OpenAI endpoint (`http://h:p/v1` -> `http://h:p`).
-pub fn server_base(endpoint: &str) -> String {
-    let trimmed = endpoint.trim_end_matches('/');
-    trimmed.strip_suffix("/v1").unwrap_or(trimmed).to_owned()
-}
-
-/// Parses an RFC 3339 UTC timestamp (`2026-11-25T18:00:00.123456789Z`) to unix seconds.
-pub fn parse_rfc3339_utc(text: &str) -> Option<f64> {
-    let (date, time) = text.split_once('T')?;
-    let mut d = date.split('-');
-    let (y, mo, da): (i64, i64, i64) = (
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-    );
-    let time = time.strip_suffix('Z')?;
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut t = hms.split(':');
-    let (h, mi, s): (i64, i64, i64) = (
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-    );
-    let frac: f64 = format!(
-        "0.{}",
-        frac.chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-    )
-    .parse()
-    .ok()?;
-    if !(1..=12).contains(&mo)
-        || !(1..=31).contains(&da)
-        || !(1970..=9999).contains(&y)
-        || !(0..24).contains(&h)
-        || !(0..60).contains(&mi)
-        || !(0..=60).contains(&s)
-    {
-        return None;
+/// The host of `scheme://host[:port]/...`, IPv6 brackets kept so it can go back into a URL.
+pub(crate) fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => authority,
     }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + da - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + h * 3600 + mi * 60 + s) as f64 + frac)
 }
 
 #[cfg(test)]
@@ -242,22 +194,10 @@ mod tests {
         assert_eq!(m.process_start_time, Some(1.7e9));
     }
 
-    #[test]
-    fn rfc3339_parses() {
-        assert_eq!(parse_rfc3339_utc("1970-01-02T00:00:01Z"), Some(86_401.0));
-        assert_eq!(
-            parse_rfc3339_utc("2026-11-25T18:00:00.5Z").map(|t| t.fract()),
-            Some(0.5)
-        );
-        assert_eq!(parse_rfc3339_utc("0001-01-01T00:00:00Z"), None);
-        assert_eq!(parse_rfc3339_utc("garbage"), None);
-    }
-
     proptest::proptest! {
         #[test]
         fn parsers_never_panic(text in ".{0,300}") {
             let _ = parse_vllm_metrics(&text);
-            let _ = parse_rfc3339_utc(&text);
             LogEvidence::default().observe(&text);
         }
     }

@@ -202,6 +202,14 @@ async fn refuses_to_start_without_a_valid_mining_address_or_with_bad_settings() 
     assert!(failed_start(&mut bad).await.contains("Taproot"));
     let mut mode = command(&[socket_env, ("FAKE_GATEWAY_MODE", "explode")]);
     assert!(failed_start(&mut mode).await.contains("FAKE_GATEWAY_MODE"));
+    for pending in ["0", "-1", "many"] {
+        let mut queue = command(&[socket_env, ("GATEWAY_PROOF_MAX_PENDING", pending)]);
+        assert!(
+            failed_start(&mut queue)
+                .await
+                .contains("GATEWAY_PROOF_MAX_PENDING")
+        );
+    }
     let mut no_start = Command::new(EXE);
     no_start.env_clear();
     assert!(failed_start(&mut no_start).await.contains("usage"));
