@@ -75,16 +75,27 @@ impl Default for StartOptions {
 }
 
 /// How `stop` should behave.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StopOptions {
     /// Grace period before processes or containers are killed.
     pub timeout: std::time::Duration,
+    /// Where stop reports what it removed or left alone (`Done` / `Warning`).
+    pub progress: std::sync::Arc<dyn Progress>,
+}
+
+impl std::fmt::Debug for StopOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopOptions")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for StopOptions {
     fn default() -> Self {
         Self {
             timeout: std::time::Duration::from_secs(15),
+            progress: std::sync::Arc::new(NoProgress),
         }
     }
 }

@@ -69,6 +69,20 @@ impl Session {
         Self { path, state }
     }
 
+    /// Settles an `Unverified` session with its provider's answer to "is it running?"
+    /// ([`crate::MiningProvider::is_running`]): `Running`, or `Stale` when it is not.
+    pub fn settle(&mut self, running: bool) {
+        let state = std::mem::replace(&mut self.state, SessionState::Absent);
+        self.state = match state {
+            SessionState::Unverified(sidecar) if running => SessionState::Running(sidecar),
+            SessionState::Unverified(sidecar) => SessionState::Stale {
+                sidecar,
+                reason: "its provider reports it is not running (see the details below)".to_owned(),
+            },
+            other => other,
+        };
+    }
+
     /// The sidecar, whatever its liveness.
     pub fn sidecar(&self) -> Option<&Sidecar> {
         match &self.state {

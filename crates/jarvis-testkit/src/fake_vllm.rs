@@ -66,6 +66,13 @@ pub struct FakeVllm {
 impl FakeVllm {
     /// Starts the fake on an ephemeral port. Must run inside a tokio runtime.
     pub async fn start(options: FakeVllmOptions) -> FakeVllm {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), options)
+            .await
+            .expect("bind 127.0.0.1:0")
+    }
+
+    /// Starts the fake on `addr` (vLLM's `--host`/`--port`). Must run inside a tokio runtime.
+    pub async fn start_on(addr: SocketAddr, options: FakeVllmOptions) -> std::io::Result<FakeVllm> {
         let state = Arc::new(Mutex::new(State {
             options,
             hold_after: None,
@@ -75,11 +82,12 @@ impl FakeVllm {
             requests_served: 0,
         }));
         let handler_state = Arc::clone(&state);
-        let server = FakeServer::start(Arc::new(move |req: &RecordedRequest| {
-            route(&mut lock(&handler_state), req)
-        }))
-        .await;
-        FakeVllm { server, state }
+        let server = FakeServer::start_on(
+            addr,
+            Arc::new(move |req: &RecordedRequest| route(&mut lock(&handler_state), req)),
+        )
+        .await?;
+        Ok(FakeVllm { server, state })
     }
 
     /// `http://127.0.0.1:<port>` (the server root, where `/health` and `/metrics` live).

@@ -108,17 +108,25 @@ pub(crate) struct FakeServer {
 impl FakeServer {
     /// Binds 127.0.0.1:0 and serves `handler`.
     pub(crate) async fn start(handler: Handler) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), handler)
             .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("read the bound address");
+            .expect("bind 127.0.0.1:0")
+    }
+
+    /// Binds `addr` and serves `handler`.
+    pub(crate) async fn start_on(
+        addr: SocketAddr,
+        handler: Handler,
+    ) -> std::io::Result<FakeServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let task = tokio::spawn(accept_loop(listener, handler, Arc::clone(&requests)));
-        FakeServer {
+        Ok(FakeServer {
             addr,
             requests,
             task,
-        }
+        })
     }
 
     /// `http://127.0.0.1:<port>`.

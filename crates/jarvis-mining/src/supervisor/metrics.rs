@@ -33,7 +33,8 @@ pub mod names {
     pub const HASHRATE: &str = "jarvis_mining_hashrate_macs";
     /// Unix time of the last accepted submission.
     pub const LAST_SUBMIT: &str = "jarvis_mining_last_submit_timestamp_seconds";
-    /// The last error in label `error`; value = its unix time.
+    /// Unix time of the latest error of each `kind` ([`super::ErrorKind`]); the text is in the
+    /// logs and the sidecar, never in a label (unbounded cardinality).
     pub const LAST_ERROR: &str = "jarvis_mining_last_error_info";
     /// Miner threads.
     pub const THREADS: &str = "jarvis_mining_threads";
@@ -43,6 +44,31 @@ pub mod names {
     pub const START_TIME: &str = "process_start_time_seconds";
     /// The hashrate window labels, in [`crate::telemetry::RATE_WINDOWS`] order.
     pub const WINDOW_LABELS: [&str; 3] = ["10s", "60s", "15m"];
+}
+
+/// What failed, as the bounded `kind` label of [`names::LAST_ERROR`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// pearl-gateway exited.
+    Gateway,
+    /// The miner loop ended or failed.
+    Miner,
+    /// A job could not be mined.
+    Job,
+    /// A proof submission failed.
+    Submit,
+}
+
+impl ErrorKind {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Gateway => "gateway",
+            ErrorKind::Miner => "miner",
+            ErrorKind::Job => "job",
+            ErrorKind::Submit => "submit",
+        }
+    }
 }
 
 /// Counters shared by the miner loop, the watchdog and the metrics server.
@@ -64,7 +90,8 @@ pub struct MinerMetrics {
 struct Guarded {
     submit_errors: BTreeMap<String, u64>,
     restarts: BTreeMap<&'static str, u64>,
-    last_error: Option<(String, f64)>,
+    last_error: Option<String>,
+    error_times: BTreeMap<ErrorKind, f64>,
     last_submit_at: Option<f64>,
     rates: RateWindows,
 }
@@ -105,12 +132,19 @@ impl MinerMetrics {
             .submit_errors
             .entry(code.to_owned())
             .or_default() += 1;
-        self.error(error);
+        self.error(ErrorKind::Submit, error);
     }
 
-    /// Remembers the latest error.
-    pub fn error(&self, error: &str) {
-        self.lock().last_error = Some((error.to_owned(), unix_now()));
+    /// Remembers the latest error: its kind (exported) and its text (for status).
+    pub fn error(&self, kind: ErrorKind, error: &str) {
+        let mut g = self.lock();
+        g.last_error = Some(error.to_owned());
+        g.error_times.insert(kind, unix_now());
+    }
+
+    /// The latest error's text.
+    pub fn last_error(&self) -> Option<String> {
+        self.lock().last_error.clone()
     }
 
     /// Counts a restart of `child` (`gateway` or `miner`).
@@ -256,13 +290,15 @@ impl MinerMetrics {
                 at,
             );
         }
-        if let Some((error, at)) = &g.last_error {
+        if !g.error_times.is_empty() {
             out.family(
                 names::LAST_ERROR,
                 "gauge",
-                "The last error; value: its unix time.",
-            )
-            .sample(names::LAST_ERROR, &[("error", error)], *at);
+                "Unix time of the latest error of each kind; the text is in the logs and `jarvis mine status`.",
+            );
+            for (kind, at) in &g.error_times {
+                out.sample(names::LAST_ERROR, &[("kind", kind.as_str())], *at);
+            }
         }
         drop(g);
         out.finish()

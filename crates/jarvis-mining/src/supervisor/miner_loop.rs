@@ -13,7 +13,7 @@ use pearl_protocol::gateway::{
 use tokio::sync::watch;
 
 use super::logfile::LogFile;
-use super::metrics::MinerMetrics;
+use super::metrics::{ErrorKind, MinerMetrics};
 
 /// How the miner loop ended abnormally.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +152,7 @@ impl MinerLoop {
                 Round::Failed(error) => {
                     let message = format!("cannot mine this job: {error}");
                     self.log(&format!("miner: {message}; waiting for the next job"));
-                    self.metrics.error(&message);
+                    self.metrics.error(ErrorKind::Job, &message);
                     refused = Some(job);
                 }
             }

@@ -21,7 +21,7 @@ mod watchdog;
 pub use error::SupervisorError;
 pub(crate) use logfile::open_append;
 pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
-pub use metrics::{MinerMetrics, names};
+pub use metrics::{ErrorKind, MinerMetrics, names};
 pub use miner_loop::{MinerLoop, MinerLoopError};
 pub(crate) use plan::find_on_path;
 pub use plan::{GatewayLaunch, SupervisorPlan, shape_from_extra};

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use super::error::SupervisorError;
 use super::gateway::{GatewayChild, answers};
 use super::logfile::LogFile;
-use super::metrics::MinerMetrics;
+use super::metrics::{ErrorKind, MinerMetrics};
 use super::miner_loop::{MinerLoop, MinerLoopError};
 use super::plan::SupervisorPlan;
 use super::tuning::Tuning;
@@ -194,7 +194,7 @@ impl Children<'_> {
                     let ran = self.gateway.take().map(|g| g.spawned.elapsed());
                     let _ = self.alive_tx.send(false);
                     self.log.line(&format!("pearl-gateway {exit}; mining pauses until it is back"));
-                    self.metrics.error(&format!("pearl-gateway {exit}"));
+                    self.metrics.error(ErrorKind::Gateway, &format!("pearl-gateway {exit}"));
                     self.metrics.restarted("gateway");
                     sidecar.gateway_pid = None;
                     if !self.gateway_budget.allow(unix_now()) {
@@ -219,7 +219,7 @@ impl Children<'_> {
                         Err(e) => format!("miner task failed: {e}"),
                     };
                     self.log.line(&exit);
-                    self.metrics.error(&exit);
+                    self.metrics.error(ErrorKind::Miner, &exit);
                     self.metrics.restarted("miner");
                     if !self.miner_budget.allow(unix_now()) {
                         return Err(self.budget_error("miner", &self.miner_budget, exit));
@@ -242,9 +242,32 @@ impl Children<'_> {
                         write_sidecar(sidecar_path, sidecar)?;
                         self.log.line("pearl-gateway answers; supervisor ready");
                     }
+                    if ready {
+                        self.publish_last_error(sidecar, sidecar_path)?;
+                    }
                 }
             }
         }
+    }
+
+    /// Keeps the sidecar's `last_error` equal to the latest error's text, for `mine status`
+    /// (the metrics carry only its kind).
+    fn publish_last_error(
+        &self,
+        sidecar: &mut Sidecar,
+        path: &std::path::Path,
+    ) -> Result<(), SupervisorError> {
+        let Some(text) = self.metrics.last_error() else {
+            return Ok(());
+        };
+        if sidecar.other.get("last_error").and_then(Value::as_str) == Some(text.as_str()) {
+            return Ok(());
+        }
+        sidecar
+            .other
+            .insert("last_error".to_owned(), Value::from(text));
+        write_sidecar(path, sidecar)?;
+        Ok(())
     }
 
     fn budget_error(

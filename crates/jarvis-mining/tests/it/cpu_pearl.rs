@@ -453,7 +453,15 @@ fn metrics_export_hashrate_windows_once_filled_and_status_reads_them() {
     assert_eq!(stats.hashrate.s10, Some(1000.0));
     assert_eq!(stats.hashrate.s60, None);
     assert_eq!(stats.hashrate.m15, None);
-    assert_eq!(stats.last_error.as_deref(), Some("closed"));
+    // The error text never becomes a label (unbounded cardinality): only its kind does.
+    assert!(
+        text.contains("jarvis_mining_last_error_info{kind=\"submit\"}") && !text.contains("closed"),
+        "{text}"
+    );
+    assert_eq!(
+        stats.last_error.as_deref(),
+        Some("submit error (see `jarvis mine logs`)")
+    );
     assert_eq!(
         stats.details.get("submit_errors").and_then(|v| v.as_u64()),
         Some(2)

@@ -9,6 +9,7 @@ mod hw;
 mod model_inspect;
 mod model_validate;
 mod models;
+mod real_engines;
 mod registry;
 mod session;
 mod sidecar;

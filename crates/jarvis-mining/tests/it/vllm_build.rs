@@ -12,7 +12,7 @@ use crate::vllm_rig::{Recorder, TAG};
 const DOCKERFILE: &str = "ARG CUDA_VERSION=13.0.3\nFROM nvidia/cuda:${CUDA_VERSION}-devel-ubuntu24.04 AS builder\nRUN true\nFROM nvidia/cuda:${CUDA_VERSION}-runtime-ubuntu24.04\nENTRYPOINT [\"./entrypoint.sh\"]\n";
 const ENTRYPOINT: &str = "#!/bin/bash\npearl-gateway start &\n# Wait until the gateway is ready\ncurl -s http://localhost:8339/metrics --retry-delay 1 --retry 20 --retry-all-errors > /dev/null\nexec vllm serve \"$@\"\n";
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -37,10 +37,15 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 /// A repository with Pearl's layout; returns its path and first commit.
 fn fixture(root: &Path) -> (PathBuf, String) {
+    fixture_with(root, DOCKERFILE)
+}
+
+/// A repository with Pearl's layout and `dockerfile`; returns its path and first commit.
+pub(crate) fn fixture_with(root: &Path, dockerfile: &str) -> (PathBuf, String) {
     let repo = root.join("pearl-src");
     std::fs::create_dir_all(repo.join("miner/vllm-miner")).unwrap();
     git(&repo, &["init", "-q", "-b", "master"]);
-    std::fs::write(repo.join("miner/vllm-miner/Dockerfile"), DOCKERFILE).unwrap();
+    std::fs::write(repo.join("miner/vllm-miner/Dockerfile"), dockerfile).unwrap();
     std::fs::write(repo.join("miner/vllm-miner/entrypoint.sh"), ENTRYPOINT).unwrap();
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "one"]);
@@ -193,5 +198,40 @@ async fn unknown_ref_is_a_git_error_with_its_stderr() {
     assert!(
         err.contains("`git fetch origin no-such-branch` failed (exit"),
         "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_engine_that_cannot_raise_the_open_files_limit_builds_again_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let (repo, sha) = fixture(&root);
+    let record = root.join("builds.txt");
+    let cli = root.join("docker");
+    std::fs::write(
+        &cli,
+        format!(
+            "#!/bin/sh\n[ \"$1 $2\" = 'buildx version' ] && exit 0\necho \"$*\" >> '{r}'\ncase \"$*\" in *--ulimit*) echo 'runc create failed: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted' >&2; exit 1;; esac\nexit 0\n",
+            r = record.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let progress = Recorder::default();
+    build_from_source(&plan(&root, &repo, &sha, &cli), TAG, &progress)
+        .await
+        .unwrap();
+    let builds = std::fs::read_to_string(&record).unwrap();
+    let builds: Vec<&str> = builds.lines().collect();
+    assert_eq!(builds.len(), 2, "{builds:?}");
+    assert!(builds[0].contains("--ulimit nofile=1048576:1048576"));
+    assert!(!builds[1].contains("--ulimit") && builds[1].starts_with("buildx build"));
+    assert!(
+        progress.events().iter().any(|e| matches!(e, ProgressEvent::Warning(w) if w.contains("open-files limit") && w.contains("without --ulimit"))),
+        "{:?}",
+        progress.events()
     );
 }

@@ -6,19 +6,10 @@ use std::path::{Path, PathBuf};
 /// File name of the fake executable this crate builds.
 pub const EXE_NAME: &str = "fake-pearl-gateway";
 
-/// The built `fake-pearl-gateway` in the running test's target directory (`target/<profile>/`),
-/// if it has been built. Crates other than this one get it built with
-/// `cargo build -p jarvis-testkit --bin fake-pearl-gateway` (cargo builds only a package's
-/// own binaries for its tests).
+/// The built `fake-pearl-gateway` (see [`crate::testkit_exe`]). Crates other than this one get
+/// it built with `cargo build -p jarvis-testkit --bin fake-pearl-gateway`.
 pub fn find_exe() -> Option<PathBuf> {
-    let current = std::env::current_exe().ok()?;
-    let dir = current.parent()?;
-    // Test binaries live in target/<profile>/deps; binaries in target/<profile>.
-    [Some(dir), dir.parent()]
-        .into_iter()
-        .flatten()
-        .map(|dir| dir.join(EXE_NAME))
-        .find(|candidate| candidate.is_file())
+    crate::testkit_exe(EXE_NAME)
 }
 
 /// Makes `dir/pearl-gateway` start `exe` (a symlink), so a supervisor that runs

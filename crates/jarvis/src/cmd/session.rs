@@ -1,6 +1,7 @@
 //! `jarvis mine start | stop | status`: the session lifecycle, generic over providers.
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -8,7 +9,9 @@ use jarvis_core::config::MiningSection;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
 use jarvis_mining::history::{HistoryRecorder, Sample};
-use jarvis_mining::provider::{LogLine, LogRequest, MiningStats, StartOptions, StopOptions};
+use jarvis_mining::provider::{
+    LogLine, LogRequest, MiningStats, Progress, ProgressEvent, StartOptions, StopOptions,
+};
 use jarvis_mining::session::{Session, SessionState, lock_session};
 use jarvis_mining::sidecar::remove_sidecar;
 use serde::Serialize;
@@ -84,16 +87,16 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
             // No session, but the configured provider may still own something (a labelled
             // container left without a sidecar): its stop is idempotent.
             let section = ctx.load_config().ok().flatten().and_then(|c| c.mining);
+            let mut removed = Vec::new();
             if let Some(descriptor) = section.and_then(|s| ctx.registry.get(&s.provider)) {
                 let _lock = lock_session(&ctx.home)?;
-                let mut provider = (descriptor.create)(&ctx.home);
-                provider
-                    .stop(&StopOptions {
-                        timeout: Duration::from_secs(args.timeout),
-                    })
-                    .await?;
+                removed = stop_provider(ctx, descriptor, args).await?;
             }
-            "not running".to_owned()
+            if removed.is_empty() {
+                "not running".to_owned()
+            } else {
+                format!("not running; {}", removed.join("; "))
+            }
         }
         SessionState::Stale { .. } | SessionState::Corrupt { .. } => {
             let _lock = lock_session(&ctx.home)?;
@@ -109,12 +112,7 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
                     sidecar.provider
                 )
             })?;
-            let mut provider = (descriptor.create)(&ctx.home);
-            provider
-                .stop(&StopOptions {
-                    timeout: Duration::from_secs(args.timeout),
-                })
-                .await?;
+            stop_provider(ctx, descriptor, args).await?;
             "Mining stopped.".to_owned()
         }
     };
@@ -124,6 +122,49 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
         render::line(&outcome);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the provider's stop; returns what it reports it removed (`Done` events), forwarding
+/// its warnings to the terminal.
+async fn stop_provider(
+    ctx: &Ctx,
+    descriptor: &jarvis_mining::registry::ProviderDescriptor,
+    args: &StopArgs,
+) -> anyhow::Result<Vec<String>> {
+    struct Removed {
+        terminal: Arc<dyn Progress>,
+        done: Mutex<Vec<String>>,
+    }
+    impl Progress for Removed {
+        fn event(&self, event: ProgressEvent) {
+            match event {
+                ProgressEvent::Done(text) => self
+                    .done
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(text),
+                other => self.terminal.event(other),
+            }
+        }
+    }
+    let report = Arc::new(Removed {
+        terminal: render::progress(args.json),
+        done: Mutex::new(Vec::new()),
+    });
+    let mut provider = (descriptor.create)(&ctx.home);
+    provider
+        .stop(&StopOptions {
+            timeout: Duration::from_secs(args.timeout),
+            progress: report.clone(),
+        })
+        .await?;
+    let done = std::mem::take(
+        &mut *report
+            .done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    Ok(done)
 }
 
 /// Removes a sidecar whose processes are gone, or that cannot be read. Never signals anything.
@@ -183,8 +224,21 @@ pub(crate) async fn live_stats(ctx: &Ctx, session: &Session) -> Option<MiningSta
     Some((descriptor.create)(&ctx.home).stats().await)
 }
 
+/// The session with an `Unverified` state (a container) settled by asking its provider.
+fn settled(ctx: &Ctx, session: &Session) -> Session {
+    let mut session = session.clone();
+    if let SessionState::Unverified(sidecar) = &session.state
+        && let Some(descriptor) = ctx.registry.get(&sidecar.provider)
+    {
+        let running = (descriptor.create)(&ctx.home).is_running();
+        session.settle(running);
+    }
+    session
+}
+
 async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Result<ExitCode> {
     let stats = live_stats(ctx, session).await;
+    let session = &settled(ctx, session);
     if let Some(stats) = &stats {
         // `status` feeds the history too (at most one sample per interval), so a provider
         // without a supervisor of its own (the container) still leaves a record.

@@ -72,8 +72,15 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         .filter(|t| t.is_finite() && *t > 0.0)
         .map(|t| (now - t).max(0.0));
     stats.last_share_at = metrics.value(n::LAST_SUBMIT).filter(|t| t.is_finite());
-    if let Some(error) = metrics.first(n::LAST_ERROR).and_then(|s| s.label("error")) {
-        stats.last_error = Some(error.to_owned());
+    // The text comes from the sidecar; until the supervisor has written it there, the latest
+    // error's kind is all the metrics say.
+    let latest_kind = metrics
+        .all(n::LAST_ERROR)
+        .filter(|s| s.value.is_finite())
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+        .and_then(|s| s.label("kind"));
+    if let (None, Some(kind)) = (&stats.last_error, latest_kind) {
+        stats.last_error = Some(format!("{kind} error (see `jarvis mine logs`)"));
     }
     let up = metrics.value(n::GATEWAY_UP).is_some_and(|v| v >= 1.0);
     let active = metrics.value(n::JOB_ACTIVE).is_some_and(|v| v >= 1.0);

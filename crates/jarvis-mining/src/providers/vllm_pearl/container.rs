@@ -96,14 +96,19 @@ pub async fn launch(
             .await
         {
             Ok(created) => {
-                engine
+                let started = engine
                     .docker
                     .start_container(
                         &created.id,
                         None::<bollard::query_parameters::StartContainerOptions>,
                     )
-                    .await
-                    .map_err(|e| engine.error("starting the miner container", &e, &secrets))?;
+                    .await;
+                if let Err(e) = started {
+                    // A refused start (no NVIDIA runtime, a bad bind path) leaves a `Created`
+                    // container behind: remove it, so nothing of a failed start remains.
+                    let _ = remove(engine, &created.id, Duration::ZERO).await;
+                    return Err(start_error(engine, &e, &secrets));
+                }
                 return Ok(Launch::Started(created.id));
             }
             // Someone created one between our inspect and create: look again, once.
@@ -122,6 +127,28 @@ pub async fn launch(
         fix: "check what else manages containers of that name (`docker ps -a`)".to_owned(),
     })
 }
+
+/// The engine's answer to starting the container, with the fix that fits it.
+fn start_error(engine: &Engine, err: &bollard::errors::Error, secrets: &[&str]) -> MiningError {
+    let mut error = engine.error("starting the miner container", err, secrets);
+    if let MiningError::Docker { detail, fix, .. } = &mut error
+        && is_gpu_refusal(detail)
+    {
+        *fix = GPU_RUNTIME_FIX.to_owned();
+    }
+    error
+}
+
+/// How Docker answers a GPU request when no NVIDIA runtime is configured:
+/// `could not select device driver "" with capabilities: [[gpu]]`.
+pub fn is_gpu_refusal(detail: &str) -> bool {
+    detail.contains("could not select device driver")
+}
+
+/// The fix for an engine that cannot hand GPUs to containers.
+pub const GPU_RUNTIME_FIX: &str = "this Docker Engine has no NVIDIA runtime: install the NVIDIA Container Toolkit \
+     (nvidia-container-toolkit), run `sudo nvidia-ctk runtime configure --runtime=docker`, restart Docker \
+     (`sudo systemctl restart docker`), then `jarvis mine doctor`";
 
 fn conflict(found: &Found) -> MiningError {
     let short = found.id.get(..12).unwrap_or(&found.id);
@@ -195,20 +222,20 @@ pub async fn remove(engine: &Engine, id: &str, grace: Duration) -> Result<(), Mi
 pub enum Stopped {
     /// No container of our name.
     Absent,
-    /// Ours; stopped and removed.
-    Removed(String),
+    /// Ours; stopped and removed. Holds what the engine said about it before.
+    Removed(Found),
     /// Not ours; left alone.
-    Foreign(String),
+    Foreign(Found),
 }
 
 /// Stops and removes our container; a foreign one of the same name is left alone.
 pub async fn stop_ours(engine: &Engine, grace: Duration) -> Result<Stopped, MiningError> {
     match inspect(engine, CONTAINER_NAME).await? {
         None => Ok(Stopped::Absent),
-        Some(found) if !found.managed => Ok(Stopped::Foreign(found.id)),
+        Some(found) if !found.managed => Ok(Stopped::Foreign(found)),
         Some(found) => {
             remove(engine, &found.id, grace).await?;
-            Ok(Stopped::Removed(found.id))
+            Ok(Stopped::Removed(found))
         }
     }
 }

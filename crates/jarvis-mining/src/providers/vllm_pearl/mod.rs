@@ -1,6 +1,7 @@
 //! `vllm-pearl`: Pearl's vLLM miner container on NVIDIA Hopper. Inference is mining.
 
 mod attach;
+mod build;
 mod checks;
 pub mod container;
 pub mod docker;

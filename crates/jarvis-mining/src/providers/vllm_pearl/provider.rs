@@ -298,10 +298,18 @@ impl VllmPearlProvider {
                 .is_none_or(|id| id == EXTERNAL_CONTAINER)
         });
         match self.engine().await {
-            Ok(engine) => {
-                // A foreign container of our name is left alone (`Stopped::Foreign`).
-                let _: Stopped = container::stop_ours(&engine, options.timeout).await?;
-            }
+            Ok(engine) => match container::stop_ours(&engine, options.timeout).await? {
+                Stopped::Absent => {}
+                Stopped::Removed(found) => options.progress.event(ProgressEvent::Done(format!(
+                    "removed container {CONTAINER_NAME} ({}, was {})",
+                    short(&found.id),
+                    found.state
+                ))),
+                Stopped::Foreign(found) => options.progress.event(ProgressEvent::Warning(format!(
+                    "left container {CONTAINER_NAME} ({}) alone: jarvis did not create it",
+                    short(&found.id)
+                ))),
+            },
             // An attached miner is not ours to stop: dropping the sidecar is all stop does.
             Err(_) if attached => {}
             Err(e) => return Err(e),
@@ -507,23 +515,35 @@ impl VllmPearlProvider {
         .await
     }
 
-    /// Whether our container (or an attached miner's sidecar) is there and running.
+    /// Whether the session's miner runs: our container (none for an attached miner) is
+    /// running and vLLM answers `/health`.
     async fn running_inner(&self) -> bool {
         let session = Session::read(&self.home);
         let Some(sidecar) = session.sidecar().filter(|s| s.provider == ID) else {
             return false;
         };
-        let Some(id) = sidecar
+        if let Some(id) = sidecar
             .container_id
             .clone()
             .filter(|id| id != EXTERNAL_CONTAINER)
-        else {
+        {
+            let running = match self.engine().await {
+                Ok(engine) => {
+                    matches!(container::inspect(&engine, &id).await, Ok(Some(f)) if f.running())
+                }
+                Err(_) => false,
+            };
+            if !running {
+                return false;
+            }
+        }
+        let Some(endpoint) = sidecar.vllm_endpoint.as_deref() else {
             return true;
         };
-        match self.engine().await {
-            Ok(engine) => {
-                matches!(container::inspect(&engine, &id).await, Ok(Some(f)) if f.running())
-            }
+        match status::http_client(Duration::from_secs(2)) {
+            Ok(client) => status::probe_health(&client, &status::server_base(endpoint))
+                .await
+                .is_ok(),
             Err(_) => false,
         }
     }

@@ -2,17 +2,12 @@
 //!
 //! The cache (`$OPENJARVIS_HOME/cache/pearl`) is synced with plain git (clone, or fetch +
 //! `checkout --detach <sha>` + `reset --hard` + `clean -fdx`, so a patched tree never blocks the
-//! next sync), two idempotent patches are applied, and the image is built by the Docker CLI's
-//! BuildKit (`docker buildx build`): Pearl's Dockerfile uses `RUN --mount=type=cache`, which the
-//! Engine API's classic builder cannot run. Output is streamed with elapsed time.
+//! next sync), two idempotent patches are applied, and the image is built by the Docker CLI
+//! ([`super::build`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Instant;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-use super::image::{LABEL_PEARL_COMMIT, LABEL_PEARL_REF};
 use crate::provider::{MiningError, Progress, ProgressEvent};
 
 /// Pearl's repository.
@@ -62,12 +57,12 @@ pub async fn build_from_source(
     progress.event(ProgressEvent::Phase(format!(
         "building {tag} from Pearl {commit} (30-60 minutes)"
     )));
-    run_build(plan, tag, &commit, progress).await?;
+    super::build::run_build(plan, tag, &commit, progress).await?;
     progress.event(ProgressEvent::Done(format!("built {tag}")));
     Ok(commit)
 }
 
-fn image_error(tag: &str, detail: String, fix: &str) -> MiningError {
+pub(super) fn image_error(tag: &str, detail: String, fix: &str) -> MiningError {
     MiningError::Image {
         tag: tag.to_owned(),
         detail,
@@ -225,108 +220,6 @@ pub fn patch_entrypoint(text: &str) -> Option<String> {
         out.push('\n');
     }
     Some(out)
-}
-
-/// `docker buildx build` in the cache, streaming its output with the elapsed time.
-async fn run_build(
-    plan: &BuildPlan,
-    tag: &str,
-    commit: &str,
-    progress: &dyn Progress,
-) -> Result<(), MiningError> {
-    let ref_label = format!("{LABEL_PEARL_REF}={}", plan.pearl_ref);
-    let commit_label = format!("{LABEL_PEARL_COMMIT}={commit}");
-    let args = [
-        "buildx",
-        "build",
-        "--progress",
-        "plain",
-        "--load",
-        "--ulimit",
-        "nofile=1048576:1048576",
-        "--label",
-        &ref_label,
-        "--label",
-        &commit_label,
-        "-t",
-        tag,
-        "-f",
-        DOCKERFILE,
-        ".",
-    ];
-    let manual = format!(
-        "fix the error above, or build by hand in {} with `docker buildx build -t {tag} -f {DOCKERFILE} .`",
-        plan.cache_dir.display()
-    );
-    let mut child = tokio::process::Command::new(&plan.docker_cli)
-        .args(args)
-        .current_dir(&plan.cache_dir)
-        .env("DOCKER_HOST", &plan.docker_host)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| {
-            image_error(
-                tag,
-                format!("cannot run `{} buildx`: {e}", plan.docker_cli.display()),
-                "install the Docker CLI with the buildx plugin, or pull/build the image yourself and set [mining.extra].docker_image_tag",
-            )
-        })?;
-    let started = Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    for pipe in [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(pipe).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    drop(tx);
-    let mut last = std::collections::VecDeque::with_capacity(10);
-    while let Some(line) = rx.recv().await {
-        let secs = started.elapsed().as_secs();
-        progress.event(ProgressEvent::Line(format!(
-            "[{:02}m{:02}s] {line}",
-            secs / 60,
-            secs % 60
-        )));
-        if last.len() == 10 {
-            last.pop_front();
-        }
-        last.push_back(line);
-    }
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| image_error(tag, format!("docker build did not finish: {e}"), &manual))?;
-    if status.success() {
-        return Ok(());
-    }
-    let code = status.code().map_or("signal".to_owned(), |c| c.to_string());
-    let tail: Vec<String> = last.into_iter().collect();
-    Err(image_error(
-        tag,
-        format!("docker build failed (exit {code}): {}", tail.join(" | ")),
-        &manual,
-    ))
 }
 
 #[cfg(test)]
