@@ -326,9 +326,17 @@ async fn unsupported_cert_version_is_reported_and_not_mined() {
     })
     .await;
     rig.until("the refusal is visible", |r| {
-        r.metrics.render().contains("certificate version 4")
+        r.metrics
+            .last_error()
+            .is_some_and(|e| e.contains("certificate version 4"))
     })
     .await;
+    let text = rig.metrics.render();
+    assert!(
+        text.contains("jarvis_mining_last_error_info{kind=\"job\"}")
+            && !text.contains("certificate version 4"),
+        "the kind is exported, the text is not: {text}"
+    );
     let tiles = rig.metrics.counters.tiles_total.load(Ordering::Relaxed);
     rig.until("more polls", |r| r.gateway.requests().len() >= 6)
         .await;
@@ -342,10 +350,9 @@ async fn unsupported_cert_version_is_reported_and_not_mined() {
         MiningStats::unknown("cpu-pearl"),
         0.0,
     );
-    assert!(
-        stats
-            .last_error
-            .is_some_and(|e| e.contains("certificate version 4"))
+    assert_eq!(
+        stats.last_error.as_deref(),
+        Some("job error (see `jarvis mine logs`)")
     );
     rig.gateway.set_job(easy_job());
     rig.until("a proof for the int7 job", |r| r.valid_submissions() >= 1)

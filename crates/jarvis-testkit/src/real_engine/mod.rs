@@ -49,10 +49,11 @@ pub fn require_tool(tool: &str, package: &str) -> PathBuf {
     })
 }
 
-/// `tool` on PATH, if there.
+/// `tool` on PATH (or in `/usr/sbin`, `/sbin`, where Debian puts dockerd and runc), if there.
 pub fn find_on_path(tool: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
         .map(|dir| dir.join(tool))
         .find(|candidate| is_executable(candidate))
 }

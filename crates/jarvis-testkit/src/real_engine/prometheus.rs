@@ -94,9 +94,16 @@ impl Prometheus {
         value["data"].clone()
     }
 
-    /// An instant PromQL query's samples as `(labels, value)`.
-    pub fn query(&self, promql: &str) -> Vec<(Value, f64)> {
-        let data = self.api(&format!("query?query={}", encode(promql)));
+    /// Unix seconds now, for [`Self::query_at`] (one evaluation time for several queries).
+    pub fn now(&self) -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    }
+
+    /// An instant PromQL query evaluated at `time` (unix seconds): `(labels, value)` per series.
+    pub fn query_at(&self, promql: &str, time: f64) -> Vec<(Value, f64)> {
+        let data = self.api(&format!("query?query={}&time={time:.3}", encode(promql)));
         data["result"]
             .as_array()
             .map(|rows| {

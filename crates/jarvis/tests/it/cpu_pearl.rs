@@ -16,7 +16,7 @@ const PASSWORD: &str = "pearld-e2e-secret-9f3";
 
 /// A TestEnv with cpu-pearl configured at a tiny shape, the fake gateway on PATH, and a
 /// supervisor that is killed on drop whatever the test did.
-struct Rig {
+pub(crate) struct Rig {
     env: TestEnv,
     bin_dir: PathBuf,
     record: PathBuf,
@@ -39,7 +39,7 @@ fn fake_exe() -> PathBuf {
 }
 
 impl Rig {
-    fn new(extra_toml: &str) -> Self {
+    pub(crate) fn new(extra_toml: &str) -> Self {
         let env = TestEnv::new();
         let bin_dir = env.home().join("bin");
         std::fs::create_dir_all(&bin_dir).expect("mkdir bin");
@@ -83,7 +83,7 @@ impl Rig {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> jarvis_testkit::RunOutput {
+    pub(crate) fn run(&self, args: &[&str]) -> jarvis_testkit::RunOutput {
         self.env.run(&mut self.cmd(args))
     }
 
@@ -91,7 +91,7 @@ impl Rig {
         self.env.oj_home().join("runtime/mining.json")
     }
 
-    fn sidecar(&self) -> Value {
+    pub(crate) fn sidecar(&self) -> Value {
         let text = std::fs::read_to_string(self.sidecar_path()).expect("sidecar present");
         serde_json::from_str(&text).expect("sidecar JSON")
     }
@@ -116,7 +116,7 @@ impl Rig {
         }
     }
 
-    fn status(&self) -> Value {
+    pub(crate) fn status(&self) -> Value {
         let out = self.run(&["mine", "status", "--json"]);
         out.assert_success();
         serde_json::from_str(&out.stdout()).expect("status JSON")
@@ -343,6 +343,12 @@ fn a_killed_gateway_is_restarted_and_mining_resumes() {
     until("mining resumed", || rig.verified() > before);
     until("the restart counted", || {
         rig.status()["stats"]["details"]["restarts_gateway"].as_u64() >= Some(1)
+    });
+    // The error's text reaches status through the sidecar (the metrics carry only its kind).
+    until("status shows why", || {
+        rig.status()["stats"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("pearl-gateway") && !e.contains("see `jarvis mine logs`"))
     });
     rig.run(&["mine", "stop"]).assert_success();
     assert!(!rig.sidecar_path().exists());

@@ -13,4 +13,5 @@ mod model;
 mod models;
 mod ops;
 mod pearl;
+mod real_engines;
 mod session;
