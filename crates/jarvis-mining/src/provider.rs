@@ -27,7 +27,9 @@ pub trait MiningProvider: Send {
     ) -> BoxFuture<'a, Result<(), MiningError>>;
     /// Tears down provider-owned processes or containers and removes the sidecar.
     fn stop<'a>(&'a mut self, options: &'a StopOptions) -> BoxFuture<'a, Result<(), MiningError>>;
-    /// Answers from provider-owned state (sidecar, processes, container).
+    /// Whether the session mines now, from provider-owned state (sidecar, processes,
+    /// container, the served endpoint's health); `mine status` settles an unverified session
+    /// with it.
     fn is_running(&self) -> bool;
     /// Current statistics from the provider's most stable telemetry surface.
     fn stats(&self) -> BoxFuture<'_, MiningStats>;

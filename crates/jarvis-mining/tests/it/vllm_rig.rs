@@ -67,12 +67,7 @@ impl Rig {
     }
 
     pub(crate) fn provider(&self) -> VllmPearlProvider {
-        let env = self.env.clone();
-        VllmPearlProvider::with_env(
-            self.home.clone(),
-            Arc::new(move |k: &str| env.get(k).cloned()),
-        )
-        .with_settings(settings())
+        provider_for(&self.home, &self.env)
     }
 
     pub(crate) fn section(&self, vllm_port: u16) -> MiningSection {
@@ -84,6 +79,13 @@ impl Rig {
     pub(crate) fn sidecar_text(&self) -> Option<String> {
         std::fs::read_to_string(self.home.sidecar_path()).ok()
     }
+}
+
+/// A provider on `home` reading `env`, with the tests' short waits.
+pub(crate) fn provider_for(home: &JarvisHome, env: &HashMap<String, String>) -> VllmPearlProvider {
+    let env = env.clone();
+    VllmPearlProvider::with_env(home.clone(), Arc::new(move |k: &str| env.get(k).cloned()))
+        .with_settings(settings())
 }
 
 pub(crate) fn settings() -> ProviderSettings {

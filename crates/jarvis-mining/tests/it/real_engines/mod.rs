@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
+use jarvis_mining::MiningProvider;
+use jarvis_mining::provider::MiningError;
 use jarvis_mining::providers::vllm_pearl::VllmPearlProvider;
 use jarvis_testkit::real_engine::{self, PrivateDockerd, STANDIN_TAG, free_port};
 
-use crate::vllm_rig::{HF_TOKEN, PASSWORD, WALLET, settings};
+use crate::vllm_rig::{HF_TOKEN, PASSWORD, Recorder, WALLET, config, options, provider_for};
 
 pub(crate) const NAME: &str = "openjarvis-pearl-miner";
 
@@ -63,12 +65,21 @@ impl EngineRig {
     }
 
     pub(crate) fn provider(&self) -> VllmPearlProvider {
-        let env = self.env.clone();
-        VllmPearlProvider::with_env(
-            self.home.clone(),
-            Arc::new(move |k: &str| env.get(k).cloned()),
-        )
-        .with_settings(settings())
+        provider_for(&self.home, &self.env)
+    }
+
+    /// `start` of a fresh provider with `section`, progress discarded.
+    pub(crate) async fn start(
+        &self,
+        section: &MiningSection,
+        replace: bool,
+    ) -> Result<(), MiningError> {
+        self.provider()
+            .start(
+                &config(section),
+                &options(replace, Arc::new(Recorder::default())),
+            )
+            .await
     }
 
     /// vllm-pearl on a free port with the stand-in image (built on first use).

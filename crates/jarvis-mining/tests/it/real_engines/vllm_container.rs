@@ -208,15 +208,7 @@ async fn a_container_that_exits_at_once_is_removed_and_its_redacted_lines_shown(
     let rig = EngineRig::on(gpu_engine()).await;
     let mut section = rig.section();
     section.extra.vllm_args = Some(VllmArgs::List(vec!["--standin-exit".into(), "3".into()]));
-    let err = rig
-        .provider()
-        .start(
-            &config(&section),
-            &options(false, Arc::new(Recorder::default())),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = rig.start(&section, false).await.unwrap_err().to_string();
     assert!(
         err.contains("did not become ready")
             && (err.contains("exited") || err.contains("restarted")),
@@ -243,14 +235,7 @@ async fn a_foreign_container_is_refused_left_alone_by_stop_and_replaced_on_reque
     let foreign = rig.create_by_hand(&["com.example.owner=alice"]);
     let section = rig.section();
     let mut provider = rig.provider();
-    let err = provider
-        .start(
-            &config(&section),
-            &options(false, Arc::new(Recorder::default())),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = rig.start(&section, false).await.unwrap_err().to_string();
     assert!(
         err.contains("not started by jarvis") && err.contains(&foreign[..12]),
         "{err}"
@@ -275,13 +260,7 @@ async fn a_foreign_container_is_refused_left_alone_by_stop_and_replaced_on_reque
         "{:?}",
         progress.events()
     );
-    provider
-        .start(
-            &config(&section),
-            &options(true, Arc::new(Recorder::default())),
-        )
-        .await
-        .unwrap();
+    rig.start(&section, true).await.unwrap();
     let ours = rig.container().unwrap();
     assert_ne!(ours["Id"], foreign.as_str());
     assert_eq!(ours["Config"]["Labels"]["jarvis.managed"], "true");
@@ -303,13 +282,7 @@ async fn a_tcp_engine_endpoint_runs_the_miner() {
     rig.env.insert("DOCKER_HOST".to_owned(), tcp.clone());
     let section = rig.section();
     let mut provider = rig.provider();
-    provider
-        .start(
-            &config(&section),
-            &options(false, Arc::new(Recorder::default())),
-        )
-        .await
-        .unwrap();
+    rig.start(&section, false).await.unwrap();
     assert_eq!(rig.container().unwrap()["State"]["Status"], "running");
     let stats = provider.stats().await;
     let docker = stats.details["docker"]

@@ -44,12 +44,7 @@ async fn the_default_image_is_built_from_a_local_repository_and_runs() {
     );
     section.extra.docker_image_tag = DEFAULT_DOCKER_IMAGE_TAG.to_owned();
     section.extra.pearl_ref = Some(sha.clone());
-    let env = rig.env.clone();
-    let mut provider = jarvis_mining::providers::vllm_pearl::VllmPearlProvider::with_env(
-        rig.home.clone(),
-        Arc::new(move |k: &str| env.get(k).cloned()),
-    )
-    .with_settings(ProviderSettings {
+    let mut provider = rig.provider().with_settings(ProviderSettings {
         pearl_repo_url: repo.display().to_string(),
         docker_cli: find_on_path("docker").expect("docker CLI"),
         ..settings()

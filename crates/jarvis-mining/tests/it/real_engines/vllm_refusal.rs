@@ -8,7 +8,7 @@ use jarvis_mining::provider::{MiningError, ProgressEvent, StopOptions};
 use jarvis_testkit::real_engine::plain_engine;
 
 use super::{EngineRig, NAME, skipped};
-use crate::vllm_rig::{PASSWORD, Recorder, config, options};
+use crate::vllm_rig::{PASSWORD, Recorder};
 
 #[tokio::test]
 async fn a_refused_gpu_request_leaves_no_container_and_names_the_nvidia_toolkit() {
@@ -19,14 +19,7 @@ async fn a_refused_gpu_request_leaves_no_container_and_names_the_nvidia_toolkit(
     }
     let rig = EngineRig::on(plain_engine()).await;
     let section = rig.section();
-    let mut provider = rig.provider();
-    let err = provider
-        .start(
-            &config(&section),
-            &options(false, Arc::new(Recorder::default())),
-        )
-        .await
-        .unwrap_err();
+    let err = rig.start(&section, false).await.unwrap_err();
     let text = err.to_string();
     let MiningError::Docker { detail, fix, .. } = &err else {
         panic!("not an engine error: {text}");
@@ -86,14 +79,7 @@ async fn an_absent_image_without_a_registry_is_a_clear_error() {
     let rig = EngineRig::on(plain_engine()).await;
     let mut section = rig.section();
     section.extra.docker_image_tag = "jarvis-test/absent-miner:1".to_owned();
-    let err = rig
-        .provider()
-        .start(
-            &config(&section),
-            &options(false, Arc::new(Recorder::default())),
-        )
-        .await
-        .unwrap_err();
+    let err = rig.start(&section, false).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, MiningError::Image { .. }), "{text}");
     assert!(
