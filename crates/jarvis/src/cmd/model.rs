@@ -15,6 +15,7 @@ use super::engines::seconds;
 use super::{Ctx, verdict};
 use crate::output::Printer;
 use crate::views;
+use crate::views::model::Check;
 
 /// `jarvis mine inspect-model` flags.
 #[derive(Debug, Args)]
@@ -98,7 +99,8 @@ pub(crate) async fn inspect(out: &Printer, args: &InspectModelArgs) -> anyhow::R
         write_json(path, &report)?;
     }
     out.json_if(args.json).emit(&report, || {
-        views::model::inspection(
+        views::model::report(
+            Check::Inspection,
             &report.model,
             report.checks.iter(),
             report.passed(),
@@ -130,7 +132,8 @@ pub(crate) async fn validate(ctx: &Ctx, args: &ValidateModelArgs) -> anyhow::Res
         write_json(path, &report)?;
     }
     ctx.out.json_if(args.json).emit(&report, || {
-        views::model::validation(
+        views::model::report(
+            Check::Validation,
             &report.model,
             report.probes.iter().map(|p| &p.row),
             report.passed(),

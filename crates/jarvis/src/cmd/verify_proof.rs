@@ -28,7 +28,7 @@ pub(crate) struct VerifyProofArgs {
 }
 
 /// The checks in the order the verifier runs them.
-const CHECKS: [&str; 6] = [
+pub(crate) const CHECKS: [&str; 6] = [
     "Decode",
     "Certificate version",
     "Shape limits",

@@ -45,7 +45,13 @@ pub(crate) fn report(r: &BenchReport, nbits_source: &str, portable: Option<f64>)
             ),
         )
         .row("rate", mac_rate(Some(r.mac_per_s)))
-        .row("tiles", format!("{:.0} tiles/s", r.tiles_per_s))
+        .row(
+            "tiles",
+            format!(
+                "{} tiles/s",
+                count(Some(r.tiles_per_s.max(0.0).round() as u64))
+            ),
+        )
         .row(
             "proofs",
             format!(

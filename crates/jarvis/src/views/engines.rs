@@ -144,6 +144,21 @@ mod tests {
     }
 
     #[test]
+    fn ask_names_the_engine_it_uses() {
+        let e = engine(
+            "ollama",
+            Protocol::Ollama,
+            "http://127.0.0.1:11434",
+            None,
+            Origin::Config,
+        );
+        assert_eq!(
+            asking(&e, "llama3.2:latest"),
+            "engine: ollama (http://127.0.0.1:11434), model: llama3.2:latest"
+        );
+    }
+
+    #[test]
     fn nothing_found() {
         assert_eq!(
             plain(&list(&[], &[], None)),

@@ -7,47 +7,52 @@ use jarvis_mining::doctor::CheckRow;
 use crate::output::Doc;
 use crate::output::style::Mark;
 
-/// `inspect-model`'s rows; `written` is the `--output` file.
-pub(crate) fn inspection<'a>(
+/// Which command's rows these are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Check {
+    /// `inspect-model`: the artifact.
+    Inspection,
+    /// `validate-model`: probes of the running miner.
+    Validation,
+}
+
+impl Check {
+    fn title(self) -> &'static str {
+        match self {
+            Check::Inspection => "Pearl Model Artifact Inspection",
+            Check::Validation => "Pearl Model Validation",
+        }
+    }
+
+    fn written(self, path: &Path) -> String {
+        match self {
+            Check::Inspection => format!("Inspection report written to {}", path.display()),
+            Check::Validation => format!("Validation artifact written to {}", path.display()),
+        }
+    }
+
+    fn verdict(self, passed: bool) -> &'static str {
+        match (self, passed) {
+            (Check::Inspection, true) => "Artifact inspection passed.",
+            (Check::Inspection, false) => "Artifact inspection failed: fix the FAIL rows.",
+            (Check::Validation, true) => "Validation passed.",
+            (Check::Validation, false) => {
+                "Validation failed: fix the FAIL rows, then run `jarvis mine validate-model` again."
+            }
+        }
+    }
+}
+
+/// The rows of `model`, the `--output` file when one was `written`, and the verdict.
+pub(crate) fn report<'a>(
+    check: Check,
     model: &str,
     rows: impl Iterator<Item = &'a CheckRow>,
     passed: bool,
     written: Option<&Path>,
 ) -> Doc {
-    let mut doc = checks("Pearl Model Artifact Inspection", model, rows);
-    if let Some(path) = written {
-        doc.line(format!("Inspection report written to {}", path.display()));
-    }
-    doc.line(if passed {
-        "Artifact inspection passed."
-    } else {
-        "Artifact inspection failed: fix the FAIL rows."
-    });
-    doc
-}
-
-/// `validate-model`'s probes; `written` is the `--output` artifact.
-pub(crate) fn validation<'a>(
-    model: &str,
-    rows: impl Iterator<Item = &'a CheckRow>,
-    passed: bool,
-    written: Option<&Path>,
-) -> Doc {
-    let mut doc = checks("Pearl Model Validation", model, rows);
-    if let Some(path) = written {
-        doc.line(format!("Validation artifact written to {}", path.display()));
-    }
-    doc.line(if passed {
-        "Validation passed."
-    } else {
-        "Validation failed: fix the FAIL rows, then run `jarvis mine validate-model` again."
-    });
-    doc
-}
-
-fn checks<'a>(title: &str, model: &str, rows: impl Iterator<Item = &'a CheckRow>) -> Doc {
     let mut doc = Doc::new();
-    doc.heading(title)
+    doc.heading(check.title())
         .indented(2, format!("model: {model}"))
         .blank();
     for row in rows {
@@ -59,6 +64,10 @@ fn checks<'a>(title: &str, model: &str, rows: impl Iterator<Item = &'a CheckRow>
         );
     }
     doc.blank();
+    if let Some(path) = written {
+        doc.line(check.written(path));
+    }
+    doc.line(check.verdict(passed));
     doc
 }
 
@@ -102,7 +111,8 @@ mod tests {
             )
             .fix("upload tokenizer.json next to config.json"),
         ];
-        let doc = inspection(
+        let doc = report(
+            Check::Inspection,
             MODEL,
             rows.iter(),
             true,
@@ -130,7 +140,7 @@ mod tests {
                 "n/a without a running miner",
             ),
         ];
-        let doc = validation(MODEL, rows.iter(), false, None);
+        let doc = report(Check::Validation, MODEL, rows.iter(), false, None);
         insta::assert_snapshot!(plain(&doc));
     }
 }

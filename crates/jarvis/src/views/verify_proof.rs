@@ -62,17 +62,8 @@ mod tests {
     use super::*;
     use crate::views::plain;
 
-    const NAMES: [&str; 6] = [
-        "Decode",
-        "Certificate version",
-        "Shape limits",
-        "Tile pattern",
-        "Merkle opening",
-        "Target",
-    ];
-
     fn checks(failed_at: Option<usize>, why: &str) -> Vec<Check> {
-        NAMES
+        crate::cmd::verify_proof::CHECKS
             .iter()
             .enumerate()
             .map(|(i, name)| {
