@@ -6,9 +6,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use jarvis_mining::provider::{Progress, ProgressEvent};
 
+use super::format::bytes;
 use super::{Printer, style};
 
 /// A phase at work.
@@ -18,7 +19,7 @@ const DONE: &str = "{prefix} {msg} ({elapsed})";
 /// A phase another one replaced before it reported done.
 const LEFT: &str = "  {msg} ({elapsed})";
 /// A layer whose size is known.
-const ITEM: &str = "    {prefix:<12} [{bar:30}] {bytes:>10} / {total_bytes:<10} {msg}";
+const ITEM: &str = "    {prefix:<12} [{bar:30}] {size:>21} {msg}";
 /// A layer of unknown size.
 const ITEM_NO_SIZE: &str = "    {prefix:<12} {msg}";
 /// The bench's time bar.
@@ -31,6 +32,20 @@ fn bar_style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("#>-")
+        .with_key(
+            "size",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}", size(state.pos(), state.len()));
+            },
+        )
+}
+
+/// `12.0 MiB / 1.5 GiB`, in the units every other size uses.
+fn size(done: u64, total: Option<u64>) -> String {
+    match total {
+        Some(total) => format!("{} / {}", bytes(done), bytes(total)),
+        None => bytes(done),
+    }
 }
 
 /// Draws [`ProgressEvent`]s from providers.
@@ -222,6 +237,12 @@ mod tests {
         for template in [RUNNING, DONE, LEFT, ITEM, ITEM_NO_SIZE, TIMED] {
             assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
+    }
+
+    #[test]
+    fn layer_sizes_use_the_shared_byte_format() {
+        assert_eq!(size(12 * 1024 * 1024, Some(3 << 29)), "12.0 MiB / 1.5 GiB");
+        assert_eq!(size(512, None), "512 B");
     }
 
     #[test]
