@@ -14,6 +14,11 @@ use clap::{Args, Parser, Subcommand};
     propagate_version = true
 )]
 pub(crate) struct Cli {
+    /// Print only what was asked for (a script, a reply, an address), warnings and errors;
+    /// give it before the command: `jarvis -q mine start`.
+    // Not `global`: `jarvis pearl node -q` must hand `-q` to pearld.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

@@ -1,10 +1,12 @@
 //! `jarvis`: mine Pearl on your own hardware and hand the mining endpoint to inference.
 //!
-//! This crate is the only one that prints or exits: libraries return data, commands render it.
+//! This crate is the only one that prints or exits: libraries return data, views turn it into
+//! text, and every command prints through one `output::Printer`.
 
 mod cli;
 mod cmd;
-mod render;
+mod output;
+mod views;
 
 use std::process::ExitCode;
 
@@ -12,10 +14,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match cmd::run(cli) {
+    let printer = output::Printer::terminal(cli.quiet);
+    match cmd::run(cli, &printer) {
         Ok(code) => code,
         Err(err) => {
-            render::error(&err);
+            printer.error(&err);
             ExitCode::from(1)
         }
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::engines::{discover_engines, seconds};
-use crate::render;
+use crate::views;
 
 /// `jarvis ask` arguments.
 #[derive(Debug, Args)]
@@ -61,7 +61,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &AskArgs) -> anyhow::Result<ExitCode> {
     if let Some(first) = probes.first().filter(|p| p.id != probe.id)
         && let Health::Down { detail } = &first.health
     {
-        render::warn(&format!(
+        ctx.out.warn(&format!(
             "preferred engine {} does not answer ({detail}); using {}",
             first.id, engine.id
         ));
@@ -81,10 +81,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &AskArgs) -> anyhow::Result<ExitCode> {
         }
         .into());
     };
-    render::note(&format!(
-        "engine: {} ({}), model: {model}",
-        engine.id, engine.url
-    ));
+    ctx.out.note(&views::engines::asking(engine, &model));
     let request = ChatRequest {
         prompt: args.prompt.clone(),
         model,
@@ -94,21 +91,22 @@ pub(crate) async fn run(ctx: &Ctx, args: &AskArgs) -> anyhow::Result<ExitCode> {
     };
     let client = http_client(seconds(PROBE_SECONDS), None)?;
     let print = !args.json;
+    let out = &ctx.out;
     let mut on_text = move |text: &str| {
         if print {
-            render::text(text);
+            out.text(text);
         }
     };
     let outcome = chat(&client, engine, &request, &mut on_text)
         .await
         .with_context(|| format!("asking engine '{}' failed", engine.id))?;
     if args.json {
-        render::json(&AskReport {
+        ctx.out.json(&AskReport {
             outcome: &outcome,
             stream: request.stream,
         })?;
     } else {
-        render::text("\n");
+        ctx.out.text("\n");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -128,7 +126,7 @@ fn nobody_answers(probes: &[ProbeResult], named: bool) -> String {
          URL under [engine] in config.toml; `jarvis engines` shows what was tried"
     };
     format!(
-        "no inference engine answers — tried {} — {fix}",
+        "no inference engine answers (tried {}); {fix}",
         tried.join("; ")
     )
 }

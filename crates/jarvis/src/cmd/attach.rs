@@ -8,7 +8,7 @@ use jarvis_mining::models::DEFAULT_MODEL;
 use jarvis_mining::providers::vllm_pearl::{AttachRequest, attach, detach};
 
 use super::Ctx;
-use crate::render;
+use crate::views;
 
 /// `jarvis mine attach` (the Python tool's flags).
 #[derive(Debug, Args)]
@@ -63,23 +63,27 @@ pub(crate) async fn run_attach(ctx: &Ctx, args: &AttachArgs) -> anyhow::Result<E
     )
     .await?;
     let served = attached.model_served();
-    if args.json {
-        render::json(&serde_json::json!({
-            "sidecar": attached.sidecar_path,
-            "vllm_endpoint": attached.sidecar.vllm_endpoint,
-            "model": attached.sidecar.model,
-            "served_models": attached.served_models,
-            "model_served": served,
-        }))?;
-    } else {
-        render::line(&format!(
-            "Sidecar written to {}",
-            attached.sidecar_path.display()
-        ));
-        render::line(&format!("serving: {}", attached.served_models.join(", ")));
-    }
+    let out = ctx.out.json_if(args.json);
+    let report = serde_json::json!({
+        "sidecar": attached.sidecar_path,
+        "vllm_endpoint": attached.sidecar.vllm_endpoint,
+        "model": attached.sidecar.model,
+        "served_models": attached.served_models,
+        "model_served": served,
+    });
+    out.emit(&report, || {
+        views::attach::attached(
+            &attached.sidecar_path,
+            attached
+                .sidecar
+                .vllm_endpoint
+                .as_deref()
+                .unwrap_or(&args.vllm_endpoint),
+            &attached.served_models,
+        )
+    })?;
     if !served {
-        render::warn(&format!(
+        out.warn(&format!(
             "the endpoint does not list '{}'; pass the served name with --model",
             args.model
         ));
@@ -89,17 +93,9 @@ pub(crate) async fn run_attach(ctx: &Ctx, args: &AttachArgs) -> anyhow::Result<E
 
 pub(crate) fn run_detach(ctx: &Ctx, args: &DetachArgs) -> anyhow::Result<ExitCode> {
     let removed = detach(&ctx.home)?;
-    let outcome = if removed {
-        "Detached: sidecar removed; the miner keeps running."
-    } else {
-        "Nothing attached."
-    };
-    if args.json {
-        render::json(
-            &serde_json::json!({ "removed": removed, "sidecar": ctx.home.sidecar_path() }),
-        )?;
-    } else {
-        render::line(outcome);
-    }
+    let report = serde_json::json!({ "removed": removed, "sidecar": ctx.home.sidecar_path() });
+    ctx.out
+        .json_if(args.json)
+        .emit(&report, || views::attach::detached(removed))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,5 @@
 //! `jarvis mine bench`: mine a built-in job offline and report rates against the SIMD peaks.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,7 +18,8 @@ use pearl_protocol::target::MAINNET_LIKE_NBITS;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::render;
+use crate::output::Mode;
+use crate::views;
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
@@ -71,6 +71,7 @@ struct BenchOutput<'a> {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let out = ctx.out.json_if(args.json);
     let section = ctx.load_config().ok().flatten().and_then(|c| c.mining);
     let extra = section
         .as_ref()
@@ -102,7 +103,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
     if let Some(path) = &args.emit_proofs {
         ensure_writable(path)?;
     }
-    let show = !args.json && std::io::stderr().is_terminal();
     let options = BenchOptions {
         seconds: args.seconds,
         threads,
@@ -110,23 +110,21 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         shape: shape.clone(),
         measure_peaks: true,
     };
-    if !args.json {
-        render::note(&format!(
+    if out.mode() == Mode::Human {
+        out.note(&format!(
             "mining a built-in job for {} s on {threads} thread(s)...",
             args.seconds
         ));
     }
+    let bar = out.timed(args.seconds);
     let mut report = tokio::task::spawn_blocking(move || {
-        run_bench(options, &mut |p: &BenchProgress| {
-            if show {
-                progress_line(p);
-            }
-        })
+        let result = run_bench(options, &mut |p: &BenchProgress| {
+            bar.update(p.elapsed_s, views::bench::progress(p));
+        });
+        bar.finish();
+        result
     })
     .await??;
-    if show {
-        render::note("");
-    }
     report.expected_seconds_per_block =
         expected_seconds_per_block(report.mac_per_s, nbits, shape.rank);
     report.expected_for_nbits = nbits;
@@ -151,7 +149,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         write_proofs(path, &report)?;
     }
     if report.proofs_verified != report.proofs_found {
-        render::warn(&format!(
+        out.warn(&format!(
             "{} of {} proofs failed verification: this build or CPU computes wrong results",
             report.proofs_found - report.proofs_verified,
             report.proofs_found
@@ -162,11 +160,9 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         nbits_source,
         portable_mac_per_s,
     };
-    if args.json {
-        render::json(&output)?;
-    } else {
-        print_report(&output);
-    }
+    out.emit(&output, || {
+        views::bench::report(&report, &output.nbits_source, portable_mac_per_s)
+    })?;
     Ok(super::verdict(
         report.proofs_verified == report.proofs_found,
     ))
@@ -198,24 +194,6 @@ async fn template_nbits(extra: &MiningExtra) -> (u32, String) {
     }
 }
 
-fn progress_line(p: &BenchProgress) {
-    let rate = if p.elapsed_s > 0.0 {
-        p.mac_total as f64 / p.elapsed_s
-    } else {
-        0.0
-    };
-    let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\r  {:>5.1} s  {}  {} tiles  {} proofs   ",
-        p.elapsed_s,
-        rate_text(rate),
-        p.tiles_total,
-        p.proofs_found
-    );
-    let _ = err.flush();
-}
-
 fn write_proofs(path: &std::path::Path, report: &BenchReport) -> anyhow::Result<()> {
     let mut text = String::new();
     for found in &report.proofs {
@@ -232,119 +210,6 @@ fn write_proofs(path: &std::path::Path, report: &BenchReport) -> anyhow::Result<
     std::fs::write(path, text)
         .with_context(|| format!("cannot write --emit-proofs {}", path.display()))?;
     Ok(())
-}
-
-/// `123.4 GMAC/s`.
-pub(crate) fn rate_text(mac_per_s: f64) -> String {
-    let units = [
-        (1e12, "TMAC/s"),
-        (1e9, "GMAC/s"),
-        (1e6, "MMAC/s"),
-        (1e3, "kMAC/s"),
-    ];
-    for (scale, unit) in units {
-        if mac_per_s >= scale {
-            return format!("{:.1} {unit}", mac_per_s / scale);
-        }
-    }
-    format!("{mac_per_s:.0} MAC/s")
-}
-
-fn duration_text(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        return "never (zero rate)".to_owned();
-    }
-    let units = [
-        (365.25 * 86400.0, "years"),
-        (86400.0, "days"),
-        (3600.0, "hours"),
-        (60.0, "minutes"),
-    ];
-    for (scale, unit) in units {
-        if seconds >= scale {
-            return format!("{:.1} {unit}", seconds / scale);
-        }
-    }
-    format!("{seconds:.1} seconds")
-}
-
-fn print_report(out: &BenchOutput<'_>) {
-    let r = out.report;
-    let s = &r.shape;
-    let pct = |ratio: Option<f64>| {
-        ratio.map_or("n/a".to_owned(), |x| format!("{:.0}% of peak", x * 100.0))
-    };
-    let peak = |p: Option<f64>| p.map_or("not measured on this CPU".to_owned(), rate_text);
-    render::line(&format!(
-        "Pearl NoisyGEMM bench: {:.1} s, {} thread(s), kernel {}",
-        r.seconds, r.threads, r.kernel
-    ));
-    let rows = [
-        (
-            "shape",
-            format!(
-                "m={} n={} k={} r={}, tile {}x{}, memory ≤ {:.1} MiB",
-                s.m,
-                s.n,
-                s.k,
-                s.rank,
-                s.h,
-                s.w,
-                r.memory_bytes as f64 / (1024.0 * 1024.0)
-            ),
-        ),
-        (
-            "rate",
-            format!("{} ({:.3e} MAC/s)", rate_text(r.mac_per_s), r.mac_per_s),
-        ),
-        ("tiles", format!("{:.0} tiles/s", r.tiles_per_s)),
-        (
-            "proofs",
-            format!("{} found, {} verified", r.proofs_found, r.proofs_verified),
-        ),
-        (
-            "int8 peak",
-            format!(
-                "{} (this run: {})",
-                peak(r.peak_int8_mac_per_s),
-                pct(r.ratio_int8)
-            ),
-        ),
-        (
-            "int16 peak",
-            format!(
-                "{} (this run: {})",
-                peak(r.peak_int16_mac_per_s),
-                pct(r.ratio_int16)
-            ),
-        ),
-        (
-            "vnni peak",
-            format!(
-                "{} (this run: {})",
-                peak(r.peak_vnni_mac_per_s),
-                pct(r.ratio_vnni)
-            ),
-        ),
-    ];
-    for (name, value) in rows {
-        render::line(&format!("  {name:<16} {value}"));
-    }
-    if let Some(p) = out.portable_mac_per_s {
-        render::line(&format!(
-            "  {:<16} {} (speed-up {:.1}x)",
-            "portable kernel",
-            rate_text(p),
-            r.mac_per_s / p.max(1.0)
-        ));
-    }
-    render::line(&format!(
-        "  {:<16} one block every {} at nbits {:#010x} ({})",
-        "expected",
-        duration_text(r.expected_seconds_per_block),
-        r.expected_for_nbits,
-        out.nbits_source
-    ));
 }
 
 /// Checks a plain file target before running for long.

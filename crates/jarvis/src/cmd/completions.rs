@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory as _, ValueEnum};
 
 use crate::cli::Cli;
+use crate::output::Printer;
 
 /// Shells we write completions for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -26,7 +27,7 @@ pub(crate) struct CompletionsArgs {
 }
 
 /// Writes the completion script for `args.shell` to stdout.
-pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(out: &Printer, args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     let shell = match args.shell {
@@ -35,6 +36,6 @@ pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
         Shell::Fish => clap_complete::Shell::Fish,
     };
     clap_complete::generate(shell, &mut command, "jarvis", &mut script);
-    crate::render::line(String::from_utf8_lossy(&script).trim_end());
+    out.raw(String::from_utf8_lossy(&script).trim_end());
     Ok(ExitCode::SUCCESS)
 }

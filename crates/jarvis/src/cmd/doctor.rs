@@ -3,12 +3,10 @@
 use std::process::ExitCode;
 
 use jarvis_core::hardware::HardwareInfo;
-use jarvis_mining::doctor::{
-    DoctorInputs, DoctorReport, DoctorTimeouts, Group, Status, run_doctor,
-};
+use jarvis_mining::doctor::{DoctorInputs, DoctorTimeouts, run_doctor};
 
 use super::{Ctx, verdict};
-use crate::render;
+use crate::views;
 
 pub(crate) async fn run(ctx: &Ctx, json: bool) -> anyhow::Result<ExitCode> {
     let config = ctx.load_config();
@@ -25,88 +23,8 @@ pub(crate) async fn run(ctx: &Ctx, json: bool) -> anyhow::Result<ExitCode> {
         timeouts: DoctorTimeouts::default(),
     })
     .await;
-    if json {
-        render::json(&report)?;
-    } else {
-        print_report(&report);
-    }
+    ctx.out
+        .json_if(json)
+        .emit(&report, || views::doctor::report(&report))?;
     Ok(verdict(report.passed))
-}
-
-fn print_report(report: &DoctorReport) {
-    render::line("Pearl Mining Doctor");
-    let provider = report
-        .configured_provider
-        .as_deref()
-        .unwrap_or("none configured");
-    render::line(&format!(
-        "  config: {} (provider: {provider})",
-        report.config_path.display()
-    ));
-    let mut group: Option<Group> = None;
-    for row in &report.rows {
-        if group != Some(row.group) {
-            if group == Some(Group::ProviderCapability) {
-                print_providers(report);
-            }
-            group = Some(row.group);
-            render::line("");
-            render::line(row.group.title());
-        }
-        render::check_row(
-            &row.name,
-            row.status.marker(),
-            &row.info,
-            row.fix.as_deref(),
-        );
-    }
-    render::line("");
-    let failed: Vec<&str> = report
-        .rows
-        .iter()
-        .filter(|r| r.status == Status::Fail)
-        .map(|r| r.name.as_str())
-        .collect();
-    if report.passed {
-        render::line(&format!(
-            "Ready to mine with {provider}. Next: `jarvis mine start`."
-        ));
-    } else if report.configured_provider.is_none() {
-        render::line("Not configured: run `jarvis mine init`, then `jarvis mine doctor` again.");
-    } else if failed.is_empty() {
-        render::line(&format!(
-            "{provider} is not supported on this host (see Provider capability)."
-        ));
-    } else {
-        render::line(&format!(
-            "{} check(s) failed ({}): fix the FAIL rows, then run `jarvis mine doctor` again.",
-            failed.len(),
-            failed.join(", ")
-        ));
-    }
-}
-
-fn print_providers(report: &DoctorReport) {
-    for p in &report.providers {
-        let configured = if p.configured { " (configured)" } else { "" };
-        let verdict = if p.supported {
-            format!("SUPPORTED{configured}")
-        } else {
-            format!(
-                "UNSUPPORTED - {}{configured}",
-                p.reason.as_deref().unwrap_or("no reason given")
-            )
-        };
-        let indent = 2 + 22 + 1;
-        for (i, chunk) in render::wrap(&verdict, render::WIDTH - indent)
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                render::line(&format!("  {:<22} {chunk}", p.id));
-            } else {
-                render::line(&format!("{:indent$}{chunk}", ""));
-            }
-        }
-    }
 }

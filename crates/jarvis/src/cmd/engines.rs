@@ -10,7 +10,7 @@ use jarvis_mining::session::{Session, SessionState};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::render;
+use crate::views;
 
 /// `jarvis engines` flags.
 #[derive(Debug, Args)]
@@ -44,7 +44,8 @@ pub(crate) fn discover_engines(ctx: &Ctx, warn: bool) -> anyhow::Result<Discover
             .filter_map(|c| c.engine.as_ref())
             .flat_map(|e| e.unknown_keys.iter())
         {
-            render::warn(&format!("config.toml: unknown key {key} ignored"));
+            ctx.out
+                .warn(&format!("config.toml: unknown key {key} ignored"));
         }
     }
     let session = Session::read(&ctx.home);
@@ -53,7 +54,7 @@ pub(crate) fn discover_engines(ctx: &Ctx, warn: bool) -> anyhow::Result<Discover
         SessionState::Absent => None,
         SessionState::Stale { reason, .. } => {
             if warn {
-                render::warn(&format!(
+                ctx.out.warn(&format!(
                     "ignoring the stale mining sidecar {} ({reason}); run `jarvis mine stop` to \
                      clear it",
                     session.path.display()
@@ -63,7 +64,7 @@ pub(crate) fn discover_engines(ctx: &Ctx, warn: bool) -> anyhow::Result<Discover
         }
         SessionState::Corrupt { detail } => {
             if warn {
-                render::warn(&format!(
+                ctx.out.warn(&format!(
                     "ignoring the unreadable mining sidecar {} ({detail}); run `jarvis mine \
                      stop` to clear it",
                     session.path.display()
@@ -121,45 +122,19 @@ pub(crate) async fn run(ctx: &Ctx, args: &EnginesArgs) -> anyhow::Result<ExitCod
             latency_ms: p.latency_ms,
         })
         .collect();
-    if args.json {
-        render::json(&EnginesReport {
-            preferred,
-            engines: rows,
-        })?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    render::line(&format!(
-        "Inference engines (preferred: {})",
-        preferred.unwrap_or("none")
-    ));
-    for (row, probe) in rows.iter().zip(&probes) {
-        let mark = if row.preferred { "*" } else { " " };
-        render::line(&format!("{mark} {:<20} {}", row.id, row.url));
-        render::line(&format!("    {}", state_text(probe)));
-        if let Some(model) = row.model {
-            render::line(&format!("    model: {model}"));
-        }
-    }
-    if !probes.iter().any(ProbeResult::is_up) {
-        render::note(
+    let out = ctx.out.json_if(args.json);
+    let report = EnginesReport {
+        preferred,
+        engines: rows,
+    };
+    out.emit(&report, || {
+        views::engines::list(&discovery.engines, &probes, preferred)
+    })?;
+    if !args.json && !probes.iter().any(ProbeResult::is_up) {
+        out.note(
             "no engine answers: start one (vLLM, Ollama, or `jarvis mine start` for the mining \
              vLLM) or set its URL under [engine] in config.toml",
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn state_text(probe: &ProbeResult) -> String {
-    match &probe.health {
-        Health::Up { models } => {
-            let listed = match models.as_slice() {
-                [] => "no models".to_owned(),
-                [one] => one.clone(),
-                [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
-            };
-            let text = format!("up ({} ms): {listed}", probe.latency_ms);
-            render::wrap(&text, render::WIDTH - 4).join(" ")
-        }
-        Health::Down { detail } => format!("down: {detail}"),
-    }
 }

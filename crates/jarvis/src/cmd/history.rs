@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
 use clap::Args;
-use jarvis_core::time::{UtcTime, unix_now};
+use jarvis_core::time::unix_now;
 use jarvis_mining::history::{
     DEFAULT_RETENTION_DAYS, DEFAULT_SAMPLE_INTERVAL_S, HistoryStore, HistorySummary, Sample,
     summarize,
@@ -15,11 +14,10 @@ use jarvis_mining::history::{
 use serde::Serialize;
 
 use super::Ctx;
-use super::chart::{ChartData, render_file};
-use crate::render;
-
-/// Rows in the human history table.
-const TABLE_ROWS: usize = 24;
+use crate::output::error::hinted;
+use crate::output::format::utc_minute;
+use crate::views;
+use crate::views::chart::{ChartData, ChartFormat, render_file};
 
 /// `jarvis mine history` flags.
 #[derive(Debug, Args)]
@@ -107,11 +105,11 @@ pub(crate) fn retention(ctx: &Ctx) -> Duration {
 fn load_samples(ctx: &Ctx, since: Duration) -> anyhow::Result<(f64, Vec<Sample>)> {
     let path = ctx.home.mining_history_path();
     if !path.exists() {
-        bail!(
-            "no mining history yet: {} does not exist. `jarvis mine start` records a sample every \
-             [mining.extra].sample_interval_s seconds while mining",
-            path.display()
-        );
+        return Err(hinted(
+            format!("no mining history yet: {} does not exist", path.display()),
+            "`jarvis mine start` records a sample every [mining.extra].sample_interval_s seconds \
+             while mining",
+        ));
     }
     let from = unix_now() - since.as_secs_f64();
     let store = HistoryStore::open(&path)?;
@@ -138,203 +136,41 @@ pub(crate) fn history(ctx: &Ctx, args: &HistoryArgs) -> anyhow::Result<ExitCode>
             providers.push(s.provider.clone());
         }
     }
-    if args.json {
-        render::json(&HistoryReport {
-            since: from,
-            sample_interval_s: interval,
-            providers,
-            summary: &summary,
-        })?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if summary.samples == 0 {
-        render::line(&format!(
-            "No mining samples since {} UTC.",
-            utc_minutes(from)
-        ));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let show = |v: Option<u64>| v.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
-    let row = |k: &str, v: String| render::line(&format!("{k:<20}{v}"));
-    row(
-        "since:",
-        format!("{} UTC ({} samples)", utc_minutes(from), summary.samples),
-    );
-    row("provider:", providers.join(", "));
-    row(
-        "uptime:",
-        match summary.uptime_pct {
-            Some(p) => format!("{p:.1} % (down {})", human_duration(summary.downtime_s)),
-            None => "unknown (one sample)".to_owned(),
-        },
-    );
-    row("restarts:", summary.restarts.to_string());
-    row(
-        "mean hashrate:",
-        summary
-            .mean_mac_per_s
-            .map_or_else(|| "unknown".to_owned(), |r| format!("{}MAC/s", si(r))),
-    );
-    row(
-        "MACs:",
-        summary
-            .totals
-            .macs
-            .map_or_else(|| "unknown".to_owned(), |m| si(m as f64)),
-    );
-    row("proofs found:", show(summary.totals.proofs_found));
-    row("proofs submitted:", show(summary.totals.proofs_submitted));
-    row("submit errors:", show(summary.totals.submit_errors));
-    if summary.totals.vllm_tokens.is_some() {
-        row("vLLM requests:", show(summary.totals.vllm_requests));
-        row("vLLM tokens:", show(summary.totals.vllm_tokens));
-    }
-    row("template height:", show(summary.latest_template_height));
-    render::line("");
-    render::line(&format!(
-        "{:<18}{:>14}{:>8}{:>10}{:>8}",
-        "from (UTC)", "MAC/s", "proofs", "restarts", "down"
-    ));
-    for b in buckets(&summary, TABLE_ROWS) {
-        let rate = b.mac_per_s.map_or_else(|| "-".to_owned(), si);
-        let down = format!("{:.0}%", b.down_pct);
-        render::line(&format!(
-            "{:<18}{rate:>14}{:>8}{:>10}{down:>8}",
-            utc_minutes(b.start),
-            b.proofs,
-            b.restarts
-        ));
-    }
+    let report = HistoryReport {
+        since: from,
+        sample_interval_s: interval,
+        providers,
+        summary: &summary,
+    };
+    ctx.out.json_if(args.json).emit(&report, || {
+        views::history::summary(&summary, from, &report.providers)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `jarvis mine report`.
 pub(crate) fn report(ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    super::chart::ChartFormat::for_path(&args.output)?;
+    ChartFormat::for_path(&args.output)?;
     let (from, samples) = load_samples(ctx, args.since)?;
     let summary = summarize(&samples, sample_interval_s(ctx));
     let Some(data) = ChartData::from_summary(&summary) else {
-        bail!(
-            "not enough mining history since {} UTC to draw a chart (need two samples, found {})",
-            utc_minutes(from),
+        anyhow::bail!(
+            "not enough mining history since {} to draw a chart (need two samples, found {})",
+            utc_minute(from),
             summary.samples
         );
     };
     render_file(&args.output, &data, (args.width, args.height))?;
-    if args.json {
-        render::json(&serde_json::json!({
-            "output": args.output,
-            "samples": summary.samples,
-            "width": args.width,
-            "height": args.height,
-        }))?;
-    } else {
-        render::line(&format!(
-            "Wrote {} ({} samples).",
-            args.output.display(),
-            summary.samples
-        ));
-    }
+    let written = serde_json::json!({
+        "output": args.output,
+        "samples": summary.samples,
+        "width": args.width,
+        "height": args.height,
+    });
+    ctx.out.json_if(args.json).emit(&written, || {
+        views::history::chart_written(&args.output, summary.samples)
+    })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// One row of the human table: a stretch of intervals merged.
-#[derive(Debug, Clone, PartialEq)]
-struct Bucket {
-    start: f64,
-    mac_per_s: Option<f64>,
-    proofs: u64,
-    restarts: u64,
-    down_pct: f64,
-}
-
-/// Merges the summary's intervals into at most `rows` equal stretches of time.
-fn buckets(summary: &HistorySummary, rows: usize) -> Vec<Bucket> {
-    let (Some(from), Some(to)) = (summary.from, summary.to) else {
-        return Vec::new();
-    };
-    let width = ((to - from) / rows.max(1) as f64).max(1.0);
-    let mut out: Vec<(Bucket, f64, f64, f64)> = Vec::new();
-    for i in &summary.intervals {
-        let slot = ((i.start - from) / width).floor().max(0.0) as usize;
-        let start = from + slot as f64 * width;
-        if out.last().is_none_or(|(b, ..)| b.start != start) {
-            let bucket = Bucket {
-                start,
-                mac_per_s: None,
-                proofs: 0,
-                restarts: 0,
-                down_pct: 0.0,
-            };
-            out.push((bucket, 0.0, 0.0, 0.0));
-        }
-        let Some((b, weighted, up, down)) = out.last_mut() else {
-            continue;
-        };
-        let dt = i.end - i.start;
-        if let Some(rate) = i.mac_per_s {
-            *weighted += rate * dt;
-            *up += dt;
-        }
-        if i.downtime {
-            *down += dt;
-        }
-        b.proofs += i.proofs_found.unwrap_or(0);
-        b.restarts += i.restarts.unwrap_or(0).max(u64::from(i.counter_reset));
-    }
-    out.into_iter()
-        .map(|(mut b, weighted, up, down)| {
-            b.mac_per_s = (up > 0.0).then(|| weighted / up);
-            let total = up + down;
-            b.down_pct = if total > 0.0 {
-                down / total * 100.0
-            } else {
-                0.0
-            };
-            b
-        })
-        .collect()
-}
-
-/// `1.23 G` style numbers (SI prefixes, three significant digits).
-pub(crate) fn si(value: f64) -> String {
-    const PREFIXES: [(f64, &str); 6] = [
-        (1e18, "E"),
-        (1e15, "P"),
-        (1e12, "T"),
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-    ];
-    for (scale, prefix) in PREFIXES {
-        if value.abs() >= scale {
-            return format!("{:.2} {prefix}", value / scale);
-        }
-    }
-    format!("{value:.1} ")
-}
-
-/// `3h 12m` style durations.
-fn human_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m {}s", s / 60, s % 60),
-        3600..86_400 => format!("{}h {}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
-    }
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC for a unix time.
-pub(crate) fn utc_minutes(unix: f64) -> String {
-    if !unix.is_finite() {
-        return "?".to_owned();
-    }
-    let t = UtcTime::from_unix(unix.floor() as i64);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year, t.month, t.day, t.hour, t.minute
-    )
 }
 
 #[cfg(test)]
@@ -354,39 +190,11 @@ mod tests {
         assert!(parse_span("").is_err());
     }
 
-    #[test]
-    fn utc_formats_known_dates() {
-        assert_eq!(utc_minutes(0.0), "1970-01-01 00:00");
-        assert_eq!(utc_minutes(1_714_867_500.0), "2024-05-05 00:05");
-        assert_eq!(utc_minutes(951_782_400.0), "2000-02-29 00:00");
-    }
-
-    #[test]
-    fn buckets_merge_intervals_and_weight_rates_by_time() {
-        let mut samples = Vec::new();
-        for (k, macs) in [0_u64, 300, 600, 1500].into_iter().enumerate() {
-            let mut s = Sample::new(k as f64 * 30.0, "cpu-pearl");
-            s.mac_total = Some(macs);
-            s.proofs_found = Some(k as u64);
-            samples.push(s);
-        }
-        let summary = summarize(&samples, 30.0);
-        let rows = buckets(&summary, 1);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].proofs, 3);
-        let rate = rows[0].mac_per_s.expect("rate");
-        assert!((rate - 1500.0 / 90.0).abs() < 1e-9, "{rate}");
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
         #[test]
         fn parse_span_never_panics(text in ".{0,12}") {
             let _ = parse_span(&text);
-        }
-        #[test]
-        fn utc_never_panics(t in any::<f64>()) {
-            let _ = utc_minutes(t);
         }
     }
 }

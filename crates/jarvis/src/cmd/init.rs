@@ -1,6 +1,5 @@
 //! `jarvis mine init`: validate everything, then write `[mining]` with toml_edit.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,7 +14,8 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{AUTO_PROVIDER, InitArgs};
-use crate::render;
+use crate::output::prompt::Prompter;
+use crate::views;
 
 #[derive(Serialize)]
 struct InitReport<'a> {
@@ -30,7 +30,8 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
         .load_config()
         .with_context(|| "fix config.toml before running `jarvis mine init`".to_owned())?
         .and_then(|c| c.mining);
-    let mut prompt = Prompter::new(!args.json && std::io::stdin().is_terminal());
+    let out = ctx.out.json_if(args.json);
+    let mut prompt = out.prompter();
     let hardware = HardwareInfo::detect();
 
     let model = args
@@ -104,7 +105,7 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
         extra.pearld_rpc_cert = Some(existing_file(cert, "--pearld-rpc-cert")?);
     }
     if extra.pearld_rpc_url.starts_with("https://") {
-        render::warn(
+        out.warn(
             "pearl-gateway reaches pearld over plain HTTP only: run pearld with --notls and use an http:// URL (jarvis' own checks can use https with --pearld-rpc-cert ~/.pearld/rpc.cert)",
         );
     }
@@ -143,13 +144,14 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
     }
 
     super::hardware_gate(
+        &out,
         descriptor,
         &model,
         args.skip_hardware_check,
         "writing the config anyway",
     )?;
     if std::env::var_os(&section.extra.pearld_rpc_password_env).is_none() {
-        render::warn(&format!(
+        out.warn(&format!(
             "${} is not set. Set it before `jarvis mine start`.",
             section.extra.pearld_rpc_password_env
         ));
@@ -180,20 +182,14 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
     if changed {
         write_mining_section(&config_path, &section, true)?;
     }
-    if args.json {
-        render::json(&InitReport {
-            config_path,
-            changed,
-            mining: &section,
-        })?;
-    } else {
-        let what = if changed { "Wrote" } else { "Unchanged:" };
-        render::line(&format!(
-            "{what} [mining] in {} (provider {provider}).",
-            config_path.display()
-        ));
-        render::line("Done. Run `jarvis mine start` to begin mining.");
-    }
+    let report = InitReport {
+        config_path,
+        changed,
+        mining: &section,
+    };
+    out.emit(&report, || {
+        views::init::written(&report.config_path, &provider, changed)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -226,40 +222,8 @@ fn value(
 ) -> anyhow::Result<String> {
     match flag {
         Some(v) => Ok(v.trim().to_owned()),
-        None if prompt.interactive => prompt.ask(question, Some(current), flag_name),
+        None if prompt.is_interactive() => prompt.ask(question, Some(current), flag_name),
         None => Ok(current.to_owned()),
-    }
-}
-
-/// Asks on the terminal; without one, a missing required value is an error naming its flag.
-struct Prompter {
-    interactive: bool,
-}
-
-impl Prompter {
-    fn new(interactive: bool) -> Self {
-        Self { interactive }
-    }
-
-    fn ask(&mut self, question: &str, default: Option<&str>, flag: &str) -> anyhow::Result<String> {
-        if !self.interactive {
-            return default
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow!("{flag} is required (no terminal to prompt on)"));
-        }
-        let shown = default.map(|d| format!(" [{d}]")).unwrap_or_default();
-        let mut err = std::io::stderr().lock();
-        write!(err, "{question}{shown}: ")?;
-        err.flush()?;
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line)? == 0 {
-            bail!("aborted: no answer for {flag}");
-        }
-        match (line.trim(), default) {
-            ("", Some(d)) => Ok(d.to_owned()),
-            ("", None) => bail!("{flag} is required"),
-            (answer, _) => Ok(answer.to_owned()),
-        }
     }
 }
 

@@ -3,7 +3,6 @@
 pub(crate) mod ask;
 pub(crate) mod attach;
 pub(crate) mod bench;
-mod chart;
 pub(crate) mod completions;
 mod doctor;
 pub(crate) mod engines;
@@ -11,7 +10,7 @@ pub(crate) mod history;
 mod init;
 pub(crate) mod model;
 mod models;
-mod os;
+pub(crate) mod os;
 pub(crate) mod pearl;
 pub(crate) mod service;
 mod session;
@@ -31,20 +30,23 @@ use jarvis_mining::providers::DEFAULT_ENGINE;
 use jarvis_mining::registry::ProviderDescriptor;
 
 use crate::cli::{Cli, Command, MineCommand};
-use crate::render;
+use crate::output::Printer;
 
 /// What every command starts from.
 pub(crate) struct Ctx {
     pub(crate) home: JarvisHome,
     pub(crate) registry: MinerRegistry,
+    /// Where the command prints; `out.json_if(args.json)` for commands with `--json`.
+    pub(crate) out: Printer,
 }
 
 impl Ctx {
-    fn from_env() -> anyhow::Result<Self> {
+    fn from_env(out: &Printer) -> anyhow::Result<Self> {
         let home = JarvisHome::from_env()?;
         Ok(Self {
             home,
             registry: MinerRegistry::builtin(),
+            out: out.clone(),
         })
     }
 
@@ -56,11 +58,11 @@ impl Ctx {
 }
 
 /// Runs a parsed command line.
-pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Ctx::from_env()?;
+pub(crate) fn run(cli: Cli, out: &Printer) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::from_env(out)?;
     match cli.command {
         Command::Mine(command) => match command {
-            MineCommand::Models(flags) => models::run(flags.json),
+            MineCommand::Models(flags) => models::run(&ctx.out.json_if(flags.json)),
             MineCommand::Doctor(flags) => block_on(doctor::run(&ctx, flags.json)),
             MineCommand::Init(args) => init::run(&ctx, &args),
             MineCommand::Start(args) => block_on(session::start(&ctx, &args)),
@@ -69,18 +71,18 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             MineCommand::Status(args) => block_on(session::status(&ctx, &args)),
             MineCommand::Logs(args) => block_on(session::logs(&ctx, &args)),
             MineCommand::Bench(args) => block_on(bench::run(&ctx, &args)),
-            MineCommand::VerifyProof(args) => verify_proof::run(&args),
+            MineCommand::VerifyProof(args) => verify_proof::run(&ctx.out, &args),
             MineCommand::History(args) => history::history(&ctx, &args),
             MineCommand::Report(args) => history::report(&ctx, &args),
             MineCommand::Service(command) => service::run(&ctx, &command),
             MineCommand::Supervise(args) => block_on(supervise::run(&ctx, &args)),
-            MineCommand::InspectModel(args) => block_on(model::inspect(&args)),
+            MineCommand::InspectModel(args) => block_on(model::inspect(&ctx.out, &args)),
             MineCommand::ValidateModel(args) => block_on(model::validate(&ctx, &args)),
             MineCommand::Attach(args) => block_on(attach::run_attach(&ctx, &args)),
             MineCommand::Detach(args) => attach::run_detach(&ctx, &args),
         },
-        Command::Pearl(args) => pearl::run(&args),
-        Command::Completions(args) => completions::run(&args),
+        Command::Pearl(args) => pearl::run(&ctx.out, &args),
+        Command::Completions(args) => completions::run(&ctx.out, &args),
         Command::Engines(args) => block_on(engines::run(&ctx, &args)),
         Command::Ask(args) => block_on(ask::run(&ctx, &args)),
     }
@@ -100,6 +102,7 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(
 /// Refuses a provider whose `detect` says no on this host, or only warns under
 /// `--skip-hardware-check` (`anyway` says what happens regardless).
 pub(crate) fn hardware_gate(
+    out: &Printer,
     descriptor: &ProviderDescriptor,
     model: &str,
     skip_hardware_check: bool,
@@ -116,7 +119,7 @@ pub(crate) fn hardware_gate(
     if !skip_hardware_check {
         return Err(err.into());
     }
-    render::warn(&format!("--skip-hardware-check: {anyway}. {err}"));
+    out.warn(&format!("--skip-hardware-check: {anyway}. {err}"));
     Ok(())
 }
 

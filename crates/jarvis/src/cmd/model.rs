@@ -7,14 +7,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use jarvis_core::hardware::HardwareInfo;
-use jarvis_mining::doctor::CheckRow;
 use jarvis_mining::model_inspect::{DEFAULT_HF_ENDPOINT, HfToken, InspectOptions, inspect_model};
 use jarvis_mining::model_validate::{HostFacts, ValidateInputs, validate_model};
 use serde::Serialize;
 
 use super::engines::seconds;
 use super::{Ctx, verdict};
-use crate::render;
+use crate::output::Printer;
+use crate::views;
+use crate::views::model::Check;
 
 /// `jarvis mine inspect-model` flags.
 #[derive(Debug, Args)]
@@ -62,21 +63,6 @@ pub(crate) struct ValidateModelArgs {
     pub(crate) json: bool,
 }
 
-fn print_rows<'a>(title: &str, model: &str, rows: impl Iterator<Item = &'a CheckRow>) {
-    render::line(title);
-    render::line(&format!("  model: {model}"));
-    render::line("");
-    for row in rows {
-        render::check_row(
-            &row.name,
-            row.status.marker(),
-            &row.info,
-            row.fix.as_deref(),
-        );
-    }
-    render::line("");
-}
-
 /// Writes pretty JSON with a trailing newline, creating parent directories.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -91,7 +77,7 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
 }
 
 /// Runs `jarvis mine inspect-model`.
-pub(crate) async fn inspect(args: &InspectModelArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn inspect(out: &Printer, args: &InspectModelArgs) -> anyhow::Result<ExitCode> {
     let hf_endpoint = std::env::var("HF_ENDPOINT")
         .ok()
         .filter(|v| !v.trim().is_empty())
@@ -112,23 +98,15 @@ pub(crate) async fn inspect(args: &InspectModelArgs) -> anyhow::Result<ExitCode>
     if let Some(path) = &args.output {
         write_json(path, &report)?;
     }
-    if args.json {
-        render::json(&report)?;
-    } else {
-        print_rows(
-            "Pearl Model Artifact Inspection",
+    out.json_if(args.json).emit(&report, || {
+        views::model::report(
+            Check::Inspection,
             &report.model,
             report.checks.iter(),
-        );
-        if let Some(path) = &args.output {
-            render::line(&format!("Inspection report written to {}", path.display()));
-        }
-        render::line(if report.passed() {
-            "Artifact inspection passed."
-        } else {
-            "Artifact inspection failed: fix the FAIL rows."
-        });
-    }
+            report.passed(),
+            args.output.as_deref(),
+        )
+    })?;
     Ok(verdict(report.passed()))
 }
 
@@ -153,26 +131,15 @@ pub(crate) async fn validate(ctx: &Ctx, args: &ValidateModelArgs) -> anyhow::Res
     if let Some(path) = &args.output {
         write_json(path, &report)?;
     }
-    if args.json {
-        render::json(&report)?;
-    } else {
-        print_rows(
-            "Pearl Model Validation",
+    ctx.out.json_if(args.json).emit(&report, || {
+        views::model::report(
+            Check::Validation,
             &report.model,
             report.probes.iter().map(|p| &p.row),
-        );
-        if let Some(path) = &args.output {
-            render::line(&format!(
-                "Validation artifact written to {}",
-                path.display()
-            ));
-        }
-        render::line(if report.passed() {
-            "Validation passed."
-        } else {
-            "Validation failed: fix the FAIL rows, then run `jarvis mine validate-model` again."
-        });
-    }
+            report.passed(),
+            args.output.as_deref(),
+        )
+    })?;
     Ok(verdict(report.passed()))
 }
 

@@ -3,7 +3,7 @@
 //! Oyster for a new Taproot address with the RPC password kept off the command line.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,9 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::render;
+use crate::output::Printer;
+use crate::views;
+use crate::views::pearl::Tool;
 
 /// The tools `doctor` looks for.
 const TOOLS: [&str; 4] = ["pearld", "oyster", "prlctl", "pearl-gateway"];
@@ -106,14 +108,14 @@ pub(crate) struct AddressArgs {
 }
 
 /// Runs `jarvis pearl ...`.
-pub(crate) fn run(args: &PearlArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(out: &Printer, args: &PearlArgs) -> anyhow::Result<ExitCode> {
     let env = |name: &str| std::env::var_os(name);
     match &args.command {
-        PearlCommand::Doctor(a) => doctor(&Finder::new(&a.home, env), a.json),
+        PearlCommand::Doctor(a) => doctor(&out.json_if(a.json), &Finder::new(&a.home, env)),
         PearlCommand::Node(a) => pass_through(&Finder::new(&a.home, env), "pearld", &a.args),
         PearlCommand::Wallet(a) => pass_through(&Finder::new(&a.home, env), "oyster", &a.args),
         PearlCommand::Ctl(a) => pass_through(&Finder::new(&a.home, env), "prlctl", &a.args),
-        PearlCommand::Address(a) => address(&Finder::new(&a.home, env), a),
+        PearlCommand::Address(a) => address(out, &Finder::new(&a.home, env), a),
     }
 }
 
@@ -180,7 +182,7 @@ struct ToolRow {
     version: Option<String>,
 }
 
-fn doctor(finder: &Finder, json: bool) -> anyhow::Result<ExitCode> {
+fn doctor(out: &Printer, finder: &Finder) -> anyhow::Result<ExitCode> {
     let rows: Vec<ToolRow> = TOOLS
         .iter()
         .map(|&name| {
@@ -193,30 +195,17 @@ fn doctor(finder: &Finder, json: bool) -> anyhow::Result<ExitCode> {
             }
         })
         .collect();
-    if json {
-        render::json(&serde_json::json!({ "tools": rows }))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    render::line("Pearl CLI doctor");
-    for row in &rows {
-        let (marker, info) = match &row.path {
-            Some(p) => (
-                "OK",
-                format!(
-                    "{} ({})",
-                    p.display(),
-                    row.version.as_deref().unwrap_or("version unknown")
-                ),
-            ),
-            None => ("FAIL", "not found".to_owned()),
-        };
-        render::check_row(row.name, marker, &info, None);
-    }
-    if rows.iter().any(|r| r.path.is_none()) {
-        render::line(
-            "Set PEARL_HOME=/path/to/pearl (or pass --pearl-home) if binaries are not on PATH.",
-        );
-    }
+    out.emit(&serde_json::json!({ "tools": rows }), || {
+        let tools: Vec<Tool<'_>> = rows
+            .iter()
+            .map(|r| Tool {
+                name: r.name,
+                path: r.path.as_deref(),
+                version: r.version.as_deref(),
+            })
+            .collect();
+        views::pearl::doctor(&tools)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -259,9 +248,9 @@ fn pass_through(finder: &Finder, name: &str, args: &[OsString]) -> anyhow::Resul
     Err(anyhow::Error::new(err).context(format!("cannot run {}", path.display())))
 }
 
-fn address(finder: &Finder, args: &AddressArgs) -> anyhow::Result<ExitCode> {
+fn address(out: &Printer, finder: &Finder, args: &AddressArgs) -> anyhow::Result<ExitCode> {
     let prlctl = finder.require("prlctl")?;
-    let password = password(&args.password_env)?;
+    let password = password(out, &args.password_env)?;
     let config = write_secret_config(&password)?;
     let mut command = Command::new(&prlctl);
     command
@@ -286,15 +275,15 @@ fn address(finder: &Finder, args: &AddressArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if !stderr.trim().is_empty() {
-        let _ = std::io::stderr().write_all(stderr.as_bytes());
+        out.note(stderr.trim_end());
     }
     let address = String::from_utf8_lossy(&output.stdout)
         .trim_end()
         .to_owned();
     if args.json {
-        render::json(&serde_json::json!({ "address": address }))?;
+        out.json(&serde_json::json!({ "address": address }))?;
     } else {
-        render::line(&address);
+        out.raw(&address);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -313,18 +302,20 @@ fn address_argv(config: &Path, args: &AddressArgs) -> Vec<OsString> {
 }
 
 /// The RPC password from `$env_name`, else from a no-echo prompt on a terminal. No default.
-fn password(env_name: &str) -> anyhow::Result<String> {
+fn password(out: &Printer, env_name: &str) -> anyhow::Result<String> {
     if let Some(value) = std::env::var_os(env_name).filter(|v| !v.is_empty()) {
         return value
             .into_string()
             .map_err(|_| anyhow::anyhow!("${env_name} is not valid UTF-8"));
     }
-    if !std::io::stdin().is_terminal() {
+    let mut prompter = out.prompter();
+    if !prompter.is_interactive() {
         bail!(
             "no Oyster RPC password: set ${env_name} (or --password-env NAME) or run on a terminal to be prompted"
         );
     }
-    let typed = super::os::prompt_secret("Oyster RPC password: ")
+    let typed = prompter
+        .secret("Oyster RPC password: ")
         .context("cannot read the password from the terminal")?;
     if typed.is_empty() {
         bail!("no Oyster RPC password given; set ${env_name} or type it at the prompt");

@@ -11,7 +11,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::render;
+use crate::views;
+use crate::views::service::Secrets;
 
 /// systemd unit name.
 pub(crate) const SYSTEMD_UNIT: &str = "jarvis-mining.service";
@@ -107,31 +108,20 @@ pub(crate) fn run(ctx: &Ctx, command: &ServiceCommand) -> anyhow::Result<ExitCod
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
         .context("$HOME is not set; the user service lives under it")?;
+    let out = ctx.out.json_if(args.json);
     let spec = unit_spec(ctx)?;
     let plan = plan(manager, action, &home, &spec);
     if action == Action::Status {
-        return status(&plan, args.json);
+        return status(&out, &plan);
     }
     if args.dry_run {
-        if args.json {
-            render::json(&serde_json::json!({ "dry_run": true, "plan": plan }))?;
-        } else {
-            let verb = if action == Action::Install {
-                "write"
-            } else {
-                "remove"
-            };
-            render::line(&format!("Would {verb} {}:", plan.path.display()));
-            if action == Action::Install {
-                render::line("");
-                render::line(plan.content.trim_end());
-                render::line("");
-            }
-            render::line("Would run:");
-            for c in plan.before.iter().chain(&plan.commands) {
-                render::line(&format!("  {}", c.join(" ")));
-            }
-        }
+        let commands: Vec<Vec<String>> =
+            plan.before.iter().chain(&plan.commands).cloned().collect();
+        let content = (action == Action::Install).then_some(plan.content.as_str());
+        out.emit(
+            &serde_json::json!({ "dry_run": true, "plan": plan }),
+            || views::service::dry_run(&plan.path, content, &commands),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     match action {
@@ -142,7 +132,7 @@ pub(crate) fn run(ctx: &Ctx, command: &ServiceCommand) -> anyhow::Result<ExitCod
                 .context("the unit path has no directory")?;
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            run_tolerant(&plan.before);
+            run_tolerant(&out, &plan.before);
             std::fs::write(&plan.path, &plan.content)
                 .with_context(|| format!("cannot write {}", plan.path.display()))?;
             std::fs::create_dir_all(&spec.log_dir)
@@ -150,7 +140,7 @@ pub(crate) fn run(ctx: &Ctx, command: &ServiceCommand) -> anyhow::Result<ExitCod
             run_all(&plan.commands)?;
         }
         Action::Uninstall => {
-            run_tolerant(&plan.before);
+            run_tolerant(&out, &plan.before);
             match std::fs::remove_file(&plan.path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -163,29 +153,24 @@ pub(crate) fn run(ctx: &Ctx, command: &ServiceCommand) -> anyhow::Result<ExitCod
         }
         Action::Status => {}
     }
-    if args.json {
-        render::json(&serde_json::json!({ "dry_run": false, "plan": plan }))?;
-    } else if action == Action::Install {
-        render::line(&format!(
-            "Installed {}; mining starts now and on every login.",
-            plan.path.display()
-        ));
-        if manager == Manager::Systemd {
-            render::line(&format!(
-                "Put {}=... in {} (chmod 600); the unit reads it from there.",
-                spec.password_env,
-                spec.env_file.display()
-            ));
-            render::line("To start at boot without logging in: loginctl enable-linger $USER");
-        } else {
-            render::line(&format!(
-                "The agent inherits no secrets: make ${} available to launchd.",
-                spec.password_env
-            ));
-        }
-    } else {
-        render::line(&format!("Removed {}.", plan.path.display()));
-    }
+    out.emit(
+        &serde_json::json!({ "dry_run": false, "plan": plan }),
+        || {
+            if action == Action::Uninstall {
+                return views::service::removed(&plan.path);
+            }
+            let secrets = match manager {
+                Manager::Systemd => Secrets::EnvFile {
+                    name: &spec.password_env,
+                    file: &spec.env_file,
+                },
+                Manager::Launchd => Secrets::Inherited {
+                    name: &spec.password_env,
+                },
+            };
+            views::service::installed(&plan.path, &secrets)
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -204,7 +189,7 @@ fn unit_spec(ctx: &Ctx) -> anyhow::Result<UnitSpec> {
             .and_then(|c| c.mining)
             .map(|m| m.extra.pearld_rpc_password_env),
         Err(e) => {
-            render::warn(&format!(
+            ctx.out.warn(&format!(
                 "{e}; the unit names ${DEFAULT_PASSWORD_ENV} for the RPC password"
             ));
             None
@@ -407,10 +392,10 @@ fn run_one(argv: &[String]) -> anyhow::Result<String> {
     Ok(text)
 }
 
-fn run_tolerant(commands: &[Vec<String>]) {
+fn run_tolerant(out: &crate::output::Printer, commands: &[Vec<String>]) {
     for c in commands {
         if let Err(e) = run_one(c) {
-            render::warn(&format!("{e:#}"));
+            out.warn(&format!("{e:#}"));
         }
     }
 }
@@ -431,7 +416,7 @@ struct ServiceStatus {
     active: Option<String>,
 }
 
-fn status(plan: &Plan, json: bool) -> anyhow::Result<ExitCode> {
+fn status(out: &crate::output::Printer, plan: &Plan) -> anyhow::Result<ExitCode> {
     let installed = plan.path.is_file();
     // `is-enabled`/`is-active` exit non-zero for "disabled"/"inactive"; their stdout is the answer.
     let ask = |argv: &Vec<String>| {
@@ -461,32 +446,10 @@ fn status(plan: &Plan, json: bool) -> anyhow::Result<ExitCode> {
         enabled,
         active,
     };
-    if json {
-        render::json(&report)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let unknown = || "unknown".to_owned();
-    render::line(&format!("{:<12}{}", "file:", report.path.display()));
-    render::line(&format!(
-        "{:<12}{}",
-        "installed:",
-        if installed { "yes" } else { "no" }
-    ));
-    if report.manager == Manager::Systemd {
-        render::line(&format!(
-            "{:<12}{}",
-            "enabled:",
-            report.enabled.clone().unwrap_or_else(unknown)
-        ));
-    }
-    render::line(&format!(
-        "{:<12}{}",
-        "active:",
-        report.active.clone().unwrap_or_else(unknown)
-    ));
-    if !installed {
-        render::line("Install it with `jarvis mine service install` (add --dry-run to preview).");
-    }
+    out.emit(&report, || {
+        let enabled = (report.manager == Manager::Systemd).then_some(report.enabled.as_deref());
+        views::service::status(&report.path, installed, enabled, report.active.as_deref())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use jarvis_core::config::MiningSection;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
@@ -18,27 +18,32 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{LogsArgs, StartArgs, StatusArgs, StopArgs};
-use crate::render;
+use crate::output::Printer;
+use crate::output::error::hinted;
+use crate::views;
+use crate::views::status::StatusData;
+use crate::views::stop::Outcome;
 
 /// `[mining]` from config.toml, or an error that points at `jarvis mine init`.
 pub(super) fn mining_section(ctx: &Ctx) -> anyhow::Result<MiningSection> {
     let path = ctx.home.config_path();
     match ctx.load_config()?.and_then(|c| c.mining) {
         Some(section) => Ok(section),
-        None => bail!(
-            "no [mining] section in {} - run `jarvis mine init`",
-            path.display()
-        ),
+        None => Err(hinted(
+            format!("no [mining] section in {}", path.display()),
+            "run `jarvis mine init` to write one",
+        )),
     }
 }
 
 pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCode> {
-    let json = args.json;
+    let out = ctx.out.json_if(args.json);
     let section = mining_section(ctx)?;
     let descriptor = *ctx.registry.require(&section.provider)?;
     let config = MiningConfig::from_section(&section);
     config.submit_target.require_solo()?;
     super::hardware_gate(
+        &out,
         &descriptor,
         &section.extra.model,
         args.skip_hardware_check,
@@ -48,11 +53,11 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     // Only a process-verified session short-circuits here; a container session is the
     // provider's to check (its start is a no-op when the same launch spec is running).
     if matches!(&session.state, SessionState::Running(s) if s.provider == descriptor.id) {
-        render::note(&format!("{} is already running.", descriptor.id));
-        return print_status(ctx, &session, json).await;
+        out.note(&views::start::already_running(descriptor.id));
+        return print_status(ctx, &out, &session).await;
     }
     let lock = lock_session(&ctx.home)?;
-    clean_stale(&session)?;
+    clean_stale(&out, &session)?;
     // A foreground supervisor runs until stopped: `mine stop` must be able to take the lock.
     let _lock = (!args.foreground).then_some(lock);
     let mut provider = (descriptor.create)(&ctx.home);
@@ -60,27 +65,19 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
         foreground: args.foreground,
         replace: args.replace,
         skip_hardware_check: args.skip_hardware_check,
-        progress: render::progress(json),
+        progress: out.progress(),
     };
     provider.start(&config, &options).await?;
-    if json {
-        render::json(&serde_json::json!({ "started": descriptor.id }))?;
-    } else if args.foreground {
-        render::line(&format!(
-            "{} stopped (foreground session ended).",
-            descriptor.id
-        ));
-    } else {
-        render::line(&format!(
-            "Started {}. Run `jarvis mine status` for live stats.",
-            descriptor.id
-        ));
-    }
+    // Finish the progress lines before the result prints below them.
+    drop(options);
+    out.emit(&serde_json::json!({ "started": descriptor.id }), || {
+        views::start::started(descriptor.id, args.foreground)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode> {
-    let json = args.json;
+    let out = ctx.out.json_if(args.json);
     let session = Session::read(&ctx.home);
     let outcome = match &session.state {
         SessionState::Absent => {
@@ -90,18 +87,14 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
             let mut removed = Vec::new();
             if let Some(descriptor) = section.and_then(|s| ctx.registry.get(&s.provider)) {
                 let _lock = lock_session(&ctx.home)?;
-                removed = stop_provider(ctx, descriptor, args).await?;
+                removed = stop_provider(ctx, &out, descriptor, args).await?;
             }
-            if removed.is_empty() {
-                "not running".to_owned()
-            } else {
-                format!("not running; {}", removed.join("; "))
-            }
+            Outcome::NotRunning { removed }
         }
         SessionState::Stale { .. } | SessionState::Corrupt { .. } => {
             let _lock = lock_session(&ctx.home)?;
-            clean_stale(&session)?;
-            "not running (stale session state removed)".to_owned()
+            clean_stale(&out, &session)?;
+            Outcome::StaleRemoved
         }
         SessionState::Running(sidecar) | SessionState::Unverified(sidecar) => {
             let _lock = lock_session(&ctx.home)?;
@@ -112,15 +105,13 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
                     sidecar.provider
                 )
             })?;
-            stop_provider(ctx, descriptor, args).await?;
-            "Mining stopped.".to_owned()
+            stop_provider(ctx, &out, descriptor, args).await?;
+            Outcome::Stopped
         }
     };
-    if json {
-        render::json(&serde_json::json!({ "result": outcome }))?;
-    } else {
-        render::line(&outcome);
-    }
+    out.emit(&serde_json::json!({ "result": outcome.text() }), || {
+        views::stop::stopped(&outcome)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -128,6 +119,7 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
 /// its warnings to the terminal.
 async fn stop_provider(
     ctx: &Ctx,
+    out: &Printer,
     descriptor: &jarvis_mining::registry::ProviderDescriptor,
     args: &StopArgs,
 ) -> anyhow::Result<Vec<String>> {
@@ -148,7 +140,7 @@ async fn stop_provider(
         }
     }
     let report = Arc::new(Removed {
-        terminal: render::progress(args.json),
+        terminal: out.progress(),
         done: Mutex::new(Vec::new()),
     });
     let mut provider = (descriptor.create)(&ctx.home);
@@ -168,24 +160,21 @@ async fn stop_provider(
 }
 
 /// Removes a sidecar whose processes are gone, or that cannot be read. Never signals anything.
-fn clean_stale(session: &Session) -> anyhow::Result<()> {
+fn clean_stale(out: &Printer, session: &Session) -> anyhow::Result<()> {
     let why = match &session.state {
         SessionState::Stale { reason, .. } => reason.clone(),
         SessionState::Corrupt { detail } => detail.clone(),
         _ => return Ok(()),
     };
     if remove_sidecar(&session.path)? {
-        render::warn(&format!(
-            "removed stale mining sidecar {}: {why}",
-            session.path.display()
-        ));
+        out.warn(&views::start::removed_stale(&session.path, &why));
     }
     Ok(())
 }
 
 pub(crate) async fn status(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let session = Session::read(&ctx.home);
-    print_status(ctx, &session, args.json).await
+    print_status(ctx, &ctx.out.json_if(args.json), &session).await
 }
 
 /// Logs of the running session's provider, or of the configured one when nothing runs.
@@ -197,7 +186,8 @@ pub(crate) async fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<ExitCode>
     };
     let descriptor = ctx.registry.require(&provider_id)?;
     let provider = (descriptor.create)(&ctx.home);
-    let mut sink = |line: LogLine| render::line(&format!("[{}] {}", line.source, line.line));
+    let out = &ctx.out;
+    let mut sink = |line: LogLine| out.raw(&views::logs::line(&line));
     let request = LogRequest {
         tail: args.tail,
         follow: args.follow,
@@ -236,7 +226,7 @@ fn settled(ctx: &Ctx, session: &Session) -> Session {
     session
 }
 
-async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Result<ExitCode> {
+async fn print_status(ctx: &Ctx, out: &Printer, session: &Session) -> anyhow::Result<ExitCode> {
     let stats = live_stats(ctx, session).await;
     let session = &settled(ctx, session);
     if let Some(stats) = &stats {
@@ -254,84 +244,18 @@ async fn print_status(ctx: &Ctx, session: &Session, json: bool) -> anyhow::Resul
         session: session.summary(),
         stats,
     };
-    if json {
-        render::json(&report)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let s = &report.session;
-    // Labels line up; a long provider detail key widens the column rather than touch its value.
-    let w = report
-        .stats
-        .iter()
-        .flat_map(|st| st.details.keys())
-        .map(|k| k.len() + 2)
-        .max()
-        .unwrap_or(0)
-        .max(20);
-    match s.state {
-        "absent" => {
-            render::line("No active mining session");
-            let configured = matches!(ctx.load_config(), Ok(Some(c)) if c.mining.is_some());
-            if configured {
-                render::line(
-                    "mining configured but not running - start it with `jarvis mine start`",
-                );
-            }
-        }
-        state => {
-            render::line(&format!("{:<w$}{}", "session:", state));
-            render::line(&format!(
-                "{:<w$}{}",
-                "provider:",
-                s.provider.as_deref().unwrap_or("unknown")
-            ));
-            render::line(&format!("{:<w$}{}", "sidecar:", s.path.display()));
-            if let Some(detail) = &s.detail {
-                render::key_value("detail:", detail, w);
-            }
-            // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
-            let why = session
-                .sidecar()
-                .and_then(|sc| sc.other.get("last_error"))
-                .and_then(|v| v.as_str());
-            if let (SessionState::Stale { .. }, Some(why)) = (&session.state, why) {
-                render::key_value("last error:", why, w);
-            }
-        }
-    }
-    if let Some(stats) = &report.stats {
-        let show = |v: Option<u64>| v.map_or("unknown".to_owned(), |n| n.to_string());
-        render::line(&format!(
-            "{:<w$}{}",
-            "shares submitted:",
-            show(stats.shares_submitted)
-        ));
-        render::line(&format!(
-            "{:<w$}{}",
-            "blocks found:",
-            show(stats.blocks_found)
-        ));
-        let rate = |v: Option<f64>| v.map_or("n/a".to_owned(), |r| format!("{r:.3e}"));
-        let h = &stats.hashrate;
-        render::line(&format!(
-            "{:<w$}10s {}  60s {}  15m {} MAC/s",
-            "hashrate:",
-            rate(h.s10),
-            rate(h.s60),
-            rate(h.m15)
-        ));
-        if let Some(up) = stats.uptime_seconds {
-            render::line(&format!("{:<w$}{:.0} s", "uptime:", up));
-        }
-        for (key, value) in &stats.details {
-            let value = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned);
-            render::key_value(&format!("{}:", key.replace('_', " ")), &value, w);
-        }
-        if let Some(e) = &stats.last_error {
-            render::key_value("last error:", e, w);
-        }
-    }
+    out.emit(&report, || {
+        // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
+        let left_error = session
+            .sidecar()
+            .and_then(|sc| sc.other.get("last_error"))
+            .and_then(|v| v.as_str());
+        views::status::report(&StatusData {
+            session: &report.session,
+            configured: matches!(ctx.load_config(), Ok(Some(c)) if c.mining.is_some()),
+            left_error,
+            stats: report.stats.as_ref(),
+        })
+    })?;
     Ok(ExitCode::SUCCESS)
 }

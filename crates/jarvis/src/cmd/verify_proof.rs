@@ -8,10 +8,11 @@ use clap::Args;
 use pearl_miner::{VerifyError, verify_plain_proof_with_target};
 use pearl_protocol::job::MiningJob;
 use pearl_protocol::proof::PlainProof;
-use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::render;
+use crate::output::Printer;
+use crate::views;
+use crate::views::verify_proof::{Check, Verdict};
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyProofArgs {
@@ -27,7 +28,7 @@ pub(crate) struct VerifyProofArgs {
 }
 
 /// The checks in the order the verifier runs them.
-const CHECKS: [&str; 6] = [
+pub(crate) const CHECKS: [&str; 6] = [
     "Decode",
     "Certificate version",
     "Shape limits",
@@ -36,24 +37,7 @@ const CHECKS: [&str; 6] = [
     "Target",
 ];
 
-#[derive(Serialize)]
-struct Check {
-    name: &'static str,
-    status: &'static str,
-    info: String,
-}
-
-#[derive(Serialize)]
-struct Verdict {
-    valid: bool,
-    cert_version: u32,
-    nbits: String,
-    checks: Vec<Check>,
-    hash_jackpot: Option<String>,
-    proof_commitment: Option<String>,
-}
-
-pub(crate) fn run(args: &VerifyProofArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(out: &Printer, args: &VerifyProofArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.job)
         .with_context(|| format!("cannot read --job {}", args.job.display()))?;
     let (job_text, embedded_proof) = split_job_file(&text)?;
@@ -98,31 +82,8 @@ pub(crate) fn run(args: &VerifyProofArgs) -> anyhow::Result<ExitCode> {
     }
     verdict.valid = failed_at.is_none();
 
-    if args.json {
-        render::json(&verdict)?;
-    } else {
-        render::line(&format!(
-            "PlainProof verification (cert v{}, nbits {})",
-            verdict.cert_version, verdict.nbits
-        ));
-        for check in &verdict.checks {
-            let marker = match check.status {
-                "ok" => "OK",
-                "fail" => "FAIL",
-                _ => "-",
-            };
-            render::check_row(check.name, marker, &check.info, None);
-        }
-        if let (Some(h), Some(c)) = (&verdict.hash_jackpot, &verdict.proof_commitment) {
-            render::line(&format!("  jackpot hash      {h}"));
-            render::line(&format!("  proof commitment  {c}"));
-        }
-        render::line(if verdict.valid {
-            "Valid proof."
-        } else {
-            "Invalid proof."
-        });
-    }
+    out.json_if(args.json)
+        .emit(&verdict, || views::verify_proof::verdict(&verdict))?;
     Ok(super::verdict(verdict.valid))
 }
 

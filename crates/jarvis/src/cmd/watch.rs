@@ -11,10 +11,9 @@ use jarvis_mining::session::{Session, SessionSummary};
 use serde::Serialize;
 
 use super::Ctx;
-use super::history::{si, utc_minutes};
 use super::os::TermGuard;
 use crate::cli::StatusArgs;
-use crate::render;
+use crate::views;
 
 const ENTER: &str = "\x1b[?1049h\x1b[?25l";
 const LEAVE: &str = "\x1b[?25h\x1b[?1049l";
@@ -42,7 +41,8 @@ async fn snapshot(ctx: &Ctx) -> Snapshot {
 
 /// Runs the watch loop.
 pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    let screen = !args.json && std::io::stdout().is_terminal();
+    let out = ctx.out.json_if(args.json);
+    let screen = !args.json && out.stdout_is_terminal();
     let (quit_tx, mut quit_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let _guard = if screen && std::io::stdin().is_terminal() {
         let guard = TermGuard::cbreak().ok();
@@ -81,15 +81,23 @@ pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode
             snap.history = Some(rec.state().to_string());
         }
         if args.json {
-            render::line(&serde_json::to_string(&snap)?);
+            out.json_line(&snap)?;
         } else if screen {
-            let mut lines = frame(&snap, args.interval.as_secs_f64());
-            if let Some(top) = lines.first_mut() {
-                *top = format!("{}{CLEAR}{top}", if first { ENTER } else { "" });
-            }
-            render::line(&lines.join("\n"));
+            let frame = views::status::watch_frame(
+                &snap.session,
+                snap.stats.as_ref(),
+                snap.history.as_deref(),
+                snap.at,
+                args.interval.as_secs_f64(),
+            );
+            out.control(&format!("{}{CLEAR}", if first { ENTER } else { "" }));
+            out.text(&frame.render(out.width()));
         } else {
-            render::line(&one_line(&snap));
+            out.raw(&views::status::watch_line(
+                &snap.session,
+                snap.stats.as_ref(),
+                snap.at,
+            ));
         }
         first = false;
         shown = shown.saturating_add(1);
@@ -103,177 +111,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode
         }
     }
     if screen {
-        render::note(LEAVE);
+        out.control(LEAVE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(|| "-".to_owned(), |x| x.to_string())
-}
-
-fn rate(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_owned(), |r| format!("{}MAC/s", si(r)))
-}
-
-/// The full-screen view.
-fn frame(snap: &Snapshot, interval_s: f64) -> Vec<String> {
-    let s = &snap.session;
-    let mut lines = vec![
-        format!(
-            "jarvis mining  {}  {}  {}:{:02} UTC  (every {interval_s}s, q quits)",
-            s.provider.as_deref().unwrap_or("no provider"),
-            s.state,
-            utc_minutes(snap.at),
-            snap.at.rem_euclid(60.0).floor() as u32
-        ),
-        String::new(),
-    ];
-    let row = |k: &str, v: String| format!("{k:<18}{v}");
-    if let Some(d) = &s.detail {
-        lines.push(row("detail:", d.clone()));
-    }
-    match &snap.stats {
-        None => lines
-            .push("No live stats: nothing is mining (start with `jarvis mine start`).".to_owned()),
-        Some(st) => {
-            let h = &st.hashrate;
-            lines.push(row(
-                "hashrate:",
-                format!(
-                    "10s {}   60s {}   15m {}",
-                    rate(h.s10),
-                    rate(h.s60),
-                    rate(h.m15)
-                ),
-            ));
-            lines.push(row(
-                "proofs:",
-                format!(
-                    "submitted {}   accepted {}   blocks {}",
-                    opt(st.shares_submitted),
-                    opt(st.shares_accepted),
-                    opt(st.blocks_found)
-                ),
-            ));
-            lines.push(row(
-                "uptime:",
-                st.uptime_seconds
-                    .map_or_else(|| "-".to_owned(), |u| format!("{u:.0}s")),
-            ));
-            lines.push(row(
-                "last proof:",
-                st.last_share_at
-                    .map_or_else(|| "-".to_owned(), |t| format!("{} UTC", utc_minutes(t))),
-            ));
-            for (key, value) in &st.details {
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned);
-                lines.push(row(&format!("{}:", key.replace('_', " ")), text));
-            }
-            lines.push(row(
-                "last error:",
-                st.last_error.clone().unwrap_or_else(|| "none".to_owned()),
-            ));
-            if let Some(h) = &snap.history {
-                lines.push(row("history:", h.clone()));
-            }
-        }
-    }
-    lines
-        .iter()
-        .flat_map(|l| render::wrap(l, render::WIDTH))
-        .collect()
-}
-
-/// The non-terminal form: one line per refresh.
-fn one_line(snap: &Snapshot) -> String {
-    let s = &snap.session;
-    let mut line = format!(
-        "{} {} {}",
-        utc_minutes(snap.at),
-        s.provider.as_deref().unwrap_or("-"),
-        s.state
-    );
-    if let Some(st) = &snap.stats {
-        line.push_str(&format!(
-            " rate10s={} submitted={} blocks={}",
-            rate(st.hashrate.s10),
-            opt(st.shares_submitted),
-            opt(st.blocks_found)
-        ));
-        if let Some(height) = st.details.get("template_height") {
-            line.push_str(&format!(" height={height}"));
-        }
-        if let Some(e) = &st.last_error {
-            line.push_str(&format!(" error={e:?}"));
-        }
-    }
-    line
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
-
-    fn snap(stats: Option<MiningStats>) -> Snapshot {
-        Snapshot {
-            at: 1_714_867_512.0,
-            session: SessionSummary {
-                state: "running",
-                path: PathBuf::from("/x/runtime/mining.json"),
-                provider: Some("cpu-pearl".to_owned()),
-                detail: None,
-            },
-            stats,
-            history: Some("history recording".to_owned()),
-        }
-    }
-
-    fn stats() -> MiningStats {
-        let mut st = MiningStats::unknown("cpu-pearl");
-        st.hashrate.s10 = Some(2.5e9);
-        st.shares_submitted = Some(4);
-        st.last_error = Some("gateway timeout".to_owned());
-        st.details
-            .insert("template_height".to_owned(), serde_json::json!(4242));
-        st.details
-            .insert("gateway_state".to_owned(), serde_json::json!("up"));
-        st
-    }
-
-    #[test]
-    fn frame_shows_windows_proofs_details_errors_and_history() {
-        let text = frame(&snap(Some(stats())), 2.0).join("\n");
-        assert!(text.contains("2024-05-05 00:05:12 UTC"), "{text}");
-        assert!(text.contains("10s 2.50 GMAC/s   60s -   15m -"), "{text}");
-        assert!(
-            text.contains("submitted 4   accepted -   blocks -"),
-            "{text}"
-        );
-        assert!(text.contains("template height:  4242"), "{text}");
-        assert!(text.contains("gateway state:    up"), "{text}");
-        assert!(text.contains("last error:       gateway timeout"), "{text}");
-        assert!(
-            text.contains("history:          history recording"),
-            "{text}"
-        );
-        assert!(
-            frame(&snap(Some(stats())), 2.0)
-                .iter()
-                .all(|l| l.chars().count() <= render::WIDTH)
-        );
-    }
-
-    #[test]
-    fn one_line_form_has_the_key_numbers() {
-        let line = one_line(&snap(Some(stats())));
-        assert_eq!(
-            line,
-            "2024-05-05 00:05 cpu-pearl running rate10s=2.50 GMAC/s submitted=4 blocks=- height=4242 error=\"gateway timeout\""
-        );
-        assert_eq!(one_line(&snap(None)), "2024-05-05 00:05 cpu-pearl running");
-    }
 }

@@ -68,7 +68,7 @@ fn history_human_output_shows_the_summary_and_a_table() {
         .assert_success()
         .assert_stdout_contains("uptime:             100.0 %")
         .assert_stdout_contains("restarts:           1")
-        .assert_stdout_contains("mean hashrate:      1.00 kMAC/s")
+        .assert_stdout_contains("mean hashrate:      1.0 kMAC/s")
         .assert_stdout_contains("from (UTC)");
 }
 

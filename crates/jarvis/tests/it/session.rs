@@ -66,3 +66,36 @@ fn status_without_a_session() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
     assert_eq!(v["session"]["state"], "absent");
 }
+
+#[test]
+fn errors_print_their_next_step_as_a_hint() {
+    let env = TestEnv::new();
+    let out = env.run(&mut jarvis(&env, &["mine", "start"]));
+    out.assert_code(1);
+    let config = env.oj_home().join("config.toml");
+    assert_eq!(
+        out.stderr(),
+        format!(
+            "error: no [mining] section in {}\n  hint: run `jarvis mine init` to write one\n",
+            config.display()
+        )
+    );
+}
+
+#[test]
+fn quiet_prints_only_what_was_asked_for() {
+    let env = TestEnv::new();
+    let out = env.run(&mut jarvis(&env, &["-q", "mine", "stop"]));
+    out.assert_success();
+    assert_eq!(out.stdout(), "", "no report under --quiet");
+    env.run(&mut jarvis(&env, &["-q", "completions", "bash"]))
+        .assert_success()
+        .assert_stdout_contains("complete -F");
+    env.run(&mut jarvis(&env, &["-q", "mine", "start"]))
+        .assert_code(1)
+        .assert_stderr_contains("no [mining] section");
+    // --json still prints the data it was asked for.
+    let out = env.run(&mut jarvis(&env, &["-q", "mine", "stop", "--json"]));
+    out.assert_success()
+        .assert_stdout_contains("\"result\": \"not running\"");
+}

@@ -11,6 +11,8 @@ use jarvis_mining::history::HistorySummary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::output::format::{mac_rate, utc_tick};
+
 /// Colour of the hashrate line (tests look for it).
 pub(crate) const SERIES_COLOR: RGBColor = RGBColor(31, 119, 180);
 const DOWNTIME_COLOR: RGBColor = RGBColor(250, 210, 210);
@@ -22,7 +24,7 @@ const GRID_COLOR: RGBColor = RGBColor(225, 225, 225);
 /// viewers that substitute their own monospace font keep the layout plotters measured.
 const FONT: &str = "monospace";
 const CAPTION: &str =
-    "jarvis mining: hashrate (MAC/s); green dots = proofs, orange = restarts, red = downtime";
+    "jarvis mining: hashrate; green dots = proofs, orange = restarts, red = downtime";
 const CAPTION_PX: f64 = 18.0;
 const LABEL_PX: f64 = 14.0;
 const MARGIN: u32 = 16;
@@ -186,7 +188,8 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, data: &ChartData) -> D
     root.fill(&WHITE)?;
     let (x0, x1) = data.span;
     let y_max = data.max_rate();
-    let y_label_area = 104;
+    // Room for the widest tick label, `999.9 GMAC/s`.
+    let y_label_area = 128;
     let plot_width = root
         .dim_in_pixel()
         .0
@@ -203,11 +206,11 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, data: &ChartData) -> D
         .label_style((FONT, LABEL_PX))
         .axis_desc_style((FONT, LABEL_PX))
         .x_desc("time (UTC)")
-        .y_desc("hashrate (MAC/s)")
+        .y_desc("hashrate")
         .x_labels((plot_width / X_LABEL_SLOT).clamp(2, 6) as usize)
         .y_labels(6)
-        .x_label_formatter(&|t| super::history::utc_minutes(*t))
-        .y_label_formatter(&|r| super::history::si(*r))
+        .x_label_formatter(&|t| utc_tick(*t))
+        .y_label_formatter(&|r| mac_rate(Some(*r)))
         .draw()?;
     chart.draw_series(
         data.downtime
@@ -348,6 +351,26 @@ mod tests {
             .map(|l| l.split("points=\"").nth(1).unwrap_or("").split(' ').count())
             .sum::<usize>();
         assert!(points >= 38, "points: {points}");
+    }
+
+    #[test]
+    fn tick_labels_use_the_shared_formats() {
+        let svg = render_svg(&synthetic(), (640, 320)).expect("render");
+        // plotters writes each label on the line after its `<text ...>` tag.
+        let lines: Vec<&str> = svg.lines().collect();
+        let labels: Vec<&str> = lines
+            .windows(2)
+            .filter(|pair| pair[0].starts_with("<text"))
+            .map(|pair| pair[1].trim())
+            .collect();
+        assert!(
+            labels.iter().any(|l| l.ends_with(" kMAC/s")),
+            "rate ticks read like every other rate: {labels:?}"
+        );
+        assert!(
+            labels.iter().any(|l| l.starts_with("2023-11-14 ")),
+            "time ticks are UTC minutes: {labels:?}"
+        );
     }
 
     #[test]
