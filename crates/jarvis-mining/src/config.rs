@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use jarvis_core::config::{MiningExtra, MiningSection, SubmitTargetSpec};
-use pearl_protocol::pearld::PearldEndpoint;
+use pearl_rpc::pearld::PearldEndpoint;
 
 use crate::provider::MiningError;
 
@@ -83,5 +83,6 @@ pub fn pearld_endpoint(extra: &MiningExtra, password: String, timeout: Duration)
         password,
         cert_path: extra.pearld_rpc_cert.clone(),
         timeout,
+        user_agent: Some(concat!("jarvis/", env!("CARGO_PKG_VERSION")).to_owned()),
     }
 }

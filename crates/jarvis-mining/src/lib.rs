@@ -4,6 +4,7 @@
 pub mod capabilities;
 pub mod config;
 pub mod doctor;
+pub mod hint;
 pub mod history;
 pub mod model_inspect;
 pub mod model_validate;

@@ -46,6 +46,9 @@ pub(crate) fn error(err: &anyhow::Error) {
     for cause in err.chain().skip(1) {
         text.push_str(&format!("\n  caused by: {cause}"));
     }
+    if let Some(hint) = err.chain().find_map(jarvis_mining::hint::for_error) {
+        text.push_str(&format!("\n  hint: {hint}"));
+    }
     note(&text);
 }
 

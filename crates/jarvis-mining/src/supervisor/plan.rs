@@ -7,10 +7,10 @@ use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
-use pearl_protocol::pearld::PearldEndpoint;
+use pearl_rpc::pearld::PearldEndpoint;
 
 use super::error::SupervisorError;
-use crate::config::MiningConfig;
+use crate::config::{MiningConfig, pearld_endpoint};
 
 /// Unix socket paths longer than this do not fit `sun_path`; the gateway then uses TCP.
 const MAX_SOCKET_PATH: usize = 100;
@@ -148,10 +148,7 @@ impl SupervisorPlan {
         }
         let pearld = PearldEndpoint {
             url: pearld_rpc_url_for_probe,
-            user: extra.pearld_rpc_user.clone(),
-            password: password.clone(),
-            cert_path: extra.pearld_rpc_cert.clone(),
-            timeout: Duration::from_secs(5),
+            ..pearld_endpoint(extra, password.clone(), Duration::from_secs(5))
         };
         Ok(Self {
             gateway: GatewayLaunch {

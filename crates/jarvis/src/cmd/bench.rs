@@ -14,8 +14,8 @@ use pearl_miner::KernelChoice;
 use pearl_miner::bench::{
     BenchOptions, BenchProgress, BenchReport, expected_seconds_per_block, run_bench,
 };
-use pearl_protocol::pearld::PearldClient;
 use pearl_protocol::target::MAINNET_LIKE_NBITS;
+use pearl_rpc::pearld::PearldClient;
 use serde::Serialize;
 
 use super::Ctx;

@@ -73,7 +73,7 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
     };
     let network = extra.network;
     validate_taproot_address(&wallet, network)
-        .map_err(|e| anyhow!("Invalid wallet address: {e}"))?;
+        .map_err(|e| anyhow::Error::new(e).context("Invalid wallet address"))?;
     section.wallet_address = wallet;
 
     let extra = &mut section.extra;

@@ -405,14 +405,9 @@ impl VllmPearlProvider {
             return "unknown (no [mining] config)".into();
         };
         let password = (self.env)(&extra.pearld_rpc_password_env).unwrap_or_default();
-        let endpoint = pearl_protocol::pearld::PearldEndpoint {
-            url: extra.pearld_rpc_url.clone(),
-            user: extra.pearld_rpc_user.clone(),
-            password: password.clone(),
-            cert_path: extra.pearld_rpc_cert.clone(),
-            timeout: Duration::from_secs(2),
-        };
-        let result = match pearl_protocol::pearld::PearldClient::new(endpoint) {
+        let endpoint =
+            crate::config::pearld_endpoint(&extra, password.clone(), Duration::from_secs(2));
+        let result = match pearl_rpc::pearld::PearldClient::new(endpoint) {
             Ok(client) => client.get_blockchain_info().await.map(|info| info.blocks),
             Err(e) => Err(e),
         };

@@ -6,10 +6,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::address::GatewayAddress;
+use pearl_protocol::MiningJob;
+use pearl_protocol::gateway::GatewayAddress;
+
 use super::client::GatewayClient;
 use super::error::GatewayError;
-use crate::job::MiningJob;
 
 /// Timing of a [`JobPoller`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,13 +14,13 @@ use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::truncate_chars;
 pub use error::PearldError;
 use error_chain::{ChainFacts, error_chain_text, visit_chain};
+use pearl_protocol::error::truncate_chars;
 use tls::tls_config;
 
 /// The JSON-RPC request id every call carries; pearld echoes it back.
-pub const REQUEST_ID: &str = "jarvis";
+pub const REQUEST_ID: &str = "pearl-rpc";
 
 /// Default time allowed for one call (connect + answer), as the doctor probe uses.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -44,6 +44,8 @@ pub struct PearldEndpoint {
     pub cert_path: Option<PathBuf>,
     /// Connect timeout and total time allowed for one call.
     pub timeout: Duration,
+    /// The HTTP `User-Agent` to send, e.g. `my-miner/1.2`; `None` sends none.
+    pub user_agent: Option<String>,
 }
 
 impl PearldEndpoint {
@@ -59,6 +61,7 @@ impl PearldEndpoint {
             password: password.into(),
             cert_path: None,
             timeout: DEFAULT_TIMEOUT,
+            user_agent: None,
         }
     }
 }
@@ -71,11 +74,12 @@ impl fmt::Debug for PearldEndpoint {
             .field("password", &"[REDACTED]")
             .field("cert_path", &self.cert_path)
             .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
             .finish()
     }
 }
 
-/// What `getblockchaininfo` reports (the fields jarvis uses).
+/// What `getblockchaininfo` reports (the fields a miner needs).
 ///
 /// Note: pearld reports `headers == blocks` and omits `initialblockdownload` and
 /// `verificationprogress`; while it syncs, `getblocktemplate` fails with code -10 instead.
@@ -150,19 +154,20 @@ impl PearldClient {
         let url = parse_url(&endpoint.url)?;
         let https = url.scheme() == "https";
         let tls = tls_config(https, endpoint.cert_path.as_deref(), url.as_str())?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(endpoint.timeout)
             .timeout(endpoint.timeout)
             // pearld is local: never send its credentials through an HTTP(S)_PROXY.
             .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("jarvis/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| PearldError::Tls {
-                url: url.to_string(),
-                detail: error_chain_text(&e),
-            })?;
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(agent) = &endpoint.user_agent {
+            builder = builder.user_agent(agent.as_str());
+        }
+        let http = builder.build().map_err(|e| PearldError::Tls {
+            url: url.to_string(),
+            detail: error_chain_text(&e),
+        })?;
         Ok(Self {
             http,
             url,
@@ -341,8 +346,7 @@ fn parse_url(text: &str) -> Result<Url, PearldError> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
-            "credentials do not belong in the URL: use `[mining.extra].pearld_rpc_user` and the \
-             password environment variable",
+            "credentials do not belong in the URL: give the RPC user and password separately",
         ));
     }
     Ok(url)
@@ -457,9 +461,9 @@ mod tests {
     #[test]
     fn decodes_envelopes() {
         let c = client();
-        let ok = br#"{"jsonrpc":"1.0","result":5,"error":null,"id":"jarvis"}"#;
+        let ok = br#"{"jsonrpc":"1.0","result":5,"error":null,"id":"pearl-rpc"}"#;
         assert_eq!(c.decode("m", StatusCode::OK, ok).unwrap(), Value::from(5));
-        let err = br#"{"result":null,"error":{"code":-10,"message":"Pearl is downloading blocks..."},"id":"jarvis"}"#;
+        let err = br#"{"result":null,"error":{"code":-10,"message":"Pearl is downloading blocks..."},"id":"pearl-rpc"}"#;
         let e = c
             .decode("getblocktemplate", StatusCode::OK, err)
             .unwrap_err();

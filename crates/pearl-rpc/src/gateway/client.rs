@@ -4,15 +4,16 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
-use super::address::GatewayAddress;
-use super::error::GatewayError;
-use super::framing::{Line, MAX_LINE_BYTES, Reply, excerpt, parse_reply, read_line_capped};
-use super::{CODE_MINING_PAUSED, CODE_SERVER_ERROR};
-use crate::job::MiningJob;
-use crate::proof::PlainProof;
+use pearl_protocol::gateway::rpc::{
+    Line, MAX_LINE_BYTES, Reply, encode_request, excerpt, parse_reply,
+};
+use pearl_protocol::gateway::{
+    CODE_MINING_PAUSED, CODE_SERVER_ERROR, GET_MINING_INFO, GatewayAddress, SUBMIT_PLAIN_PROOF,
+};
+use pearl_protocol::{MiningJob, PlainProof};
 
-const GET_MINING_INFO: &str = "getMiningInfo";
-const SUBMIT_PLAIN_PROOF: &str = "submitPlainProof";
+use super::error::GatewayError;
+use super::line::read_line_capped;
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
@@ -113,8 +114,7 @@ impl GatewayClient {
     async fn call(&mut self, method: &'static str, params: &str) -> Result<String, GatewayError> {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        let request =
-            format!(r#"{{"jsonrpc":"2.0","method":"{method}","params":{params},"id":{id}}}"#);
+        let request = encode_request(method, params, id);
         let Some(connection) = self.connection.as_mut() else {
             return Err(GatewayError::Closed {
                 address: self.address.to_string(),

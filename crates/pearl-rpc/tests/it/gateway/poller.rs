@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pearl_protocol::MiningJob;
-use pearl_protocol::gateway::{JobPoller, PollerConfig};
+use pearl_rpc::gateway::{JobPoller, PollerConfig};
 use tokio::sync::watch;
 
 use super::scripted::{Action, Scripted, error, header, job_json, success};

@@ -2,23 +2,6 @@
 
 use std::time::Duration;
 
-/// The gateway endpoint settings are invalid.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayAddressError {
-    /// `MINER_RPC_TRANSPORT` is neither `uds` nor `tcp`.
-    #[error("MINER_RPC_TRANSPORT is {value:?}; it must be \"uds\" (Unix socket) or \"tcp\"")]
-    BadTransport {
-        /// The value given.
-        value: String,
-    },
-    /// `MINER_RPC_PORT` is not a port number.
-    #[error("MINER_RPC_PORT is {value:?}; it must be a TCP port number from 1 to 65535")]
-    BadPort {
-        /// The value given.
-        value: String,
-    },
-}
-
 /// A gateway call failed. Protocol errors, timeouts and closed connections drop the
 /// connection; JSON-RPC error replies (`Paused`, `QueueFull`, `Rpc`) keep it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,7 +9,7 @@ pub enum GatewayAddressError {
 pub enum GatewayError {
     /// The socket could not be opened.
     #[error(
-        "cannot connect to pearl-gateway at {address}: {detail}; is pearl-gateway running? check with `jarvis mine status`"
+        "cannot connect to pearl-gateway at {address}: {detail}; is pearl-gateway running and listening there?"
     )]
     Connect {
         /// The endpoint, e.g. `unix socket /tmp/pearlgw.sock` or `tcp 127.0.0.1:8337`.
@@ -36,7 +19,7 @@ pub enum GatewayError {
     },
     /// The connection is closed (by the gateway, an I/O error, or an earlier failure).
     #[error(
-        "connection to pearl-gateway at {address} is closed ({detail}); reconnect, and if it keeps failing check `jarvis mine status`"
+        "connection to pearl-gateway at {address} is closed ({detail}); reconnect, and if it keeps failing check that pearl-gateway is still running"
     )]
     Closed {
         /// The endpoint.
@@ -46,7 +29,7 @@ pub enum GatewayError {
     },
     /// No complete reply within the call timeout.
     #[error(
-        "pearl-gateway at {address} did not answer {method} within {after:?}; the connection was dropped (is the gateway overloaded or hung? `jarvis mine status`)"
+        "pearl-gateway at {address} did not answer {method} within {after:?}; the connection was dropped (is the gateway overloaded or hung?)"
     )]
     Timeout {
         /// The endpoint.
@@ -69,7 +52,7 @@ pub enum GatewayError {
     },
     /// `-32001`: the gateway has no block template; back off and poll again.
     #[error(
-        "pearl-gateway paused mining ({message}); it has no block template yet, check pearld's sync with `jarvis mine status`"
+        "pearl-gateway paused mining ({message}); it has no block template yet, check that pearld is synced"
     )]
     Paused {
         /// The gateway's message.

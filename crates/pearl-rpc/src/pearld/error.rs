@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-const URL_FIX: &str = "set `[mining.extra].pearld_rpc_url` to pearld's RPC address, e.g. \
-    http://127.0.0.1:44107 (mainnet; testnet 44109, testnet2 44111, regtest 18334)";
-const TLS_FIX: &str = "pearld uses TLS by default: set `[mining.extra].pearld_rpc_cert` to \
-    ~/.pearld/rpc.cert, or run pearld with --notls and use http://";
+const URL_FIX: &str = "use pearld's RPC address, e.g. http://127.0.0.1:44107 (mainnet; \
+    testnet 44109, testnet2 44111, regtest 18334)";
+const TLS_FIX: &str = "pearld uses TLS by default: trust its certificate (~/.pearld/rpc.cert), \
+    or run pearld with --notls and use http://";
 
 /// Everything that can go wrong talking to pearld; each message says what to do about it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -16,13 +16,11 @@ pub enum PearldError {
     /// Nothing listens at the URL.
     #[error(
         "could not connect to pearld at {url}: connection refused; is pearld running? start it \
-         with `pearld` or check `[mining.extra].pearld_rpc_url`"
+         with `pearld` or check the RPC URL"
     )]
     Refused { url: String },
     /// Connecting failed for another reason (unknown host, unreachable network, ...).
-    #[error(
-        "could not connect to pearld at {url}: {detail}; check `[mining.extra].pearld_rpc_url`"
-    )]
+    #[error("could not connect to pearld at {url}: {detail}; check the RPC URL")]
     Connect { url: String, detail: String },
     /// No complete answer within the timeout.
     #[error(
@@ -32,9 +30,8 @@ pub enum PearldError {
     Timeout { url: String, seconds: f64 },
     /// HTTP 401: wrong or missing credentials.
     #[error(
-        "pearld at {url} rejected the RPC credentials for user `{user}` (HTTP 401); check \
-         `[mining.extra].pearld_rpc_user` and the environment variable named by \
-         `[mining.extra].pearld_rpc_password_env` (they must match pearld's rpcuser/rpcpass)"
+        "pearld at {url} rejected the RPC credentials for user `{user}` (HTTP 401); the RPC \
+         user and password must match pearld's rpcuser/rpcpass"
     )]
     Unauthorized { url: String, user: String },
     /// An HTTP status other than 200 without a JSON-RPC error in the body.
@@ -68,8 +65,8 @@ pub enum PearldError {
     Tls { url: String, detail: String },
     /// The configured certificate file cannot be used.
     #[error(
-        "cannot use pearld's certificate {}: {detail}; set `[mining.extra].pearld_rpc_cert` to \
-         pearld's rpc.cert (default ~/.pearld/rpc.cert)", path.display()
+        "cannot use pearld's certificate {}: {detail}; point it at pearld's rpc.cert (default \
+         ~/.pearld/rpc.cert)", path.display()
     )]
     CertFile { path: PathBuf, detail: String },
 }
@@ -83,7 +80,7 @@ fn http_hint(status: u16) -> String {
     }
 }
 
-/// Extra advice for the RPC error codes jarvis can meet.
+/// Extra advice for the RPC error codes a miner can meet.
 fn rpc_hint(code: i64, message: &str) -> &'static str {
     match code {
         -9 => "; pearld has no peers yet: wait until it connects to the network",

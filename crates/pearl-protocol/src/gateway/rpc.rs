@@ -1,15 +1,15 @@
-//! Newline framing with a hard line cap, and parsing of one JSON-RPC reply line.
+//! pearl-gateway's miner RPC messages: newline-delimited JSON-RPC 2.0. Encodes one request
+//! line and parses one reply line; reading and writing the socket is the client's job.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 /// Longest line (without its newline) either side accepts: the mainline gateway's 1 MiB.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// One framed read.
+/// One framed read of a newline-delimited stream.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Line {
+pub enum Line {
     /// A full line, newline removed.
     Complete(Vec<u8>),
     /// The peer closed the stream between lines.
@@ -20,40 +20,15 @@ pub(crate) enum Line {
     TooLong,
 }
 
-/// Reads one `\n`-terminated line of at most `cap` bytes; never buffers more than `cap`.
-pub(crate) async fn read_line_capped<R: AsyncBufRead + Unpin>(
-    reader: &mut R,
-    cap: usize,
-) -> std::io::Result<Line> {
-    let mut line = Vec::new();
-    loop {
-        let available = reader.fill_buf().await?;
-        if available.is_empty() {
-            return Ok(if line.is_empty() {
-                Line::Eof
-            } else {
-                Line::Truncated
-            });
-        }
-        let newline = available.iter().position(|&b| b == b'\n');
-        let (chunk, used) = match newline {
-            Some(pos) => (available.split_at(pos).0, pos + 1),
-            None => (available, available.len()),
-        };
-        if line.len() + chunk.len() > cap {
-            return Ok(Line::TooLong);
-        }
-        line.extend_from_slice(chunk);
-        reader.consume(used);
-        if newline.is_some() {
-            return Ok(Line::Complete(line));
-        }
-    }
+/// The request line (without its newline) calling `method` with `params` (a JSON object or
+/// array, as text) under request id `id`.
+pub fn encode_request(method: &str, params: &str, id: u64) -> String {
+    format!(r#"{{"jsonrpc":"2.0","method":"{method}","params":{params},"id":{id}}}"#)
 }
 
 /// A JSON-RPC reply, checked against the request id.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Reply {
+pub enum Reply {
     /// `result`, as raw JSON text.
     Result(String),
     /// `error` object.
@@ -86,7 +61,7 @@ struct ErrorObject {
 
 /// Parses one reply line for request `expected_id`. An error reply with a `null` id is
 /// accepted (the server could not read our id); anything else must carry our id exactly.
-pub(crate) fn parse_reply(line: &[u8], expected_id: u64) -> Result<Reply, String> {
+pub fn parse_reply(line: &[u8], expected_id: u64) -> Result<Reply, String> {
     let text = std::str::from_utf8(line).map_err(|e| format!("reply is not UTF-8: {e}"))?;
     let envelope: Envelope<'_> = serde_json::from_str(text)
         .map_err(|e| format!("reply is not a JSON-RPC object ({e}): {}", excerpt(text)))?;
@@ -115,7 +90,7 @@ pub(crate) fn parse_reply(line: &[u8], expected_id: u64) -> Result<Reply, String
 }
 
 /// The first 120 characters of `text`, for error messages.
-pub(crate) fn excerpt(text: &str) -> String {
+pub fn excerpt(text: &str) -> String {
     crate::error::truncate_chars(text, 120)
 }
 
@@ -124,47 +99,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn read_all(bytes: &[u8], cap: usize) -> Vec<Line> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            let mut reader = tokio::io::BufReader::with_capacity(7, bytes);
-            let mut lines = Vec::new();
-            loop {
-                let line = read_line_capped(&mut reader, cap)
-                    .await
-                    .expect("no io error");
-                let done = !matches!(line, Line::Complete(_));
-                lines.push(line);
-                if done {
-                    return lines;
-                }
-            }
-        })
-    }
-
     #[test]
-    fn splits_lines_across_buffer_refills() {
-        let lines = read_all(b"first line\nsecond\n", 64);
+    fn request_line_is_exact() {
         assert_eq!(
-            lines,
-            vec![
-                Line::Complete(b"first line".to_vec()),
-                Line::Complete(b"second".to_vec()),
-                Line::Eof
-            ]
+            encode_request("getMiningInfo", "{}", 7),
+            r#"{"jsonrpc":"2.0","method":"getMiningInfo","params":{},"id":7}"#
         );
-    }
-
-    #[test]
-    fn cap_is_inclusive_and_longer_lines_stop() {
-        assert_eq!(
-            read_all(b"12345\n", 5)[0],
-            Line::Complete(b"12345".to_vec())
-        );
-        assert_eq!(read_all(b"123456\n", 5), vec![Line::TooLong]);
-        assert_eq!(read_all(b"12", 5), vec![Line::Truncated]);
     }
 
     #[test]
@@ -199,13 +139,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn framing_and_parsing_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300), cap in 0usize..64) {
-            for line in read_all(&bytes, cap) {
-                if let Line::Complete(line) = line {
-                    prop_assert!(line.len() <= cap);
-                    let _ = parse_reply(&line, 1);
-                }
-            }
+        fn parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = parse_reply(&bytes, 1);
         }
 
