@@ -3,7 +3,6 @@
 //! concurrent health probes, and streaming chat (OpenAI SSE and Ollama NDJSON). Prints nothing.
 
 mod chat;
-mod client;
 mod config;
 mod discovery;
 mod error;
@@ -12,7 +11,6 @@ mod registry;
 pub mod stream;
 
 pub use chat::{ChatOutcome, ChatRequest, chat};
-pub use client::http_client;
 pub use config::{EngineConfig, OpenAiCompatible};
 pub use discovery::{Discovery, Engine, MiningEndpoint, Origin, discover};
 pub use error::EngineError;

@@ -83,6 +83,6 @@ pub fn pearld_endpoint(extra: &MiningExtra, password: String, timeout: Duration)
         password,
         cert_path: extra.pearld_rpc_cert.clone(),
         timeout,
-        user_agent: Some(concat!("jarvis/", env!("CARGO_PKG_VERSION")).to_owned()),
+        user_agent: Some(jarvis_http::USER_AGENT.to_owned()),
     }
 }

@@ -12,9 +12,10 @@ use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
 use jarvis_engines::{
-    ChatRequest, EngineConfig, Health, MINING_ENGINE_ID, MiningEndpoint, chat, discover,
-    http_client, probe, server_base,
+    ChatRequest, EngineConfig, Health, MINING_ENGINE_ID, MiningEndpoint, chat, discover, probe,
+    server_base,
 };
+use jarvis_http::http_client;
 use serde::Serialize;
 use serde_json::{Value, json};
 
