@@ -1,9 +1,10 @@
-//! Inference engines for `jarvis ask` / `jarvis engines`: an engine registry (vLLM, Ollama, any
-//! OpenAI-compatible server, and the mining vLLM a sidecar announces), data-driven discovery,
-//! concurrent health probes, and streaming chat (OpenAI SSE and Ollama NDJSON). Prints nothing.
+//! Inference engines for `jarvis ask` / `jarvis engines`: the `[engine]` config section, an
+//! engine registry (vLLM, Ollama, any OpenAI-compatible server, and the mining vLLM a sidecar
+//! announces), data-driven discovery, concurrent health probes, and streaming chat (OpenAI SSE
+//! and Ollama NDJSON). Prints nothing.
 
 mod chat;
-mod config;
+pub mod config;
 mod discovery;
 mod error;
 mod probe;

@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use jarvis_core::config::MiningSection;
 use pearl_protocol::address::validate_taproot_address;
 use pearl_rpc::pearld::{BlockchainInfo, PearldClient, PearldError};
 
 use super::{CheckRow, Group, Status};
-use crate::config::pearld_endpoint;
+use crate::config::{MiningSection, pearld_endpoint};
 use crate::hint;
 
 /// pearld rows (`RPC`, `RPC password`) for `section`; shared with validate-model.

@@ -3,14 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
 use pearl_rpc::pearld::PearldEndpoint;
 
 use super::error::SupervisorError;
-use crate::config::{MiningConfig, pearld_endpoint};
+use crate::config::{MiningConfig, MiningExtra, pearld_endpoint};
 
 /// Unix socket paths longer than this do not fit `sun_path`; the gateway then uses TCP.
 const MAX_SOCKET_PATH: usize = 100;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use jarvis_core::config::{MiningSection, SubmitTargetSpec};
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::config::{MiningSection, SubmitTargetSpec};
 use jarvis_mining::provider::MiningStats;
 use jarvis_mining::providers::cpu_pearl::stats_from_metrics;
 use jarvis_mining::supervisor::{

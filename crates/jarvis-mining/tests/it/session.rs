@@ -1,8 +1,8 @@
 //! Session state and the mining lock.
 
-use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::process::ProcessIdentity;
+use jarvis_mining::config::MiningSection;
 use jarvis_mining::session::{Session, SessionState, lock_session};
 use jarvis_mining::sidecar::{ProcessEntry, Sidecar, write_sidecar};
 

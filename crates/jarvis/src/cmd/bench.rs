@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
-use jarvis_core::config::MiningExtra;
-use jarvis_mining::config::pearld_endpoint;
+use jarvis_mining::config::{MiningExtra, pearld_endpoint};
 use jarvis_mining::supervisor::shape_from_extra;
 use pearl_miner::KernelChoice;
 use pearl_miner::bench::{

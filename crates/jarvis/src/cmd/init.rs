@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
-use jarvis_core::config::{MiningSection, Network, VllmArgs, write_mining_section};
 use jarvis_core::hardware::HardwareInfo;
+use jarvis_mining::config::{MiningSection, Network, VllmArgs, write_mining_section};
 use jarvis_mining::models;
 use jarvis_mining::providers::DEFAULT_ENGINE;
 use jarvis_mining::registry::MinerRegistry;

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use jarvis_core::config::MiningSection;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::config::MiningSection;
 use jarvis_mining::history::{HistoryRecorder, Sample};
 use jarvis_mining::provider::{LogLine, LogRequest, MiningStats, StartOptions, StopOptions};
 use jarvis_mining::session::{Session, SessionState, lock_session};

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
 
@@ -15,7 +14,7 @@ use super::image::ensure_image;
 use super::source::{BuildPlan, PEARL_PINNED_REF, PEARL_REPO_URL};
 use super::spec::{CONTAINER_NAME, EnvFn, LaunchSpec};
 use super::status::{self, LogEvidence};
-use crate::config::MiningConfig;
+use crate::config::{MiningConfig, MiningExtra};
 use crate::provider::{
     BoxFuture, LogLine, LogRequest, MiningError, MiningProvider, MiningStats, Progress,
     ProgressEvent, StartOptions, StopOptions,
@@ -101,10 +100,9 @@ impl VllmPearlProvider {
 
     /// `[mining.extra]` from the config file, when it has one.
     fn mining_extra(&self) -> Option<MiningExtra> {
-        jarvis_core::config::load_config(&self.home.config_path(), &[])
+        crate::config::load(&self.home.config_path(), &[])
             .ok()
             .flatten()
-            .and_then(|c| c.mining)
             .map(|m| m.extra)
     }
 

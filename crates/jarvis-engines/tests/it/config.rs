@@ -2,13 +2,12 @@
 
 use std::path::Path;
 
-use jarvis_core::config::{
-    ENGINE_IDS, EngineSection, OpenAiCompatibleSection, is_env_var_name, parse_config,
-};
+use jarvis_core::config::is_env_var_name;
+use jarvis_engines::config::{ENGINE_IDS, EngineSection, OpenAiCompatibleSection, parse};
 use proptest::prelude::*;
 
-fn load(text: &str) -> Result<jarvis_core::Config, jarvis_core::ConfigError> {
-    parse_config(text, Path::new("config.toml"), &[])
+fn load(text: &str) -> Result<Option<EngineSection>, jarvis_core::ConfigError> {
+    parse(text, Path::new("config.toml"))
 }
 
 fn error(text: &str) -> String {
@@ -20,7 +19,7 @@ fn error(text: &str) -> String {
 
 #[test]
 fn absent_engine_table_is_none() {
-    assert_eq!(load("").unwrap().engine, None);
+    assert_eq!(load("").unwrap(), None);
 }
 
 #[test]
@@ -28,7 +27,7 @@ fn full_engine_table_loads() {
     let text = "[engine]\ndefault = \"ollama\"\n\n[engine.vllm]\nurl = \"http://10.0.0.2:8000/v1/\"\n\n\
                 [engine.ollama]\nurl = \"http://127.0.0.1:11434\"\n\n[engine.openai-compatible]\n\
                 url = \"https://api.example.com/v1\"\napi_key_env = \"EXAMPLE_KEY\"\nmodel = \"m1\"\n";
-    let engine = load(text).unwrap().engine.unwrap();
+    let engine = load(text).unwrap().unwrap();
     assert_eq!(
         engine,
         EngineSection {
@@ -50,7 +49,6 @@ fn every_engine_id_is_accepted_as_default() {
     for id in ENGINE_IDS {
         let engine = load(&format!("[engine]\ndefault = \"{id}\"\n"))
             .unwrap()
-            .engine
             .unwrap();
         assert_eq!(engine.default.as_deref(), Some(*id));
     }
@@ -110,17 +108,8 @@ fn env_var_names() {
 fn unknown_engine_keys_are_collected() {
     let engine = load("[engine]\nfoo = 1\n[engine.vllm]\nurl = \"http://h/v1\"\nbar = 2\n")
         .unwrap()
-        .engine
         .unwrap();
     assert_eq!(engine.unknown_keys, vec!["engine.foo", "engine.vllm.bar"]);
-}
-
-#[test]
-fn engine_errors_do_not_hide_mining_errors_or_vice_versa() {
-    let msg = error("[engine]\ndefault = \"nope\"\n[mining]\nprovider = \"cpu-pearl\"\n");
-    assert!(msg.contains("engine.default"), "{msg}");
-    let cfg = load("[engine]\ndefault = \"vllm\"\n").unwrap();
-    assert_eq!(cfg.mining, None);
 }
 
 proptest! {
@@ -136,7 +125,7 @@ proptest! {
         );
         match load(&text) {
             Ok(cfg) => {
-                let engine = cfg.engine.unwrap();
+                let engine = cfg.unwrap();
                 prop_assert!(ENGINE_IDS.contains(&engine.default.as_deref().unwrap()));
             }
             Err(jarvis_core::ConfigError::Invalid { line, col, .. }) => {

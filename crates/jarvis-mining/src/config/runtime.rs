@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jarvis_core::config::{MiningExtra, MiningSection, SubmitTargetSpec};
+use super::section::{MiningExtra, MiningSection, SubmitTargetSpec};
 use pearl_rpc::pearld::PearldEndpoint;
 
 use crate::provider::MiningError;

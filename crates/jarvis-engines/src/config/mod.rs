@@ -1,6 +1,11 @@
-//! The engine settings discovery needs, built from `[engine]`.
+//! `[engine]` of `config.toml`: the typed section ([`EngineSection`]), its loader with
+//! `path:line:col` errors, and the settings discovery needs ([`EngineConfig`]).
 
-use jarvis_core::config::EngineSection;
+pub mod load;
+mod section;
+
+pub use load::{engine_section, load, parse};
+pub use section::{ENGINE_IDS, EngineSection, OpenAiCompatibleSection};
 
 /// `[engine.openai-compatible]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

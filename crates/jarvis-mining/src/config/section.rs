@@ -1,24 +1,15 @@
-//! The typed view of `[mining]` and `[mining.extra]`.
+//! The typed view of `[mining]` and `[mining.extra]`, defaults applied.
 
 use std::path::PathBuf;
 
 use serde::{Serialize, Serializer};
 
+use crate::models::DEFAULT_MODEL;
+
 /// Default `docker_image_tag`.
 pub const DEFAULT_DOCKER_IMAGE_TAG: &str = "openjarvis/pearl-miner:master";
-/// Default `model`.
-pub const DEFAULT_MODEL: &str = "pearl-ai/Llama-3.3-70B-Instruct-pearl";
 /// Default `pearld_rpc_url`.
 pub const DEFAULT_PEARLD_RPC_URL: &str = "http://localhost:44107";
-
-/// The parts of `config.toml` jarvis-core understands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Config {
-    /// `[mining]`; `None` when the file has no such table (mining not configured).
-    pub mining: Option<MiningSection>,
-    /// `[engine]`; `None` when the file has no such table (defaults apply).
-    pub engine: Option<EngineSection>,
-}
 
 /// `[mining]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,34 +196,4 @@ impl MiningSection {
             extra: MiningExtra::default(),
         }
     }
-}
-
-/// Inference engine ids the `[engine]` table may name as `default`.
-pub const ENGINE_IDS: &[&str] = &["vllm", "ollama", "openai-compatible", "vllm-pearl-mining"];
-
-/// `[engine]`: which inference engine `jarvis ask` prefers and where the engines live.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct EngineSection {
-    /// `default`: the preferred engine id (one of [`ENGINE_IDS`]).
-    pub default: Option<String>,
-    /// `[engine.vllm] url` (an OpenAI base URL ending in `/v1`).
-    pub vllm_url: Option<String>,
-    /// `[engine.ollama] url`.
-    pub ollama_url: Option<String>,
-    /// `[engine.openai-compatible]`.
-    pub openai_compatible: Option<OpenAiCompatibleSection>,
-    /// Keys present under `[engine]` that jarvis does not know, dotted.
-    #[serde(skip)]
-    pub unknown_keys: Vec<String>,
-}
-
-/// `[engine.openai-compatible]`: any OpenAI-compatible server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OpenAiCompatibleSection {
-    /// Base URL, e.g. `https://api.example.com/v1`.
-    pub url: String,
-    /// NAME of the env var holding the API key (never the key itself).
-    pub api_key_env: Option<String>,
-    /// Model to ask when none is given.
-    pub model: Option<String>,
 }

@@ -1,7 +1,11 @@
+//! The comment-preserving writer of `[mining]` / `[mining.extra]`.
+
 use std::path::{Path, PathBuf};
 
-use jarvis_core::config::{Network, VllmArgs, write_mining_section};
-use jarvis_core::{ConfigError, MiningSection, SubmitTargetSpec, load_config};
+use jarvis_core::ConfigError;
+use jarvis_mining::config::{
+    MiningSection, Network, SubmitTargetSpec, VllmArgs, load as load_config, write_mining_section,
+};
 
 const PROVIDERS: &[&str] = &["vllm-pearl", "cpu-pearl", "apple-mps-pearl"];
 
@@ -19,11 +23,7 @@ fn read(path: &Path) -> String {
 }
 
 fn load_mining(path: &Path) -> MiningSection {
-    load_config(path, PROVIDERS)
-        .unwrap()
-        .unwrap()
-        .mining
-        .unwrap()
+    load_config(path, PROVIDERS).unwrap().unwrap()
 }
 
 #[test]

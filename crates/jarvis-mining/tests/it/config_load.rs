@@ -1,12 +1,17 @@
+//! `[mining]` / `[mining.extra]`: defaults, every key, and `path:line:col` errors.
+
 use std::path::{Path, PathBuf};
 
-use jarvis_core::config::{Network, VllmArgs, parse_config};
-use jarvis_core::{ConfigError, MiningExtra, SubmitTargetSpec, load_config};
+use jarvis_core::ConfigError;
+use jarvis_mining::config::{
+    MiningExtra, MiningSection, Network, SubmitTargetSpec, VllmArgs, load as load_config,
+    parse as parse_config,
+};
 use proptest::prelude::*;
 
 const PROVIDERS: &[&str] = &["vllm-pearl", "cpu-pearl", "apple-mps-pearl"];
 
-fn load(text: &str) -> Result<jarvis_core::Config, ConfigError> {
+fn load(text: &str) -> Result<Option<MiningSection>, ConfigError> {
     parse_config(text, Path::new("config.toml"), PROVIDERS)
 }
 
@@ -30,8 +35,7 @@ fn missing_file_is_none_and_no_mining_table_is_none() {
     );
     let path = dir.path().join("config.toml");
     std::fs::write(&path, "[engine]\ndefault = \"vllm\"\n").unwrap();
-    let cfg = load_config(&path, PROVIDERS).unwrap().unwrap();
-    assert_eq!(cfg.mining, None);
+    assert_eq!(load_config(&path, PROVIDERS).unwrap(), None);
 }
 
 #[test]
@@ -43,7 +47,7 @@ fn unreadable_path_is_a_read_error() {
 
 #[test]
 fn minimal_section_gets_every_default() {
-    let m = load(MINIMAL).unwrap().mining.unwrap();
+    let m = load(MINIMAL).unwrap().unwrap();
     assert_eq!(m.provider, "cpu-pearl");
     assert_eq!(m.wallet_address, "prl1qabc");
     assert_eq!(m.submit_target, SubmitTargetSpec::Solo);
@@ -97,7 +101,7 @@ pearld_rpc_url = "http://localhost:44107"
 pearld_rpc_user = "rpcuser"
 pearld_rpc_password_env = "PEARLD_RPC_PASSWORD"
 "#;
-    let m = load(text).unwrap().mining.unwrap();
+    let m = load(text).unwrap().unwrap();
     assert_eq!(
         m.submit_target,
         SubmitTargetSpec::Pool {
@@ -146,7 +150,7 @@ rank = 32
 rows_pattern = [0, 4, 8]
 cols_pattern = [1, 2]
 "#;
-    let m = load(text).unwrap().mining.unwrap();
+    let m = load(text).unwrap().unwrap();
     assert_eq!((m.fee_bps, m.fee_payout_address.as_str()), (25, "prl1qfee"));
     let e = m.extra;
     assert_eq!(e.docker_image_tag, "img:1");
@@ -193,7 +197,7 @@ cols_pattern = [1, 2]
 #[test]
 fn vllm_args_as_one_string() {
     let text = format!("{MINIMAL}[mining.extra]\nvllm_args = \"--enforce-eager --x 1\"\n");
-    let e = load(&text).unwrap().mining.unwrap().extra;
+    let e = load(&text).unwrap().unwrap().extra;
     assert_eq!(
         e.vllm_args,
         Some(VllmArgs::Line("--enforce-eager --x 1".into()))
@@ -203,7 +207,7 @@ fn vllm_args_as_one_string() {
 #[test]
 fn unknown_keys_are_reported_not_fatal() {
     let text = format!("{MINIMAL}colour = \"red\"\n[mining.extra]\nfuture_knob = 3\nk = 512\n");
-    let e = load(&text).unwrap().mining.unwrap().extra;
+    let e = load(&text).unwrap().unwrap().extra;
     assert_eq!(
         e.unknown_keys,
         ["mining.colour", "mining.extra.future_knob"]
@@ -215,9 +219,9 @@ fn unknown_keys_are_reported_not_fatal() {
 fn inline_and_dotted_mining_tables_load() {
     let inline =
         "mining = { provider = \"cpu-pearl\", wallet_address = \"prl1q\", extra = { k = 64 } }\n";
-    assert_eq!(load(inline).unwrap().mining.unwrap().extra.k, 64);
+    assert_eq!(load(inline).unwrap().unwrap().extra.k, 64);
     let dotted = "mining.provider = \"cpu-pearl\"\nmining.wallet_address = \"prl1q\"\n";
-    assert_eq!(load(dotted).unwrap().mining.unwrap().provider, "cpu-pearl");
+    assert_eq!(load(dotted).unwrap().unwrap().provider, "cpu-pearl");
 }
 
 #[test]
@@ -456,7 +460,7 @@ fn unknown_provider_lists_known_ids() {
         Path::new("c"),
         &[],
     );
-    assert_eq!(cfg.unwrap().mining.unwrap().provider, "gpu-magic");
+    assert_eq!(cfg.unwrap().unwrap().provider, "gpu-magic");
 }
 
 #[test]

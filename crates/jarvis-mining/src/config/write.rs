@@ -1,12 +1,13 @@
-//! Comment-preserving update of `[mining]` / `[mining.extra]` with `toml_edit`.
+//! Comment-preserving update of `[mining]` / `[mining.extra]` in `config.toml`.
 
 use std::path::Path;
 
-use toml_edit::{Array, DocumentMut, Item, Table, Value};
+use jarvis_core::config::edit::{normalize_table, set};
+use jarvis_core::config::{ConfigEdit, ConfigError};
+use toml_edit::{Array, Item, Table, Value};
 
-use super::error::ConfigError;
-use super::load::{parse_config, syntax_error};
-use super::types::{MiningExtra, MiningSection, VllmArgs};
+use super::load::mining_section;
+use super::section::{MiningExtra, MiningSection, VllmArgs};
 
 /// Creates `path` or updates its `[mining]` and `[mining.extra]` tables in place, keeping every
 /// comment, key order, unknown key and unrelated section; writes atomically with mode 0600.
@@ -19,35 +20,22 @@ pub fn write_mining_section(
     section: &MiningSection,
     only_non_default_extra: bool,
 ) -> Result<(), ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
-            return Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let spanned =
-        toml_edit::Document::parse(text.as_str()).map_err(|e| syntax_error(path, &text, &e))?;
-    if let Some(item) = spanned
+    let mut edit = ConfigEdit::open(path)?;
+    let original = edit.original();
+    if let Some(item) = original
+        .document()
         .as_table()
         .get("mining")
         .filter(|i| !i.is_table_like())
     {
-        return Err(ConfigError::at(
-            path,
-            &text,
+        return Err(original.error_at(
             item.span().map_or(0, |s| s.start),
             "mining must be a table",
             "remove the `mining = ...` value; jarvis writes a [mining] section",
         ));
     }
-    let mut doc: DocumentMut = spanned.into_mut();
-    update(&mut doc, section, only_non_default_extra);
-    let new_text = doc.to_string();
-    if let Err(e) = parse_config(&new_text, path, &[]) {
+    update(edit.table_mut("mining"), section, only_non_default_extra);
+    if let Err(e) = edit.reparse().and_then(|file| mining_section(&file, &[])) {
         let detail = match e {
             ConfigError::Invalid { what, .. } => what,
             other => other.to_string(),
@@ -60,38 +48,10 @@ pub fn write_mining_section(
             fix: "correct the value passed to jarvis (the file was left unchanged)".to_string(),
         });
     }
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    crate::fs::write_atomic(&target, new_text.as_bytes(), 0o600).map_err(|source| {
-        ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    edit.save()
 }
 
-/// Makes `item` a real (non-implicit) table, converting an inline table or starting fresh.
-fn normalize_table(item: &mut Item) {
-    if !item.is_table() {
-        let table = item
-            .as_inline_table()
-            .map(|t| t.clone().into_table())
-            .unwrap_or_default();
-        *item = Item::Table(table);
-    }
-    if let Some(t) = item.as_table_mut() {
-        t.set_implicit(false);
-    }
-}
-
-fn update(doc: &mut DocumentMut, s: &MiningSection, only_non_default: bool) {
-    let mining_item = doc
-        .as_table_mut()
-        .entry("mining")
-        .or_insert_with(|| Item::Table(Table::new()));
-    normalize_table(mining_item);
-    let Some(mining) = mining_item.as_table_mut() else {
-        return;
-    };
+fn update(mining: &mut Table, s: &MiningSection, only_non_default: bool) {
     set(mining, "provider", s.provider.as_str().into());
     set(mining, "wallet_address", s.wallet_address.as_str().into());
     set(
@@ -120,37 +80,6 @@ fn update(doc: &mut DocumentMut, s: &MiningSection, only_non_default: bool) {
         if created && table.is_empty() {
             table.set_implicit(true);
         }
-    }
-}
-
-/// Sets `key` to `new`, keeping the old value's comments/whitespace, and its exact spelling
-/// when the value is unchanged.
-fn set(table: &mut Table, key: &str, new: Value) {
-    match table.get_mut(key) {
-        Some(Item::Value(old)) => {
-            if !same_value(old, &new) {
-                let decor = old.decor().clone();
-                *old = new;
-                *old.decor_mut() = decor;
-            }
-        }
-        Some(item) => *item = Item::Value(new),
-        None => {
-            table.insert(key, Item::Value(new));
-        }
-    }
-}
-
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x.value() == y.value(),
-        (Value::Integer(x), Value::Integer(y)) => x.value() == y.value(),
-        (Value::Float(x), Value::Float(y)) => x.value() == y.value(),
-        (Value::Boolean(x), Value::Boolean(y)) => x.value() == y.value(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same_value(a, b))
-        }
-        _ => false,
     }
 }
 
