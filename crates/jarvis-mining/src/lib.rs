@@ -19,6 +19,6 @@ pub mod supervisor;
 pub mod telemetry;
 
 pub use capabilities::MiningCapabilities;
-pub use config::{MiningConfig, SubmitTarget};
+pub use config::MiningConfig;
 pub use provider::{MiningError, MiningProvider, MiningStats};
 pub use registry::MinerRegistry;

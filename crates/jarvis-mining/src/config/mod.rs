@@ -8,7 +8,7 @@ mod section;
 mod write;
 
 pub use load::{load, mining_section, parse};
-pub use runtime::{MiningConfig, SubmitTarget, pearld_endpoint};
+pub use runtime::{MiningConfig, pearld_endpoint};
 pub use section::{
     DEFAULT_DOCKER_IMAGE_TAG, DEFAULT_PEARLD_RPC_URL, MiningExtra, MiningSection, Network,
     SubmitTargetSpec, VllmArgs,

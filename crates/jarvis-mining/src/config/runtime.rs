@@ -7,42 +7,15 @@ use pearl_rpc::pearld::PearldEndpoint;
 
 use crate::provider::MiningError;
 
-/// Where found blocks go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SubmitTarget {
-    /// Solo mining: the user's own pearld takes the block.
-    Solo {
-        /// pearld's JSON-RPC URL.
-        pearld_rpc_url: String,
-    },
-    /// Pool mining: parsed so configs round-trip, refused everywhere at run time.
-    Pool {
-        /// The pool URL after `pool:`.
-        url: String,
-        /// The worker name, when the pool wants one.
-        worker_id: Option<String>,
-    },
-}
-
-impl SubmitTarget {
-    /// The pearld URL of a solo target; pool targets are refused with one shared error.
-    pub fn require_solo(&self) -> Result<&str, MiningError> {
-        match self {
-            Self::Solo { pearld_rpc_url } => Ok(pearld_rpc_url),
-            Self::Pool { url, .. } => Err(MiningError::PoolUnsupported { url: url.clone() }),
-        }
-    }
-}
-
-/// `[mining]` as providers use it.
+/// `[mining]` as providers use it. Mining is solo: found blocks go to the user's own pearld.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MiningConfig {
     /// Registry id of the provider.
     pub provider: String,
     /// Taproot payout address.
     pub wallet_address: String,
-    /// Solo or (refused) pool.
-    pub submit_target: SubmitTarget,
+    /// pearld's JSON-RPC URL, where found blocks go.
+    pub pearld_rpc_url: String,
     /// Fee in basis points; always 0 in this version.
     pub fee_bps: u32,
     /// Fee payout address; `None` when empty.
@@ -52,25 +25,20 @@ pub struct MiningConfig {
 }
 
 impl MiningConfig {
-    /// Builds the runtime config from the parsed file section.
-    pub fn from_section(section: &MiningSection) -> Self {
-        let submit_target = match &section.submit_target {
-            SubmitTargetSpec::Solo => SubmitTarget::Solo {
-                pearld_rpc_url: section.extra.pearld_rpc_url.clone(),
-            },
-            SubmitTargetSpec::Pool { url } => SubmitTarget::Pool {
-                url: url.clone(),
-                worker_id: None,
-            },
-        };
-        Self {
+    /// Builds the runtime config from the parsed file section. This is the one place a pool
+    /// target (`submit_target = "pool:..."`, parsed so configs round-trip) is refused.
+    pub fn from_section(section: &MiningSection) -> Result<Self, MiningError> {
+        if let SubmitTargetSpec::Pool { url } = &section.submit_target {
+            return Err(MiningError::PoolUnsupported { url: url.clone() });
+        }
+        Ok(Self {
             provider: section.provider.clone(),
             wallet_address: section.wallet_address.clone(),
-            submit_target,
+            pearld_rpc_url: section.extra.pearld_rpc_url.clone(),
             fee_bps: section.fee_bps,
             fee_payout_address: Some(section.fee_payout_address.clone()).filter(|a| !a.is_empty()),
             extra: section.extra.clone(),
-        }
+        })
     }
 }
 

@@ -77,20 +77,14 @@ pub struct SupervisorPlan {
 
 impl SupervisorPlan {
     /// Resolves the plan; `env` reads environment variables, `path` is the `PATH` searched
-    /// for `pearl-gateway`. Pool targets, a missing password variable, a bad shape and a
-    /// missing gateway are refused here, before anything launches.
+    /// for `pearl-gateway`. A missing password variable, a bad shape and a missing gateway
+    /// are refused here, before anything launches (pool targets never reach this far).
     pub fn prepare(
         home: &JarvisHome,
         config: &MiningConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SupervisorError> {
-        let pearld_rpc_url = config
-            .submit_target
-            .require_solo()
-            .map_err(|e| SupervisorError::Config {
-                detail: e.to_string(),
-            })?
-            .to_owned();
+        let pearld_rpc_url = config.pearld_rpc_url.clone();
         let extra = &config.extra;
         let pearld_rpc_url_for_probe = pearld_rpc_url.clone();
         let password_var = extra.pearld_rpc_password_env.trim();

@@ -96,7 +96,7 @@ pub(crate) fn settings() -> ProviderSettings {
 }
 
 pub(crate) fn config(section: &MiningSection) -> MiningConfig {
-    MiningConfig::from_section(section)
+    MiningConfig::from_section(section).expect("solo")
 }
 
 pub(crate) fn options(replace: bool, progress: Arc<Recorder>) -> StartOptions {

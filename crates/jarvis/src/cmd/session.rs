@@ -33,8 +33,7 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     let json = args.json;
     let section = mining_section(ctx)?;
     let descriptor = *ctx.registry.require(&section.provider)?;
-    let config = MiningConfig::from_section(&section);
-    config.submit_target.require_solo()?;
+    let config = MiningConfig::from_section(&section)?;
     super::hardware_gate(
         &descriptor,
         &section.extra.model,

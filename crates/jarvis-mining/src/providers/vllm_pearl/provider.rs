@@ -175,7 +175,6 @@ impl VllmPearlProvider {
         config: &MiningConfig,
         options: &StartOptions,
     ) -> Result<(), MiningError> {
-        config.submit_target.require_solo()?;
         let progress = options.progress.as_ref();
         // Validates secrets and paths before anything touches the engine.
         let mut spec =

@@ -322,7 +322,7 @@ mod tests {
     }
 
     fn config() -> MiningConfig {
-        MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet"))
+        MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet")).expect("solo")
     }
 
     #[test]
