@@ -1,5 +1,7 @@
-//! The mining subsystem: the provider contract, the provider registry, the runtime sidecar,
-//! the Pearl model registry and the doctor checks. Returns data; the `jarvis` crate renders it.
+//! The mining subsystem: the `[mining]` config (typed, loaded with positions, written with
+//! comments kept; pool targets refused in `MiningConfig::from_section`), the provider contract,
+//! the provider registry, the runtime sidecar, the Pearl model registry, jarvis' hints for
+//! Pearl errors and the doctor checks. Returns data; the `jarvis` crate renders it.
 
 pub mod capabilities;
 pub mod config;
