@@ -36,11 +36,9 @@ pub fn for_address(err: &AddressError) -> Option<String> {
     match err {
         AddressError::Empty
         | AddressError::WitnessV0(..)
-        | AddressError::UnsupportedWitnessVersion { .. } => Some(
-            "create a Taproot address with `jarvis pearl address`, then set it with \
-             `jarvis mine init --force --wallet prl1p...`"
-                .to_owned(),
-        ),
+        | AddressError::UnsupportedWitnessVersion { .. } => {
+            Some("create a Taproot address with `jarvis pearl address`".to_owned())
+        }
         AddressError::WrongNetwork { hrp, .. } => {
             Network::networks_with_hrp(hrp).first().map(|network| {
                 format!("to mine on {network}, set `[mining.extra].network = \"{network}\"`")
