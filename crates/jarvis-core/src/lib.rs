@@ -1,7 +1,10 @@
-//! Shared foundations of `jarvis`: home paths, config, generic registries, hardware
-//! detection, atomic writes, lock files, process identity and secret redaction.
+//! Foundations of `jarvis` with no protocol or network stack: home paths, the `config.toml`
+//! document (reads that know their positions, edits that keep comments), atomic file writes,
+//! lock files, process identity, secret redaction, error chains in one line, hardware
+//! detection, a generic registry and UTC time.
 
 pub mod config;
+pub mod error;
 pub mod fs;
 pub mod hardware;
 pub mod lock;
@@ -12,7 +15,7 @@ pub mod registry;
 mod sys;
 pub mod time;
 
-pub use config::{Config, ConfigError, MiningExtra, MiningSection, SubmitTargetSpec, load_config};
+pub use config::{ConfigError, ConfigFile};
 pub use fs::write_atomic;
 pub use hardware::{CpuInfo, GpuInfo, GpuVendor, HardwareInfo, Platform};
 pub use lock::{LockError, LockGuard, try_lock};

@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::client::describe;
 use crate::discovery::Engine;
 use crate::error::{EngineError, first_line};
 use crate::probe::authorize;
 use crate::registry::Protocol;
 use crate::stream::{NdjsonDecoder, SseDecoder};
+use jarvis_http::describe;
 
 /// Most bytes of an error body read for its message.
 const MAX_ERROR_BODY: usize = 64 * 1024;

@@ -4,11 +4,8 @@
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The HTTP client could not be built (TLS set-up).
-    #[error("cannot set up the HTTP client: {detail} — check the system's TLS root certificates")]
-    Client {
-        /// Why.
-        detail: String,
-    },
+    #[error(transparent)]
+    Client(#[from] jarvis_http::HttpError),
     /// Nothing answered at the engine's URL.
     #[error(
         "engine '{engine}' at {url} did not answer: {detail} — start it, or pick another with \

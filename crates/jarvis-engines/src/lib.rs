@@ -1,10 +1,10 @@
-//! Inference engines for `jarvis ask` / `jarvis engines`: an engine registry (vLLM, Ollama, any
-//! OpenAI-compatible server, and the mining vLLM a sidecar announces), data-driven discovery,
-//! concurrent health probes, and streaming chat (OpenAI SSE and Ollama NDJSON). Prints nothing.
+//! Inference engines for `jarvis ask` / `jarvis engines`: the `[engine]` config section, an
+//! engine registry (vLLM, Ollama, any OpenAI-compatible server, and the mining vLLM a sidecar
+//! announces), data-driven discovery, concurrent health probes, and streaming chat (OpenAI SSE
+//! and Ollama NDJSON). Prints nothing.
 
 mod chat;
-mod client;
-mod config;
+pub mod config;
 mod discovery;
 mod error;
 mod probe;
@@ -12,7 +12,6 @@ mod registry;
 pub mod stream;
 
 pub use chat::{ChatOutcome, ChatRequest, chat};
-pub use client::http_client;
 pub use config::{EngineConfig, OpenAiCompatible};
 pub use discovery::{Discovery, Engine, MiningEndpoint, Origin, discover};
 pub use error::EngineError;

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::client::{describe, http_client};
 use crate::discovery::Engine;
 use crate::registry::Protocol;
+use jarvis_http::{describe, http_client};
 
 /// Whether an engine answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -8,16 +8,17 @@
 
 use std::time::Duration;
 
-use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
 use jarvis_engines::{
-    ChatRequest, EngineConfig, Health, MINING_ENGINE_ID, MiningEndpoint, chat, discover,
-    http_client, probe, server_base,
+    ChatRequest, EngineConfig, Health, MINING_ENGINE_ID, MiningEndpoint, chat, discover, probe,
+    server_base,
 };
+use jarvis_http::http_client;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::config::MiningSection;
 use crate::doctor::{CheckRow, Group, Status, pearl_node_rows};
 use crate::model_inspect::registry_row;
 use crate::models::DEFAULT_MODEL;

@@ -1,5 +1,5 @@
-//! Library side of `jarvis mine bench`: peak int8/int16/VNNI throughput probes and a timed run
-//! of the real miner on a built-in job, returned as data for the CLI to render.
+//! Benchmarks of this machine: peak int8/int16/VNNI throughput probes and a timed run of the
+//! real miner on a built-in job, returned as data for a caller to render.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@ use bech32::primitives::decode::{CharError, SegwitHrpstringError, UncheckedHrpst
 use bech32::segwit;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A Pearl network, as named in `[mining.extra].network` and pearld's flags.
+/// A Pearl network, as named by pearld's flags (`--testnet`, `--regtest`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Network {
     /// Mainnet (HRP `prl`).
@@ -70,7 +70,7 @@ impl Network {
     }
 
     /// Names of the networks whose addresses use `hrp` (empty if none).
-    fn networks_with_hrp(hrp: &str) -> Vec<&'static str> {
+    pub fn networks_with_hrp(hrp: &str) -> Vec<&'static str> {
         Self::ALL
             .iter()
             .filter(|n| n.hrp() == hrp)
@@ -162,7 +162,7 @@ impl fmt::Display for TaprootAddress {
 pub enum AddressError {
     /// No address was given.
     #[error(
-        "the mining address is empty; set it to your Taproot address (prl1p...), or create one with `jarvis pearl address` or Oyster"
+        "the mining address is empty; set it to your Taproot address (prl1p...), e.g. a new one from the Oyster wallet"
     )]
     Empty,
     /// Upper- and lowercase letters are mixed.
@@ -197,12 +197,12 @@ pub enum AddressError {
     },
     /// A witness v0 (P2WPKH/P2WSH) address.
     #[error(
-        "mining address `{0}` is a witness v0 (bech32, {1}1q...) address; Pearl pays only to Taproot (prl1p...) addresses; create one with `jarvis pearl address` or Oyster"
+        "mining address `{0}` is a witness v0 (bech32, {1}1q...) address; Pearl pays only to Taproot (prl1p...) addresses; create one with the Oyster wallet"
     )]
     WitnessV0(String, String),
     /// A witness version other than 0 or 1.
     #[error(
-        "mining address `{address}` uses witness version {version}; Pearl pays only to Taproot (witness v1, prl1p...) addresses; create one with `jarvis pearl address` or Oyster"
+        "mining address `{address}` uses witness version {version}; Pearl pays only to Taproot (witness v1, prl1p...) addresses; create one with the Oyster wallet"
     )]
     UnsupportedWitnessVersion {
         /// The address given.
@@ -308,7 +308,7 @@ fn wrong_network_message(address: &str, hrp: &str, network: Network) -> String {
     let owners = Network::networks_with_hrp(hrp);
     match owners.first() {
         Some(first) => format!(
-            "mining address `{address}` is a {owners} address (prefix `{hrp}1`), but the configured network is {network} (addresses start with `{expected}1p`); use a {network} address, or to mine on {owners} set `[mining.extra].network = \"{first}\"`",
+            "mining address `{address}` is a {owners} address (prefix `{hrp}1`), but the configured network is {network} (addresses start with `{expected}1p`); use a {network} address, or set the network to {first} to mine on {owners}",
             owners = owners.join("/"),
         ),
         None => format!(

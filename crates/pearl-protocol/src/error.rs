@@ -161,7 +161,7 @@ pub enum WireError {
 
 /// `text` cut to its first `max` characters, with `…` appended when something was cut: how
 /// every error message in this crate quotes outside input.
-pub(crate) fn truncate_chars(text: &str, max: usize) -> String {
+pub fn truncate_chars(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
         None => text.to_owned(),

@@ -1,4 +1,6 @@
-//! Pearl wire formats and clients. Knows nothing of jarvis; could be published alone.
+//! Pearl's wire formats, without I/O: block headers, mining jobs, PlainProof,
+//! MiningConfiguration, periodic patterns, public data, targets, Taproot addresses, and
+//! pearl-gateway's JSON-RPC messages and addresses. The async clients live in `pearl-rpc`.
 
 pub mod address;
 pub mod error;
@@ -7,7 +9,6 @@ pub mod header;
 pub mod job;
 pub mod mining_config;
 pub mod pattern;
-pub mod pearld;
 pub mod proof;
 pub mod public_data;
 mod reader;

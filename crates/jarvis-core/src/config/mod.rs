@@ -1,18 +1,16 @@
-//! `config.toml`: typed loading of `[mining]` / `[mining.extra]` / `[engine]` with `path:line:col` errors,
-//! and a comment-preserving writer for those two tables.
+//! The `config.toml` document: read once with every value's position ([`ConfigFile`]), typed
+//! reads that point at `path:line:col` ([`TableReader`]), and edits that keep comments
+//! ([`ConfigEdit`]). The sections themselves (`[mining]`, `[engine]`) are typed by the crates
+//! that own them.
 //!
-//! Secrets are never stored here: only the NAMES of the env vars that hold them.
+//! Secrets are never stored in config: only the NAMES of the env vars that hold them.
 
+pub mod edit;
 mod error;
-mod load;
-mod types;
-mod write;
+mod file;
+mod read;
 
+pub use edit::ConfigEdit;
 pub use error::ConfigError;
-pub use load::{is_env_var_name, load_config, parse_config};
-pub use types::{
-    Config, DEFAULT_DOCKER_IMAGE_TAG, DEFAULT_MODEL, DEFAULT_PEARLD_RPC_URL, ENGINE_IDS,
-    EngineSection, MiningExtra, MiningSection, Network, OpenAiCompatibleSection, SubmitTargetSpec,
-    VllmArgs,
-};
-pub use write::write_mining_section;
+pub use file::ConfigFile;
+pub use read::{Spanned, TableReader, is_env_var_name, range_text, type_name, value_type_name};

@@ -1,8 +1,6 @@
 //! jarvis-core integration tests (one binary, one module per topic).
 
-mod config_engine;
-mod config_load;
-mod config_write;
+mod config_file;
 mod fs_atomic;
 mod hardware;
 mod lock;

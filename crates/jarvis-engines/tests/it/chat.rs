@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jarvis_engines::{ChatRequest, Engine, EngineError, Origin, Protocol, chat, http_client};
+use jarvis_engines::{ChatRequest, Engine, EngineError, Origin, Protocol, chat};
+use jarvis_http::http_client;
 use jarvis_testkit::fake_ollama::FakeOllama;
 use jarvis_testkit::fake_vllm::{FakeVllm, FakeVllmOptions, VllmFault};
 

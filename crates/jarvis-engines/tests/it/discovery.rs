@@ -1,6 +1,6 @@
 //! Discovery: defaults, config overrides, and the mining endpoint appearing and disappearing.
 
-use jarvis_core::config::{ENGINE_IDS, parse_config};
+use jarvis_engines::config::{ENGINE_IDS, parse};
 use jarvis_engines::{
     EngineConfig, MINING_ENGINE_ID, MiningEndpoint, OpenAiCompatible, Origin, Protocol, discover,
     engine_kinds,
@@ -69,8 +69,8 @@ fn config_overrides_urls_and_adds_openai_compatible() {
     let text = "[engine]\ndefault = \"openai-compatible\"\n[engine.vllm]\nurl = \"http://gpu:9000/v1\"\n\
                 [engine.openai-compatible]\nurl = \"https://api.example.com/v1\"\n\
                 api_key_env = \"EXAMPLE_KEY\"\nmodel = \"m\"\n";
-    let cfg = parse_config(text, std::path::Path::new("c.toml"), &[]).unwrap();
-    let config = EngineConfig::from_section(cfg.engine.as_ref());
+    let cfg = parse(text, std::path::Path::new("c.toml")).unwrap();
+    let config = EngineConfig::from_section(cfg.as_ref());
     assert_eq!(
         config.openai_compatible,
         Some(OpenAiCompatible {

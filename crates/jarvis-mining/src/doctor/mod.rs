@@ -11,7 +11,7 @@ mod node;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use jarvis_core::config::{Config, ConfigError, MiningSection};
+use jarvis_core::config::ConfigError;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
 use serde::Serialize;
@@ -22,6 +22,7 @@ use hardware::hardware_rows;
 pub use node::pearl_node_rows;
 use node::wallet_row;
 
+use crate::config::MiningSection;
 use crate::models::{self, ModelLookup, ModelStatus};
 use crate::registry::MinerRegistry;
 use crate::session::{Session, SessionState};
@@ -213,8 +214,9 @@ pub struct DoctorInputs<'a> {
     pub home: &'a JarvisHome,
     /// The config file path shown in rows.
     pub config_path: &'a Path,
-    /// The loaded config, or why it could not be loaded.
-    pub config: &'a Result<Option<Config>, ConfigError>,
+    /// The configured `[mining]` (`None`: no file or no such table), or why config.toml
+    /// could not be loaded.
+    pub config: &'a Result<Option<MiningSection>, ConfigError>,
     /// The host.
     pub hardware: &'a HardwareInfo,
     /// Registered providers.
@@ -227,10 +229,7 @@ pub struct DoctorInputs<'a> {
 
 /// Runs every check. Never fails: problems are rows.
 pub async fn run_doctor(inputs: DoctorInputs<'_>) -> DoctorReport {
-    let section = match inputs.config {
-        Ok(Some(config)) => config.mining.as_ref(),
-        _ => None,
-    };
+    let section = inputs.config.as_ref().ok().and_then(Option::as_ref);
     let provider = section.map(|s| s.provider.as_str());
     let model = section.map_or(models::DEFAULT_MODEL, |s| s.extra.model.as_str());
     let needs = provider
@@ -317,7 +316,7 @@ fn capability_rows(
     let mut rows = Vec::new();
     match inputs.config {
         Err(e) => rows.push(CheckRow::new(g, "Config", Status::Fail, e.to_string())),
-        Ok(None) | Ok(Some(Config { mining: None, .. })) => rows.push(
+        Ok(None) => rows.push(
             CheckRow::new(
                 g,
                 "Config",
@@ -326,9 +325,7 @@ fn capability_rows(
             )
             .fix("run `jarvis mine init`"),
         ),
-        Ok(Some(Config {
-            mining: Some(s), ..
-        })) => {
+        Ok(Some(s)) => {
             rows.push(CheckRow::new(
                 g,
                 "Config",

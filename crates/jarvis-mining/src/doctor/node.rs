@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use jarvis_core::config::MiningSection;
 use pearl_protocol::address::validate_taproot_address;
-use pearl_protocol::pearld::{BlockchainInfo, PearldClient, PearldError};
+use pearl_rpc::pearld::{BlockchainInfo, PearldClient, PearldError};
 
 use super::{CheckRow, Group, Status};
-use crate::config::pearld_endpoint;
+use crate::config::{MiningSection, pearld_endpoint};
+use crate::hint;
 
 /// pearld rows (`RPC`, `RPC password`) for `section`; shared with validate-model.
 pub async fn pearl_node_rows(
@@ -44,7 +44,7 @@ pub async fn pearl_node_rows(
     };
     let endpoint = pearld_endpoint(extra, password.unwrap_or_default(), timeout);
     let rpc_row = match PearldClient::new(endpoint) {
-        Err(e) => CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
+        Err(e) => failed_rpc_row(Status::Fail, e.to_string(), &e),
         Ok(client) => {
             // pearld's getblockchaininfo always says headers == blocks; only getblocktemplate
             // tells a syncing node (-10) or one without peers (-9) apart.
@@ -82,7 +82,7 @@ fn pearld_row(
     let g = Group::PearlNode;
     let info = match info {
         Ok(info) => info,
-        Err(e) => return CheckRow::new(g, "RPC", Status::Fail, e.to_string()),
+        Err(e) => return failed_rpc_row(Status::Fail, e.to_string(), &e),
     };
     let height = format!("block height {} ({})", info.blocks, info.chain);
     match template {
@@ -96,6 +96,15 @@ fn pearld_row(
             .fix("pearld is not connected to the network; check its connectivity (`prlctl getpeerinfo`)"),
         Err(e) => CheckRow::new(g, "RPC", Status::Warn, format!("{height}; no block template: {e}"))
             .fix("pearl-gateway needs getblocktemplate: use pearld's admin rpcuser, not the limited user"),
+    }
+}
+
+/// An `RPC` row for a pearld failure, with jarvis' hint as its fix when there is one.
+fn failed_rpc_row(status: Status, detail: String, err: &PearldError) -> CheckRow {
+    let row = CheckRow::new(Group::PearlNode, "RPC", status, detail);
+    match hint::for_pearld(err) {
+        Some(fix) => row.fix(fix),
+        None => row,
     }
 }
 

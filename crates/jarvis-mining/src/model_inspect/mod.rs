@@ -222,7 +222,7 @@ async fn hub_store(options: &InspectOptions, checks: &mut Vec<CheckRow>) -> Opti
         );
         return None;
     }
-    let client = match jarvis_engines::http_client(options.timeout, Some(options.timeout)) {
+    let client = match jarvis_http::http_client(options.timeout, Some(options.timeout)) {
         Ok(c) => c,
         Err(e) => {
             checks.push(row(name, false, e.to_string()));

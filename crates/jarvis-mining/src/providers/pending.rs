@@ -22,11 +22,10 @@ impl MiningProvider for PendingProvider {
 
     fn start<'a>(
         &'a mut self,
-        config: &'a MiningConfig,
+        _config: &'a MiningConfig,
         _options: &'a StartOptions,
     ) -> BoxFuture<'a, Result<(), MiningError>> {
         Box::pin(async move {
-            config.submit_target.require_solo()?;
             Err(MiningError::NotBuilt {
                 provider: self.id,
                 action: "start",

@@ -5,7 +5,8 @@ use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use jarvis_core::process::{ProcessIdentity, Signal, signal_group};
-use pearl_protocol::gateway::{GatewayAddress, GatewayClient, GatewayError};
+use pearl_protocol::gateway::GatewayAddress;
+use pearl_rpc::gateway::{GatewayClient, GatewayError};
 
 use super::detach::terminate_with_parent;
 use super::error::SupervisorError;

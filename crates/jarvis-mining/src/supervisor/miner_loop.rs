@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use pearl_miner::{CancelToken, Found, Job, MineError, Miner};
 use pearl_protocol::MiningJob;
-use pearl_protocol::gateway::{
-    GatewayAddress, GatewayClient, GatewayError, JobPoller, PollerConfig, SubmitOutcome,
-    SubmitPolicy, submit_with_policy,
+use pearl_protocol::gateway::GatewayAddress;
+use pearl_rpc::gateway::{
+    GatewayClient, GatewayError, JobPoller, PollerConfig, SubmitOutcome, SubmitPolicy,
+    submit_with_policy,
 };
 use tokio::sync::watch;
 

@@ -3,14 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
-use pearl_protocol::pearld::PearldEndpoint;
+use pearl_rpc::pearld::PearldEndpoint;
 
 use super::error::SupervisorError;
-use crate::config::MiningConfig;
+use crate::config::{MiningConfig, MiningExtra, pearld_endpoint};
 
 /// Unix socket paths longer than this do not fit `sun_path`; the gateway then uses TCP.
 const MAX_SOCKET_PATH: usize = 100;
@@ -78,20 +77,14 @@ pub struct SupervisorPlan {
 
 impl SupervisorPlan {
     /// Resolves the plan; `env` reads environment variables, `path` is the `PATH` searched
-    /// for `pearl-gateway`. Pool targets, a missing password variable, a bad shape and a
-    /// missing gateway are refused here, before anything launches.
+    /// for `pearl-gateway`. A missing password variable, a bad shape and a missing gateway
+    /// are refused here, before anything launches (pool targets never reach this far).
     pub fn prepare(
         home: &JarvisHome,
         config: &MiningConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SupervisorError> {
-        let pearld_rpc_url = config
-            .submit_target
-            .require_solo()
-            .map_err(|e| SupervisorError::Config {
-                detail: e.to_string(),
-            })?
-            .to_owned();
+        let pearld_rpc_url = config.pearld_rpc_url.clone();
         let extra = &config.extra;
         let pearld_rpc_url_for_probe = pearld_rpc_url.clone();
         let password_var = extra.pearld_rpc_password_env.trim();
@@ -148,10 +141,7 @@ impl SupervisorPlan {
         }
         let pearld = PearldEndpoint {
             url: pearld_rpc_url_for_probe,
-            user: extra.pearld_rpc_user.clone(),
-            password: password.clone(),
-            cert_path: extra.pearld_rpc_cert.clone(),
-            timeout: Duration::from_secs(5),
+            ..pearld_endpoint(extra, password.clone(), Duration::from_secs(5))
         };
         Ok(Self {
             gateway: GatewayLaunch {

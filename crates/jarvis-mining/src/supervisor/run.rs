@@ -23,7 +23,7 @@ use crate::history::{HistoryRecorder, Sample};
 use crate::sidecar::{ProcessEntry, Sidecar, remove_sidecar, write_sidecar};
 use crate::telemetry::MetricsServer;
 use jarvis_core::time::unix_now;
-use pearl_protocol::pearld::{PearldClient, PearldEndpoint};
+use pearl_rpc::pearld::{PearldClient, PearldEndpoint};
 
 /// Sidecar `state` while the gateway has not answered yet.
 pub const STATE_STARTING: &str = "starting";

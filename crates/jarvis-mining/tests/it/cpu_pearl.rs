@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use jarvis_core::config::{MiningSection, SubmitTargetSpec};
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::config::MiningSection;
 use jarvis_mining::provider::MiningStats;
 use jarvis_mining::providers::cpu_pearl::stats_from_metrics;
 use jarvis_mining::supervisor::{
@@ -40,7 +40,7 @@ fn tiny_config() -> MiningConfig {
     section.extra.rows_pattern = vec![0, 1];
     section.extra.cols_pattern = Some((0..16).collect());
     section.extra.threads = Some(1);
-    MiningConfig::from_section(&section)
+    MiningConfig::from_section(&section).expect("solo")
 }
 
 /// A directory holding an executable `pearl-gateway` (a script; never run here).
@@ -116,21 +116,6 @@ fn plan_refuses_bad_setups_before_launch() {
         SupervisorPlan::prepare(&home, &tiny_config(), &env_with(&no_gateway)),
         Err(SupervisorError::GatewayNotFound)
     ));
-
-    let mut pool = MiningSection::new("cpu-pearl", WALLET);
-    pool.submit_target = SubmitTargetSpec::Pool {
-        url: "stratum+tcp://pool.example:3333".to_owned(),
-    };
-    let err = SupervisorPlan::prepare(
-        &home,
-        &MiningConfig::from_section(&pool),
-        &env_with(&with_password),
-    )
-    .expect_err("pool refused");
-    assert!(
-        err.to_string().contains("pool mining is not supported"),
-        "{err}"
-    );
 
     let mut bad_shape = tiny_config();
     bad_shape.extra.rank = 64;

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use jarvis_core::config::{Config, ConfigError, parse_config};
+use jarvis_core::config::ConfigError;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MinerRegistry;
+use jarvis_mining::config::{MiningSection, parse as parse_config};
 use jarvis_mining::doctor::{
     DoctorInputs, DoctorReport, DoctorTimeouts, Group, Status, run_doctor,
 };
@@ -56,18 +57,18 @@ impl Setup {
         }
     }
 
-    fn config(&self, provider: &str, url: &str) -> Result<Option<Config>, ConfigError> {
+    fn config(&self, provider: &str, url: &str) -> Result<Option<MiningSection>, ConfigError> {
         let text = format!(
             "[mining]\nprovider = \"{provider}\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\npearld_rpc_url = \"{url}\"\npearld_rpc_user = \"rpcuser\"\nmetrics_port = {port}\n",
             port = free_port()
         );
         let known = MinerRegistry::builtin();
-        parse_config(&text, &self.home.config_path(), &known.keys()).map(Some)
+        parse_config(&text, &self.home.config_path(), &known.keys())
     }
 
     async fn run(
         &self,
-        config: &Result<Option<Config>, ConfigError>,
+        config: &Result<Option<MiningSection>, ConfigError>,
         hw: &HardwareInfo,
     ) -> DoctorReport {
         let registry = MinerRegistry::builtin();

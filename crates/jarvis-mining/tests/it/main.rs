@@ -1,5 +1,8 @@
 //! jarvis-mining integration tests (one binary).
 
+mod config_load;
+mod config_runtime;
+mod config_write;
 #[cfg(feature = "mining-pearl-cpu")]
 mod cpu_pearl;
 mod detect;

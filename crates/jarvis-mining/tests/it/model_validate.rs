@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use jarvis_core::config::parse_config;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MinerRegistry;
 use jarvis_mining::capabilities::MiningCapabilities;
 use jarvis_mining::config::MiningConfig;
+use jarvis_mining::config::parse as parse_config;
 use jarvis_mining::doctor::Status;
 use jarvis_mining::model_validate::{
     HostFacts, VALIDATION_SCHEMA_VERSION, ValidateInputs, ValidationReport, validate_model,
@@ -157,7 +157,7 @@ impl Rig {
         validate_model(ValidateInputs {
             home: &self.home,
             registry: &self.registry,
-            mining: config.mining.as_ref(),
+            mining: config.as_ref(),
             env: &env,
             model: None,
             allow_planned: false,

@@ -47,31 +47,3 @@ fn clear_empties_the_registry() {
     assert!(registry.keys().is_empty());
     assert!(!registry.contains("cpu-pearl"));
 }
-
-#[test]
-fn created_providers_refuse_pool_targets_before_anything_else() {
-    use jarvis_mining::{MiningConfig, SubmitTarget};
-    let home = jarvis_core::paths::JarvisHome::at(tempfile::tempdir().expect("tempdir").keep());
-    let registry = MinerRegistry::builtin();
-    let section = crate::session::sample_section("cpu-pearl");
-    let mut config = MiningConfig::from_section(&section);
-    config.submit_target = SubmitTarget::Pool {
-        url: "https://pool.example/submit".to_owned(),
-        worker_id: None,
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
-    for descriptor in registry.descriptors() {
-        let mut provider = (descriptor.create)(&home);
-        let err = runtime
-            .block_on(provider.start(&config, &Default::default()))
-            .expect_err("pool refused")
-            .to_string();
-        assert!(
-            err.starts_with("pool mining is not supported yet"),
-            "{}: {err}",
-            descriptor.id
-        );
-    }
-}

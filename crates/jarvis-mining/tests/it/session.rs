@@ -1,14 +1,9 @@
 //! Session state and the mining lock.
 
-use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::process::ProcessIdentity;
 use jarvis_mining::session::{Session, SessionState, lock_session};
 use jarvis_mining::sidecar::{ProcessEntry, Sidecar, write_sidecar};
-
-pub(crate) fn sample_section(provider: &str) -> MiningSection {
-    MiningSection::new(provider, "prl1pexample")
-}
 
 fn home() -> (tempfile::TempDir, JarvisHome) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use jarvis_core::config::VllmArgs;
 use jarvis_mining::MiningProvider;
+use jarvis_mining::config::VllmArgs;
 use jarvis_mining::provider::{LogRequest, MiningError, ProgressEvent, StopOptions};
 use jarvis_testkit::fake_docker::{ContainerRecord, FakeDocker};
 use jarvis_testkit::fake_vllm::{FakeVllm, FakeVllmOptions};

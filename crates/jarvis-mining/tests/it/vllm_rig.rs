@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::config::MiningSection;
 use jarvis_mining::provider::{Progress, ProgressEvent, StartOptions};
 use jarvis_mining::providers::vllm_pearl::{ProviderSettings, VllmPearlProvider};
 use jarvis_testkit::fake_docker::FakeDocker;
@@ -98,7 +98,7 @@ pub(crate) fn settings() -> ProviderSettings {
 }
 
 pub(crate) fn config(section: &MiningSection) -> MiningConfig {
-    MiningConfig::from_section(section)
+    MiningConfig::from_section(section).expect("solo")
 }
 
 pub(crate) fn options(replace: bool, progress: Arc<Recorder>) -> StartOptions {

@@ -1,10 +1,10 @@
-//! `pearl_protocol::pearld::PearldClient` against `FakePearld`, over HTTP and TLS.
+//! `pearl_rpc::pearld::PearldClient` against `FakePearld`, over HTTP and TLS.
 
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use jarvis_testkit::{FakeMode, FakePearld, FakePearldOptions};
-use pearl_protocol::pearld::{PearldClient, PearldEndpoint, PearldError};
+use pearl_rpc::pearld::{PearldClient, PearldEndpoint, PearldError};
 use serde_json::{Value, json};
 
 const USER: &str = "alice";
@@ -94,13 +94,29 @@ async fn request_bytes_are_exactly_json_rpc_1_0_with_basic_auth() {
     );
     assert_eq!(request.header("content-type"), Some("application/json"));
     let expected_body =
-        br#"{"jsonrpc":"1.0","id":"jarvis","method":"getblockchaininfo","params":[]}"#;
+        br#"{"jsonrpc":"1.0","id":"pearl-rpc","method":"getblockchaininfo","params":[]}"#;
     assert_eq!(request.body, expected_body.to_vec());
     assert_eq!(
         request.header("content-length"),
         Some(expected_body.len().to_string().as_str())
     );
     assert_eq!(request.header("proxy-authorization"), None);
+    assert_eq!(
+        request.header("user-agent"),
+        None,
+        "no user agent unless one is given"
+    );
+}
+
+#[tokio::test]
+async fn the_caller_names_the_user_agent() {
+    let fake = FakePearld::start(options(FakeMode::Healthy { height: 1 })).await;
+    let mut endpoint = endpoint(fake.url(), PASSWORD);
+    endpoint.user_agent = Some("some-miner/1.2".to_owned());
+    let client = PearldClient::new(endpoint).expect("valid endpoint");
+    client.get_blockchain_info().await.unwrap();
+    let requests = fake.requests();
+    assert_eq!(requests[0].header("user-agent"), Some("some-miner/1.2"));
 }
 
 #[tokio::test]
@@ -128,7 +144,7 @@ async fn wrong_password_is_unauthorized() {
     );
     let text = err.to_string();
     assert!(
-        text.contains("pearld_rpc_user") && text.contains("HTTP 401"),
+        text.contains("rpcuser/rpcpass") && text.contains("HTTP 401"),
         "{text}"
     );
     assert_no_secret(&err);
@@ -274,7 +290,7 @@ async fn tls_with_a_different_certificate_fails() {
     assert!(matches!(err, PearldError::Tls { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("is not the one in"), "{text}");
-    assert!(text.contains("pearld_rpc_cert"), "{text}");
+    assert!(text.contains("trust its certificate"), "{text}");
     assert!(
         fake.requests().is_empty(),
         "no request may pass an untrusted handshake"
@@ -325,7 +341,7 @@ async fn http_against_a_tls_node_gets_gos_400_and_a_hint() {
         text.contains("Client sent an HTTP request to an HTTPS server"),
         "{text}"
     );
-    assert!(text.contains("pearld_rpc_cert"), "{text}");
+    assert!(text.contains("--notls"), "{text}");
     assert_no_secret(&err);
 }
 

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use jarvis_engines::{ChatRequest, Engine, Health, ProbeResult, chat, http_client, probe_all};
+use jarvis_engines::{ChatRequest, Engine, Health, ProbeResult, chat, probe_all};
+use jarvis_http::http_client;
 use serde::Serialize;
 
 use super::Ctx;

@@ -6,15 +6,14 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
-use jarvis_core::config::MiningExtra;
-use jarvis_mining::config::pearld_endpoint;
+use jarvis_mining::config::{MiningExtra, pearld_endpoint};
 use jarvis_mining::supervisor::shape_from_extra;
 use pearl_miner::KernelChoice;
 use pearl_miner::bench::{
     BenchOptions, BenchProgress, BenchReport, expected_seconds_per_block, run_bench,
 };
-use pearl_protocol::pearld::PearldClient;
 use pearl_protocol::target::MAINNET_LIKE_NBITS;
+use pearl_rpc::pearld::PearldClient;
 use serde::Serialize;
 
 use super::Ctx;

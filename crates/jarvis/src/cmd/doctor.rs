@@ -9,7 +9,7 @@ use super::{Ctx, verdict};
 use crate::views;
 
 pub(crate) async fn run(ctx: &Ctx, json: bool) -> anyhow::Result<ExitCode> {
-    let config = ctx.load_config();
+    let config = ctx.load_config().map(|c| c.and_then(|c| c.mining));
     let hardware = tokio::task::spawn_blocking(HardwareInfo::detect).await?;
     let env = |key: &str| std::env::var(key).ok();
     let config_path = ctx.home.config_path();

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
-use jarvis_core::config::{MiningSection, Network, VllmArgs, write_mining_section};
 use jarvis_core::hardware::HardwareInfo;
+use jarvis_mining::config::{MiningSection, Network, VllmArgs, write_mining_section};
 use jarvis_mining::models;
 use jarvis_mining::providers::DEFAULT_ENGINE;
 use jarvis_mining::registry::MinerRegistry;
@@ -74,7 +74,7 @@ pub(crate) fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<ExitCode> {
     };
     let network = extra.network;
     validate_taproot_address(&wallet, network)
-        .map_err(|e| anyhow!("Invalid wallet address: {e}"))?;
+        .map_err(|e| anyhow::Error::new(e).context("Invalid wallet address"))?;
     section.wallet_address = wallet;
 
     let extra = &mut section.extra;

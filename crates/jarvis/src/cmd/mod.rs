@@ -4,6 +4,7 @@ pub(crate) mod ask;
 pub(crate) mod attach;
 pub(crate) mod bench;
 pub(crate) mod completions;
+mod config;
 mod doctor;
 pub(crate) mod engines;
 pub(crate) mod history;
@@ -21,7 +22,7 @@ mod watch;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use jarvis_core::config::{Config, ConfigError, load_config};
+use jarvis_core::config::ConfigError;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MinerRegistry;
@@ -29,6 +30,7 @@ use jarvis_mining::provider::MiningError;
 use jarvis_mining::providers::DEFAULT_ENGINE;
 use jarvis_mining::registry::ProviderDescriptor;
 
+use self::config::LoadedConfig;
 use crate::cli::{Cli, Command, MineCommand};
 use crate::output::Printer;
 
@@ -51,9 +53,9 @@ impl Ctx {
     }
 
     /// Loads config.toml, checking provider ids against this build's registry.
-    pub(crate) fn load_config(&self) -> Result<Option<Config>, ConfigError> {
+    pub(crate) fn load_config(&self) -> Result<Option<LoadedConfig>, ConfigError> {
         let known = self.registry.keys();
-        load_config(&self.home.config_path(), &known)
+        LoadedConfig::load(&self.home.config_path(), &known)
     }
 }
 

@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use jarvis_core::config::MiningSection;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::config::MiningSection;
 use jarvis_mining::history::{HistoryRecorder, Sample};
 use jarvis_mining::provider::{
     LogLine, LogRequest, MiningStats, Progress, ProgressEvent, StartOptions, StopOptions,
@@ -40,8 +40,7 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     let out = ctx.out.json_if(args.json);
     let section = mining_section(ctx)?;
     let descriptor = *ctx.registry.require(&section.provider)?;
-    let config = MiningConfig::from_section(&section);
-    config.submit_target.require_solo()?;
+    let config = MiningConfig::from_section(&section)?;
     super::hardware_gate(
         &out,
         &descriptor,

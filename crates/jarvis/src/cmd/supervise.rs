@@ -21,6 +21,6 @@ pub(crate) async fn run(ctx: &Ctx, _args: &SuperviseArgs) -> anyhow::Result<Exit
             section.provider
         );
     }
-    cpu_pearl::run_supervisor(&ctx.home, &MiningConfig::from_section(&section)).await?;
+    cpu_pearl::run_supervisor(&ctx.home, &MiningConfig::from_section(&section)?).await?;
     Ok(ExitCode::SUCCESS)
 }

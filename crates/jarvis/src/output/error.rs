@@ -64,11 +64,13 @@ pub(crate) fn render(err: &anyhow::Error) -> String {
 /// The next steps the chain carries, outermost first, each once.
 fn hints(err: &anyhow::Error) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    for hint in err
+    let ours = err
         .chain()
         .filter_map(|e| e.downcast_ref::<Hinted>())
-        .map(|h| h.hint.clone())
-    {
+        .map(|h| h.hint.clone());
+    // jarvis' own advice for errors the Pearl crates raise in neutral terms.
+    let pearl = err.chain().find_map(jarvis_mining::hint::for_error);
+    for hint in ours.chain(pearl) {
         if !found.contains(&hint) {
             found.push(hint);
         }

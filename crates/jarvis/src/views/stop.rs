@@ -28,7 +28,7 @@ impl Outcome {
 /// The outcome as a line.
 pub(crate) fn stopped(outcome: &Outcome) -> Doc {
     let mut doc = Doc::new();
-    doc.line(&outcome.text());
+    doc.line(outcome.text());
     doc
 }
 

@@ -3,14 +3,29 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::error::GatewayAddressError;
-
 /// `MINER_RPC_SOCKET_PATH` default of pearl-gateway.
 pub const DEFAULT_SOCKET_PATH: &str = "/tmp/pearlgw.sock";
 /// Host used for the TCP transport when none is given (the gateway binds 127.0.0.1 only).
 pub const DEFAULT_TCP_HOST: &str = "127.0.0.1";
 /// `MINER_RPC_PORT` default of pearl-gateway.
 pub const DEFAULT_TCP_PORT: u16 = 8337;
+
+/// The gateway endpoint settings are invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayAddressError {
+    /// `MINER_RPC_TRANSPORT` is neither `uds` nor `tcp`.
+    #[error("MINER_RPC_TRANSPORT is {value:?}; it must be \"uds\" (Unix socket) or \"tcp\"")]
+    BadTransport {
+        /// The value given.
+        value: String,
+    },
+    /// `MINER_RPC_PORT` is not a port number.
+    #[error("MINER_RPC_PORT is {value:?}; it must be a TCP port number from 1 to 65535")]
+    BadPort {
+        /// The value given.
+        value: String,
+    },
+}
 
 /// The gateway's miner RPC endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -75,20 +75,14 @@ fn wrong_network_names_the_owner_and_the_setting() {
     assert!(matches!(err, AddressError::WrongNetwork { .. }));
     let text = err.to_string();
     assert!(text.contains("testnet/testnet2/signet"), "{text}");
-    assert!(
-        text.contains("[mining.extra].network = \"testnet\""),
-        "{text}"
-    );
+    assert!(text.contains("set the network to testnet"), "{text}");
     assert!(text.contains("prl1p"), "{text}");
 
     let mainnet = encode("prl", segwit::VERSION_1, &program);
     let text = validate_taproot_address(&mainnet, Network::Regtest)
         .unwrap_err()
         .to_string();
-    assert!(
-        text.contains("[mining.extra].network = \"mainnet\""),
-        "{text}"
-    );
+    assert!(text.contains("set the network to mainnet"), "{text}");
 
     let bitcoin = encode("bc", segwit::VERSION_1, &program);
     let text = validate_taproot_address(&bitcoin, Network::Mainnet)
@@ -106,7 +100,7 @@ fn witness_v0_gets_the_taproot_hint() {
         assert!(matches!(err, AddressError::WitnessV0(..)));
         assert!(
             err.to_string().contains(
-                "Pearl pays only to Taproot (prl1p...) addresses; create one with `jarvis pearl address` or Oyster"
+                "Pearl pays only to Taproot (prl1p...) addresses; create one with the Oyster wallet"
             ),
             "{err}"
         );

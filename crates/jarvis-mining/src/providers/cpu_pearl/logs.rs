@@ -23,10 +23,9 @@ const TAIL_WINDOW: u64 = 1024 * 1024;
 /// (default `PEARLD_RPC_PASSWORD`).
 fn secrets(home: &JarvisHome) -> Vec<String> {
     let known: Vec<&str> = vec![super::ID];
-    let var = jarvis_core::config::load_config(&home.config_path(), &known)
+    let var = crate::config::load(&home.config_path(), &known)
         .ok()
         .flatten()
-        .and_then(|c| c.mining)
         .map_or_else(
             || "PEARLD_RPC_PASSWORD".to_owned(),
             |m| m.extra.pearld_rpc_password_env,

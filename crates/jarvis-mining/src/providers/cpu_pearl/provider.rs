@@ -55,7 +55,6 @@ impl MiningProvider for CpuPearlProvider {
         options: &'a StartOptions,
     ) -> BoxFuture<'a, Result<(), MiningError>> {
         Box::pin(async move {
-            config.submit_target.require_solo()?;
             if options.foreground {
                 options.progress.event(ProgressEvent::Phase(
                     "supervising pearl-gateway and the miner in the foreground (Ctrl-C stops)"

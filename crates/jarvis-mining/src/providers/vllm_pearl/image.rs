@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::CreateImageOptions;
 use futures_util::StreamExt;
-use jarvis_core::config::DEFAULT_DOCKER_IMAGE_TAG;
 
 use super::docker::{Engine, describe, status_code};
 use super::source::{BuildPlan, build_from_source};
 use super::spec::EnvFn;
+use crate::config::DEFAULT_DOCKER_IMAGE_TAG;
 use crate::provider::{MiningError, Progress, ProgressEvent};
 
 /// Image label recording the Pearl ref an image was built from.

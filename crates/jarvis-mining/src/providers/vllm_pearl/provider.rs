@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jarvis_core::config::MiningExtra;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
 
@@ -15,7 +14,7 @@ use super::image::ensure_image;
 use super::source::{BuildPlan, PEARL_PINNED_REF, PEARL_REPO_URL};
 use super::spec::{CONTAINER_NAME, EnvFn, LaunchSpec};
 use super::status::{self, LogEvidence};
-use crate::config::MiningConfig;
+use crate::config::{MiningConfig, MiningExtra};
 use crate::provider::{
     BoxFuture, LogLine, LogRequest, MiningError, MiningProvider, MiningStats, Progress,
     ProgressEvent, StartOptions, StopOptions,
@@ -101,10 +100,9 @@ impl VllmPearlProvider {
 
     /// `[mining.extra]` from the config file, when it has one.
     fn mining_extra(&self) -> Option<MiningExtra> {
-        jarvis_core::config::load_config(&self.home.config_path(), &[])
+        crate::config::load(&self.home.config_path(), &[])
             .ok()
             .flatten()
-            .and_then(|c| c.mining)
             .map(|m| m.extra)
     }
 
@@ -177,7 +175,6 @@ impl VllmPearlProvider {
         config: &MiningConfig,
         options: &StartOptions,
     ) -> Result<(), MiningError> {
-        config.submit_target.require_solo()?;
         let progress = options.progress.as_ref();
         // Validates secrets and paths before anything touches the engine.
         let mut spec =
@@ -413,14 +410,9 @@ impl VllmPearlProvider {
             return "unknown (no [mining] config)".into();
         };
         let password = (self.env)(&extra.pearld_rpc_password_env).unwrap_or_default();
-        let endpoint = pearl_protocol::pearld::PearldEndpoint {
-            url: extra.pearld_rpc_url.clone(),
-            user: extra.pearld_rpc_user.clone(),
-            password: password.clone(),
-            cert_path: extra.pearld_rpc_cert.clone(),
-            timeout: Duration::from_secs(2),
-        };
-        let result = match pearl_protocol::pearld::PearldClient::new(endpoint) {
+        let endpoint =
+            crate::config::pearld_endpoint(&extra, password.clone(), Duration::from_secs(2));
+        let result = match pearl_rpc::pearld::PearldClient::new(endpoint) {
             Ok(client) => client.get_blockchain_info().await.map(|info| info.blocks),
             Err(e) => Err(e),
         };

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::config::VllmArgs;
 use bollard::models::{
     ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, RestartPolicy,
     RestartPolicyNameEnum,
 };
-use jarvis_core::config::VllmArgs;
 use sha2::{Digest, Sha256};
 
 use super::docker::EngineKind;
@@ -308,7 +308,7 @@ fn local_model_dir(path: &std::path::Path, env: &EnvFn) -> Result<PathBuf, Minin
 
 #[cfg(test)]
 mod tests {
-    use jarvis_core::config::MiningSection;
+    use crate::config::MiningSection;
 
     use super::*;
 
@@ -322,7 +322,7 @@ mod tests {
     }
 
     fn config() -> MiningConfig {
-        MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet"))
+        MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet")).expect("solo")
     }
 
     #[test]

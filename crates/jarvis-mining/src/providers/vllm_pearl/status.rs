@@ -88,10 +88,10 @@ pub fn parse_vllm_metrics(text: &str) -> VllmMetrics {
     }
 }
 
-/// A short-timeout HTTP client for probes of the miner (the engines' client: system roots for
+/// A short-timeout HTTP client for probes of the miner (jarvis' one client: system roots for
 /// https).
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, jarvis_engines::EngineError> {
-    jarvis_engines::http_client(timeout, Some(timeout))
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, jarvis_http::HttpError> {
+    jarvis_http::http_client(timeout, Some(timeout))
 }
 
 /// One word for a failed request: `timed out` or `unreachable`.

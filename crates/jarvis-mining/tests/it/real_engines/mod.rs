@@ -10,9 +10,9 @@ mod vllm_refusal;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jarvis_core::config::MiningSection;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MiningProvider;
+use jarvis_mining::config::MiningSection;
 use jarvis_mining::provider::MiningError;
 use jarvis_mining::providers::vllm_pearl::VllmPearlProvider;
 use jarvis_testkit::real_engine::{self, PrivateDockerd, STANDIN_TAG, free_port};

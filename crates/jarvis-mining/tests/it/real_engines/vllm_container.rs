@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use jarvis_core::config::VllmArgs;
 use jarvis_mining::MiningProvider;
+use jarvis_mining::config::VllmArgs;
 use jarvis_mining::provider::{LogRequest, ProgressEvent, StopOptions};
 use jarvis_mining::providers::vllm_pearl::docker::EngineKind;
 use jarvis_mining::providers::vllm_pearl::spec::LaunchSpec;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use jarvis_core::config::DEFAULT_DOCKER_IMAGE_TAG;
 use jarvis_mining::MiningProvider;
+use jarvis_mining::config::DEFAULT_DOCKER_IMAGE_TAG;
 use jarvis_mining::provider::{ProgressEvent, StopOptions};
 use jarvis_mining::providers::vllm_pearl::ProviderSettings;
 use jarvis_mining::providers::vllm_pearl::source::{BuildPlan, build_from_source};

@@ -5,7 +5,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use pearl_protocol::address::{Network, encode_taproot_address};
-use pearl_protocol::gateway::{GatewayAddress, GatewayClient, GatewayError};
+use pearl_protocol::gateway::GatewayAddress;
+use pearl_rpc::gateway::{GatewayClient, GatewayError};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};

@@ -7,7 +7,7 @@ use jarvis_testkit::fake_gateway::{
 };
 use num_bigint::BigUint;
 use pearl_protocol::MiningJob;
-use pearl_protocol::gateway::{
+use pearl_rpc::gateway::{
     GatewayClient, GatewayError, JobPoller, PollerConfig, SubmitOutcome, SubmitPolicy,
     submit_with_policy,
 };

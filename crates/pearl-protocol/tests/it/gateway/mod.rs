@@ -1,6 +1,3 @@
-//! Gateway client and poller against a scripted NDJSON server.
+//! pearl-gateway addresses (the RPC client is tested in pearl-rpc).
 
 mod address;
-mod client;
-mod poller;
-mod scripted;

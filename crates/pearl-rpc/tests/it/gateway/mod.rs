@@ -1,0 +1,5 @@
+//! Gateway client and poller against a scripted NDJSON server.
+
+mod client;
+mod poller;
+mod scripted;
