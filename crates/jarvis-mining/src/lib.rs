@@ -1,26 +1,27 @@
-//! The mining subsystem: the `[mining]` config (typed, loaded with positions, written with
-//! comments kept; pool targets refused in `MiningConfig::from_section`), the provider contract,
-//! the provider registry, the runtime sidecar, the Pearl model registry, jarvis' hints for
-//! Pearl errors and the doctor checks. Returns data; the `jarvis` crate renders it.
+//! The mining contract: the `[mining]` config (typed, loaded with positions, written with
+//! comments kept; a pool target is refused in `MiningConfig::from_section`), the
+//! `MiningProvider` trait and the `MinerRegistry` of provider descriptors, progress events,
+//! stats, check rows, the runtime sidecar and the session it describes, Pearl's model registry,
+//! and jarvis' hints for Pearl errors. It names no provider: each provider crate implements
+//! this contract, and `jarvis-providers` gathers them. Returns data; the `jarvis` crate
+//! renders it.
 
 pub mod capabilities;
+pub mod check;
 pub mod config;
-pub mod doctor;
+pub mod error;
 pub mod hint;
-pub mod history;
-pub mod model_inspect;
-pub mod model_validate;
 pub mod models;
+pub mod progress;
 pub mod provider;
-pub mod providers;
 pub mod registry;
 pub mod session;
 pub mod sidecar;
-#[cfg(feature = "mining-pearl-cpu")]
-pub mod supervisor;
-pub mod telemetry;
+pub mod stats;
 
 pub use capabilities::MiningCapabilities;
 pub use config::MiningConfig;
-pub use provider::{MiningError, MiningProvider, MiningStats};
+pub use error::MiningError;
+pub use provider::MiningProvider;
 pub use registry::MinerRegistry;
+pub use stats::MiningStats;

@@ -5,9 +5,12 @@ use jarvis_core::paths::JarvisHome;
 use jarvis_core::registry::{Registry, RegistryError};
 
 use crate::capabilities::MiningCapabilities;
-use crate::doctor::{CheckRow, ProviderCheckContext};
+use crate::check::{CheckRow, ProviderCheckContext};
 use crate::provider::BoxFuture;
 use crate::provider::MiningProvider;
+
+/// The engine providers are asked about until `[engine]` config exists.
+pub const DEFAULT_ENGINE: &str = "vllm";
 
 /// Pure capability detection: no subprocess, network, Docker or mutation.
 pub type DetectFn = fn(hw: &HardwareInfo, engine_id: &str, model: &str) -> MiningCapabilities;
@@ -95,13 +98,6 @@ impl MinerRegistry {
         Self {
             entries: Registry::new("MinerRegistry"),
         }
-    }
-
-    /// A registry holding every provider compiled into this build, in doctor order.
-    pub fn builtin() -> Self {
-        let mut registry = Self::new();
-        crate::providers::ensure_all_registered(&mut registry);
-        registry
     }
 
     /// Adds a provider; a duplicate id is an error.

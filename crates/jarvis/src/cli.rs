@@ -139,7 +139,7 @@ pub(crate) struct JsonFlag {
 
 /// `--provider` values: `auto`, then every provider compiled into this build.
 fn provider_choices() -> Vec<&'static str> {
-    let registry = jarvis_mining::MinerRegistry::builtin();
+    let registry = jarvis_providers::builtin();
     std::iter::once(AUTO_PROVIDER)
         .chain(registry.descriptors().map(|d| d.id))
         .collect()

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::section::{MiningExtra, MiningSection, SubmitTargetSpec};
 use pearl_rpc::pearld::PearldEndpoint;
 
-use crate::provider::MiningError;
+use crate::error::MiningError;
 
 /// `[mining]` as providers use it. Mining is solo: found blocks go to the user's own pearld.
 #[derive(Debug, Clone, PartialEq)]

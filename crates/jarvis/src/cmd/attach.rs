@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 use jarvis_mining::models::DEFAULT_MODEL;
-use jarvis_mining::providers::vllm_pearl::{AttachRequest, attach, detach};
+use jarvis_vllm_pearl::{AttachRequest, attach, detach};
 
 use super::Ctx;
 use crate::views;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
+use jarvis_cpu_pearl::supervisor::shape_from_extra;
 use jarvis_mining::config::{MiningExtra, pearld_endpoint};
-use jarvis_mining::supervisor::shape_from_extra;
 use pearl_miner::KernelChoice;
 use pearl_miner::bench::{
     BenchOptions, BenchProgress, BenchReport, expected_seconds_per_block, run_bench,

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use jarvis_core::hardware::HardwareInfo;
-use jarvis_mining::doctor::{DoctorInputs, DoctorTimeouts, run_doctor};
+use jarvis_doctor::{DoctorInputs, run_doctor};
+use jarvis_mining::check::DoctorTimeouts;
 
 use super::{Ctx, verdict};
 use crate::views;

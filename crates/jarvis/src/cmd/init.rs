@@ -7,7 +7,7 @@ use anyhow::{Context as _, anyhow, bail};
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_mining::config::{MiningSection, Network, VllmArgs, write_mining_section};
 use jarvis_mining::models;
-use jarvis_mining::providers::DEFAULT_ENGINE;
+use jarvis_mining::registry::DEFAULT_ENGINE;
 use jarvis_mining::registry::MinerRegistry;
 use pearl_protocol::address::validate_taproot_address;
 use serde::Serialize;

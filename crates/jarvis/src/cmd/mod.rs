@@ -26,8 +26,8 @@ use jarvis_core::config::ConfigError;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MinerRegistry;
-use jarvis_mining::provider::MiningError;
-use jarvis_mining::providers::DEFAULT_ENGINE;
+use jarvis_mining::error::MiningError;
+use jarvis_mining::registry::DEFAULT_ENGINE;
 use jarvis_mining::registry::ProviderDescriptor;
 
 use self::config::LoadedConfig;
@@ -47,7 +47,7 @@ impl Ctx {
         let home = JarvisHome::from_env()?;
         Ok(Self {
             home,
-            registry: MinerRegistry::builtin(),
+            registry: jarvis_providers::builtin(),
             out: out.clone(),
         })
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use jarvis_core::hardware::HardwareInfo;
-use jarvis_mining::model_inspect::{DEFAULT_HF_ENDPOINT, HfToken, InspectOptions, inspect_model};
-use jarvis_mining::model_validate::{HostFacts, ValidateInputs, validate_model};
+use jarvis_model_check::inspect::{DEFAULT_HF_ENDPOINT, HfToken, InspectOptions, inspect_model};
+use jarvis_model_check::validate::{HostFacts, ValidateInputs, validate_model};
 use serde::Serialize;
 
 use super::engines::seconds;

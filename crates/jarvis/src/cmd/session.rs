@@ -8,12 +8,12 @@ use anyhow::Context as _;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
 use jarvis_mining::config::MiningSection;
-use jarvis_mining::history::{HistoryRecorder, Sample};
-use jarvis_mining::provider::{
-    LogLine, LogRequest, MiningStats, Progress, ProgressEvent, StartOptions, StopOptions,
-};
+use jarvis_mining::progress::{Progress, ProgressEvent};
+use jarvis_mining::provider::{LogLine, LogRequest, StartOptions, StopOptions};
 use jarvis_mining::session::{Session, SessionState, lock_session};
 use jarvis_mining::sidecar::remove_sidecar;
+use jarvis_mining::stats::MiningStats;
+use jarvis_telemetry::history::HistoryRecorder;
 use serde::Serialize;
 
 use super::Ctx;
@@ -237,7 +237,7 @@ async fn print_status(ctx: &Ctx, out: &Printer, session: &Session) -> anyhow::Re
             super::history::retention(ctx),
         );
         let interval = Duration::from_secs_f64(super::history::sample_interval_s(ctx));
-        recorder.record_if_due(&Sample::from_stats(now, stats), interval);
+        recorder.record_if_due(&super::history::sample_from_stats(now, stats), interval);
     }
     let report = StatusReport {
         session: session.summary(),

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
+use jarvis_cpu_pearl as cpu_pearl;
 use jarvis_mining::MiningConfig;
-use jarvis_mining::providers::cpu_pearl;
 
 use super::Ctx;
 

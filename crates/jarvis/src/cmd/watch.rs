@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningStats;
-use jarvis_mining::history::{HistoryRecorder, Sample};
 use jarvis_mining::session::{Session, SessionSummary};
+use jarvis_telemetry::history::HistoryRecorder;
 use serde::Serialize;
 
 use super::Ctx;
@@ -77,7 +77,10 @@ pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode
                     super::history::retention(ctx),
                 )
             });
-            rec.record_if_due(&Sample::from_stats(snap.at, stats), sample_every);
+            rec.record_if_due(
+                &super::history::sample_from_stats(snap.at, stats),
+                sample_every,
+            );
             snap.history = Some(rec.state().to_string());
         }
         if args.json {

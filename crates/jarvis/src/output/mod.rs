@@ -260,7 +260,7 @@ impl Printer {
 
     /// Progress of long provider work (pulls, builds, waits), drawn on stderr when visible;
     /// warnings print in every mode.
-    pub(crate) fn progress(&self) -> Arc<dyn jarvis_mining::provider::Progress> {
+    pub(crate) fn progress(&self) -> Arc<dyn jarvis_mining::progress::Progress> {
         Arc::new(progress::Bars::new(self.clone(), self.progress_visible()))
     }
 

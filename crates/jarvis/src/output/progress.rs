@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use jarvis_mining::provider::{Progress, ProgressEvent};
+use jarvis_mining::progress::{Progress, ProgressEvent};
 
 use super::format::bytes;
 use super::{Printer, style};

@@ -77,9 +77,9 @@ impl Mark {
     }
 }
 
-impl From<jarvis_mining::doctor::Status> for Mark {
-    fn from(status: jarvis_mining::doctor::Status) -> Mark {
-        use jarvis_mining::doctor::Status;
+impl From<jarvis_mining::check::Status> for Mark {
+    fn from(status: jarvis_mining::check::Status) -> Mark {
+        use jarvis_mining::check::Status;
         match status {
             Status::Ok => Mark::Ok,
             Status::Warn => Mark::Warn,

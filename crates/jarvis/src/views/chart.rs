@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{Context as _, bail};
-use jarvis_mining::history::HistorySummary;
+use jarvis_telemetry::history::HistorySummary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -242,7 +242,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, data: &ChartData) -> D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jarvis_mining::history::{Sample, summarize};
+    use jarvis_telemetry::history::{Sample, summarize};
 
     fn synthetic() -> ChartData {
         let mut samples = Vec::new();

@@ -1,6 +1,7 @@
 //! `jarvis mine doctor`: rows by group, every provider's verdict, and what to do next.
 
-use jarvis_mining::doctor::{DoctorReport, Group, Status};
+use jarvis_doctor::DoctorReport;
+use jarvis_mining::check::{Group, Status};
 
 use crate::output::Doc;
 use crate::output::style::Mark;
@@ -87,7 +88,8 @@ fn verdict(report: &DoctorReport) -> String {
 mod tests {
     use std::path::PathBuf;
 
-    use jarvis_mining::doctor::{CheckRow, ProviderRow};
+    use jarvis_doctor::ProviderRow;
+    use jarvis_mining::check::CheckRow;
 
     use super::*;
     use crate::views::plain;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use jarvis_mining::history::HistorySummary;
+use jarvis_telemetry::history::HistorySummary;
 
 use crate::output::format::{
     count, duration, mac_rate, or_unknown, percent, si, utc_minute, utc_tick,
@@ -153,7 +153,7 @@ fn buckets(summary: &HistorySummary, rows: usize) -> Vec<Bucket> {
 
 #[cfg(test)]
 mod tests {
-    use jarvis_mining::history::{Sample, summarize};
+    use jarvis_telemetry::history::{Sample, summarize};
 
     use super::*;
     use crate::views::plain;

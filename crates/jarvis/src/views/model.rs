@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use jarvis_mining::doctor::CheckRow;
+use jarvis_mining::check::CheckRow;
 
 use crate::output::Doc;
 use crate::output::style::Mark;
@@ -73,7 +73,7 @@ pub(crate) fn report<'a>(
 
 #[cfg(test)]
 mod tests {
-    use jarvis_mining::doctor::{Group, Status};
+    use jarvis_mining::check::{Group, Status};
 
     use super::*;
     use crate::views::plain;

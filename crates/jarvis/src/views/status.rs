@@ -2,8 +2,8 @@
 //! live stats. Raw counters and every detail stay in `--json`.
 
 use jarvis_mining::MiningStats;
-use jarvis_mining::provider::HashrateWindows;
 use jarvis_mining::session::SessionSummary;
+use jarvis_mining::stats::HashrateWindows;
 use serde_json::Value;
 
 use crate::output::format::{

@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jarvis_mining::history::{HistoryStore, Sample};
+use jarvis_telemetry::history::{HistoryStore, Sample};
 use jarvis_testkit::TestEnv;
 
 use crate::common::jarvis;

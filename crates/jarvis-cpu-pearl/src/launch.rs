@@ -1,0 +1,143 @@
+//! Starting the supervisor: in this process (foreground) or detached, with a bounded wait
+//! for readiness.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jarvis_core::paths::JarvisHome;
+use jarvis_core::process::{Liveness, ProcessIdentity, Signal, signal_group};
+
+use super::logs::tail_lines;
+use crate::supervisor::detach::new_session;
+use crate::supervisor::{
+    STATE_FAILED, STATE_READY, SupervisorError, SupervisorPlan, Tuning, open_append, supervise,
+};
+use jarvis_mining::config::MiningConfig;
+use jarvis_mining::error::MiningError;
+use jarvis_mining::sidecar::{SidecarState, read_sidecar, remove_sidecar};
+
+/// Env var: seconds `jarvis mine start` waits for the supervisor to be ready (default 60).
+pub const READY_TIMEOUT_ENV: &str = "JARVIS_MINE_READY_TIMEOUT_S";
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Runs the supervisor in this process until it is stopped (`jarvis mine supervise`,
+/// `jarvis mine start --foreground`).
+pub async fn run_supervisor(home: &JarvisHome, config: &MiningConfig) -> Result<(), MiningError> {
+    let plan = SupervisorPlan::prepare(home, config, &env_var)?;
+    supervise(home, plan, Tuning::from_env(&env_var)).await?;
+    Ok(())
+}
+
+/// Checks the plan, launches `<exe> mine supervise` detached and waits until it is ready.
+pub(super) async fn start_detached(
+    home: &JarvisHome,
+    config: &MiningConfig,
+) -> Result<(), MiningError> {
+    let plan = SupervisorPlan::prepare(home, config, &env_var)?;
+    if let Err(source) = std::net::TcpListener::bind(("127.0.0.1", plan.metrics_port)) {
+        return Err(SupervisorError::MetricsPort {
+            port: plan.metrics_port,
+            source,
+        }
+        .into());
+    }
+    let mut child = spawn_detached(home, &plan)?;
+    let timeout = env_var(READY_TIMEOUT_ENV)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs);
+    let result = wait_ready(home, &mut child, timeout).await;
+    if let Err(detail) = result {
+        // Leave nothing behind: the supervisor's group (gateway included) goes down.
+        if let Some(identity) = ProcessIdentity::of(child.id()) {
+            let _ = signal_group(&identity, Signal::Kill);
+        }
+        let _ = child.wait();
+        let _ = remove_sidecar(&home.sidecar_path());
+        let secrets = [plan.gateway.password.as_str()];
+        let logs = &plan.logs_dir;
+        let mut tail = String::new();
+        for name in ["gateway.log", "supervisor.log"] {
+            let lines = tail_lines(&logs.join(name), 15, &secrets);
+            if !lines.is_empty() {
+                tail.push_str(&format!(
+                    "\n--- last lines of {} ---\n{}",
+                    logs.join(name).display(),
+                    lines.join("\n")
+                ));
+            }
+        }
+        return Err(MiningError::Config {
+            detail: format!("{detail}{tail}"),
+        });
+    }
+    Ok(())
+}
+
+fn spawn_detached(home: &JarvisHome, plan: &SupervisorPlan) -> Result<Child, MiningError> {
+    let exe = std::env::current_exe().map_err(|source| MiningError::Io {
+        path: "current executable".into(),
+        source,
+    })?;
+    let log_path = plan.logs_dir.join("supervisor.log");
+    let io = |source| MiningError::Io {
+        path: log_path.clone(),
+        source,
+    };
+    let out = open_append(&log_path).map_err(io)?;
+    let err = out.try_clone().map_err(io)?;
+    let mut command = Command::new(&exe);
+    command
+        .args(["mine", "supervise"])
+        .env("OPENJARVIS_HOME", home.root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
+    new_session(&mut command);
+    command
+        .spawn()
+        .map_err(|source| MiningError::Io { path: exe, source })
+}
+
+/// Polls the sidecar until the supervisor `child` marks it ready; a message on failure.
+async fn wait_ready(home: &JarvisHome, child: &mut Child, timeout: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    let pid = child.id();
+    loop {
+        if let SidecarState::Present(sidecar) = read_sidecar(&home.sidecar_path())
+            && sidecar.processes.iter().any(|p| p.pid == pid)
+        {
+            match sidecar.other.get("state").and_then(|v| v.as_str()) {
+                Some(STATE_READY) => return Ok(()),
+                Some(STATE_FAILED) => {
+                    let why = sidecar
+                        .other
+                        .get("last_error")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("unknown");
+                    return Err(format!("the cpu-pearl supervisor failed: {why}"));
+                }
+                _ => {}
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!(
+                "the cpu-pearl supervisor (pid {pid}) exited before it was ready ({status}); see `jarvis mine logs`"
+            ));
+        }
+        if started.elapsed() >= timeout {
+            return Err(format!(
+                "pearl-gateway did not answer getMiningInfo within {}s; the supervisor was stopped (raise {READY_TIMEOUT_ENV} on slow hosts)",
+                timeout.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether the recorded identity is gone.
+pub(super) fn gone(identity: &ProcessIdentity) -> bool {
+    identity.status() != Liveness::Alive
+}

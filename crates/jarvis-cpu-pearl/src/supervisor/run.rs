@@ -1,0 +1,440 @@
+//! The supervisor's main loop: children, watchdog, telemetry, sidecar.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jarvis_core::paths::JarvisHome;
+use jarvis_core::process::ProcessIdentity;
+use pearl_miner::{KernelChoice, Miner, MinerOptions};
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::error::SupervisorError;
+use super::gateway::{GatewayChild, answers};
+use super::logfile::LogFile;
+use super::metrics::{ErrorKind, MinerMetrics};
+use super::miner_loop::{MinerLoop, MinerLoopError};
+use super::plan::SupervisorPlan;
+use super::tuning::Tuning;
+use super::watchdog::{Backoff, RestartBudget};
+use jarvis_core::time::unix_now;
+use jarvis_mining::sidecar::{ProcessEntry, Sidecar, remove_sidecar, write_sidecar};
+use jarvis_telemetry::MetricsServer;
+use jarvis_telemetry::history::{HistoryRecorder, Sample};
+use pearl_rpc::pearld::{PearldClient, PearldEndpoint};
+
+/// Sidecar `state` while the gateway has not answered yet.
+pub const STATE_STARTING: &str = "starting";
+/// Sidecar `state` once the gateway answers.
+pub const STATE_READY: &str = "ready";
+/// Sidecar `state` after the supervisor gave up; `last_error` says why.
+pub const STATE_FAILED: &str = "failed";
+
+const PROVIDER: &str = "cpu-pearl";
+
+/// Runs the supervisor until SIGTERM/SIGINT (`Ok`) or until a child exhausts its restart
+/// budget (`Err`, the sidecar left in state `failed` with the reason).
+pub async fn supervise(
+    home: &JarvisHome,
+    plan: SupervisorPlan,
+    tuning: Tuning,
+) -> Result<(), SupervisorError> {
+    let mut shutdown_signal = ShutdownSignal::new()?;
+    let log = Arc::new(open_log(&plan, "supervisor.log")?);
+    let miner_log = Arc::new(open_log(&plan, "miner.log")?);
+    let miner = Miner::new(
+        plan.shape.clone(),
+        MinerOptions {
+            threads: plan.threads,
+            kernel: KernelChoice::Auto,
+        },
+    )
+    .map_err(|e| SupervisorError::Config {
+        detail: format!("cannot set up the miner: {e}"),
+    })?;
+    let metrics = Arc::new(MinerMetrics::new(plan.threads));
+    let render_metrics = Arc::clone(&metrics);
+    let server = MetricsServer::bind(plan.metrics_port, Arc::new(move || render_metrics.render()))
+        .await
+        .map_err(|source| SupervisorError::MetricsPort {
+            port: plan.metrics_port,
+            source,
+        })?;
+    let me = ProcessIdentity::current();
+    let mut sidecar = Sidecar::new(PROVIDER, &plan.wallet_address, unix_now());
+    sidecar.gateway_url = Some(plan.gateway.url());
+    sidecar.metrics_url = Some(server.url());
+    sidecar.miner_loop_pid = Some(me.pid);
+    sidecar.processes = vec![ProcessEntry {
+        role: "supervisor".to_owned(),
+        pid: me.pid,
+        start_time: me.start_time,
+    }];
+    set_state(&mut sidecar, STATE_STARTING, None);
+    // Published once the gateway answers: until then `mine start` holds the lock and waits,
+    // and a concurrent `start` meets that lock.
+    let sidecar_path = home.sidecar_path();
+    log.line(&format!(
+        "supervisor {} started: gateway {} at {}, metrics {}",
+        me.pid,
+        plan.gateway.program.display(),
+        plan.gateway.url(),
+        server.url()
+    ));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (alive_tx, alive_rx) = watch::channel(false);
+    let miner_loop = MinerLoop {
+        log: Some(miner_log),
+        gateway_alive: Some(alive_rx),
+        ..MinerLoop::new(
+            miner,
+            plan.gateway.address.clone(),
+            tuning.poll,
+            Arc::clone(&metrics),
+        )
+    };
+    let mut state = Children {
+        plan: &plan,
+        tuning,
+        log: Arc::clone(&log),
+        metrics: Arc::clone(&metrics),
+        gateway: None,
+        gateway_restart: None,
+        gateway_backoff: Backoff::new(tuning.backoff_initial, tuning.backoff_max),
+        gateway_budget: RestartBudget::new(plan.max_restarts_per_hour),
+        miner: None,
+        miner_restart: None,
+        miner_backoff: Backoff::new(tuning.backoff_initial, tuning.backoff_max),
+        miner_budget: RestartBudget::new(plan.max_restarts_per_hour),
+        miner_loop,
+        stop_rx,
+        alive_tx,
+    };
+    let outcome = state
+        .run(&mut sidecar, &sidecar_path, &mut shutdown_signal)
+        .await;
+    let _ = stop_tx.send(true);
+    state.stop_all().await;
+    drop(server);
+    match &outcome {
+        Ok(()) => {
+            log.line("supervisor stopped");
+            remove_sidecar(&sidecar_path)?;
+        }
+        Err(error) => {
+            log.line(&format!("supervisor gave up: {error}"));
+            sidecar.gateway_pid = None;
+            set_state(&mut sidecar, STATE_FAILED, Some(&error.to_string()));
+            write_sidecar(&sidecar_path, &sidecar)?;
+        }
+    }
+    outcome
+}
+
+fn open_log(plan: &SupervisorPlan, name: &str) -> Result<LogFile, SupervisorError> {
+    let path = plan.logs_dir.join(name);
+    LogFile::open(&path).map_err(|source| SupervisorError::Io { path, source })
+}
+
+fn set_state(sidecar: &mut Sidecar, state: &str, error: Option<&str>) {
+    sidecar.other.insert("state".to_owned(), Value::from(state));
+    match error {
+        Some(e) => sidecar
+            .other
+            .insert("last_error".to_owned(), Value::from(e)),
+        None => sidecar.other.remove("last_error"),
+    };
+}
+
+struct Children<'a> {
+    plan: &'a SupervisorPlan,
+    tuning: Tuning,
+    log: Arc<LogFile>,
+    metrics: Arc<MinerMetrics>,
+    gateway: Option<GatewayChild>,
+    gateway_restart: Option<tokio::time::Instant>,
+    gateway_backoff: Backoff,
+    gateway_budget: RestartBudget,
+    miner: Option<JoinHandle<Result<(), MinerLoopError>>>,
+    miner_restart: Option<tokio::time::Instant>,
+    miner_backoff: Backoff,
+    miner_budget: RestartBudget,
+    miner_loop: MinerLoop,
+    stop_rx: watch::Receiver<bool>,
+    alive_tx: watch::Sender<bool>,
+}
+
+impl Children<'_> {
+    async fn run(
+        &mut self,
+        sidecar: &mut Sidecar,
+        sidecar_path: &std::path::Path,
+        shutdown: &mut ShutdownSignal,
+    ) -> Result<(), SupervisorError> {
+        self.start_gateway(sidecar, sidecar_path)?;
+        self.start_miner();
+        let _height = AbortOnDrop(tokio::spawn(poll_template_height(
+            self.plan.pearld.clone(),
+            Arc::clone(&self.metrics),
+        )));
+        let mut ready = false;
+        let mut history = History::new(self.plan);
+        let mut tick = tokio::time::interval(self.tuning.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                () = shutdown.wait() => {
+                    self.log.line("supervisor: stop requested");
+                    return Ok(());
+                }
+                exit = wait_gateway(&mut self.gateway) => {
+                    let ran = self.gateway.take().map(|g| g.spawned.elapsed());
+                    let _ = self.alive_tx.send(false);
+                    self.log.line(&format!("pearl-gateway {exit}; mining pauses until it is back"));
+                    self.metrics.error(ErrorKind::Gateway, &format!("pearl-gateway {exit}"));
+                    self.metrics.restarted("gateway");
+                    sidecar.gateway_pid = None;
+                    if !self.gateway_budget.allow(unix_now()) {
+                        return Err(self.budget_error("gateway", &self.gateway_budget, exit));
+                    }
+                    if ran.is_some_and(|d| d >= self.gateway_backoff.max()) {
+                        self.gateway_backoff.reset();
+                    }
+                    let delay = self.gateway_backoff.next_delay();
+                    self.log.line(&format!("restarting pearl-gateway in {delay:?}"));
+                    self.gateway_restart = Some(tokio::time::Instant::now() + delay);
+                }
+                () = sleep_until(self.gateway_restart) => {
+                    self.gateway_restart = None;
+                    self.start_gateway(sidecar, sidecar_path)?;
+                }
+                joined = wait_miner(&mut self.miner) => {
+                    self.miner = None;
+                    let exit = match joined {
+                        Ok(Ok(())) => "miner loop ended".to_owned(),
+                        Ok(Err(e)) => e.to_string(),
+                        Err(e) => format!("miner task failed: {e}"),
+                    };
+                    self.log.line(&exit);
+                    self.metrics.error(ErrorKind::Miner, &exit);
+                    self.metrics.restarted("miner");
+                    if !self.miner_budget.allow(unix_now()) {
+                        return Err(self.budget_error("miner", &self.miner_budget, exit));
+                    }
+                    self.miner_restart = Some(tokio::time::Instant::now() + self.miner_backoff.next_delay());
+                }
+                () = sleep_until(self.miner_restart) => {
+                    self.miner_restart = None;
+                    self.start_miner();
+                }
+                _ = tick.tick() => {
+                    let now = unix_now();
+                    self.metrics.sample_rates(now);
+                    history.maybe_record(now, &self.metrics);
+                    if !ready && self.gateway.is_some()
+                        && answers(&self.plan.gateway.address, Duration::from_millis(500)).await
+                    {
+                        ready = true;
+                        set_state(sidecar, STATE_READY, None);
+                        write_sidecar(sidecar_path, sidecar)?;
+                        self.log.line("pearl-gateway answers; supervisor ready");
+                    }
+                    if ready {
+                        self.publish_last_error(sidecar, sidecar_path)?;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps the sidecar's `last_error` equal to the latest error's text, for `mine status`
+    /// (the metrics carry only its kind).
+    fn publish_last_error(
+        &self,
+        sidecar: &mut Sidecar,
+        path: &std::path::Path,
+    ) -> Result<(), SupervisorError> {
+        let Some(text) = self.metrics.last_error() else {
+            return Ok(());
+        };
+        if sidecar.other.get("last_error").and_then(Value::as_str) == Some(text.as_str()) {
+            return Ok(());
+        }
+        sidecar
+            .other
+            .insert("last_error".to_owned(), Value::from(text));
+        write_sidecar(path, sidecar)?;
+        Ok(())
+    }
+
+    fn budget_error(
+        &self,
+        child: &'static str,
+        budget: &RestartBudget,
+        last_exit: String,
+    ) -> SupervisorError {
+        SupervisorError::RestartBudget {
+            child,
+            restarts: budget.used(),
+            limit: budget.limit(),
+            last_exit,
+        }
+    }
+
+    fn start_gateway(
+        &mut self,
+        sidecar: &mut Sidecar,
+        path: &std::path::Path,
+    ) -> Result<(), SupervisorError> {
+        let log = self.plan.logs_dir.join("gateway.log");
+        let child = GatewayChild::spawn(&self.plan.gateway, &log)?;
+        self.log.line(&format!(
+            "pearl-gateway started (pid {})",
+            child.identity.pid
+        ));
+        sidecar.gateway_pid = Some(child.identity.pid);
+        sidecar.other.insert(
+            "gateway_start_time".to_owned(),
+            Value::from(child.identity.start_time),
+        );
+        if sidecar.other.get("state").and_then(Value::as_str) == Some(STATE_READY) {
+            write_sidecar(path, sidecar)?;
+        }
+        self.gateway = Some(child);
+        let _ = self.alive_tx.send(true);
+        Ok(())
+    }
+
+    fn start_miner(&mut self) {
+        let miner_loop = self.miner_loop.clone();
+        let stop = self.stop_rx.clone();
+        self.miner = Some(tokio::spawn(miner_loop.run(stop)));
+    }
+
+    /// Miner first (it must not submit into a dying gateway), then the gateway.
+    async fn stop_all(&mut self) {
+        if let Some(miner) = self.miner.take() {
+            let _ = tokio::time::timeout(self.tuning.grace, miner).await;
+        }
+        if let Some(gateway) = self.gateway.take() {
+            gateway.terminate(self.tuning.grace).await;
+        }
+    }
+}
+
+async fn wait_gateway(gateway: &mut Option<GatewayChild>) -> String {
+    match gateway {
+        Some(g) => g.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn wait_miner(
+    miner: &mut Option<JoinHandle<Result<(), MinerLoopError>>>,
+) -> Result<Result<(), MinerLoopError>, tokio::task::JoinError> {
+    match miner {
+        Some(handle) => handle.await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// SIGTERM / SIGINT.
+struct ShutdownSignal {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignal {
+    fn new() -> Result<Self, SupervisorError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let io = |source| SupervisorError::Io {
+            path: PathBuf::from("<signal handler>"),
+            source,
+        };
+        Ok(Self {
+            term: signal(SignalKind::terminate()).map_err(io)?,
+            int: signal(SignalKind::interrupt()).map_err(io)?,
+        })
+    }
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
+/// Samples into the mining history every `sample_interval_s`.
+struct History {
+    recorder: HistoryRecorder,
+    interval: f64,
+    last: Option<f64>,
+}
+
+impl History {
+    fn new(plan: &SupervisorPlan) -> Self {
+        let path = &plan.history_path;
+        let retention = Duration::from_secs(u64::from(plan.history_retention_days) * 86_400);
+        Self {
+            recorder: HistoryRecorder::open(path, retention),
+            interval: f64::from(plan.sample_interval_s.max(1)),
+            last: None,
+        }
+    }
+
+    fn maybe_record(&mut self, now: f64, metrics: &MinerMetrics) {
+        if self.last.is_some_and(|last| now - last < self.interval) {
+            return;
+        }
+        self.last = Some(now);
+        let c = &metrics.counters;
+        let load =
+            |a: &std::sync::atomic::AtomicU64| Some(a.load(std::sync::atomic::Ordering::Relaxed));
+        let sample = Sample {
+            mac_total: load(&c.mac_total),
+            tiles_total: load(&c.tiles_total),
+            proofs_found: load(&c.proofs_found),
+            proofs_submitted: Some(metrics.proofs_submitted()),
+            submit_errors: Some(metrics.submit_errors_total()),
+            restarts: Some(metrics.restarts_total()),
+            gateway_up: Some(metrics.gateway_up()),
+            ..Sample::new(now, PROVIDER)
+        };
+        self.recorder.record(&sample);
+    }
+}
+
+/// Aborts a background task when the supervisor loop ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The gateway's jobs carry no height: ask pearld for its tip now and then.
+async fn poll_template_height(endpoint: PearldEndpoint, metrics: Arc<MinerMetrics>) {
+    let Ok(client) = PearldClient::new(endpoint) else {
+        return;
+    };
+    let mut every = tokio::time::interval(Duration::from_secs(15));
+    loop {
+        every.tick().await;
+        let tip = client.call("getblockcount", serde_json::json!([])).await;
+        if let Some(tip) = tip.ok().and_then(|t| t.as_u64()) {
+            metrics.set_template_height(tip + 1);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! `mine status` for cpu-pearl: stats read back from the supervisor's own metrics.
+
+use std::sync::atomic::Ordering;
+
+use jarvis_cpu_pearl::stats_from_metrics;
+use jarvis_cpu_pearl::supervisor::MinerMetrics;
+use jarvis_mining::stats::MiningStats;
+use jarvis_telemetry::parse_prometheus;
+
+#[test]
+fn metrics_export_hashrate_windows_once_filled_and_status_reads_them() {
+    let metrics = MinerMetrics::new(2);
+    metrics.sample_rates(1000.0);
+    metrics
+        .counters
+        .mac_total
+        .fetch_add(5_000, Ordering::Relaxed);
+    metrics.sample_rates(1005.0);
+    let early = stats_from_metrics(
+        &parse_prometheus(&metrics.render()),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(early.hashrate.s10, None, "null until 10 s have passed");
+    metrics
+        .counters
+        .mac_total
+        .fetch_add(5_000, Ordering::Relaxed);
+    metrics.sample_rates(1010.0);
+    metrics.submit_failed("-32000", "queue full");
+    metrics.submit_failed("connection", "closed");
+    metrics.restarted("gateway");
+    let text = metrics.render();
+    let parsed = parse_prometheus(&text);
+    assert_eq!(parsed.skipped_lines, 0, "{text}");
+    let stats = stats_from_metrics(&parsed, MiningStats::unknown("cpu-pearl"), 0.0);
+    assert_eq!(stats.hashrate.s10, Some(1000.0));
+    assert_eq!(stats.hashrate.s60, None);
+    assert_eq!(stats.hashrate.m15, None);
+    // The error text never becomes a label (unbounded cardinality): only its kind does.
+    assert!(
+        text.contains("jarvis_mining_last_error_info{kind=\"submit\"}") && !text.contains("closed"),
+        "{text}"
+    );
+    assert_eq!(
+        stats.last_error.as_deref(),
+        Some("submit error (see `jarvis mine logs`)")
+    );
+    assert_eq!(
+        stats.details.get("submit_errors").and_then(|v| v.as_u64()),
+        Some(2)
+    );
+    assert_eq!(
+        stats
+            .details
+            .get("restarts_gateway")
+            .and_then(|v| v.as_u64()),
+        Some(1)
+    );
+    assert_eq!(
+        stats.details.get("threads").and_then(|v| v.as_u64()),
+        Some(2)
+    );
+    assert_eq!(
+        stats.details.get("gateway").and_then(|v| v.as_str()),
+        Some("down (mining paused)")
+    );
+    assert_eq!(
+        stats.details.get("gateway_up").and_then(|v| v.as_bool()),
+        Some(false),
+        "the history sees the gateway down"
+    );
+    for name in [
+        "jarvis_mining_mac_total",
+        "jarvis_mining_tiles_total",
+        "jarvis_mining_proofs_found_total",
+        "jarvis_mining_proofs_submitted_total",
+        "jarvis_mining_jobs_total",
+        "jarvis_mining_gateway_up",
+        "process_start_time_seconds",
+    ] {
+        assert!(parsed.first(name).is_some(), "{name} missing:\n{text}");
+    }
+    assert!(
+        parsed
+            .with_label("jarvis_mining_submit_errors_total", "code", "-32000")
+            .is_some()
+    );
+    assert!(
+        parsed
+            .with_label("jarvis_mining_restarts_total", "child", "miner")
+            .is_some()
+    );
+}

@@ -1,0 +1,324 @@
+//! cpu-pearl supervisor pieces: launch plan, restart policy, log rotation, and the miner loop
+//! against a fake gateway speaking the real protocol.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use jarvis_core::paths::JarvisHome;
+use jarvis_cpu_pearl::stats_from_metrics;
+use jarvis_cpu_pearl::supervisor::{
+    Backoff, MinerLoop, MinerMetrics, RestartBudget, SupervisorError, SupervisorPlan,
+};
+use jarvis_mining::stats::MiningStats;
+use jarvis_telemetry::parse_prometheus;
+use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions, Fault, easy_job};
+use pearl_miner::{KernelChoice, Miner, MinerOptions};
+use pearl_protocol::MiningJob;
+use tokio::sync::watch;
+
+use crate::{PASSWORD, WALLET, env_with, path_with_gateway, tiny_config, tiny_shape};
+
+#[test]
+fn plan_puts_the_password_in_the_gateway_env_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = JarvisHome::at(dir.path().join("home"));
+    let vars = [
+        ("PATH", path_with_gateway(dir.path())),
+        ("PEARLD_RPC_PASSWORD", PASSWORD.to_owned()),
+    ];
+    let plan = SupervisorPlan::prepare(&home, &tiny_config(), &env_with(&vars)).expect("plan");
+    let env = &plan.gateway.env;
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(get("PEARLD_RPC_PASSWORD"), Some(PASSWORD));
+    assert_eq!(get("PEARLD_MINING_ADDRESS"), Some(WALLET));
+    assert_eq!(get("PEARLD_RPC_USER"), Some("rpcuser"));
+    assert_eq!(get("MINER_RPC_TRANSPORT"), Some("uds"));
+    let socket = home.runtime_dir().join("pearlgw.sock");
+    assert_eq!(
+        get("MINER_RPC_SOCKET_PATH"),
+        Some(socket.to_str().expect("utf-8"))
+    );
+    assert_eq!(plan.gateway.url(), format!("unix://{}", socket.display()));
+    assert_eq!(plan.threads, 1);
+    assert_eq!(plan.shape, tiny_shape());
+    assert!(
+        !format!("{plan:?}").contains(PASSWORD),
+        "the plan's Debug must not show the password"
+    );
+}
+
+#[test]
+fn plan_refuses_bad_setups_before_launch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = JarvisHome::at(dir.path().join("home"));
+    let path = path_with_gateway(dir.path());
+    let with_password = [
+        ("PATH", path.clone()),
+        ("PEARLD_RPC_PASSWORD", PASSWORD.to_owned()),
+    ];
+
+    let no_password = [("PATH", path.clone())];
+    let err = SupervisorPlan::prepare(&home, &tiny_config(), &env_with(&no_password))
+        .expect_err("missing password");
+    let text = err.to_string();
+    assert!(
+        text.contains("PEARLD_RPC_PASSWORD") && text.contains("export"),
+        "{text}"
+    );
+
+    let no_gateway = [
+        ("PATH", "/nonexistent".to_owned()),
+        ("PEARLD_RPC_PASSWORD", PASSWORD.to_owned()),
+    ];
+    assert!(matches!(
+        SupervisorPlan::prepare(&home, &tiny_config(), &env_with(&no_gateway)),
+        Err(SupervisorError::GatewayNotFound)
+    ));
+
+    let mut bad_shape = tiny_config();
+    bad_shape.extra.rank = 64;
+    let err = SupervisorPlan::prepare(&home, &bad_shape, &env_with(&with_password))
+        .expect_err("rank below 128");
+    assert!(err.to_string().contains("[mining.extra]"), "{err}");
+
+    let mut zero = tiny_config();
+    zero.extra.threads = Some(0);
+    let err =
+        SupervisorPlan::prepare(&home, &zero, &env_with(&with_password)).expect_err("0 threads");
+    assert!(err.to_string().contains("threads"), "{err}");
+}
+
+#[test]
+fn backoff_doubles_to_its_cap_and_resets() {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    let delays: Vec<u64> = (0..8).map(|_| backoff.next_delay().as_secs()).collect();
+    assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60]);
+    backoff.reset();
+    assert_eq!(backoff.next_delay(), Duration::from_secs(1));
+}
+
+#[test]
+fn restart_budget_is_per_sliding_hour() {
+    let mut budget = RestartBudget::new(3);
+    assert!(budget.allow(0.0));
+    assert!(budget.allow(10.0));
+    assert!(budget.allow(20.0));
+    assert!(
+        !budget.allow(30.0),
+        "a fourth restart within the hour is refused"
+    );
+    assert_eq!(budget.used(), 3);
+    assert!(budget.allow(3600.5), "the first restart left the window");
+    assert!(!RestartBudget::new(0).allow(0.0));
+}
+
+struct Rig {
+    gateway: FakeGateway,
+    metrics: Arc<MinerMetrics>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), jarvis_cpu_pearl::supervisor::MinerLoopError>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn rig(options: FakeGatewayOptions) -> Rig {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gateway = FakeGateway::start_unix(dir.path().join("gw.sock"), options)
+        .await
+        .expect("fake gateway");
+    let miner = Miner::new(
+        tiny_shape(),
+        MinerOptions {
+            threads: 1,
+            kernel: KernelChoice::Auto,
+        },
+    )
+    .expect("tiny shape");
+    let metrics = Arc::new(MinerMetrics::new(1));
+    let miner_loop = MinerLoop::new(
+        miner,
+        gateway.address().clone(),
+        Duration::from_millis(50),
+        Arc::clone(&metrics),
+    );
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(miner_loop.run(stop_rx));
+    Rig {
+        gateway,
+        metrics,
+        stop,
+        task,
+        _dir: dir,
+    }
+}
+
+impl Rig {
+    async fn until(&self, what: &str, mut done: impl FnMut(&Self) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn valid_submissions(&self) -> usize {
+        self.gateway
+            .submissions()
+            .iter()
+            .filter(|s| s.verdict.is_ok())
+            .count()
+    }
+
+    async fn finish(self) {
+        let _ = self.stop.send(true);
+        let result = tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("the miner loop stops on request");
+        assert!(matches!(result, Ok(Ok(()))), "{result:?}");
+        self.gateway.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn miner_loop_submits_proofs_the_gateway_verifies() {
+    let rig = rig(FakeGatewayOptions::default()).await;
+    rig.until("two verified proofs", |r| r.valid_submissions() >= 2)
+        .await;
+    assert!(
+        rig.gateway.submissions().iter().all(|s| s.verdict.is_ok()),
+        "every proof verifies: {:?}",
+        rig.gateway.submissions()
+    );
+    rig.until("the submit counter", |r| r.metrics.proofs_submitted() >= 2)
+        .await;
+    assert!(rig.metrics.counters.mac_total.load(Ordering::Relaxed) > 0);
+    let text = rig.metrics.render();
+    let stats = stats_from_metrics(
+        &parse_prometheus(&text),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert!(stats.shares_submitted.is_some_and(|n| n >= 2), "{text}");
+    assert_eq!(
+        stats.details.get("gateway").and_then(|v| v.as_str()),
+        Some("up, mining")
+    );
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paused_gateway_means_the_miner_waits() {
+    let rig = rig(FakeGatewayOptions {
+        paused: true,
+        ..FakeGatewayOptions::default()
+    })
+    .await;
+    rig.until("several paused polls", |r| {
+        r.gateway
+            .requests()
+            .iter()
+            .filter(|m| m.contains("getMiningInfo"))
+            .count()
+            >= 3
+    })
+    .await;
+    assert_eq!(
+        rig.metrics.counters.mac_total.load(Ordering::Relaxed),
+        0,
+        "no mining while paused"
+    );
+    assert!(rig.gateway.submissions().is_empty());
+    let stats = stats_from_metrics(
+        &parse_prometheus(&rig.metrics.render()),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(
+        stats.details.get("gateway").and_then(|v| v.as_str()),
+        Some("up, paused (no job it can mine)")
+    );
+    rig.gateway.resume();
+    rig.until("a proof after resume", |r| r.valid_submissions() >= 1)
+        .await;
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_and_oversized_lines_cause_a_reconnect_not_a_panic() {
+    let rig = rig(FakeGatewayOptions::default()).await;
+    rig.until("a first proof", |r| r.valid_submissions() >= 1)
+        .await;
+    let before = rig.gateway.connections();
+    rig.gateway.inject(Fault::Garbage);
+    rig.gateway.inject(Fault::OversizedLine);
+    rig.until("reconnects", |r| r.gateway.connections() >= before + 2)
+        .await;
+    let proofs = rig.valid_submissions();
+    rig.until("mining resumed", |r| r.valid_submissions() > proofs)
+        .await;
+    assert!(!rig.task.is_finished(), "the loop survives protocol faults");
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_cert_version_is_reported_and_not_mined() {
+    let easy = easy_job();
+    let fp8 = MiningJob::from_parts(easy.header, easy.target.clone(), 4);
+    let rig = rig(FakeGatewayOptions {
+        job: Some(fp8),
+        ..FakeGatewayOptions::default()
+    })
+    .await;
+    rig.until("the refusal is visible", |r| {
+        r.metrics
+            .last_error()
+            .is_some_and(|e| e.contains("certificate version 4"))
+    })
+    .await;
+    let text = rig.metrics.render();
+    assert!(
+        text.contains("jarvis_mining_last_error_info{kind=\"job\"}")
+            && !text.contains("certificate version 4"),
+        "the kind is exported, the text is not: {text}"
+    );
+    let tiles = rig.metrics.counters.tiles_total.load(Ordering::Relaxed);
+    rig.until("more polls", |r| r.gateway.requests().len() >= 6)
+        .await;
+    assert_eq!(
+        rig.metrics.counters.tiles_total.load(Ordering::Relaxed),
+        tiles,
+        "a refused job is not mined again"
+    );
+    let stats = stats_from_metrics(
+        &parse_prometheus(&rig.metrics.render()),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(
+        stats.last_error.as_deref(),
+        Some("job error (see `jarvis mine logs`)")
+    );
+    rig.gateway.set_job(easy_job());
+    rig.until("a proof for the int7 job", |r| r.valid_submissions() >= 1)
+        .await;
+    rig.finish().await;
+}
+
+#[test]
+fn logs_rotate_by_size_keeping_three_generations() {
+    use jarvis_cpu_pearl::supervisor::rotate_if_large;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("gateway.log");
+    let generation = |n: u32| dir.path().join(format!("gateway.log.{n}"));
+    for round in 0..5u8 {
+        std::fs::write(&log, vec![b'a' + round; 32]).expect("write log");
+        rotate_if_large(&log, 16, 3).expect("rotate");
+        assert!(!log.exists(), "a large log moves away");
+    }
+    assert_eq!(std::fs::read(generation(1)).expect(".1"), vec![b'e'; 32]);
+    assert_eq!(std::fs::read(generation(3)).expect(".3"), vec![b'c'; 32]);
+    assert!(!generation(4).exists(), "only three generations are kept");
+    std::fs::write(&log, b"small").expect("write log");
+    rotate_if_large(&log, 16, 3).expect("no rotation");
+    assert!(log.exists(), "a small log stays");
+}

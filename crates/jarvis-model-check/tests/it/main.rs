@@ -1,0 +1,4 @@
+//! jarvis-model-check integration tests (one binary).
+
+mod inspect;
+mod validate;

@@ -1,0 +1,3 @@
+//! jarvis-pearl-source integration tests (one binary).
+
+mod sync;

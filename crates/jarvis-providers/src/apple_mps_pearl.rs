@@ -1,0 +1,51 @@
+//! `apple-mps-pearl`: mining on the Apple GPU. Detection is real; the Metal miner is not built yet.
+
+use jarvis_core::hardware::{GpuVendor, HardwareInfo, Platform};
+use jarvis_core::paths::JarvisHome;
+
+use crate::pending::PendingProvider;
+use jarvis_mining::capabilities::MiningCapabilities;
+use jarvis_mining::provider::MiningProvider;
+use jarvis_mining::registry::{MinerRegistry, MiningDevice, ProviderDescriptor, ProviderNeeds};
+
+/// Registry id.
+pub const ID: &str = "apple-mps-pearl";
+
+/// Registers the provider unless present.
+pub fn ensure_registered(registry: &mut MinerRegistry) {
+    registry.register_if_absent(ProviderDescriptor {
+        id: ID,
+        summary: "experimental: NoisyGEMM on the Apple GPU (Metal), beside any engine",
+        needs: ProviderNeeds {
+            docker: false,
+            device: MiningDevice::AppleGpu,
+            serves_model: false,
+        },
+        detect,
+        create,
+        checks: None,
+    });
+}
+
+fn create(home: &JarvisHome) -> Box<dyn MiningProvider> {
+    Box::new(PendingProvider {
+        id: ID,
+        home: home.clone(),
+    })
+}
+
+/// Pure capability detection; the first failing rule wins.
+pub fn detect(hw: &HardwareInfo, _engine_id: &str, _model: &str) -> MiningCapabilities {
+    if hw.platform != Platform::Darwin {
+        return MiningCapabilities::unsupported(format!(
+            "apple-mps-pearl requires macOS; this host is '{}'",
+            hw.platform.as_str()
+        ));
+    }
+    if !hw.gpus.iter().any(|g| g.vendor == GpuVendor::Apple) {
+        return MiningCapabilities::unsupported("apple-mps-pearl requires an Apple GPU");
+    }
+    MiningCapabilities::unsupported(
+        "apple-mps-pearl needs jarvis' Metal miner, which this build does not include yet; use cpu-pearl on this Mac",
+    )
+}

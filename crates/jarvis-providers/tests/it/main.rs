@@ -1,0 +1,4 @@
+//! jarvis-providers integration tests (one binary).
+
+mod detect;
+mod registry;

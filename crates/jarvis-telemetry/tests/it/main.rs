@@ -1,0 +1,4 @@
+//! jarvis-telemetry integration tests (one binary).
+
+mod history;
+mod telemetry;

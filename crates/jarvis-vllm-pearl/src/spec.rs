@@ -1,0 +1,420 @@
+//! The miner container's launch spec: a pure function of the config, the environment and the
+//! engine kind, plus the config hash that decides whether a running container matches.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use bollard::models::{
+    ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, RestartPolicy,
+    RestartPolicyNameEnum,
+};
+use jarvis_mining::config::VllmArgs;
+use sha2::{Digest, Sha256};
+
+use super::docker::EngineKind;
+use jarvis_mining::config::MiningConfig;
+use jarvis_mining::error::MiningError;
+
+/// The container's name.
+pub const CONTAINER_NAME: &str = "openjarvis-pearl-miner";
+/// Label marking containers jarvis created.
+pub const LABEL_MANAGED: &str = "jarvis.managed";
+/// Label holding the launch spec's hash.
+pub const LABEL_CONFIG_HASH: &str = "jarvis.config-hash";
+/// Label naming the provider.
+pub const LABEL_PROVIDER: &str = "jarvis.provider";
+/// Where a local model directory is mounted (read-only).
+pub const LOCAL_MODEL_MOUNT: &str = "/models/openjarvis-local-pearl-model";
+/// The Hugging Face hub cache inside the container.
+pub const CONTAINER_HF_HUB: &str = "/root/.cache/huggingface/hub";
+/// The gateway's Unix socket inside the container.
+pub const GATEWAY_SOCKET: &str = "/tmp/pearlgw.sock";
+/// `--shm-size 8g`.
+pub const SHM_BYTES: i64 = 8 * 1024 * 1024 * 1024;
+
+/// Environment lookup (the process environment, or a test's map).
+pub type EnvFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// GPUs the container gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GpuSelection {
+    /// Every GPU.
+    All,
+    /// These host GPU ids (container-local CUDA ids are 0..N-1).
+    Host(Vec<String>),
+}
+
+impl GpuSelection {
+    /// From `cuda_visible_devices` (comma list, blanks dropped; empty = all).
+    pub fn parse(list: &str) -> Self {
+        let ids: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if ids.is_empty() {
+            Self::All
+        } else {
+            Self::Host(ids)
+        }
+    }
+}
+
+/// Everything the container is created from. Secret values are held here only to be handed
+/// to the engine; `Debug` does not show them and the hash does not include them.
+#[derive(Clone)]
+pub struct LaunchSpec {
+    /// Image tag.
+    pub image: String,
+    /// Arguments for the image's entrypoint (`vllm serve` argv), never through a shell.
+    pub cmd: Vec<String>,
+    /// Non-secret environment, `NAME=value`.
+    pub env: Vec<String>,
+    /// Bind mounts, `host:container[:ro]`.
+    pub binds: Vec<String>,
+    /// GPU selection.
+    pub gpus: GpuSelection,
+    /// Docker or Podman (how GPUs are attached).
+    pub engine: EngineKind,
+    /// Model id as served (`--served-model-name` for local paths).
+    pub model: String,
+    /// vLLM's port on the host network.
+    pub vllm_port: u16,
+    secret_env: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for LaunchSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaunchSpec")
+            .field("image", &self.image)
+            .field("cmd", &self.cmd)
+            .field("env", &self.env)
+            .field("binds", &self.binds)
+            .field("gpus", &self.gpus)
+            .field(
+                "secret_env",
+                &self.secret_env.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl LaunchSpec {
+    /// Builds the spec; fails when the RPC password variable is unset, the local model path is
+    /// not a directory, or `vllm_args` cannot be split.
+    pub fn build(
+        config: &MiningConfig,
+        env: &EnvFn,
+        engine: EngineKind,
+    ) -> Result<Self, MiningError> {
+        let extra = &config.extra;
+        let password_env = extra.pearld_rpc_password_env.as_str();
+        let Some(password) = env(password_env) else {
+            return Err(MiningError::Config {
+                detail: format!(
+                    "environment variable '{password_env}' is not set; set it before running `jarvis mine start` \
+                     (it holds pearld's RPC password; jarvis never stores it)"
+                ),
+            });
+        };
+        let mut binds = vec![format!(
+            "{}:{CONTAINER_HF_HUB}",
+            hf_cache_dir(env).display()
+        )];
+        let mut cmd = Vec::new();
+        match &extra.local_model_path {
+            Some(path) => {
+                let dir = local_model_dir(path, env)?;
+                binds.push(format!("{}:{LOCAL_MODEL_MOUNT}:ro", dir.display()));
+                cmd.push(LOCAL_MODEL_MOUNT.to_owned());
+            }
+            None => cmd.push(extra.model.clone()),
+        }
+        cmd.extend(
+            [
+                "--host",
+                "0.0.0.0",
+                "--port",
+                &extra.vllm_port.to_string(),
+                "--gpu-memory-utilization",
+                &extra.gpu_memory_utilization.to_string(),
+                "--enforce-eager",
+                "--max-model-len",
+                &extra.max_model_len.to_string(),
+            ]
+            .map(str::to_owned),
+        );
+        if extra.local_model_path.is_some() {
+            cmd.extend(["--served-model-name".to_owned(), extra.model.clone()]);
+        }
+        cmd.extend(vllm_args(extra.vllm_args.as_ref())?);
+
+        let gpus = GpuSelection::parse(&extra.cuda_visible_devices);
+        let mut public_env = vec![
+            format!("PEARLD_RPC_URL={}", extra.pearld_rpc_url),
+            format!("PEARLD_RPC_USER={}", extra.pearld_rpc_user),
+            format!("PEARLD_MINING_ADDRESS={}", config.wallet_address),
+            "MINER_RPC_TRANSPORT=uds".to_owned(),
+            format!("MINER_RPC_SOCKET_PATH={GATEWAY_SOCKET}"),
+        ];
+        if let GpuSelection::Host(ids) = &gpus {
+            public_env.push(format!("NVIDIA_VISIBLE_DEVICES={}", ids.join(",")));
+            let local: Vec<String> = (0..ids.len()).map(|i| i.to_string()).collect();
+            public_env.push(format!("CUDA_VISIBLE_DEVICES={}", local.join(",")));
+        }
+        let mut secret_env = vec![("PEARLD_RPC_PASSWORD".to_owned(), password)];
+        if let Some(token) = env(&extra.hf_token_env).filter(|t| !t.is_empty()) {
+            secret_env.push(("HF_TOKEN".to_owned(), token));
+        }
+        Ok(Self {
+            image: extra.docker_image_tag.clone(),
+            cmd,
+            env: public_env,
+            binds,
+            gpus,
+            engine,
+            model: extra.model.clone(),
+            vllm_port: extra.vllm_port,
+            secret_env,
+        })
+    }
+
+    /// Secret values, for redacting engine errors and logs.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.secret_env.iter().map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The create body without secret values and without the hash label.
+    fn body(&self, secret_values: bool) -> ContainerCreateBody {
+        let mut env = self.env.clone();
+        for (name, value) in &self.secret_env {
+            env.push(if secret_values {
+                format!("{name}={value}")
+            } else {
+                format!("{name}=<secret>")
+            });
+        }
+        let (device_requests, devices) = match (self.engine, &self.gpus) {
+            (EngineKind::Docker, GpuSelection::All) => {
+                (Some(vec![gpu_request(Some(-1), None)]), None)
+            }
+            (EngineKind::Docker, GpuSelection::Host(ids)) => {
+                (Some(vec![gpu_request(None, Some(ids.clone()))]), None)
+            }
+            (EngineKind::Podman, GpuSelection::All) => (None, Some(vec![cdi_device("all")])),
+            (EngineKind::Podman, GpuSelection::Host(ids)) => {
+                (None, Some(ids.iter().map(|id| cdi_device(id)).collect()))
+            }
+        };
+        let labels = HashMap::from([
+            (LABEL_MANAGED.to_owned(), "true".to_owned()),
+            (LABEL_PROVIDER.to_owned(), super::ID.to_owned()),
+        ]);
+        ContainerCreateBody {
+            image: Some(self.image.clone()),
+            cmd: Some(self.cmd.clone()),
+            env: Some(env),
+            labels: Some(labels),
+            host_config: Some(HostConfig {
+                network_mode: Some("host".to_owned()),
+                restart_policy: Some(RestartPolicy {
+                    name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                    maximum_retry_count: None,
+                }),
+                shm_size: Some(SHM_BYTES),
+                auto_remove: Some(false),
+                binds: Some(self.binds.clone()),
+                device_requests,
+                devices,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// sha256 of the spec without secret values: equal hashes mean an equal container.
+    pub fn config_hash(&self) -> String {
+        let value = serde_json::to_value(self.body(false)).unwrap_or_default();
+        let digest = Sha256::digest(value.to_string().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The body sent to `POST /containers/create`, labels and secrets included.
+    pub fn create_body(&self) -> ContainerCreateBody {
+        let mut body = self.body(true);
+        if let Some(labels) = body.labels.as_mut() {
+            labels.insert(LABEL_CONFIG_HASH.to_owned(), self.config_hash());
+        }
+        body
+    }
+}
+
+fn gpu_request(count: Option<i64>, device_ids: Option<Vec<String>>) -> DeviceRequest {
+    DeviceRequest {
+        driver: Some(String::new()),
+        count,
+        device_ids,
+        capabilities: Some(vec![vec!["gpu".to_owned()]]),
+        options: None,
+    }
+}
+
+fn cdi_device(id: &str) -> DeviceMapping {
+    DeviceMapping {
+        path_on_host: Some(format!("nvidia.com/gpu={id}")),
+        path_in_container: Some(String::new()),
+        cgroup_permissions: Some(String::new()),
+    }
+}
+
+/// The Hugging Face hub cache: `HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`.
+pub fn hf_cache_dir(env: &(dyn Fn(&str) -> Option<String> + Sync)) -> PathBuf {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(p) = set("HF_HUB_CACHE") {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = set("HF_HOME") {
+        return PathBuf::from(p).join("hub");
+    }
+    let home = set("HOME").unwrap_or_else(|| "/".to_owned());
+    PathBuf::from(home).join(".cache/huggingface/hub")
+}
+
+/// `vllm_args` as argv items: a string is split shell-style (no shell runs), a list is kept.
+pub fn vllm_args(args: Option<&VllmArgs>) -> Result<Vec<String>, MiningError> {
+    match args {
+        None => Ok(Vec::new()),
+        Some(VllmArgs::List(list)) => Ok(list.clone()),
+        Some(VllmArgs::Line(line)) => shlex::split(line).ok_or_else(|| MiningError::Config {
+            detail: format!(
+                "[mining.extra].vllm_args '{line}' has an unbalanced quote; fix the quoting or use a list: \
+                 vllm_args = [\"--arg\", \"value\"]"
+            ),
+        }),
+    }
+}
+
+/// The local model directory, `~` expanded and resolved.
+fn local_model_dir(path: &std::path::Path, env: &EnvFn) -> Result<PathBuf, MiningError> {
+    let expanded = match path.strip_prefix("~") {
+        Ok(rest) => PathBuf::from(env("HOME").unwrap_or_default()).join(rest),
+        Err(_) => path.to_owned(),
+    };
+    let resolved = expanded.canonicalize().map_err(|_| MiningError::Config {
+        detail: format!(
+            "local Pearl model path does not exist: {}; fix [mining.extra].local_model_path",
+            expanded.display()
+        ),
+    })?;
+    if !resolved.is_dir() {
+        return Err(MiningError::Config {
+            detail: format!(
+                "local Pearl model path must be a directory: {}; point [mining.extra].local_model_path at the model folder",
+                resolved.display()
+            ),
+        });
+    }
+    Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use jarvis_mining::config::MiningSection;
+
+    use super::*;
+
+    fn env_with(password: Option<&str>) -> impl Fn(&str) -> Option<String> + Send + Sync {
+        let password = password.map(str::to_owned);
+        move |k: &str| match k {
+            "PEARLD_RPC_PASSWORD" => password.clone(),
+            "HOME" => Some("/home/u".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn config() -> MiningConfig {
+        MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet")).expect("solo")
+    }
+
+    #[test]
+    fn gpu_selection_drops_blanks() {
+        assert_eq!(GpuSelection::parse(""), GpuSelection::All);
+        assert_eq!(GpuSelection::parse(" , "), GpuSelection::All);
+        assert_eq!(
+            GpuSelection::parse("1, ,2"),
+            GpuSelection::Host(vec!["1".into(), "2".into()])
+        );
+    }
+
+    #[test]
+    fn hash_ignores_secret_values_but_not_the_spec() {
+        let a =
+            LaunchSpec::build(&config(), &env_with(Some("one-pass")), EngineKind::Docker).unwrap();
+        let b =
+            LaunchSpec::build(&config(), &env_with(Some("two-pass")), EngineKind::Docker).unwrap();
+        assert_eq!(a.config_hash(), b.config_hash());
+        let mut changed = config();
+        changed.extra.gpu_memory_utilization = 0.9;
+        let c =
+            LaunchSpec::build(&changed, &env_with(Some("one-pass")), EngineKind::Docker).unwrap();
+        assert_ne!(a.config_hash(), c.config_hash());
+        assert!(!format!("{a:?}").contains("one-pass"));
+    }
+
+    #[test]
+    fn empty_password_is_allowed_but_unset_is_not() {
+        assert!(LaunchSpec::build(&config(), &env_with(Some("")), EngineKind::Docker).is_ok());
+        let err = LaunchSpec::build(&config(), &env_with(None), EngineKind::Docker).unwrap_err();
+        assert!(
+            err.to_string().contains("'PEARLD_RPC_PASSWORD' is not set"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn vllm_args_split_without_a_shell() {
+        let line = VllmArgs::Line("--a 'b c' \"$(rm -rf /)\"".to_owned());
+        assert_eq!(
+            vllm_args(Some(&line)).unwrap(),
+            ["--a", "b c", "$(rm -rf /)"]
+        );
+        let bad = VllmArgs::Line("--a 'unbalanced".to_owned());
+        assert!(
+            vllm_args(Some(&bad))
+                .unwrap_err()
+                .to_string()
+                .contains("unbalanced quote")
+        );
+    }
+
+    #[test]
+    fn local_model_path_must_be_an_existing_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let mut cfg = config();
+        cfg.extra.local_model_path = Some(dir.path().join("missing"));
+        let err = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        cfg.extra.local_model_path = Some(file);
+        let err = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap_err();
+        assert!(err.to_string().contains("must be a directory"), "{err}");
+        cfg.extra.local_model_path = Some(dir.path().to_owned());
+        let spec = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap();
+        assert_eq!(
+            spec.cmd.first().map(String::as_str),
+            Some(LOCAL_MODEL_MOUNT)
+        );
+        assert!(
+            spec.cmd
+                .windows(2)
+                .any(|w| w[0] == "--served-model-name" && w[1] == cfg.extra.model)
+        );
+        assert!(
+            spec.binds
+                .iter()
+                .any(|b| b.ends_with(":/models/openjarvis-local-pearl-model:ro"))
+        );
+    }
+}
