@@ -7,6 +7,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+use super::container_body::{config_hash, create_body};
 use super::docker::{Engine, status_code};
 use super::spec::{CONTAINER_NAME, LABEL_CONFIG_HASH, LABEL_MANAGED, LaunchSpec};
 use jarvis_mining::error::MiningError;
@@ -73,7 +74,7 @@ pub async fn launch(
     replace: bool,
     grace: Duration,
 ) -> Result<Launch, MiningError> {
-    let hash = spec.config_hash();
+    let hash = config_hash(spec, engine.kind);
     let secrets = spec.secrets();
     for attempt in 0..2 {
         if let Some(found) = inspect(engine, CONTAINER_NAME).await? {
@@ -92,7 +93,7 @@ pub async fn launch(
         };
         match engine
             .docker
-            .create_container(Some(options), spec.create_body())
+            .create_container(Some(options), create_body(spec, engine.kind))
             .await
         {
             Ok(created) => {

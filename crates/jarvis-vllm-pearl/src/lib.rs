@@ -8,6 +8,7 @@ mod attach;
 mod build;
 mod checks;
 pub mod container;
+pub mod container_body;
 pub mod docker;
 pub mod image;
 mod provider;

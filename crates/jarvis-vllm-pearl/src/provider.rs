@@ -180,10 +180,8 @@ impl VllmPearlProvider {
     ) -> Result<(), MiningError> {
         let progress = options.progress.as_ref();
         // Validates secrets and paths before anything touches the engine.
-        let mut spec =
-            LaunchSpec::build(config, self.env.as_ref(), super::docker::EngineKind::Docker)?;
+        let spec = LaunchSpec::build(config, self.env.as_ref())?;
         let engine = self.engine().await?;
-        spec.engine = engine.kind;
         self.clean_stale_sidecar(&engine, progress).await?;
 
         let plan = self.build_plan(config, &engine);

@@ -1,18 +1,12 @@
-//! The miner container's launch spec: a pure function of the config, the environment and the
-//! engine kind, plus the config hash that decides whether a running container matches.
+//! The miner's launch spec, engine-neutral: image, `vllm serve` argv, environment (secret
+//! values held apart, by name), mounts, shared memory, port and GPU selection, all a pure
+//! function of the config and the environment. The Docker Engine body and its config hash are
+//! built from it in [`crate::container_body`]; another renderer (Kubernetes manifests) can use
+//! the same spec without Docker types.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use bollard::models::{
-    ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, RestartPolicy,
-    RestartPolicyNameEnum,
-};
-use jarvis_mining::config::VllmArgs;
-use sha2::{Digest, Sha256};
-
-use super::docker::EngineKind;
-use jarvis_mining::config::MiningConfig;
+use jarvis_mining::config::{MiningConfig, VllmArgs};
 use jarvis_mining::error::MiningError;
 
 /// The container's name.
@@ -61,6 +55,25 @@ impl GpuSelection {
     }
 }
 
+/// A host directory mounted into the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// The host path.
+    pub host: PathBuf,
+    /// Where it appears in the container.
+    pub container: String,
+    /// Mounted read-only.
+    pub read_only: bool,
+}
+
+impl Mount {
+    /// Docker's bind form: `host:container[:ro]`.
+    pub fn bind(&self) -> String {
+        let ro = if self.read_only { ":ro" } else { "" };
+        format!("{}:{}{ro}", self.host.display(), self.container)
+    }
+}
+
 /// Everything the container is created from. Secret values are held here only to be handed
 /// to the engine; `Debug` does not show them and the hash does not include them.
 #[derive(Clone)]
@@ -69,14 +82,14 @@ pub struct LaunchSpec {
     pub image: String,
     /// Arguments for the image's entrypoint (`vllm serve` argv), never through a shell.
     pub cmd: Vec<String>,
-    /// Non-secret environment, `NAME=value`.
-    pub env: Vec<String>,
-    /// Bind mounts, `host:container[:ro]`.
-    pub binds: Vec<String>,
+    /// Non-secret environment, `(NAME, value)` in order.
+    pub env: Vec<(String, String)>,
+    /// Host directories mounted in: the Hugging Face cache, and a local model read-only.
+    pub mounts: Vec<Mount>,
     /// GPU selection.
     pub gpus: GpuSelection,
-    /// Docker or Podman (how GPUs are attached).
-    pub engine: EngineKind,
+    /// Size of `/dev/shm`, bytes.
+    pub shm_bytes: i64,
     /// Model id as served (`--served-model-name` for local paths).
     pub model: String,
     /// vLLM's port on the host network.
@@ -90,7 +103,7 @@ impl std::fmt::Debug for LaunchSpec {
             .field("image", &self.image)
             .field("cmd", &self.cmd)
             .field("env", &self.env)
-            .field("binds", &self.binds)
+            .field("mounts", &self.mounts)
             .field("gpus", &self.gpus)
             .field(
                 "secret_env",
@@ -103,11 +116,7 @@ impl std::fmt::Debug for LaunchSpec {
 impl LaunchSpec {
     /// Builds the spec; fails when the RPC password variable is unset, the local model path is
     /// not a directory, or `vllm_args` cannot be split.
-    pub fn build(
-        config: &MiningConfig,
-        env: &EnvFn,
-        engine: EngineKind,
-    ) -> Result<Self, MiningError> {
+    pub fn build(config: &MiningConfig, env: &EnvFn) -> Result<Self, MiningError> {
         let extra = &config.extra;
         let password_env = extra.pearld_rpc_password_env.as_str();
         let Some(password) = env(password_env) else {
@@ -118,15 +127,20 @@ impl LaunchSpec {
                 ),
             });
         };
-        let mut binds = vec![format!(
-            "{}:{CONTAINER_HF_HUB}",
-            hf_cache_dir(env).display()
-        )];
+        let mut mounts = vec![Mount {
+            host: hf_cache_dir(env),
+            container: CONTAINER_HF_HUB.to_owned(),
+            read_only: false,
+        }];
         let mut cmd = Vec::new();
         match &extra.local_model_path {
             Some(path) => {
                 let dir = local_model_dir(path, env)?;
-                binds.push(format!("{}:{LOCAL_MODEL_MOUNT}:ro", dir.display()));
+                mounts.push(Mount {
+                    host: dir,
+                    container: LOCAL_MODEL_MOUNT.to_owned(),
+                    read_only: true,
+                });
                 cmd.push(LOCAL_MODEL_MOUNT.to_owned());
             }
             None => cmd.push(extra.model.clone()),
@@ -152,16 +166,16 @@ impl LaunchSpec {
 
         let gpus = GpuSelection::parse(&extra.cuda_visible_devices);
         let mut public_env = vec![
-            format!("PEARLD_RPC_URL={}", extra.pearld_rpc_url),
-            format!("PEARLD_RPC_USER={}", extra.pearld_rpc_user),
-            format!("PEARLD_MINING_ADDRESS={}", config.wallet_address),
-            "MINER_RPC_TRANSPORT=uds".to_owned(),
-            format!("MINER_RPC_SOCKET_PATH={GATEWAY_SOCKET}"),
+            ("PEARLD_RPC_URL", extra.pearld_rpc_url.clone()),
+            ("PEARLD_RPC_USER", extra.pearld_rpc_user.clone()),
+            ("PEARLD_MINING_ADDRESS", config.wallet_address.clone()),
+            ("MINER_RPC_TRANSPORT", "uds".to_owned()),
+            ("MINER_RPC_SOCKET_PATH", GATEWAY_SOCKET.to_owned()),
         ];
         if let GpuSelection::Host(ids) = &gpus {
-            public_env.push(format!("NVIDIA_VISIBLE_DEVICES={}", ids.join(",")));
+            public_env.push(("NVIDIA_VISIBLE_DEVICES", ids.join(",")));
             let local: Vec<String> = (0..ids.len()).map(|i| i.to_string()).collect();
-            public_env.push(format!("CUDA_VISIBLE_DEVICES={}", local.join(",")));
+            public_env.push(("CUDA_VISIBLE_DEVICES", local.join(",")));
         }
         let mut secret_env = vec![("PEARLD_RPC_PASSWORD".to_owned(), password)];
         if let Some(token) = env(&extra.hf_token_env).filter(|t| !t.is_empty()) {
@@ -170,10 +184,13 @@ impl LaunchSpec {
         Ok(Self {
             image: extra.docker_image_tag.clone(),
             cmd,
-            env: public_env,
-            binds,
+            env: public_env
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            mounts,
             gpus,
-            engine,
+            shm_bytes: SHM_BYTES,
             model: extra.model.clone(),
             vllm_port: extra.vllm_port,
             secret_env,
@@ -185,86 +202,15 @@ impl LaunchSpec {
         self.secret_env.iter().map(|(_, v)| v.as_str()).collect()
     }
 
-    /// The create body without secret values and without the hash label.
-    fn body(&self, secret_values: bool) -> ContainerCreateBody {
-        let mut env = self.env.clone();
-        for (name, value) in &self.secret_env {
-            env.push(if secret_values {
-                format!("{name}={value}")
-            } else {
-                format!("{name}=<secret>")
-            });
-        }
-        let (device_requests, devices) = match (self.engine, &self.gpus) {
-            (EngineKind::Docker, GpuSelection::All) => {
-                (Some(vec![gpu_request(Some(-1), None)]), None)
-            }
-            (EngineKind::Docker, GpuSelection::Host(ids)) => {
-                (Some(vec![gpu_request(None, Some(ids.clone()))]), None)
-            }
-            (EngineKind::Podman, GpuSelection::All) => (None, Some(vec![cdi_device("all")])),
-            (EngineKind::Podman, GpuSelection::Host(ids)) => {
-                (None, Some(ids.iter().map(|id| cdi_device(id)).collect()))
-            }
-        };
-        let labels = HashMap::from([
-            (LABEL_MANAGED.to_owned(), "true".to_owned()),
-            (LABEL_PROVIDER.to_owned(), super::ID.to_owned()),
-        ]);
-        ContainerCreateBody {
-            image: Some(self.image.clone()),
-            cmd: Some(self.cmd.clone()),
-            env: Some(env),
-            labels: Some(labels),
-            host_config: Some(HostConfig {
-                network_mode: Some("host".to_owned()),
-                restart_policy: Some(RestartPolicy {
-                    name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
-                    maximum_retry_count: None,
-                }),
-                shm_size: Some(SHM_BYTES),
-                auto_remove: Some(false),
-                binds: Some(self.binds.clone()),
-                device_requests,
-                devices,
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+    /// The names of the secret variables (their values never leave the spec but to the
+    /// engine): a renderer that cannot hold secrets refers to them by name.
+    pub fn secret_names(&self) -> Vec<&str> {
+        self.secret_env.iter().map(|(k, _)| k.as_str()).collect()
     }
 
-    /// sha256 of the spec without secret values: equal hashes mean an equal container.
-    pub fn config_hash(&self) -> String {
-        let value = serde_json::to_value(self.body(false)).unwrap_or_default();
-        let digest = Sha256::digest(value.to_string().as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// The body sent to `POST /containers/create`, labels and secrets included.
-    pub fn create_body(&self) -> ContainerCreateBody {
-        let mut body = self.body(true);
-        if let Some(labels) = body.labels.as_mut() {
-            labels.insert(LABEL_CONFIG_HASH.to_owned(), self.config_hash());
-        }
-        body
-    }
-}
-
-fn gpu_request(count: Option<i64>, device_ids: Option<Vec<String>>) -> DeviceRequest {
-    DeviceRequest {
-        driver: Some(String::new()),
-        count,
-        device_ids,
-        capabilities: Some(vec![vec!["gpu".to_owned()]]),
-        options: None,
-    }
-}
-
-fn cdi_device(id: &str) -> DeviceMapping {
-    DeviceMapping {
-        path_on_host: Some(format!("nvidia.com/gpu={id}")),
-        path_in_container: Some(String::new()),
-        cgroup_permissions: Some(String::new()),
+    /// Secret variables with their values, for the engine's create call only.
+    pub(crate) fn secret_env(&self) -> &[(String, String)] {
+        &self.secret_env
     }
 }
 
@@ -348,24 +294,9 @@ mod tests {
     }
 
     #[test]
-    fn hash_ignores_secret_values_but_not_the_spec() {
-        let a =
-            LaunchSpec::build(&config(), &env_with(Some("one-pass")), EngineKind::Docker).unwrap();
-        let b =
-            LaunchSpec::build(&config(), &env_with(Some("two-pass")), EngineKind::Docker).unwrap();
-        assert_eq!(a.config_hash(), b.config_hash());
-        let mut changed = config();
-        changed.extra.gpu_memory_utilization = 0.9;
-        let c =
-            LaunchSpec::build(&changed, &env_with(Some("one-pass")), EngineKind::Docker).unwrap();
-        assert_ne!(a.config_hash(), c.config_hash());
-        assert!(!format!("{a:?}").contains("one-pass"));
-    }
-
-    #[test]
     fn empty_password_is_allowed_but_unset_is_not() {
-        assert!(LaunchSpec::build(&config(), &env_with(Some("")), EngineKind::Docker).is_ok());
-        let err = LaunchSpec::build(&config(), &env_with(None), EngineKind::Docker).unwrap_err();
+        assert!(LaunchSpec::build(&config(), &env_with(Some(""))).is_ok());
+        let err = LaunchSpec::build(&config(), &env_with(None)).unwrap_err();
         assert!(
             err.to_string().contains("'PEARLD_RPC_PASSWORD' is not set"),
             "{err}"
@@ -395,13 +326,13 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let mut cfg = config();
         cfg.extra.local_model_path = Some(dir.path().join("missing"));
-        let err = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap_err();
+        let err = LaunchSpec::build(&cfg, &env_with(Some("p"))).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
         cfg.extra.local_model_path = Some(file);
-        let err = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap_err();
+        let err = LaunchSpec::build(&cfg, &env_with(Some("p"))).unwrap_err();
         assert!(err.to_string().contains("must be a directory"), "{err}");
         cfg.extra.local_model_path = Some(dir.path().to_owned());
-        let spec = LaunchSpec::build(&cfg, &env_with(Some("p")), EngineKind::Docker).unwrap();
+        let spec = LaunchSpec::build(&cfg, &env_with(Some("p"))).unwrap();
         assert_eq!(
             spec.cmd.first().map(String::as_str),
             Some(LOCAL_MODEL_MOUNT)
@@ -411,10 +342,9 @@ mod tests {
                 .windows(2)
                 .any(|w| w[0] == "--served-model-name" && w[1] == cfg.extra.model)
         );
-        assert!(
-            spec.binds
-                .iter()
-                .any(|b| b.ends_with(":/models/openjarvis-local-pearl-model:ro"))
-        );
+        assert!(spec.mounts.iter().any(|m| {
+            m.bind()
+                .ends_with(":/models/openjarvis-local-pearl-model:ro")
+        }));
     }
 }

@@ -7,6 +7,7 @@ use jarvis_mining::config::VllmArgs;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_mining::provider::{LogRequest, StopOptions};
 use jarvis_testkit::real_engine::gpu_engine;
+use jarvis_vllm_pearl::container_body::config_hash;
 use jarvis_vllm_pearl::docker::EngineKind;
 use jarvis_vllm_pearl::spec::LaunchSpec;
 use serde_json::{Value, json};
@@ -54,9 +55,10 @@ async fn the_engine_stores_the_launch_spec_and_the_lifecycle_converges() {
         let env = rig.env.clone();
         move |k: &str| env.get(k).cloned()
     };
-    let hash = LaunchSpec::build(&config(&section), &env_lookup, EngineKind::Docker)
-        .unwrap()
-        .config_hash();
+    let hash = config_hash(
+        &LaunchSpec::build(&config(&section), &env_lookup).unwrap(),
+        EngineKind::Docker,
+    );
     assert_eq!(
         c["Config"]["Labels"],
         json!({"jarvis.managed": "true", "jarvis.provider": "vllm-pearl", "jarvis.config-hash": hash})
