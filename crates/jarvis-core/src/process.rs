@@ -174,3 +174,10 @@ pub fn signal_group(leader: &ProcessIdentity, sig: Signal) -> Result<bool, Proce
         source,
     })
 }
+
+/// Starts `command`'s child in a session of its own (`setsid`): a detached background process
+/// that a terminal hang-up or Ctrl-C never reaches, and whose process group is its pid.
+#[cfg(unix)]
+pub fn new_session(command: &mut std::process::Command) {
+    crate::sys::new_session(command);
+}

@@ -102,3 +102,20 @@ pub(crate) fn mac_process_start(pid: u32) -> Option<(u64, bool)> {
         .saturating_add(info.pbi_start_tvusec);
     Some((start, info.pbi_status == libc::SZOMB))
 }
+
+/// Makes the child call `setsid()` before exec: its own session and process group (pgid = its
+/// pid), no controlling terminal, so a terminal hang-up or Ctrl-C never reaches it.
+#[cfg(unix)]
+pub(crate) fn new_session(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: the closure runs in the forked child before exec and calls only `setsid`,
+    // which is async-signal-safe; it touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}

@@ -1,20 +1,19 @@
-//! Starting the supervisor: in this process (foreground) or detached, with a bounded wait
-//! for readiness.
+//! Starting the supervisor: in this process (foreground) or detached through the binary's
+//! daemon entry, with a bounded wait for readiness.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::process::{Liveness, ProcessIdentity, Signal, signal_group};
-
-use super::logs::tail_lines;
-use crate::supervisor::detach::new_session;
-use crate::supervisor::{
-    STATE_FAILED, STATE_READY, SupervisorError, SupervisorPlan, Tuning, open_append, supervise,
-};
 use jarvis_mining::config::MiningConfig;
+use jarvis_mining::daemon::{DaemonContext, DaemonEntry, DaemonLaunch};
 use jarvis_mining::error::MiningError;
-use jarvis_mining::sidecar::{SidecarState, read_sidecar, remove_sidecar};
+use jarvis_mining::provider::BoxFuture;
+use jarvis_mining::sidecar::{DaemonState, SidecarState, read_sidecar, remove_sidecar};
+
+use crate::logs::tail_lines;
+use crate::supervisor::{SupervisorError, SupervisorPlan, Tuning, open_append, supervise};
 
 /// Env var: seconds `jarvis mine start` waits for the supervisor to be ready (default 60).
 pub const READY_TIMEOUT_ENV: &str = "JARVIS_MINE_READY_TIMEOUT_S";
@@ -23,18 +22,26 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Runs the supervisor in this process until it is stopped (`jarvis mine supervise`,
-/// `jarvis mine start --foreground`).
-pub async fn run_supervisor(home: &JarvisHome, config: &MiningConfig) -> Result<(), MiningError> {
-    let plan = SupervisorPlan::prepare(home, config, &env_var)?;
-    supervise(home, plan, Tuning::from_env(&env_var)).await?;
-    Ok(())
+/// cpu-pearl's daemon: runs the supervisor in this process until it is stopped (`jarvis mine
+/// supervise --provider cpu-pearl`, `jarvis mine start --foreground`), releasing `cx.lock`
+/// once the gateway answers.
+pub fn run_supervisor<'a>(
+    cx: &'a DaemonContext,
+    config: &'a MiningConfig,
+) -> BoxFuture<'a, Result<(), MiningError>> {
+    Box::pin(async move {
+        let plan = SupervisorPlan::prepare(&cx.home, config, &env_var)?;
+        supervise(&cx.home, plan, Tuning::from_env(&env_var), cx.lock.clone()).await?;
+        Ok(())
+    })
 }
 
-/// Checks the plan, launches `<exe> mine supervise` detached and waits until it is ready.
-pub(super) async fn start_detached(
+/// Checks the plan, launches the supervisor detached through `entry` and waits until it is
+/// ready.
+pub(crate) async fn start_detached(
     home: &JarvisHome,
     config: &MiningConfig,
+    entry: &DaemonEntry,
 ) -> Result<(), MiningError> {
     let plan = SupervisorPlan::prepare(home, config, &env_var)?;
     if let Err(source) = std::net::TcpListener::bind(("127.0.0.1", plan.metrics_port)) {
@@ -44,7 +51,7 @@ pub(super) async fn start_detached(
         }
         .into());
     }
-    let mut child = spawn_detached(home, &plan)?;
+    let mut child = spawn_detached(home, &plan, entry)?;
     let timeout = env_var(READY_TIMEOUT_ENV)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map_or(Duration::from_secs(60), Duration::from_secs);
@@ -76,11 +83,11 @@ pub(super) async fn start_detached(
     Ok(())
 }
 
-fn spawn_detached(home: &JarvisHome, plan: &SupervisorPlan) -> Result<Child, MiningError> {
-    let exe = std::env::current_exe().map_err(|source| MiningError::Io {
-        path: "current executable".into(),
-        source,
-    })?;
+fn spawn_detached(
+    home: &JarvisHome,
+    plan: &SupervisorPlan,
+    entry: &DaemonEntry,
+) -> Result<Child, MiningError> {
     let log_path = plan.logs_dir.join("supervisor.log");
     let io = |source| MiningError::Io {
         path: log_path.clone(),
@@ -88,17 +95,15 @@ fn spawn_detached(home: &JarvisHome, plan: &SupervisorPlan) -> Result<Child, Min
     };
     let out = open_append(&log_path).map_err(io)?;
     let err = out.try_clone().map_err(io)?;
-    let mut command = Command::new(&exe);
-    command
-        .args(["mine", "supervise"])
-        .env("OPENJARVIS_HOME", home.root())
-        .stdin(Stdio::null())
+    DaemonLaunch::new(crate::ID, home)
+        .command(entry)
         .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err));
-    new_session(&mut command);
-    command
+        .stderr(Stdio::from(err))
         .spawn()
-        .map_err(|source| MiningError::Io { path: exe, source })
+        .map_err(|source| MiningError::Io {
+            path: entry.program.clone(),
+            source,
+        })
 }
 
 /// Polls the sidecar until the supervisor `child` marks it ready; a message on failure.
@@ -107,16 +112,12 @@ async fn wait_ready(home: &JarvisHome, child: &mut Child, timeout: Duration) -> 
     let pid = child.id();
     loop {
         if let SidecarState::Present(sidecar) = read_sidecar(&home.sidecar_path())
-            && sidecar.processes.iter().any(|p| p.pid == pid)
+            && let Some(section) = sidecar.supervisor.as_ref().filter(|s| s.process.pid == pid)
         {
-            match sidecar.other.get("state").and_then(|v| v.as_str()) {
-                Some(STATE_READY) => return Ok(()),
-                Some(STATE_FAILED) => {
-                    let why = sidecar
-                        .other
-                        .get("last_error")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("unknown");
+            match section.state {
+                DaemonState::Ready => return Ok(()),
+                DaemonState::Failed => {
+                    let why = section.last_error.as_deref().unwrap_or("unknown");
                     return Err(format!("the cpu-pearl supervisor failed: {why}"));
                 }
                 _ => {}
@@ -138,6 +139,6 @@ async fn wait_ready(home: &JarvisHome, child: &mut Child, timeout: Duration) -> 
 }
 
 /// Whether the recorded identity is gone.
-pub(super) fn gone(identity: &ProcessIdentity) -> bool {
+pub(crate) fn gone(identity: &ProcessIdentity) -> bool {
     identity.status() != Liveness::Alive
 }

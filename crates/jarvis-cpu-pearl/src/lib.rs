@@ -40,6 +40,7 @@ pub fn ensure_registered(registry: &mut MinerRegistry) {
         detect,
         create,
         checks: Some(checks::checks),
+        daemon: Some(run_supervisor),
     });
 }
 

@@ -10,12 +10,15 @@ use super::launch::{gone, run_supervisor, start_detached};
 use super::logs::stream_logs;
 use super::stats::stats_for;
 use jarvis_mining::config::MiningConfig;
+use jarvis_mining::daemon::DaemonContext;
 use jarvis_mining::error::MiningError;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_mining::provider::{
-    BoxFuture, LogLine, LogRequest, MiningProvider, StartOptions, StopOptions,
+    BoxFuture, LogLine, LogRequest, MiningProvider, StartMode, StartOptions, StopOptions,
 };
+use jarvis_mining::session::ProviderLiveness;
 use jarvis_mining::session::Session;
+use jarvis_mining::sidecar::SidecarLiveness;
 use jarvis_mining::sidecar::{Sidecar, remove_sidecar};
 use jarvis_mining::stats::MiningStats;
 
@@ -41,9 +44,7 @@ fn supervisor_of(sidecar: &Sidecar) -> Option<ProcessIdentity> {
 }
 
 fn gateway_of(sidecar: &Sidecar) -> Option<ProcessIdentity> {
-    let pid = sidecar.gateway_pid?;
-    let start_time = sidecar.other.get("gateway_start_time")?.as_u64()?;
-    Some(ProcessIdentity { pid, start_time })
+    sidecar.supervisor.as_ref()?.gateway
 }
 
 impl MiningProvider for CpuPearlProvider {
@@ -57,17 +58,27 @@ impl MiningProvider for CpuPearlProvider {
         options: &'a StartOptions,
     ) -> BoxFuture<'a, Result<(), MiningError>> {
         Box::pin(async move {
-            if options.foreground {
+            if options.mode == StartMode::Foreground {
                 options.progress.event(ProgressEvent::Phase(
                     "supervising pearl-gateway and the miner in the foreground (Ctrl-C stops)"
                         .to_owned(),
                 ));
-                return run_supervisor(&self.home, config).await;
+                let cx = DaemonContext {
+                    home: self.home.clone(),
+                    lock: options.lock.clone(),
+                };
+                return run_supervisor(&cx, config).await;
             }
+            let Some(entry) = &options.daemon else {
+                return Err(MiningError::Config {
+                    detail: "cpu-pearl runs its supervisor as a background jarvis process, and this caller gave no way to launch one; run `jarvis mine start`".to_owned(),
+                });
+            };
             options.progress.event(ProgressEvent::Phase(
                 "starting the cpu-pearl supervisor".to_owned(),
             ));
-            start_detached(&self.home, config).await?;
+            start_detached(&self.home, config, entry).await?;
+            options.lock.release();
             options
                 .progress
                 .event(ProgressEvent::Done("pearl-gateway answers".to_owned()));
@@ -102,8 +113,16 @@ impl MiningProvider for CpuPearlProvider {
         })
     }
 
-    fn is_running(&self) -> bool {
-        Session::read(&self.home).is_running_for(ID)
+    fn liveness<'a>(&'a self, sidecar: &'a Sidecar) -> BoxFuture<'a, ProviderLiveness> {
+        Box::pin(async move {
+            match sidecar.liveness() {
+                SidecarLiveness::Alive => ProviderLiveness::Running,
+                SidecarLiveness::Stale(reason) => ProviderLiveness::Stopped(reason),
+                SidecarLiveness::Unverified => {
+                    ProviderLiveness::Stopped("the sidecar names no supervisor process".to_owned())
+                }
+            }
+        })
     }
 
     fn stats(&self) -> BoxFuture<'_, MiningStats> {

@@ -17,11 +17,8 @@ pub(super) async fn stats_for(session: &Session) -> MiningStats {
     let Some(sidecar) = session.sidecar() else {
         return stats;
     };
-    let state = sidecar
-        .other
-        .get("state")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown");
+    let section = sidecar.supervisor.as_ref();
+    let state = section.map_or("unknown", |s| s.state.as_str());
     let details = &mut stats.details;
     details.insert("supervisor".to_owned(), Value::from(state));
     if let Some(url) = &sidecar.gateway_url {
@@ -30,7 +27,7 @@ pub(super) async fn stats_for(session: &Session) -> MiningStats {
     if let Some(pid) = sidecar.gateway_pid {
         details.insert("gateway_pid".to_owned(), Value::from(pid));
     }
-    if let Some(error) = sidecar.other.get("last_error").and_then(Value::as_str) {
+    if let Some(error) = section.and_then(|s| s.last_error.as_deref()) {
         stats.last_error = Some(error.to_owned());
     }
     if matches!(session.state, SessionState::Stale { .. }) {

@@ -9,6 +9,7 @@
 pub mod capabilities;
 pub mod check;
 pub mod config;
+pub mod daemon;
 pub mod error;
 pub mod hint;
 pub mod models;

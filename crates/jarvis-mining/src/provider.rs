@@ -6,8 +6,11 @@ use std::pin::Pin;
 use serde::Serialize;
 
 use crate::config::MiningConfig;
+use crate::daemon::DaemonEntry;
 use crate::error::MiningError;
 use crate::progress::{NoProgress, Progress};
+use crate::session::{LockHandle, ProviderLiveness};
+use crate::sidecar::Sidecar;
 use crate::stats::MiningStats;
 
 /// A boxed future, so providers stay usable as `dyn MiningProvider`.
@@ -20,7 +23,9 @@ pub trait MiningProvider: Send {
     /// Registry id, e.g. `cpu-pearl`.
     fn id(&self) -> &'static str;
     /// Sets up whatever the provider runs and writes the sidecar when inference routing changes.
-    /// The caller holds the mining lock and has refused pool targets and unsupported hardware.
+    /// The caller has refused pool targets and unsupported hardware and holds the mining lock
+    /// in `options.lock`; the provider releases it once the session is ready or has failed
+    /// (under `StartMode::Foreground`, before its daemon runs on in this process).
     fn start<'a>(
         &'a mut self,
         config: &'a MiningConfig,
@@ -28,10 +33,10 @@ pub trait MiningProvider: Send {
     ) -> BoxFuture<'a, Result<(), MiningError>>;
     /// Tears down provider-owned processes or containers and removes the sidecar.
     fn stop<'a>(&'a mut self, options: &'a StopOptions) -> BoxFuture<'a, Result<(), MiningError>>;
-    /// Whether the session mines now, from provider-owned state (sidecar, processes,
-    /// container, the served endpoint's health); `mine status` settles an unverified session
-    /// with it.
-    fn is_running(&self) -> bool;
+    /// Whether the session `sidecar` describes mines now, from what the provider owns (its
+    /// processes, its container, the served endpoint's health). `Session::resolve` settles a
+    /// session the sidecar alone cannot prove (a container) with it.
+    fn liveness<'a>(&'a self, sidecar: &'a Sidecar) -> BoxFuture<'a, ProviderLiveness>;
     /// Current statistics from the provider's most stable telemetry surface.
     fn stats(&self) -> BoxFuture<'_, MiningStats>;
     /// Feeds redacted log lines to `sink`: the last `tail` lines, then new ones while `follow`
@@ -43,11 +48,27 @@ pub trait MiningProvider: Send {
     ) -> BoxFuture<'a, Result<(), MiningError>>;
 }
 
+/// Where a provider's background process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartMode {
+    /// Launched detached through `StartOptions::daemon`; `start` returns once it is ready.
+    #[default]
+    Detached,
+    /// Run in this process until stopped (`mine start --foreground`, for systemd and launchd).
+    Foreground,
+}
+
 /// How `start` should behave.
 #[derive(Clone)]
 pub struct StartOptions {
-    /// Run in this process instead of a detached supervisor (systemd).
-    pub foreground: bool,
+    /// Detached, or in this process.
+    pub mode: StartMode,
+    /// How to launch the provider's background process detached: the binary's way back into
+    /// its `supervise` command. `None` (tests of a library) launches none: cpu-pearl then
+    /// refuses a detached start, vllm-pearl runs without its history sampler.
+    pub daemon: Option<DaemonEntry>,
+    /// The mining lock, released by the provider once the session is ready or has failed.
+    pub lock: LockHandle,
     /// Replace a running container/session whose launch spec differs or that is not ours.
     pub replace: bool,
     /// The hardware gate was skipped (remote engine); providers may warn through `progress`.
@@ -59,7 +80,8 @@ pub struct StartOptions {
 impl std::fmt::Debug for StartOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StartOptions")
-            .field("foreground", &self.foreground)
+            .field("mode", &self.mode)
+            .field("daemon", &self.daemon)
             .field("replace", &self.replace)
             .field("skip_hardware_check", &self.skip_hardware_check)
             .finish_non_exhaustive()
@@ -69,7 +91,9 @@ impl std::fmt::Debug for StartOptions {
 impl Default for StartOptions {
     fn default() -> Self {
         Self {
-            foreground: false,
+            mode: StartMode::Detached,
+            daemon: None,
+            lock: LockHandle::none(),
             replace: false,
             skip_hardware_check: false,
             progress: std::sync::Arc::new(NoProgress),

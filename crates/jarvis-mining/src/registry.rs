@@ -6,6 +6,7 @@ use jarvis_core::registry::{Registry, RegistryError};
 
 use crate::capabilities::MiningCapabilities;
 use crate::check::{CheckRow, ProviderCheckContext};
+use crate::daemon::DaemonFn;
 use crate::provider::BoxFuture;
 use crate::provider::MiningProvider;
 
@@ -71,6 +72,9 @@ pub struct ProviderDescriptor {
     pub create: CreateFn,
     /// Its own doctor checks, if any.
     pub checks: Option<ChecksFn>,
+    /// Its background process, if it has one: what `jarvis mine supervise --provider <id>`
+    /// runs (cpu-pearl's supervisor, vllm-pearl's history sampler).
+    pub daemon: Option<DaemonFn>,
 }
 
 impl std::fmt::Debug for ProviderDescriptor {

@@ -1,11 +1,13 @@
 //! The mining session as seen from outside: the sidecar plus the liveness of what it names.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use jarvis_core::lock::{LockError, LockGuard, try_lock};
 use jarvis_core::paths::JarvisHome;
 use serde::Serialize;
 
+use crate::registry::MinerRegistry;
 use crate::sidecar::{Sidecar, SidecarLiveness, SidecarState, read_sidecar};
 
 /// What the sidecar says about the session.
@@ -29,6 +31,15 @@ pub enum SessionState {
         /// Why.
         detail: String,
     },
+}
+
+/// A provider's answer to "does this session mine now?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderLiveness {
+    /// It does.
+    Running,
+    /// It does not, and why (what is gone or does not answer).
+    Stopped(String),
 }
 
 /// The sidecar path and what it holds.
@@ -69,18 +80,28 @@ impl Session {
         Self { path, state }
     }
 
-    /// Settles an `Unverified` session with its provider's answer to "is it running?"
-    /// ([`crate::MiningProvider::is_running`]): `Running`, or `Stale` when it is not.
-    pub fn settle(&mut self, running: bool) {
-        let state = std::mem::replace(&mut self.state, SessionState::Absent);
-        self.state = match state {
-            SessionState::Unverified(sidecar) if running => SessionState::Running(sidecar),
-            SessionState::Unverified(sidecar) => SessionState::Stale {
-                sidecar,
-                reason: "its provider reports it is not running (see the details below)".to_owned(),
-            },
-            other => other,
+    /// Settles an `Unverified` session (a container: the sidecar alone cannot prove it) by
+    /// asking its provider ([`crate::MiningProvider::liveness`]): `Running`, or `Stale` with
+    /// the provider's reason. A session of a provider this build lacks stays `Unverified`.
+    pub async fn resolve(mut self, registry: &MinerRegistry, home: &JarvisHome) -> Self {
+        let SessionState::Unverified(sidecar) = &self.state else {
+            return self;
         };
+        let Some(descriptor) = registry.get(&sidecar.provider) else {
+            return self;
+        };
+        let liveness = (descriptor.create)(home).liveness(sidecar).await;
+        let state = std::mem::replace(&mut self.state, SessionState::Absent);
+        self.state = match (state, liveness) {
+            (SessionState::Unverified(sidecar), ProviderLiveness::Running) => {
+                SessionState::Running(sidecar)
+            }
+            (SessionState::Unverified(sidecar), ProviderLiveness::Stopped(reason)) => {
+                SessionState::Stale { sidecar, reason }
+            }
+            (other, _) => other,
+        };
+        self
     }
 
     /// The sidecar, whatever its liveness.
@@ -118,4 +139,38 @@ impl Session {
 /// Takes `runtime/mining.lock` for a start or stop; fails fast if another jarvis holds it.
 pub fn lock_session(home: &JarvisHome) -> Result<LockGuard, LockError> {
     try_lock(&home.lock_path())
+}
+
+/// The mining lock as `start` hands it to a provider: shared, and released once by whoever
+/// knows the session is ready or has failed (the provider, its foreground daemon, or at the
+/// latest the CLI when `start` returns).
+#[derive(Debug, Clone, Default)]
+pub struct LockHandle(Arc<Mutex<Option<LockGuard>>>);
+
+impl LockHandle {
+    /// A handle holding `guard`.
+    pub fn new(guard: LockGuard) -> Self {
+        Self(Arc::new(Mutex::new(Some(guard))))
+    }
+
+    /// A handle holding nothing (a detached daemon, tests).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Releases the lock now; later calls do nothing.
+    pub fn release(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
+
+    /// Whether the lock is still held through this handle.
+    pub fn is_held(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some()
+    }
 }

@@ -178,12 +178,7 @@ pub async fn validate_model(inputs: ValidateInputs<'_>) -> ValidationReport {
         .iter()
         .any(|p| p.required && p.row.status == Status::Fail);
     let image_ref = sidecar
-        .and_then(|s| {
-            s.other
-                .get("image")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
+        .and_then(|s| s.image.clone())
         .or_else(|| inputs.mining.map(|m| m.extra.docker_image_tag.clone()));
     ValidationReport {
         schema_version: VALIDATION_SCHEMA_VERSION,

@@ -24,14 +24,12 @@ pub fn ensure_registered(registry: &mut MinerRegistry) {
         detect,
         create,
         checks: None,
+        daemon: None,
     });
 }
 
-fn create(home: &JarvisHome) -> Box<dyn MiningProvider> {
-    Box::new(PendingProvider {
-        id: ID,
-        home: home.clone(),
-    })
+fn create(_home: &JarvisHome) -> Box<dyn MiningProvider> {
+    Box::new(PendingProvider { id: ID })
 }
 
 /// Pure capability detection; the first failing rule wins.

@@ -1,19 +1,17 @@
 //! A provider whose lifecycle is not in this build yet: detect is real, start/stop say so.
 
-use jarvis_core::paths::JarvisHome;
-
 use jarvis_mining::config::MiningConfig;
 use jarvis_mining::error::MiningError;
 use jarvis_mining::provider::{
     BoxFuture, LogLine, LogRequest, MiningProvider, StartOptions, StopOptions,
 };
-use jarvis_mining::session::Session;
+use jarvis_mining::session::ProviderLiveness;
+use jarvis_mining::sidecar::{Sidecar, SidecarLiveness};
 use jarvis_mining::stats::MiningStats;
 
 /// Lifecycle placeholder that answers truthfully from the sidecar.
 pub(crate) struct PendingProvider {
     pub(crate) id: &'static str,
-    pub(crate) home: JarvisHome,
 }
 
 impl MiningProvider for PendingProvider {
@@ -43,8 +41,14 @@ impl MiningProvider for PendingProvider {
         })
     }
 
-    fn is_running(&self) -> bool {
-        Session::read(&self.home).is_running_for(self.id)
+    fn liveness<'a>(&'a self, sidecar: &'a Sidecar) -> BoxFuture<'a, ProviderLiveness> {
+        // No lifecycle to ask: the sidecar's own processes are all there is to check.
+        Box::pin(async move {
+            match sidecar.liveness() {
+                SidecarLiveness::Stale(reason) => ProviderLiveness::Stopped(reason),
+                SidecarLiveness::Alive | SidecarLiveness::Unverified => ProviderLiveness::Running,
+            }
+        })
     }
 
     fn stats(&self) -> BoxFuture<'_, MiningStats> {

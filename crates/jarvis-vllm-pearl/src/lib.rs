@@ -47,6 +47,7 @@ pub fn ensure_registered(registry: &mut MinerRegistry) {
         detect,
         create,
         checks: Some(checks::checks),
+        daemon: None,
     });
 }
 

@@ -20,7 +20,7 @@ use jarvis_mining::progress::{Progress, ProgressEvent};
 use jarvis_mining::provider::{
     BoxFuture, LogLine, LogRequest, MiningProvider, StartOptions, StopOptions,
 };
-use jarvis_mining::session::Session;
+use jarvis_mining::session::{ProviderLiveness, Session};
 use jarvis_mining::sidecar::{Sidecar, remove_sidecar, write_sidecar};
 use jarvis_mining::stats::MiningStats;
 use jarvis_pearl_source::{PEARL_PINNED_REF, PEARL_REPO_URL};
@@ -170,6 +170,7 @@ impl VllmPearlProvider {
         sidecar.gateway_url = Some(format!("http://{host}:{}", extra.gateway_port));
         sidecar.gateway_metrics_url = Some(format!("http://{host}:{}", extra.gateway_metrics_port));
         sidecar.container_id = Some(container_id.to_owned());
+        sidecar.image = Some(extra.docker_image_tag.clone());
         sidecar
     }
 
@@ -512,35 +513,43 @@ impl VllmPearlProvider {
     }
 
     /// Whether the session's miner runs: our container (none for an attached miner) is
-    /// running and vLLM answers `/health`.
-    async fn running_inner(&self) -> bool {
-        let session = Session::read(&self.home);
-        let Some(sidecar) = session.sidecar().filter(|s| s.provider == ID) else {
-            return false;
-        };
+    /// running and vLLM answers `/health`; otherwise what is not.
+    async fn liveness_inner(&self, sidecar: &Sidecar) -> ProviderLiveness {
         if let Some(id) = sidecar
             .container_id
-            .clone()
-            .filter(|id| id != EXTERNAL_CONTAINER)
+            .as_deref()
+            .filter(|id| *id != EXTERNAL_CONTAINER)
         {
-            let running = match self.engine().await {
-                Ok(engine) => {
-                    matches!(container::inspect(&engine, &id).await, Ok(Some(f)) if f.running())
-                }
-                Err(_) => false,
+            let found = match self.engine().await {
+                Ok(engine) => container::inspect(&engine, id).await,
+                Err(e) => return ProviderLiveness::Stopped(e.to_string()),
             };
-            if !running {
-                return false;
+            match found {
+                Ok(Some(f)) if f.running() => {}
+                Ok(Some(f)) => {
+                    return ProviderLiveness::Stopped(format!(
+                        "container {} is {}",
+                        short(id),
+                        f.state
+                    ));
+                }
+                Ok(None) => {
+                    return ProviderLiveness::Stopped(format!("container {} is gone", short(id)));
+                }
+                Err(e) => return ProviderLiveness::Stopped(e.to_string()),
             }
         }
         let Some(endpoint) = sidecar.vllm_endpoint.as_deref() else {
-            return true;
+            return ProviderLiveness::Running;
         };
-        match status::http_client(Duration::from_secs(2)) {
-            Ok(client) => status::probe_health(&client, &status::server_base(endpoint))
-                .await
-                .is_ok(),
-            Err(_) => false,
+        let base = status::server_base(endpoint);
+        let health = match status::http_client(Duration::from_secs(2)) {
+            Ok(client) => status::probe_health(&client, &base).await,
+            Err(e) => Err(e.to_string()),
+        };
+        match health {
+            Ok(()) => ProviderLiveness::Running,
+            Err(why) => ProviderLiveness::Stopped(format!("vLLM at {base}/health: {why}")),
         }
     }
 }
@@ -581,26 +590,8 @@ impl MiningProvider for VllmPearlProvider {
         Box::pin(self.stop_inner(options))
     }
 
-    fn is_running(&self) -> bool {
-        // The trait is synchronous and may be called inside a runtime: ask the engine from a
-        // short-lived thread with its own runtime.
-        let home = self.home.clone();
-        let env = Arc::clone(&self.env);
-        let settings = self.settings.clone();
-        std::thread::spawn(move || {
-            let provider = VllmPearlProvider {
-                home,
-                env,
-                settings,
-            };
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map(|rt| rt.block_on(provider.running_inner()))
-                .unwrap_or(false)
-        })
-        .join()
-        .unwrap_or(false)
+    fn liveness<'a>(&'a self, sidecar: &'a Sidecar) -> BoxFuture<'a, ProviderLiveness> {
+        Box::pin(self.liveness_inner(sidecar))
     }
 
     fn stats(&self) -> BoxFuture<'_, MiningStats> {

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use std::ffi::OsString;
+
 use clap::{Args, Parser, Subcommand};
+use jarvis_mining::daemon::DaemonEntry;
 
 /// Mine Pearl on your own hardware and hand the mining endpoint to your inference stack.
 #[derive(Debug, Parser)]
@@ -65,7 +68,7 @@ pub(crate) enum MineCommand {
     /// Run mining as a user service (systemd on Linux, launchd on macOS).
     #[command(subcommand)]
     Service(crate::cmd::service::ServiceCommand),
-    /// Run the cpu-pearl supervisor in this process (launched by `mine start`).
+    /// Run a provider's background process in this process (launched by `mine start`).
     #[command(hide = true)]
     Supervise(crate::cmd::supervise::SuperviseArgs),
     /// Check a Pearl model artifact (local directory or Hugging Face id) before using a GPU.
@@ -135,6 +138,20 @@ pub(crate) struct JsonFlag {
     /// Print machine-readable JSON instead of a table.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The path from `jarvis` to its hidden daemon command (`mine supervise`), which `mine start`
+/// hands providers as their way back into this binary.
+pub(crate) const SUPERVISE: [&str; 2] = ["mine", "supervise"];
+
+/// This binary's [`DaemonEntry`]: its own executable and [`SUPERVISE`].
+pub(crate) fn daemon_entry() -> anyhow::Result<DaemonEntry> {
+    let program = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find this jarvis executable: {e}"))?;
+    Ok(DaemonEntry {
+        program,
+        args: SUPERVISE.iter().map(OsString::from).collect(),
+    })
 }
 
 /// `--provider` values: `auto`, then every provider compiled into this build.
@@ -214,4 +231,40 @@ pub(crate) struct InitArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+    use jarvis_core::paths::JarvisHome;
+    use jarvis_mining::daemon::DaemonLaunch;
+
+    use super::*;
+
+    /// The launcher's argv (the library side) is exactly what the `supervise` command parses
+    /// (the CLI side), for every provider this build has.
+    #[test]
+    fn the_daemon_launch_parses_to_supervise_with_its_provider() {
+        let entry = daemon_entry().expect("entry");
+        let home = JarvisHome::at("/tmp/jarvis-home");
+        for id in jarvis_providers::builtin().keys() {
+            let launch = DaemonLaunch::new(id, &home);
+            let command = launch.command(&entry);
+            assert_eq!(command.get_program(), entry.program.as_os_str());
+            let argv = std::iter::once(OsString::from("jarvis"))
+                .chain(command.get_args().map(OsString::from));
+            let cli = Cli::try_parse_from(argv).expect("parses");
+            match cli.command {
+                Command::Mine(MineCommand::Supervise(args)) => {
+                    assert_eq!(args.provider.as_deref(), Some(id));
+                }
+                other => panic!("parsed as {other:?}"),
+            }
+            let home_env = command
+                .get_envs()
+                .find(|(k, _)| *k == jarvis_core::paths::HOME_ENV)
+                .and_then(|(_, v)| v);
+            assert_eq!(home_env, Some(std::ffi::OsStr::new("/tmp/jarvis-home")));
+        }
+    }
 }

@@ -128,6 +128,11 @@ impl MinerMetrics {
         self.template_height.store(height, Ordering::Relaxed);
     }
 
+    /// Height of the block being mined; `None` until pearld answered.
+    pub fn template_height(&self) -> Option<u64> {
+        Some(self.template_height.load(Ordering::Relaxed)).filter(|h| *h > 0)
+    }
+
     /// Records the MAC counter for the hashrate windows (call once per tick).
     pub fn sample_rates(&self, at: f64) {
         let macs = self.counters.mac_total.load(Ordering::Relaxed);

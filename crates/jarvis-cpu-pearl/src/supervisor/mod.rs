@@ -1,30 +1,35 @@
 //! The `cpu-pearl` supervisor: owns `pearl-gateway` and the native miner threads, restarts
 //! whichever dies with capped exponential back-off and an hourly budget, serves its own
-//! Prometheus `/metrics` on loopback, and keeps the sidecar current.
+//! Prometheus `/metrics` on loopback, and is the one writer of cpu-pearl's sidecar
+//! ([`state`]) and mining history ([`history`]).
 //!
 //! Test tuning (env, milliseconds): `JARVIS_SUPERVISOR_BACKOFF_MS` (first restart delay,
 //! default 1000), `JARVIS_SUPERVISOR_BACKOFF_MAX_MS` (60000), `JARVIS_SUPERVISOR_GRACE_MS`
 //! (gateway stop grace, 5000), `JARVIS_SUPERVISOR_TICK_MS` (telemetry tick, 1000),
 //! `JARVIS_MINER_POLL_MS` (getMiningInfo interval, 1000).
 
-pub mod detach;
+mod detach;
 mod error;
 mod gateway;
+pub(crate) mod history;
 mod logfile;
 mod metrics;
 mod miner_loop;
+mod node;
 mod plan;
 mod run;
+pub(crate) mod state;
 mod tuning;
 mod watchdog;
 
 pub use error::SupervisorError;
+pub use history::history_sample;
 pub(crate) use logfile::open_append;
 pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
 pub use metrics::{ErrorKind, MinerMetrics};
 pub use miner_loop::{MinerLoop, MinerLoopError};
 pub(crate) use plan::find_on_path;
 pub use plan::{GatewayLaunch, SupervisorPlan, shape_from_extra};
-pub use run::{STATE_FAILED, STATE_READY, STATE_STARTING, supervise};
+pub use run::supervise;
 pub use tuning::Tuning;
 pub use watchdog::{Backoff, RestartBudget};

@@ -6,40 +6,33 @@ use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::process::ProcessIdentity;
+use jarvis_core::time::unix_now;
+use jarvis_mining::session::LockHandle;
+use jarvis_telemetry::MetricsServer;
 use pearl_miner::{KernelChoice, Miner, MinerOptions};
-use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::error::SupervisorError;
 use super::gateway::{GatewayChild, answers};
+use super::history::History;
 use super::logfile::LogFile;
 use super::metrics::{ErrorKind, MinerMetrics};
 use super::miner_loop::{MinerLoop, MinerLoopError};
+use super::node::poll_template_height;
 use super::plan::SupervisorPlan;
+use super::state::SupervisorState;
 use super::tuning::Tuning;
 use super::watchdog::{Backoff, RestartBudget};
-use jarvis_core::time::unix_now;
-use jarvis_mining::sidecar::{ProcessEntry, Sidecar, remove_sidecar, write_sidecar};
-use jarvis_telemetry::MetricsServer;
-use jarvis_telemetry::history::{HistoryRecorder, Sample};
-use pearl_rpc::pearld::{PearldClient, PearldEndpoint};
-
-/// Sidecar `state` while the gateway has not answered yet.
-pub const STATE_STARTING: &str = "starting";
-/// Sidecar `state` once the gateway answers.
-pub const STATE_READY: &str = "ready";
-/// Sidecar `state` after the supervisor gave up; `last_error` says why.
-pub const STATE_FAILED: &str = "failed";
-
-const PROVIDER: &str = "cpu-pearl";
 
 /// Runs the supervisor until SIGTERM/SIGINT (`Ok`) or until a child exhausts its restart
-/// budget (`Err`, the sidecar left in state `failed` with the reason).
+/// budget (`Err`, the sidecar left in state `failed` with the reason). `lock` is released once
+/// the gateway answers or the supervisor gave up (the start lock under `--foreground`).
 pub async fn supervise(
     home: &JarvisHome,
     plan: SupervisorPlan,
     tuning: Tuning,
+    lock: LockHandle,
 ) -> Result<(), SupervisorError> {
     let mut shutdown_signal = ShutdownSignal::new()?;
     let log = Arc::new(open_log(&plan, "supervisor.log")?);
@@ -63,19 +56,16 @@ pub async fn supervise(
             source,
         })?;
     let me = ProcessIdentity::current();
-    let mut sidecar = Sidecar::new(PROVIDER, &plan.wallet_address, unix_now());
-    sidecar.gateway_url = Some(plan.gateway.url());
-    sidecar.metrics_url = Some(server.url());
-    sidecar.miner_loop_pid = Some(me.pid);
-    sidecar.processes = vec![ProcessEntry {
-        role: "supervisor".to_owned(),
-        pid: me.pid,
-        start_time: me.start_time,
-    }];
-    set_state(&mut sidecar, STATE_STARTING, None);
     // Published once the gateway answers: until then `mine start` holds the lock and waits,
     // and a concurrent `start` meets that lock.
-    let sidecar_path = home.sidecar_path();
+    let mut sidecar = SupervisorState::starting(
+        home.sidecar_path(),
+        crate::ID,
+        &plan.wallet_address,
+        plan.gateway.url(),
+        server.url(),
+        me,
+    );
     log.line(&format!(
         "supervisor {} started: gateway {} at {}, metrics {}",
         me.pid,
@@ -112,41 +102,30 @@ pub async fn supervise(
         miner_loop,
         stop_rx,
         alive_tx,
+        lock,
     };
-    let outcome = state
-        .run(&mut sidecar, &sidecar_path, &mut shutdown_signal)
-        .await;
+    let outcome = state.run(&mut sidecar, &mut shutdown_signal).await;
     let _ = stop_tx.send(true);
     state.stop_all().await;
     drop(server);
-    match &outcome {
+    let written = match &outcome {
         Ok(()) => {
             log.line("supervisor stopped");
-            remove_sidecar(&sidecar_path)?;
+            sidecar.remove()
         }
         Err(error) => {
             log.line(&format!("supervisor gave up: {error}"));
-            sidecar.gateway_pid = None;
-            set_state(&mut sidecar, STATE_FAILED, Some(&error.to_string()));
-            write_sidecar(&sidecar_path, &sidecar)?;
+            sidecar.failed(&error.to_string())
         }
-    }
+    };
+    state.lock.release();
+    written?;
     outcome
 }
 
 fn open_log(plan: &SupervisorPlan, name: &str) -> Result<LogFile, SupervisorError> {
     let path = plan.logs_dir.join(name);
     LogFile::open(&path).map_err(|source| SupervisorError::Io { path, source })
-}
-
-fn set_state(sidecar: &mut Sidecar, state: &str, error: Option<&str>) {
-    sidecar.other.insert("state".to_owned(), Value::from(state));
-    match error {
-        Some(e) => sidecar
-            .other
-            .insert("last_error".to_owned(), Value::from(e)),
-        None => sidecar.other.remove("last_error"),
-    };
 }
 
 struct Children<'a> {
@@ -165,22 +144,21 @@ struct Children<'a> {
     miner_loop: MinerLoop,
     stop_rx: watch::Receiver<bool>,
     alive_tx: watch::Sender<bool>,
+    lock: LockHandle,
 }
 
 impl Children<'_> {
     async fn run(
         &mut self,
-        sidecar: &mut Sidecar,
-        sidecar_path: &std::path::Path,
+        sidecar: &mut SupervisorState,
         shutdown: &mut ShutdownSignal,
     ) -> Result<(), SupervisorError> {
-        self.start_gateway(sidecar, sidecar_path)?;
+        self.start_gateway(sidecar)?;
         self.start_miner();
         let _height = AbortOnDrop(tokio::spawn(poll_template_height(
             self.plan.pearld.clone(),
             Arc::clone(&self.metrics),
         )));
-        let mut ready = false;
         let mut history = History::new(self.plan);
         let mut tick = tokio::time::interval(self.tuning.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -196,7 +174,7 @@ impl Children<'_> {
                     self.log.line(&format!("pearl-gateway {exit}; mining pauses until it is back"));
                     self.metrics.error(ErrorKind::Gateway, &format!("pearl-gateway {exit}"));
                     self.metrics.restarted("gateway");
-                    sidecar.gateway_pid = None;
+                    sidecar.gateway_gone();
                     if !self.gateway_budget.allow(unix_now()) {
                         return Err(self.budget_error("gateway", &self.gateway_budget, exit));
                     }
@@ -209,7 +187,7 @@ impl Children<'_> {
                 }
                 () = sleep_until(self.gateway_restart) => {
                     self.gateway_restart = None;
-                    self.start_gateway(sidecar, sidecar_path)?;
+                    self.start_gateway(sidecar)?;
                 }
                 joined = wait_miner(&mut self.miner) => {
                     self.miner = None;
@@ -234,40 +212,19 @@ impl Children<'_> {
                     let now = unix_now();
                     self.metrics.sample_rates(now);
                     history.maybe_record(now, &self.metrics);
-                    if !ready && self.gateway.is_some()
+                    if !sidecar.is_ready() && self.gateway.is_some()
                         && answers(&self.plan.gateway.address, Duration::from_millis(500)).await
                     {
-                        ready = true;
-                        set_state(sidecar, STATE_READY, None);
-                        write_sidecar(sidecar_path, sidecar)?;
+                        sidecar.ready()?;
+                        self.lock.release();
                         self.log.line("pearl-gateway answers; supervisor ready");
                     }
-                    if ready {
-                        self.publish_last_error(sidecar, sidecar_path)?;
+                    if let Some(text) = self.metrics.last_error() {
+                        sidecar.last_error(&text)?;
                     }
                 }
             }
         }
-    }
-
-    /// Keeps the sidecar's `last_error` equal to the latest error's text, for `mine status`
-    /// (the metrics carry only its kind).
-    fn publish_last_error(
-        &self,
-        sidecar: &mut Sidecar,
-        path: &std::path::Path,
-    ) -> Result<(), SupervisorError> {
-        let Some(text) = self.metrics.last_error() else {
-            return Ok(());
-        };
-        if sidecar.other.get("last_error").and_then(Value::as_str) == Some(text.as_str()) {
-            return Ok(());
-        }
-        sidecar
-            .other
-            .insert("last_error".to_owned(), Value::from(text));
-        write_sidecar(path, sidecar)?;
-        Ok(())
     }
 
     fn budget_error(
@@ -284,25 +241,14 @@ impl Children<'_> {
         }
     }
 
-    fn start_gateway(
-        &mut self,
-        sidecar: &mut Sidecar,
-        path: &std::path::Path,
-    ) -> Result<(), SupervisorError> {
+    fn start_gateway(&mut self, sidecar: &mut SupervisorState) -> Result<(), SupervisorError> {
         let log = self.plan.logs_dir.join("gateway.log");
         let child = GatewayChild::spawn(&self.plan.gateway, &log)?;
         self.log.line(&format!(
             "pearl-gateway started (pid {})",
             child.identity.pid
         ));
-        sidecar.gateway_pid = Some(child.identity.pid);
-        sidecar.other.insert(
-            "gateway_start_time".to_owned(),
-            Value::from(child.identity.start_time),
-        );
-        if sidecar.other.get("state").and_then(Value::as_str) == Some(STATE_READY) {
-            write_sidecar(path, sidecar)?;
-        }
+        sidecar.gateway_started(child.identity)?;
         self.gateway = Some(child);
         let _ = self.alive_tx.send(true);
         Ok(())
@@ -375,66 +321,11 @@ impl ShutdownSignal {
     }
 }
 
-/// Samples into the mining history every `sample_interval_s`.
-struct History {
-    recorder: HistoryRecorder,
-    interval: f64,
-    last: Option<f64>,
-}
-
-impl History {
-    fn new(plan: &SupervisorPlan) -> Self {
-        let path = &plan.history_path;
-        let retention = Duration::from_secs(u64::from(plan.history_retention_days) * 86_400);
-        Self {
-            recorder: HistoryRecorder::open(path, retention),
-            interval: f64::from(plan.sample_interval_s.max(1)),
-            last: None,
-        }
-    }
-
-    fn maybe_record(&mut self, now: f64, metrics: &MinerMetrics) {
-        if self.last.is_some_and(|last| now - last < self.interval) {
-            return;
-        }
-        self.last = Some(now);
-        let c = &metrics.counters;
-        let load =
-            |a: &std::sync::atomic::AtomicU64| Some(a.load(std::sync::atomic::Ordering::Relaxed));
-        let sample = Sample {
-            mac_total: load(&c.mac_total),
-            tiles_total: load(&c.tiles_total),
-            proofs_found: load(&c.proofs_found),
-            proofs_submitted: Some(metrics.proofs_submitted()),
-            submit_errors: Some(metrics.submit_errors_total()),
-            restarts: Some(metrics.restarts_total()),
-            gateway_up: Some(metrics.gateway_up()),
-            ..Sample::new(now, PROVIDER)
-        };
-        self.recorder.record(&sample);
-    }
-}
-
 /// Aborts a background task when the supervisor loop ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-/// The gateway's jobs carry no height: ask pearld for its tip now and then.
-async fn poll_template_height(endpoint: PearldEndpoint, metrics: Arc<MinerMetrics>) {
-    let Ok(client) = PearldClient::new(endpoint) else {
-        return;
-    };
-    let mut every = tokio::time::interval(Duration::from_secs(15));
-    loop {
-        every.tick().await;
-        let tip = client.call("getblockcount", serde_json::json!([])).await;
-        if let Some(tip) = tip.ok().and_then(|t| t.as_u64()) {
-            metrics.set_template_height(tip + 1);
-        }
     }
 }

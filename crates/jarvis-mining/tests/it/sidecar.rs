@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use jarvis_core::process::ProcessIdentity;
 use jarvis_mining::sidecar::{
-    ProcessEntry, SIDECAR_SCHEMA_VERSION, Sidecar, SidecarLiveness, SidecarState, read_sidecar,
-    remove_sidecar, write_sidecar,
+    DaemonRole, DaemonState, ProcessEntry, SIDECAR_SCHEMA_VERSION, SUPERVISOR_SECTION_VERSION,
+    Sidecar, SidecarLiveness, SidecarState, SupervisorSection, read_sidecar, remove_sidecar,
+    write_sidecar,
 };
 use proptest::prelude::*;
 
@@ -137,6 +138,132 @@ fn a_reader_never_sees_a_half_written_sidecar() {
     }
     stop.store(true, Ordering::Relaxed);
     assert!(reader.join().expect("reader thread") > 0);
+}
+
+/// A cpu-pearl sidecar as the schema-1 build wrote it (0c274ec's supervisor): the state, the
+/// last error and the gateway's start time as untyped top-level keys.
+const V1_CPU_SIDECAR: &str = r#"{
+  "gateway_pid": 4242,
+  "gateway_start_time": 987654,
+  "gateway_url": "unix:///home/me/.openjarvis/runtime/pearlgw.sock",
+  "last_error": "submit failed: queue full",
+  "metrics_url": "http://127.0.0.1:9109/metrics",
+  "miner_loop_pid": 4200,
+  "processes": [
+    {
+      "pid": 4200,
+      "role": "supervisor",
+      "start_time": 123456
+    }
+  ],
+  "provider": "cpu-pearl",
+  "schema_version": 1,
+  "started_at": 1714867500.5,
+  "state": "ready",
+  "wallet_address": "prl1pexample"
+}
+"#;
+
+#[test]
+fn a_schema_1_sidecar_is_migrated_into_the_typed_section_on_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    std::fs::write(&path, V1_CPU_SIDECAR).expect("write");
+    let SidecarState::Present(sidecar) = read_sidecar(&path) else {
+        panic!("not present")
+    };
+    let section = sidecar.supervisor.as_ref().expect("migrated section");
+    assert_eq!(section.role, DaemonRole::Supervisor);
+    assert_eq!(section.state, DaemonState::Ready);
+    assert_eq!(
+        section.process,
+        ProcessIdentity {
+            pid: 4200,
+            start_time: 123_456
+        }
+    );
+    assert_eq!(
+        section.gateway,
+        Some(ProcessIdentity {
+            pid: 4242,
+            start_time: 987_654
+        })
+    );
+    assert_eq!(
+        section.last_error.as_deref(),
+        Some("submit failed: queue full")
+    );
+    assert!(
+        sidecar.other.is_empty(),
+        "the untyped keys are gone: {:?}",
+        sidecar.other
+    );
+    // The Python-compatible fields stay where the Python tool reads them.
+    assert_eq!(sidecar.gateway_pid, Some(4242));
+    assert_eq!(sidecar.miner_loop_pid, Some(4200));
+    write_sidecar(&path, &sidecar).expect("rewrite");
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    assert_eq!(again["schema_version"], SIDECAR_SCHEMA_VERSION);
+    assert_eq!(again["supervisor"]["state"], "ready");
+    assert_eq!(again["supervisor"]["gateway"]["start_time"], 987_654);
+    assert_eq!(again["gateway_pid"], 4242);
+    assert!(again.get("state").is_none() && again.get("gateway_start_time").is_none());
+}
+
+#[test]
+fn fields_other_tools_wrote_survive_a_rewrite_at_the_top_and_in_the_section() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    let written = serde_json::json!({
+        "schema_version": 2,
+        "provider": "cpu-pearl",
+        "wallet_address": "prl1pexample",
+        "started_at": 1.5,
+        "miner_loop_pid": 7,
+        "processes": [{"role": "supervisor", "pid": 7, "start_time": 70}],
+        "dashboard_hint": {"panel": 3},
+        "supervisor": {
+            "version": 1,
+            "role": "supervisor",
+            "process": {"pid": 7, "start_time": 70},
+            "state": "draining",
+            "since": 2.5,
+            "gateway": {"pid": 8, "start_time": 80},
+            "future_counter": [1, 2]
+        }
+    });
+    std::fs::write(&path, serde_json::to_string(&written).expect("json")).expect("write");
+    let SidecarState::Present(sidecar) = read_sidecar(&path) else {
+        panic!("not present")
+    };
+    let section = sidecar.supervisor.as_ref().expect("section");
+    assert_eq!(section.state, DaemonState::Other("draining".to_owned()));
+    assert_eq!(section.version, SUPERVISOR_SECTION_VERSION);
+    write_sidecar(&path, &sidecar).expect("rewrite");
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    assert_eq!(again, written, "read then write changes nothing");
+}
+
+#[test]
+fn a_vllm_sidecar_names_its_image_and_sampler() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.json");
+    let mut sidecar = vllm_sidecar();
+    sidecar.image = Some("openjarvis/pearl-miner:master".to_owned());
+    let me = ProcessIdentity::current();
+    sidecar.supervisor = Some(SupervisorSection::new(
+        DaemonRole::Sampler,
+        me,
+        DaemonState::Ready,
+        1_714_867_501.0,
+    ));
+    write_sidecar(&path, &sidecar).expect("write");
+    assert_eq!(read_sidecar(&path), SidecarState::Present(sidecar.clone()));
+    // The sampler is not a session process: a dead sampler never makes a healthy container
+    // stale, so liveness stays the provider's to check.
+    assert_eq!(sidecar.liveness(), SidecarLiveness::Unverified);
 }
 
 #[test]

@@ -16,6 +16,7 @@ use jarvis_mining::provider::{
     BoxFuture, LogLine, LogRequest, MiningProvider, StartOptions, StopOptions,
 };
 use jarvis_mining::registry::{MiningDevice, ProviderDescriptor, ProviderNeeds};
+use jarvis_mining::session::ProviderLiveness;
 use jarvis_mining::sidecar::{Sidecar, write_sidecar};
 use jarvis_mining::stats::MiningStats;
 use jarvis_model_check::validate::{
@@ -47,8 +48,8 @@ impl MiningProvider for LogFileProvider {
     fn stop<'a>(&'a mut self, _options: &'a StopOptions) -> BoxFuture<'a, Result<(), MiningError>> {
         Box::pin(async { Ok(()) })
     }
-    fn is_running(&self) -> bool {
-        true
+    fn liveness<'a>(&'a self, _sidecar: &'a Sidecar) -> BoxFuture<'a, ProviderLiveness> {
+        Box::pin(async { ProviderLiveness::Running })
     }
     fn stats(&self) -> BoxFuture<'_, MiningStats> {
         Box::pin(async { MiningStats::unknown(PROVIDER) })
@@ -96,6 +97,7 @@ fn registry() -> MinerRegistry {
             detect,
             create,
             checks: None,
+            daemon: None,
         })
         .unwrap();
     registry

@@ -8,6 +8,7 @@ use jarvis_mining::config::VllmArgs;
 use jarvis_mining::error::MiningError;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_mining::provider::{LogRequest, StopOptions};
+use jarvis_mining::session::ProviderLiveness;
 use jarvis_testkit::fake_docker::{ContainerRecord, FakeDocker};
 use jarvis_testkit::fake_vllm::{FakeVllm, FakeVllmOptions};
 use serde_json::json;
@@ -157,7 +158,12 @@ async fn start_status_stop_end_to_end() {
         vllm.requests().iter().any(|r| r.path == "/health"),
         "start waited for /health"
     );
-    assert!(provider.is_running());
+    let session = rig.sidecar();
+    assert_eq!(
+        provider.liveness(&session).await,
+        ProviderLiveness::Running,
+        "our container runs and vLLM answers /health"
+    );
 
     let stats = provider.stats().await;
     assert_eq!(stats.blocks_found, Some(1));
@@ -202,7 +208,10 @@ async fn start_status_stop_end_to_end() {
     provider.stop(&StopOptions::default()).await.unwrap();
     assert!(rig.docker.containers().is_empty());
     assert!(rig.sidecar_text().is_none());
-    assert!(!provider.is_running());
+    assert!(
+        matches!(provider.liveness(&session).await, ProviderLiveness::Stopped(why) if why.contains("is gone")),
+        "the stopped session's container is gone"
+    );
     // Idempotent.
     provider.stop(&StopOptions::default()).await.unwrap();
 }
@@ -357,7 +366,10 @@ async fn stale_sidecar_is_reported_and_cleaned_by_start() {
     let stats = provider.stats().await;
     assert_eq!(stats.details["container_state"], "gone");
     assert!(stats.last_error.as_deref().unwrap().contains("stale"));
-    assert!(!provider.is_running());
+    assert_eq!(
+        provider.liveness(&stale).await,
+        ProviderLiveness::Stopped(format!("container {} is gone", "f".repeat(12)))
+    );
 
     let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
     let section = rig.section(vllm.addr().port());

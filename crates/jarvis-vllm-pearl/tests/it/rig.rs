@@ -9,6 +9,7 @@ use jarvis_mining::MiningConfig;
 use jarvis_mining::config::MiningSection;
 use jarvis_mining::progress::{Progress, ProgressEvent};
 use jarvis_mining::provider::StartOptions;
+use jarvis_mining::sidecar::{Sidecar, SidecarState, read_sidecar};
 use jarvis_testkit::fake_docker::FakeDocker;
 use jarvis_vllm_pearl::{ProviderSettings, VllmPearlProvider};
 
@@ -79,6 +80,19 @@ impl Rig {
 
     pub(crate) fn sidecar_text(&self) -> Option<String> {
         std::fs::read_to_string(self.home.sidecar_path()).ok()
+    }
+
+    /// The sidecar as the session reads it; panics when there is none.
+    pub(crate) fn sidecar(&self) -> Sidecar {
+        sidecar_at(&self.home)
+    }
+}
+
+/// The sidecar under `home`; panics when there is none.
+pub(crate) fn sidecar_at(home: &JarvisHome) -> Sidecar {
+    match read_sidecar(&home.sidecar_path()) {
+        SidecarState::Present(sidecar) => sidecar,
+        other => panic!("no sidecar: {other:?}"),
     }
 }
 

@@ -9,8 +9,8 @@ use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
 use jarvis_mining::config::MiningSection;
 use jarvis_mining::progress::{Progress, ProgressEvent};
-use jarvis_mining::provider::{LogLine, LogRequest, StartOptions, StopOptions};
-use jarvis_mining::session::{Session, SessionState, lock_session};
+use jarvis_mining::provider::{LogLine, LogRequest, StartMode, StartOptions, StopOptions};
+use jarvis_mining::session::{LockHandle, Session, SessionState, lock_session};
 use jarvis_mining::sidecar::remove_sidecar;
 use jarvis_mining::stats::MiningStats;
 use jarvis_telemetry::history::HistoryRecorder;
@@ -55,18 +55,26 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
         out.note(&views::start::already_running(descriptor.id));
         return print_status(ctx, &out, &session).await;
     }
-    let lock = lock_session(&ctx.home)?;
+    // Held until the session is ready or has failed, in both modes: the provider releases
+    // it (under --foreground before its daemon runs on, so `mine stop` can take it).
+    let lock = LockHandle::new(lock_session(&ctx.home)?);
     clean_stale(&out, &session)?;
-    // A foreground supervisor runs until stopped: `mine stop` must be able to take the lock.
-    let _lock = (!args.foreground).then_some(lock);
     let mut provider = (descriptor.create)(&ctx.home);
     let options = StartOptions {
-        foreground: args.foreground,
+        mode: if args.foreground {
+            StartMode::Foreground
+        } else {
+            StartMode::Detached
+        },
+        daemon: Some(crate::cli::daemon_entry()?),
+        lock: lock.clone(),
         replace: args.replace,
         skip_hardware_check: args.skip_hardware_check,
         progress: out.progress(),
     };
-    provider.start(&config, &options).await?;
+    let started = provider.start(&config, &options).await;
+    lock.release();
+    started?;
     // Finish the progress lines before the result prints below them.
     drop(options);
     out.emit(&serde_json::json!({ "started": descriptor.id }), || {
@@ -213,21 +221,10 @@ pub(crate) async fn live_stats(ctx: &Ctx, session: &Session) -> Option<MiningSta
     Some((descriptor.create)(&ctx.home).stats().await)
 }
 
-/// The session with an `Unverified` state (a container) settled by asking its provider.
-fn settled(ctx: &Ctx, session: &Session) -> Session {
-    let mut session = session.clone();
-    if let SessionState::Unverified(sidecar) = &session.state
-        && let Some(descriptor) = ctx.registry.get(&sidecar.provider)
-    {
-        let running = (descriptor.create)(&ctx.home).is_running();
-        session.settle(running);
-    }
-    session
-}
-
 async fn print_status(ctx: &Ctx, out: &Printer, session: &Session) -> anyhow::Result<ExitCode> {
+    // Stats first: a container session its provider finds stopped still shows why.
     let stats = live_stats(ctx, session).await;
-    let session = &settled(ctx, session);
+    let session = &session.clone().resolve(&ctx.registry, &ctx.home).await;
     if let Some(stats) = &stats {
         // `status` feeds the history too (at most one sample per interval), so a provider
         // without a supervisor of its own (the container) still leaves a record.
@@ -247,8 +244,8 @@ async fn print_status(ctx: &Ctx, out: &Printer, session: &Session) -> anyhow::Re
         // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
         let left_error = session
             .sidecar()
-            .and_then(|sc| sc.other.get("last_error"))
-            .and_then(|v| v.as_str());
+            .and_then(|sc| sc.supervisor.as_ref())
+            .and_then(|s| s.last_error.as_deref());
         views::status::report(&StatusData {
             session: &report.session,
             configured: matches!(ctx.load_config(), Ok(Some(c)) if c.mining.is_some()),

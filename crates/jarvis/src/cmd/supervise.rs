@@ -1,26 +1,43 @@
-//! `jarvis mine supervise` (hidden): the cpu-pearl supervisor process that `mine start`
-//! launches detached. Its stdout/stderr go to `logs/mining/supervisor.log`.
+//! `jarvis mine supervise [--provider ID]` (hidden): a provider's background process, the one
+//! `mine start` launches detached through [`crate::cli::SUPERVISE`] (cpu-pearl's supervisor,
+//! vllm-pearl's history sampler). Generic: it runs whatever daemon the provider's registry
+//! entry names. Its stdout/stderr go to the provider's log under `logs/mining/`.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
-use jarvis_cpu_pearl as cpu_pearl;
 use jarvis_mining::MiningConfig;
+use jarvis_mining::daemon::DaemonContext;
+use jarvis_mining::session::LockHandle;
 
 use super::Ctx;
 
-/// Arguments of `mine supervise` (none yet: everything comes from config.toml).
+/// Arguments of `mine supervise`; everything else comes from config.toml.
 #[derive(Debug, clap::Args)]
-pub(crate) struct SuperviseArgs {}
+pub(crate) struct SuperviseArgs {
+    /// The provider whose background process runs (default: the configured one).
+    #[arg(long)]
+    pub(crate) provider: Option<String>,
+}
 
-pub(crate) async fn run(ctx: &Ctx, _args: &SuperviseArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(ctx: &Ctx, args: &SuperviseArgs) -> anyhow::Result<ExitCode> {
     let section = super::session::mining_section(ctx)?;
-    if section.provider != cpu_pearl::ID {
+    let id = args.provider.as_deref().unwrap_or(&section.provider);
+    if id != section.provider {
         bail!(
-            "`jarvis mine supervise` runs the cpu-pearl supervisor, but [mining].provider is '{}'; use `jarvis mine start`",
+            "[mining].provider in {} is '{}', not '{id}'; run `jarvis mine start` to start the configured provider",
+            ctx.home.config_path().display(),
             section.provider
         );
     }
-    cpu_pearl::run_supervisor(&ctx.home, &MiningConfig::from_section(&section)?).await?;
+    let descriptor = ctx.registry.require(id)?;
+    let Some(daemon) = descriptor.daemon else {
+        bail!("{id} runs no background process of its own; use `jarvis mine start`");
+    };
+    let cx = DaemonContext {
+        home: ctx.home.clone(),
+        lock: LockHandle::none(),
+    };
+    daemon(&cx, &MiningConfig::from_section(&section)?).await?;
     Ok(ExitCode::SUCCESS)
 }

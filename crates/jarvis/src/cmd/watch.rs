@@ -31,6 +31,7 @@ struct Snapshot {
 async fn snapshot(ctx: &Ctx) -> Snapshot {
     let session = Session::read(&ctx.home);
     let stats = super::session::live_stats(ctx, &session).await;
+    let session = session.resolve(&ctx.registry, &ctx.home).await;
     Snapshot {
         at: unix_now(),
         session: session.summary(),

@@ -108,11 +108,18 @@ impl Rig {
 
     fn gateway(&self) -> ProcessIdentity {
         let s = self.sidecar();
+        let gateway = &s["supervisor"]["gateway"];
+        let pid = gateway["pid"].as_u64().expect("supervisor.gateway.pid");
+        assert_eq!(
+            s["gateway_pid"].as_u64(),
+            Some(pid),
+            "gateway_pid mirrors it for the Python tool"
+        );
         ProcessIdentity {
-            pid: s["gateway_pid"].as_u64().expect("gateway_pid") as u32,
-            start_time: s["gateway_start_time"]
+            pid: pid as u32,
+            start_time: gateway["start_time"]
                 .as_u64()
-                .expect("gateway_start_time"),
+                .expect("supervisor.gateway.start_time"),
         }
     }
 
@@ -150,7 +157,10 @@ impl Drop for Rig {
         };
         for (pid, start) in [
             (&s["processes"][0]["pid"], &s["processes"][0]["start_time"]),
-            (&s["gateway_pid"], &s["gateway_start_time"]),
+            (
+                &s["supervisor"]["gateway"]["pid"],
+                &s["supervisor"]["gateway"]["start_time"],
+            ),
         ] {
             if let (Some(pid), Some(start_time)) = (pid.as_u64(), start.as_u64()) {
                 let id = ProcessIdentity {
@@ -183,7 +193,13 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
         .assert_stdout_contains("Started cpu-pearl");
     let sidecar = rig.sidecar();
     assert_eq!(sidecar["provider"], "cpu-pearl");
-    assert_eq!(sidecar["state"], "ready");
+    assert_eq!(sidecar["schema_version"], 2);
+    assert_eq!(sidecar["supervisor"]["state"], "ready");
+    assert_eq!(sidecar["supervisor"]["role"], "supervisor");
+    assert!(
+        sidecar.get("state").is_none(),
+        "no untyped state key: {sidecar}"
+    );
     assert_eq!(sidecar["wallet_address"], WALLET);
     assert!(
         sidecar.get("vllm_endpoint").is_none(),
@@ -203,6 +219,10 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
     let supervisor = rig.supervisor();
     assert_eq!(
         sidecar["miner_loop_pid"].as_u64(),
+        Some(u64::from(supervisor.pid))
+    );
+    assert_eq!(
+        sidecar["supervisor"]["process"]["pid"].as_u64(),
         Some(u64::from(supervisor.pid))
     );
     let gateway = rig.gateway();
@@ -497,7 +517,7 @@ fn foreground_runs_in_the_terminal_until_stop() {
         std::fs::read_to_string(rig.sidecar_path())
             .ok()
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .is_some_and(|s| s["state"] == "ready")
+            .is_some_and(|s| s["supervisor"]["state"] == "ready")
     });
     assert_eq!(
         rig.supervisor().pid,
@@ -516,4 +536,49 @@ fn foreground_runs_in_the_terminal_until_stop() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("foreground session ended"));
     assert!(!rig.sidecar_path().exists());
+}
+
+/// OpenJarvis' Python `mine stop` (spec §1.1.5) terminates `miner_loop_pid` (SIGTERM, SIGKILL
+/// after 2 s), then `gateway_pid` (5 s), then deletes the sidecar. `miner_loop_pid` is our
+/// supervisor, so the first SIGTERM alone stops it cleanly, gateway included.
+#[test]
+fn the_python_tools_stop_ends_the_supervisor_and_its_gateway() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    let sidecar = rig.sidecar();
+    let supervisor = rig.supervisor();
+    let gateway = rig.gateway();
+    let miner_loop = ProcessIdentity {
+        pid: sidecar["miner_loop_pid"].as_u64().expect("miner_loop_pid") as u32,
+        start_time: supervisor.start_time,
+    };
+    assert_eq!(miner_loop, supervisor, "miner_loop_pid is the supervisor");
+
+    let terminate = |id: &ProcessIdentity, grace: Duration| -> bool {
+        let _ = signal_identity(id, Signal::Term);
+        let deadline = Instant::now() + grace;
+        while !gone(id) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let in_grace = gone(id);
+        if !in_grace {
+            let _ = signal_identity(id, Signal::Kill);
+        }
+        in_grace
+    };
+    assert!(
+        terminate(&miner_loop, Duration::from_secs(2)),
+        "the supervisor stops within the Python grace on SIGTERM"
+    );
+    assert!(
+        gone(&gateway),
+        "the supervisor took its gateway with it before exiting"
+    );
+    terminate(&gateway, Duration::from_secs(5));
+    assert!(
+        !rig.sidecar_path().exists(),
+        "the supervisor removed its own sidecar on the way out"
+    );
+    let status = rig.status();
+    assert_eq!(status["session"]["state"], "absent");
 }

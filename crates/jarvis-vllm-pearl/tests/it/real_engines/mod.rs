@@ -94,6 +94,11 @@ impl EngineRig {
         std::fs::read_to_string(self.home.sidecar_path()).ok()
     }
 
+    /// The sidecar as the session reads it; panics when there is none.
+    pub(crate) fn sidecar(&self) -> jarvis_mining::sidecar::Sidecar {
+        crate::rig::sidecar_at(&self.home)
+    }
+
     /// The miner container as the engine stored it.
     pub(crate) fn container(&self) -> Option<serde_json::Value> {
         self.daemon.inspect(NAME)

@@ -6,6 +6,7 @@ use jarvis_mining::MiningProvider;
 use jarvis_mining::config::VllmArgs;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_mining::provider::{LogRequest, StopOptions};
+use jarvis_mining::session::ProviderLiveness;
 use jarvis_testkit::real_engine::gpu_engine;
 use jarvis_vllm_pearl::container_body::config_hash;
 use jarvis_vllm_pearl::docker::EngineKind;
@@ -127,7 +128,8 @@ async fn the_engine_stores_the_launch_spec_and_the_lifecycle_converges() {
         sidecar["vllm_endpoint"],
         format!("http://127.0.0.1:{port}/v1")
     );
-    assert!(provider.is_running());
+    let session = rig.sidecar();
+    assert_eq!(provider.liveness(&session).await, ProviderLiveness::Running);
 
     let stats = provider.stats().await;
     let d = &stats.details;
@@ -190,7 +192,10 @@ async fn the_engine_stores_the_launch_spec_and_the_lifecycle_converges() {
         .unwrap();
     assert!(rig.container().is_none(), "stop removes our container");
     assert!(rig.sidecar_text().is_none());
-    assert!(!provider.is_running());
+    assert!(
+        matches!(provider.liveness(&session).await, ProviderLiveness::Stopped(why) if why.contains("is gone")),
+        "the stopped session's container is gone"
+    );
     assert!(
         stopped
             .events()

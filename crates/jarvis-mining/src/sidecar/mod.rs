@@ -1,8 +1,12 @@
 //! `runtime/mining.json`: the one file that tells the rest of the system a miner is running.
 //!
 //! One versioned schema for every provider, a superset of the Python tool's fields so OpenJarvis
-//! can still read it. Written atomically with mode 0600; read tolerantly (unknown fields kept).
-//! Secrets never appear here: the struct has no field for one.
+//! can still read it. Written atomically with mode 0600; read tolerantly (unknown fields kept;
+//! schema 1 files are migrated on read). Secrets never appear here: the struct has no field for
+//! one. Each provider has one writer of its sidecar: cpu-pearl's supervisor, vllm-pearl's
+//! `start` and `attach`; the CLI only removes a sidecar it proved stale.
+
+mod supervisor;
 
 use std::path::{Path, PathBuf};
 
@@ -10,8 +14,11 @@ use jarvis_core::process::{Liveness, ProcessIdentity, pid_alive};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The schema this build writes.
-pub const SIDECAR_SCHEMA_VERSION: u32 = 1;
+pub use supervisor::{DaemonRole, DaemonState, SUPERVISOR_SECTION_VERSION, SupervisorSection};
+
+/// The schema this build writes. Readers accept 0 (the Python tool), 1 (untyped supervisor
+/// keys, migrated on read) and 2.
+pub const SIDECAR_SCHEMA_VERSION: u32 = 2;
 
 /// A process the session owns, identified by pid and start time so a reused pid is never taken
 /// for ours.
@@ -67,15 +74,25 @@ pub struct Sidecar {
     /// Unix time the session started (the Python tool wrote int or float).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<f64>,
-    /// Python-compatible gateway pid.
+    /// Python-compatible gateway pid; for cpu-pearl a mirror of `supervisor.gateway.pid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_pid: Option<u32>,
-    /// Python-compatible miner pid.
+    /// Python-compatible: the pid of the process whose miner loop mines. For cpu-pearl that is
+    /// jarvis' supervisor (the miner threads run inside it), so the Python tool's `mine stop`,
+    /// which SIGTERMs `miner_loop_pid` and then `gateway_pid`, stops the supervisor cleanly and
+    /// the gateway with it. vllm-pearl never writes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miner_loop_pid: Option<u32>,
-    /// Processes the session owns, with start times.
+    /// Processes the session owns, with start times: the session is stale once one is gone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<ProcessEntry>,
+    /// The miner image the container runs (vllm-pearl).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The state of the provider's background process (cpu-pearl's supervisor, vllm-pearl's
+    /// history sampler), written only by that provider's one writer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<SupervisorSection>,
     /// Fields this build does not know, kept as read.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -98,6 +115,8 @@ impl Sidecar {
             gateway_pid: None,
             miner_loop_pid: None,
             processes: Vec::new(),
+            image: None,
+            supervisor: None,
             other: Map::new(),
         }
     }
@@ -143,6 +162,51 @@ impl Sidecar {
         } else {
             SidecarLiveness::Unverified
         }
+    }
+
+    /// Lifts what schema 1 kept in untyped top-level keys, written by cpu-pearl's supervisor
+    /// (`state`, `last_error`, `gateway_start_time` beside `gateway_pid`), into the typed
+    /// `supervisor` section. Files without those keys (the Python tool's, vllm-pearl's) are
+    /// left as read.
+    fn migrate_v1(&mut self) {
+        if self.schema_version > 1 || self.supervisor.is_some() {
+            return;
+        }
+        let Some(state) = self.other.get("state").and_then(Value::as_str) else {
+            return;
+        };
+        let Some(process) = self
+            .processes
+            .iter()
+            .find(|p| p.role == "supervisor")
+            .map(ProcessEntry::identity)
+        else {
+            return;
+        };
+        let mut section = SupervisorSection {
+            since: None,
+            ..SupervisorSection::new(
+                DaemonRole::Supervisor,
+                process,
+                DaemonState::from(state.to_owned()),
+                0.0,
+            )
+        };
+        section.last_error = self
+            .other
+            .get("last_error")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let gateway_start = self.other.get("gateway_start_time").and_then(Value::as_u64);
+        section.gateway = self
+            .gateway_pid
+            .zip(gateway_start)
+            .map(|(pid, start_time)| ProcessIdentity { pid, start_time });
+        for key in ["state", "last_error", "gateway_start_time"] {
+            self.other.remove(key);
+        }
+        self.supervisor = Some(section);
+        self.schema_version = SIDECAR_SCHEMA_VERSION;
     }
 
     /// JSON as written: sorted keys, two-space indent, trailing newline (like the Python tool).
@@ -224,7 +288,10 @@ pub fn read_sidecar(path: &Path) -> SidecarState {
         }
     };
     match serde_json::from_slice::<Sidecar>(&bytes) {
-        Ok(sidecar) => SidecarState::Present(sidecar),
+        Ok(mut sidecar) => {
+            sidecar.migrate_v1();
+            SidecarState::Present(sidecar)
+        }
         Err(e) => SidecarState::Corrupt {
             detail: format!("not a sidecar: {e}"),
         },
