@@ -62,7 +62,8 @@ pub enum EngineKind {
     Podman,
 }
 
-/// A connected engine.
+/// A connected engine (cheap to clone: the client is shared).
+#[derive(Clone)]
 pub struct Engine {
     /// The client, API version negotiated.
     pub(crate) docker: Docker,

@@ -12,6 +12,7 @@ pub mod container_body;
 pub mod docker;
 pub mod image;
 mod provider;
+pub mod sampler;
 pub mod source;
 pub mod spec;
 pub mod status;
@@ -47,7 +48,7 @@ pub fn ensure_registered(registry: &mut MinerRegistry) {
         detect,
         create,
         checks: Some(checks::checks),
-        daemon: None,
+        daemon: Some(sampler::run),
     });
 }
 

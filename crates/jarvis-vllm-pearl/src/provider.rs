@@ -11,6 +11,7 @@ use super::ID;
 use super::container::{self, Found, Launch, Stopped};
 use super::docker::{Engine, EngineEndpoint, connect};
 use super::image::ensure_image;
+use super::sampler::{sampler_of, stop_sampler};
 use super::source::BuildPlan;
 use super::spec::{CONTAINER_NAME, EnvFn, LaunchSpec};
 use super::status::{self, LogEvidence};
@@ -86,16 +87,21 @@ impl VllmPearlProvider {
         self
     }
 
+    /// The jarvis home.
+    pub(crate) fn home(&self) -> &JarvisHome {
+        &self.home
+    }
+
     fn endpoint(&self) -> EngineEndpoint {
         EngineEndpoint::from_docker_host((self.env)("DOCKER_HOST").as_deref())
     }
 
-    async fn engine(&self) -> Result<Engine, MiningError> {
+    pub(crate) async fn engine(&self) -> Result<Engine, MiningError> {
         connect(&self.endpoint(), self.settings.engine_timeout).await
     }
 
     /// Where vLLM's port is reachable: the engine's host for a TCP engine, else loopback.
-    fn vllm_host(&self) -> String {
+    pub(crate) fn vllm_host(&self) -> String {
         self.endpoint()
             .remote_host()
             .unwrap_or_else(|| "127.0.0.1".to_owned())
@@ -200,13 +206,13 @@ impl VllmPearlProvider {
                         "{CONTAINER_NAME} already runs with this config ({})",
                         short(&found.id)
                     )));
-                    if Session::read(&self.home).sidecar().is_none() {
-                        write_sidecar(
-                            &self.home.sidecar_path(),
-                            &self.sidecar_for(config, &found.id),
-                        )?;
-                    }
-                    return Ok(());
+                    // The session as recorded stays (its start time), or is written anew.
+                    let sidecar = Session::read(&self.home)
+                        .sidecar()
+                        .filter(|s| s.provider == ID)
+                        .cloned()
+                        .unwrap_or_else(|| self.sidecar_for(config, &found.id));
+                    return self.run_sampler(config, options, sidecar).await;
                 }
                 Launch::Started(id) => id,
             };
@@ -214,11 +220,12 @@ impl VllmPearlProvider {
             let _ = container::remove(&engine, &id, Duration::from_secs(5)).await;
             return Err(e);
         }
-        if let Err(e) = write_sidecar(&self.home.sidecar_path(), &self.sidecar_for(config, &id)) {
+        let sidecar = self.sidecar_for(config, &id);
+        if let Err(e) = write_sidecar(&self.home.sidecar_path(), &sidecar) {
             let _ = container::remove(&engine, &id, self.settings.replace_grace).await;
             return Err(e.into());
         }
-        Ok(())
+        self.run_sampler(config, options, sidecar).await
     }
 
     /// Polls vLLM's `/health` until it answers, the container dies, or the timeout passes.
@@ -291,6 +298,9 @@ impl VllmPearlProvider {
 
     async fn stop_inner(&self, options: &StopOptions) -> Result<(), MiningError> {
         let session = Session::read(&self.home);
+        if let Some(sidecar) = session.sidecar() {
+            stop_sampler(sidecar, options.timeout).await;
+        }
         let attached = session.sidecar().is_some_and(|s| {
             s.container_id
                 .as_deref()
@@ -324,6 +334,18 @@ impl VllmPearlProvider {
         let d = &mut stats.details;
         if let Some(started) = sidecar.as_ref().and_then(|s| s.started_at) {
             stats.uptime_seconds = Some((unix_now() - started).max(0.0));
+        }
+        // An attached miner has no sampler of ours; a started one should.
+        if let Some(sc) = sidecar.as_ref().filter(|s| {
+            s.container_id
+                .as_deref()
+                .is_some_and(|id| id != EXTERNAL_CONTAINER)
+        }) {
+            let sampler = match sampler_of(sc) {
+                Some(p) => format!("running (pid {})", p.pid),
+                None => "not running; `jarvis mine start` resumes it".to_owned(),
+            };
+            d.insert("history_sampler".into(), sampler.into());
         }
         let container_ref = container_ref(sidecar.as_ref());
         match self.engine().await {
@@ -556,7 +578,7 @@ impl VllmPearlProvider {
 
 /// The container a sidecar of ours names, else our container's name (an attached miner's
 /// sidecar names none of its own).
-fn container_ref(sidecar: Option<&Sidecar>) -> String {
+pub(crate) fn container_ref(sidecar: Option<&Sidecar>) -> String {
     sidecar
         .filter(|s| s.provider == ID)
         .and_then(|s| s.container_id.clone())
@@ -564,7 +586,7 @@ fn container_ref(sidecar: Option<&Sidecar>) -> String {
         .unwrap_or_else(|| CONTAINER_NAME.to_owned())
 }
 
-fn short(id: &str) -> &str {
+pub(crate) fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 

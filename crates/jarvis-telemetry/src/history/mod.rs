@@ -2,8 +2,9 @@
 //! (`$OPENJARVIS_HOME/telemetry/mining.sqlite`), and the math that turns them into rates,
 //! totals and uptime.
 //!
-//! The supervisor owns a [`HistoryRecorder`]; it never fails because of the history (a locked
-//! or corrupt database only turns the recorder's state into "history unavailable").
+//! Each provider has one writer, which owns a [`HistoryRecorder`]: cpu-pearl's supervisor and
+//! vllm-pearl's sampler. It never fails because of the history (a locked or corrupt database
+//! only turns the recorder's state into "history unavailable").
 
 mod recorder;
 mod sample;

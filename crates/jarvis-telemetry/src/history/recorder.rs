@@ -75,27 +75,6 @@ impl HistoryRecorder {
         self.settle(result);
     }
 
-    /// Records `sample` unless the newest stored sample is less than about `interval` older
-    /// (so `jarvis mine status` run often, or beside the supervisor, does not flood the file).
-    /// Returns whether it wrote.
-    pub fn record_if_due(&mut self, sample: &Sample, interval: Duration) -> bool {
-        if !self.ensure_open() {
-            return false;
-        }
-        let latest = self.store.as_ref().map(HistoryStore::latest_at);
-        match latest {
-            Some(Ok(Some(t))) if sample.at - t < interval.as_secs_f64() * 0.9 => false,
-            Some(Err(e)) => {
-                self.settle(Err(e));
-                false
-            }
-            _ => {
-                self.record(sample);
-                self.state == HistoryState::Recording
-            }
-        }
-    }
-
     /// Whether the last operation worked.
     pub fn state(&self) -> &HistoryState {
         &self.state

@@ -282,25 +282,6 @@ fn summary_of_nothing_knows_nothing() {
     assert_eq!(summary.mean_mac_per_s, None);
 }
 
-#[test]
-fn record_if_due_skips_samples_closer_than_the_interval() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("h.sqlite");
-    let mut recorder = HistoryRecorder::open(&path, Duration::from_secs(86_400));
-    let every = Duration::from_secs(30);
-    assert!(recorder.record_if_due(&cpu_sample(100.0, 1, 0), every));
-    assert!(!recorder.record_if_due(&cpu_sample(110.0, 2, 0), every));
-    assert!(recorder.record_if_due(&cpu_sample(130.0, 3, 0), every));
-    let ats: Vec<f64> = HistoryStore::open(&path)
-        .expect("open")
-        .samples(0.0)
-        .expect("read")
-        .iter()
-        .map(|s| s.at)
-        .collect();
-    assert_eq!(ats, [100.0, 130.0]);
-}
-
 #[derive(Debug, Clone)]
 enum Step {
     Grow(u64),

@@ -203,6 +203,14 @@ impl FakeDocker {
         self.with(|s| s.engine.containers.clone())
     }
 
+    /// Removes the container `name_or_id` as `docker rm -f` by hand would.
+    pub fn remove_container(&self, name_or_id: &str) {
+        self.with(|s| {
+            let id = s.engine.find_mut(name_or_id).map(|c| c.id.clone());
+            s.engine.containers.retain(|c| Some(&c.id) != id.as_ref());
+        });
+    }
+
     /// Sets the log lines of the container `name_or_id`.
     pub fn set_logs(&self, name_or_id: &str, lines: &[&str]) {
         self.with(|s| {

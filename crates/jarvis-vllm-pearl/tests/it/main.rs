@@ -7,3 +7,4 @@ mod faults;
 mod lifecycle;
 mod real_engines;
 mod rig;
+mod sampler;

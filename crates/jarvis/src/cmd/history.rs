@@ -8,8 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use jarvis_core::time::unix_now;
 use jarvis_telemetry::history::{
-    DEFAULT_RETENTION_DAYS, DEFAULT_SAMPLE_INTERVAL_S, HistoryStore, HistorySummary, Sample,
-    summarize,
+    DEFAULT_SAMPLE_INTERVAL_S, HistoryStore, HistorySummary, Sample, summarize,
 };
 use serde::Serialize;
 
@@ -80,7 +79,7 @@ pub(crate) fn parse_span(text: &str) -> Result<Duration, String> {
 }
 
 /// The configured sample interval, or the default when the config cannot be read.
-pub(crate) fn sample_interval_s(ctx: &Ctx) -> f64 {
+fn sample_interval_s(ctx: &Ctx) -> f64 {
     let configured = ctx
         .load_config()
         .ok()
@@ -88,17 +87,6 @@ pub(crate) fn sample_interval_s(ctx: &Ctx) -> f64 {
         .and_then(|c| c.mining)
         .map(|m| m.extra.sample_interval_s);
     f64::from(configured.unwrap_or(DEFAULT_SAMPLE_INTERVAL_S).max(1))
-}
-
-/// The configured history retention, or the default when the config cannot be read.
-pub(crate) fn retention(ctx: &Ctx) -> Duration {
-    let configured = ctx
-        .load_config()
-        .ok()
-        .flatten()
-        .and_then(|c| c.mining)
-        .map(|m| m.extra.history_retention_days);
-    Duration::from_secs(u64::from(configured.unwrap_or(DEFAULT_RETENTION_DAYS).max(1)) * 86_400)
 }
 
 /// Samples since `since` ago, with an error that says where history comes from.
@@ -196,64 +184,5 @@ mod tests {
         fn parse_span_never_panics(text in ".{0,12}") {
             let _ = parse_span(&text);
         }
-    }
-}
-
-/// A history sample of `stats` at `at`: `proofs_submitted` from `shares_submitted`, the rest from
-/// the provider details of the same names (and `gateway_up`); anything absent stays unknown.
-pub(crate) fn sample_from_stats(at: f64, stats: &jarvis_mining::MiningStats) -> Sample {
-    let counter = |key: &str| stats.details.get(key).and_then(serde_json::Value::as_u64);
-    Sample {
-        at,
-        provider: stats.provider_id.clone(),
-        mac_total: counter("mac_total"),
-        tiles_total: counter("tiles_total"),
-        proofs_found: counter("proofs_found"),
-        proofs_submitted: stats.shares_submitted,
-        submit_errors: counter("submit_errors"),
-        restarts: counter("restarts"),
-        template_height: counter("template_height"),
-        vllm_requests_total: counter("vllm_requests_total"),
-        vllm_tokens_total: counter("vllm_tokens_total"),
-        gateway_up: stats
-            .details
-            .get("gateway_up")
-            .and_then(serde_json::Value::as_bool),
-    }
-}
-
-#[cfg(test)]
-mod sample_tests {
-    use jarvis_mining::MiningStats;
-
-    use super::sample_from_stats;
-
-    #[test]
-    fn a_sample_from_stats_reads_known_detail_keys_and_leaves_the_rest_unknown() {
-        let mut stats = MiningStats::unknown("vllm-pearl");
-        stats.shares_submitted = Some(12);
-        stats
-            .details
-            .insert("template_height".into(), serde_json::json!(4242));
-        stats
-            .details
-            .insert("vllm_tokens_total".into(), serde_json::json!(9000));
-        stats
-            .details
-            .insert("gateway_up".into(), serde_json::json!(true));
-        stats
-            .details
-            .insert("mac_total".into(), serde_json::json!("not a number"));
-        let sample = sample_from_stats(10.0, &stats);
-        assert_eq!(sample.provider, "vllm-pearl");
-        assert_eq!(sample.proofs_submitted, Some(12));
-        assert_eq!(sample.template_height, Some(4242));
-        assert_eq!(sample.vllm_tokens_total, Some(9000));
-        assert_eq!(sample.gateway_up, Some(true));
-        assert_eq!(
-            sample.mac_total, None,
-            "a malformed value is unknown, not zero"
-        );
-        assert_eq!(sample.restarts, None);
     }
 }

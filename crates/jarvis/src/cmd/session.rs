@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
 use jarvis_mining::config::MiningSection;
 use jarvis_mining::progress::{Progress, ProgressEvent};
@@ -13,7 +12,6 @@ use jarvis_mining::provider::{LogLine, LogRequest, StartMode, StartOptions, Stop
 use jarvis_mining::session::{LockHandle, Session, SessionState, lock_session};
 use jarvis_mining::sidecar::remove_sidecar;
 use jarvis_mining::stats::MiningStats;
-use jarvis_telemetry::history::HistoryRecorder;
 use serde::Serialize;
 
 use super::Ctx;
@@ -225,17 +223,6 @@ async fn print_status(ctx: &Ctx, out: &Printer, session: &Session) -> anyhow::Re
     // Stats first: a container session its provider finds stopped still shows why.
     let stats = live_stats(ctx, session).await;
     let session = &session.clone().resolve(&ctx.registry, &ctx.home).await;
-    if let Some(stats) = &stats {
-        // `status` feeds the history too (at most one sample per interval), so a provider
-        // without a supervisor of its own (the container) still leaves a record.
-        let now = unix_now();
-        let mut recorder = HistoryRecorder::open(
-            &ctx.home.mining_history_path(),
-            super::history::retention(ctx),
-        );
-        let interval = Duration::from_secs_f64(super::history::sample_interval_s(ctx));
-        recorder.record_if_due(&super::history::sample_from_stats(now, stats), interval);
-    }
     let report = StatusReport {
         session: session.summary(),
         stats,

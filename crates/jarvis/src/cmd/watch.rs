@@ -4,10 +4,10 @@
 use std::io::{IsTerminal as _, Read as _};
 use std::process::ExitCode;
 
+use jarvis_core::process::Liveness;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningStats;
 use jarvis_mining::session::{Session, SessionSummary};
-use jarvis_telemetry::history::HistoryRecorder;
 use serde::Serialize;
 
 use super::Ctx;
@@ -32,11 +32,17 @@ async fn snapshot(ctx: &Ctx) -> Snapshot {
     let session = Session::read(&ctx.home);
     let stats = super::session::live_stats(ctx, &session).await;
     let session = session.resolve(&ctx.registry, &ctx.home).await;
+    let history = session
+        .sidecar()
+        .and_then(|s| s.supervisor.as_ref())
+        .map(|section| {
+            views::status::history_writer(section, section.process.status() == Liveness::Alive)
+        });
     Snapshot {
         at: unix_now(),
         session: session.summary(),
         stats,
-        history: None,
+        history,
     }
 }
 
@@ -64,26 +70,10 @@ pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode
     };
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    // Watching also feeds the history, at most one sample per sample interval.
-    let sample_every = std::time::Duration::from_secs_f64(super::history::sample_interval_s(ctx));
-    let mut recorder: Option<HistoryRecorder> = None;
     let mut first = true;
     let mut shown = 0_u32;
     loop {
-        let mut snap = snapshot(ctx).await;
-        if let Some(stats) = &snap.stats {
-            let rec = recorder.get_or_insert_with(|| {
-                HistoryRecorder::open(
-                    &ctx.home.mining_history_path(),
-                    super::history::retention(ctx),
-                )
-            });
-            rec.record_if_due(
-                &super::history::sample_from_stats(snap.at, stats),
-                sample_every,
-            );
-            snap.history = Some(rec.state().to_string());
-        }
+        let snap = snapshot(ctx).await;
         if args.json {
             out.json_line(&snap)?;
         } else if screen {

@@ -3,6 +3,7 @@
 
 use jarvis_mining::MiningStats;
 use jarvis_mining::session::SessionSummary;
+use jarvis_mining::sidecar::SupervisorSection;
 use jarvis_mining::stats::HashrateWindows;
 use serde_json::Value;
 
@@ -138,6 +139,22 @@ pub(crate) fn watch_frame(
     }
     doc.pairs(rows);
     doc
+}
+
+/// Who records the mining history, for `--watch`: the provider's background process the
+/// sidecar names, and whether it runs.
+pub(crate) fn history_writer(section: &SupervisorSection, running: bool) -> String {
+    if running {
+        format!(
+            "recorded by the {} (pid {})",
+            section.role, section.process.pid
+        )
+    } else {
+        format!(
+            "not recorded: the {} is not running; `jarvis mine start` resumes it",
+            section.role
+        )
+    }
 }
 
 /// One refresh of `--watch` off a terminal: one line with the key numbers.
@@ -343,7 +360,7 @@ mod tests {
         let running = watch_frame(
             &session("running", Some("cpu-pearl"), None),
             Some(&stats),
-            Some("history recording"),
+            Some("recorded by the supervisor (pid 48210)"),
             AT,
             2.0,
         );

@@ -244,3 +244,46 @@ fn status_watch_without_a_terminal_prints_one_line_per_refresh() {
         serde_json::from_str(out.stdout().trim()).expect("one JSON object per line");
     assert_eq!(v["session"]["state"], "absent");
 }
+
+/// The history has one writer per provider (its supervisor or sampler): reading the status,
+/// once or watching, never writes it.
+#[test]
+fn status_and_watch_leave_the_history_alone() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n"
+    ));
+    let sidecar = env.oj_home().join("runtime/mining.json");
+    std::fs::create_dir_all(sidecar.parent().expect("runtime dir")).expect("mkdir");
+    std::fs::write(
+        &sidecar,
+        r#"{"schema_version": 2, "provider": "vllm-pearl", "wallet_address": "prl1p",
+            "container_id": "0123456789ab", "vllm_endpoint": "http://127.0.0.1:9/v1"}"#,
+    )
+    .expect("write the sidecar");
+    let unreachable = |args: &[&str]| {
+        let mut cmd = jarvis(&env, args);
+        cmd.env("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        env.run(&mut cmd)
+    };
+    let status = unreachable(&["mine", "status", "--json"]);
+    status.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&status.stdout()).expect("status JSON");
+    assert_eq!(
+        v["stats"]["provider_id"], "vllm-pearl",
+        "live stats were read"
+    );
+    unreachable(&[
+        "mine",
+        "status",
+        "--watch",
+        "--json",
+        "--interval",
+        "0.2s",
+        "--count",
+        "2",
+    ])
+    .assert_success();
+    let history = env.oj_home().join("telemetry/mining.sqlite");
+    assert!(!history.exists(), "{} was written", history.display());
+}

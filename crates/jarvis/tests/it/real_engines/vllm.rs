@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use jarvis_core::process::{Liveness, ProcessIdentity};
+use jarvis_telemetry::history::HistoryStore;
 use jarvis_testkit::real_engine::{PrivateDockerd, free_port, gpu_engine, plain_engine};
 use jarvis_testkit::{RunOutput, TestEnv};
 use serde_json::Value;
@@ -35,7 +37,7 @@ impl Cli {
         let port = free_port();
         env.write_config(&format!(
             "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\n\
-             vllm_port = {port}\ndocker_image_tag = \"{}\"\n",
+             vllm_port = {port}\ndocker_image_tag = \"{}\"\nsample_interval_s = 1\n",
             daemon.standin_image()
         ));
         Self {
@@ -56,6 +58,18 @@ impl Cli {
 
     fn run(&self, args: &[&str]) -> RunOutput {
         self.env.run(&mut self.cmd(args))
+    }
+
+    fn sidecar(&self) -> Value {
+        let path = self.env.oj_home().join("runtime/mining.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("sidecar")).expect("JSON")
+    }
+
+    /// The history sampler the sidecar names.
+    fn sampler(&self) -> ProcessIdentity {
+        let section = &self.sidecar()["supervisor"];
+        assert_eq!(section["role"], "sampler", "{section}");
+        serde_json::from_value(section["process"].clone()).expect("process identity")
     }
 
     fn status_json(&self) -> Value {
@@ -193,6 +207,29 @@ fn start_status_ask_logs_and_stop_drive_the_real_container() {
     );
     drop(follower);
 
+    // The sampler beside the container records the proofs the gateway logged.
+    let sampler = cli.sampler();
+    assert_eq!(sampler.status(), Liveness::Alive);
+    let history = cli.env.oj_home().join("telemetry/mining.sqlite");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let samples = HistoryStore::open(&history)
+            .and_then(|s| s.samples(0.0))
+            .unwrap_or_default();
+        if samples
+            .iter()
+            .any(|s| s.provider == "vllm-pearl" && s.proofs_submitted >= Some(1))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sample with a proof in {}: {samples:?}",
+            history.display()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     // The container stopped behind jarvis' back: status no longer says running.
     cli.daemon.docker_ok(&["stop", "-t", "1", NAME]);
     let status = cli.status_json();
@@ -206,6 +243,7 @@ fn start_status_ask_logs_and_stop_drive_the_real_container() {
         cli.daemon.inspect(NAME).is_none(),
         "stop removes our container"
     );
+    assert_ne!(sampler.status(), Liveness::Alive, "stop ends the sampler");
     cli.run(&["mine", "status"])
         .assert_success()
         .assert_stdout_contains("No active mining session");
