@@ -3,11 +3,9 @@
 use jarvis_core::time::unix_now;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::ID;
 use jarvis_mining::session::{Session, SessionState};
-use jarvis_mining::stats::{HashrateWindows, MiningStats};
+use jarvis_mining::stats::{Detail, HashrateWindows, MiningStats};
 use jarvis_telemetry::names as n;
 use jarvis_telemetry::{PromText, fetch_metrics, parse_prometheus};
 
@@ -18,14 +16,19 @@ pub(super) async fn stats_for(session: &Session) -> MiningStats {
         return stats;
     };
     let section = sidecar.supervisor.as_ref();
-    let state = section.map_or("unknown", |s| s.state.as_str());
     let details = &mut stats.details;
-    details.insert("supervisor".to_owned(), Value::from(state));
+    details.insert(
+        "supervisor",
+        section.map_or_else(
+            || Detail::unknown("the sidecar records no supervisor state"),
+            |s| Detail::text(s.state.as_str()),
+        ),
+    );
     if let Some(url) = &sidecar.gateway_url {
-        details.insert("gateway_url".to_owned(), Value::from(url.as_str()));
+        details.insert("gateway_url", Detail::text(url));
     }
     if let Some(pid) = sidecar.gateway_pid {
-        details.insert("gateway_pid".to_owned(), Value::from(pid));
+        details.insert("gateway_pid", Detail::Number(Some(u64::from(pid))));
     }
     if let Some(error) = section.and_then(|s| s.last_error.as_deref()) {
         stats.last_error = Some(error.to_owned());
@@ -36,9 +39,7 @@ pub(super) async fn stats_for(session: &Session) -> MiningStats {
     let Some(url) = sidecar.metrics_url.clone() else {
         return stats;
     };
-    stats
-        .details
-        .insert("metrics_url".to_owned(), Value::from(url.as_str()));
+    stats.details.insert("metrics_url", Detail::text(&url));
     match fetch_metrics(&url, Duration::from_secs(2)).await {
         Ok(text) => stats_from_metrics(&parse_prometheus(&text), stats, unix_now()),
         Err(error) => {
@@ -87,10 +88,9 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         (false, _) => "down (mining paused)",
     };
     let d = &mut stats.details;
-    d.insert("gateway".to_owned(), Value::from(gateway));
-    // The history's downtime comes from this flag (`Sample::from_stats`).
+    d.insert("gateway", Detail::text(gateway));
     if metrics.value(n::GATEWAY_UP).is_some() {
-        d.insert("gateway_up".to_owned(), Value::from(up));
+        d.insert("gateway_up", Detail::Flag(Some(up)));
     }
     for (key, name) in [
         ("proofs_found", n::PROOFS_FOUND),
@@ -98,22 +98,32 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         ("mac_total", n::MAC_TOTAL),
         ("tiles_total", n::TILES_TOTAL),
         ("threads", n::THREADS),
-        ("template_height", n::TEMPLATE_HEIGHT),
     ] {
         if let Some(v) = metrics.counter(name) {
-            d.insert(key.to_owned(), Value::from(v));
+            d.insert(key, Detail::Count(Some(v)));
         }
     }
-    let errors = metrics.sum(n::SUBMIT_ERRORS).unwrap_or(0.0);
-    d.insert("submit_errors".to_owned(), Value::from(errors as u64));
-    for child in ["gateway", "miner"] {
+    if let Some(height) = metrics.counter(n::TEMPLATE_HEIGHT) {
+        d.insert("template_height", Detail::Number(Some(height)));
+    }
+    // Our exporter declares the labelled families even before their first sample: when it
+    // answered (the submitted counter is there), no sample means none yet. A scrape without
+    // our counters knows nothing, and says so.
+    let ours = submitted.is_some();
+    let total = |name: &str| {
+        metrics
+            .sum(name)
+            .map(|v| v as u64)
+            .or_else(|| ours.then_some(0))
+    };
+    d.insert("submit_errors", Detail::Count(total(n::SUBMIT_ERRORS)));
+    for (key, child) in [("restarts_gateway", "gateway"), ("restarts_miner", "miner")] {
         if let Some(s) = metrics.with_label(n::RESTARTS, "child", child) {
-            d.insert(format!("restarts_{child}"), Value::from(s.value as u64));
+            d.insert(key, Detail::Count(Some(s.value as u64)));
         }
     }
-    // The history counts restarts of all children together.
-    if let Some(total) = metrics.sum(n::RESTARTS) {
-        d.insert("restarts".to_owned(), Value::from(total as u64));
+    if let Some(restarts) = total(n::RESTARTS) {
+        d.insert("restarts", Detail::Count(Some(restarts)));
     }
     stats
 }

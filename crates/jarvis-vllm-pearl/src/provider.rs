@@ -23,7 +23,7 @@ use jarvis_mining::provider::{
 };
 use jarvis_mining::session::{ProviderLiveness, Session};
 use jarvis_mining::sidecar::{Sidecar, remove_sidecar, write_sidecar};
-use jarvis_mining::stats::MiningStats;
+use jarvis_mining::stats::{Detail, MiningStats};
 use jarvis_pearl_source::{PEARL_PINNED_REF, PEARL_REPO_URL};
 
 /// Container id an attach-written sidecar uses when the user names none.
@@ -345,29 +345,31 @@ impl VllmPearlProvider {
                 Some(p) => format!("running (pid {})", p.pid),
                 None => "not running; `jarvis mine start` resumes it".to_owned(),
             };
-            d.insert("history_sampler".into(), sampler.into());
+            d.insert("history_sampler", Detail::Text(sampler));
         }
         let container_ref = container_ref(sidecar.as_ref());
         match self.engine().await {
             Err(e) => {
-                d.insert("docker".into(), e.to_string().into());
+                d.insert("docker", Detail::unknown(e.to_string()));
                 stats.last_error = Some(e.to_string());
             }
             Ok(engine) => {
                 d.insert(
-                    "docker".into(),
-                    format!(
+                    "docker",
+                    Detail::Text(format!(
                         "{:?} {} at {}",
                         engine.kind, engine.version, engine.endpoint.host
-                    )
-                    .into(),
+                    )),
                 );
                 match container::inspect(&engine, &container_ref).await {
                     Ok(Some(found)) => {
-                        d.insert("container_id".into(), short(&found.id).into());
-                        d.insert("container_state".into(), found.state.clone().into());
-                        d.insert("container_restarts".into(), found.restarts.into());
-                        d.insert("container_managed".into(), found.managed.into());
+                        d.insert("container_id", Detail::text(short(&found.id)));
+                        d.insert("container_state", Detail::text(&found.state));
+                        d.insert(
+                            "container_restarts",
+                            Detail::Count(u64::try_from(found.restarts).ok()),
+                        );
+                        d.insert("container_managed", Detail::Flag(Some(found.managed)));
                         let secrets = self.secret_values();
                         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
                         let mut evidence = LogEvidence::default();
@@ -380,21 +382,17 @@ impl VllmPearlProvider {
                             Ok(()) => {
                                 stats.shares_submitted = Some(evidence.proofs_received);
                                 stats.blocks_found = Some(evidence.blocks_accepted);
-                                d.insert("blocks_rejected".into(), evidence.blocks_rejected.into());
+                                for (key, n) in [
+                                    ("blocks_rejected", evidence.blocks_rejected),
+                                    ("stale_proofs_dropped", evidence.stale_dropped),
+                                    ("duplicate_blocks", evidence.duplicates),
+                                    ("queue_full_rejections", evidence.queue_full),
+                                ] {
+                                    d.insert(key, Detail::Count(Some(n)));
+                                }
                                 d.insert(
-                                    "stale_proofs_dropped".into(),
-                                    evidence.stale_dropped.into(),
-                                );
-                                d.insert("duplicate_blocks".into(), evidence.duplicates.into());
-                                d.insert(
-                                    "queue_full_rejections".into(),
-                                    evidence.queue_full.into(),
-                                );
-                                d.insert(
-                                    "block_template_height".into(),
-                                    evidence
-                                        .template_height
-                                        .map_or("unknown".into(), serde_json::Value::from),
+                                    "block_template_height",
+                                    Detail::Number(evidence.template_height),
                                 );
                             }
                             Err(e) => {
@@ -408,11 +406,11 @@ impl VllmPearlProvider {
                             "container {} is gone; the sidecar is stale (`jarvis mine start` or `jarvis mine stop` cleans it)",
                             short(&container_ref)
                         );
-                        d.insert("container_state".into(), "gone".into());
+                        d.insert("container_state", Detail::text("gone"));
                         stats.last_error = Some(why);
                     }
                     Ok(None) => {
-                        d.insert("container_state".into(), "absent".into());
+                        d.insert("container_state", Detail::text("absent"));
                     }
                     Err(e) => {
                         stats.last_error = Some(e.to_string());
@@ -424,14 +422,14 @@ impl VllmPearlProvider {
             self.vllm_details(&endpoint, &mut stats).await;
         }
         let height = self.pearld_height().await;
-        stats.details.insert("pearld_height".into(), height);
+        stats.details.insert("pearld_height", height);
         stats
     }
 
-    /// pearld's block height from the configured node, or `"unknown (why)"`.
-    async fn pearld_height(&self) -> serde_json::Value {
+    /// pearld's block height from the configured node, or why it is unknown.
+    async fn pearld_height(&self) -> Detail {
         let Some(extra) = self.mining_extra() else {
-            return "unknown (no [mining] config)".into();
+            return Detail::unknown("no [mining] config");
         };
         let password = (self.env)(&extra.pearld_rpc_password_env).unwrap_or_default();
         let endpoint = jarvis_mining::config::pearld_endpoint(
@@ -444,12 +442,8 @@ impl VllmPearlProvider {
             Err(e) => Err(e),
         };
         match result {
-            Ok(blocks) => blocks.into(),
-            Err(e) => format!(
-                "unknown ({})",
-                jarvis_core::redact::redact(&e.to_string(), &[&password])
-            )
-            .into(),
+            Ok(blocks) => Detail::Number(Some(blocks)),
+            Err(e) => Detail::unknown(jarvis_core::redact::redact(&e.to_string(), &[&password])),
         }
     }
 
@@ -459,43 +453,36 @@ impl VllmPearlProvider {
             return;
         };
         let base = status::server_base(endpoint);
-        d.insert("vllm_endpoint".into(), endpoint.into());
+        d.insert("vllm_endpoint", Detail::text(endpoint));
         d.insert(
-            "vllm_health".into(),
-            match status::probe_health(&client, &base).await {
+            "vllm_health",
+            Detail::Text(match status::probe_health(&client, &base).await {
                 Ok(()) => "ok".to_owned(),
                 Err(e) => e,
-            }
-            .into(),
+            }),
         );
         d.insert(
-            "served_models".into(),
+            "served_models",
             match status::served_models(&client, endpoint).await {
-                Ok(ids) if ids.is_empty() => "none".to_owned(),
-                Ok(ids) => ids.join(", "),
-                Err(e) => format!("unknown ({e})"),
-            }
-            .into(),
+                Ok(ids) if ids.is_empty() => Detail::text("none"),
+                Ok(ids) => Detail::Text(ids.join(", ")),
+                Err(e) => Detail::unknown(e),
+            },
         );
         let metrics = status::vllm_metrics(&client, &base)
             .await
             .unwrap_or_default();
-        let show = |v: Option<f64>| {
-            v.map_or(serde_json::Value::from("unknown"), |n| {
-                serde_json::Value::from(n as u64)
-            })
-        };
-        d.insert("vllm_requests".into(), show(metrics.requests));
-        d.insert("vllm_prompt_tokens".into(), show(metrics.prompt_tokens));
+        let count = |v: Option<f64>| Detail::Count(v.filter(|n| *n >= 0.0).map(|n| n as u64));
+        d.insert("vllm_requests", count(metrics.requests));
+        d.insert("vllm_prompt_tokens", count(metrics.prompt_tokens));
+        d.insert("vllm_generation_tokens", count(metrics.generation_tokens));
         d.insert(
-            "vllm_generation_tokens".into(),
-            show(metrics.generation_tokens),
-        );
-        d.insert(
-            "vllm_uptime_seconds".into(),
-            metrics.process_start_time.map_or("unknown".into(), |t| {
-                serde_json::Value::from((unix_now() - t).max(0.0) as u64)
-            }),
+            "vllm_uptime_seconds",
+            Detail::Seconds(
+                metrics
+                    .process_start_time
+                    .map(|t| (unix_now() - t).max(0.0).floor()),
+            ),
         );
     }
 

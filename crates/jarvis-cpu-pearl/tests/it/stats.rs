@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use jarvis_cpu_pearl::stats_from_metrics;
 use jarvis_cpu_pearl::supervisor::MinerMetrics;
-use jarvis_mining::stats::MiningStats;
+use jarvis_mining::stats::{Detail, MiningStats};
 use jarvis_telemetry::parse_prometheus;
 
 #[test]
@@ -91,4 +91,34 @@ fn metrics_export_hashrate_windows_once_filled_and_status_reads_them() {
             .with_label("jarvis_mining_restarts_total", "child", "miner")
             .is_some()
     );
+}
+
+#[test]
+fn submit_errors_are_zero_only_when_our_exporter_says_so() {
+    let fresh = MinerMetrics::new(1);
+    let ours = stats_from_metrics(
+        &parse_prometheus(&fresh.render()),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(
+        ours.details["submit_errors"].as_u64(),
+        Some(0),
+        "our exporter answered and lists no error"
+    );
+    assert_eq!(ours.details["restarts"].as_u64(), Some(0));
+
+    let foreign = stats_from_metrics(
+        &parse_prometheus("# an exporter that is not ours\nup 1\n"),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(
+        foreign.details.get("submit_errors"),
+        Some(&Detail::Count(None)),
+        "unknown is not zero"
+    );
+    assert!(foreign.details.get("restarts").is_none());
+    let json = serde_json::to_value(&foreign).expect("json");
+    assert_eq!(json["details"]["submit_errors"], serde_json::Value::Null);
 }

@@ -6,3 +6,4 @@ mod config_write;
 mod models;
 mod session;
 mod sidecar;
+mod stats;

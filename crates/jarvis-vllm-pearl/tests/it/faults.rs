@@ -7,6 +7,7 @@ use jarvis_mining::MiningProvider;
 use jarvis_mining::error::MiningError;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_mining::provider::StopOptions;
+use jarvis_mining::stats::Detail;
 use jarvis_testkit::fake_docker::{Fault, Route};
 use jarvis_testkit::fake_vllm::{FakeVllm, FakeVllmOptions};
 use jarvis_vllm_pearl::docker::{EngineEndpoint, connect};
@@ -280,5 +281,11 @@ async fn status_reports_vllm_down_as_unknown_not_zero() {
     drop(vllm);
     let stats = rig.provider().stats().await;
     assert_eq!(stats.details["vllm_health"], "unreachable");
-    assert_eq!(stats.details["vllm_requests"], "unknown");
+    assert_eq!(stats.details["vllm_requests"], Detail::Count(None));
+    let json = serde_json::to_value(&stats).unwrap();
+    assert_eq!(
+        json["details"]["vllm_requests"],
+        serde_json::Value::Null,
+        "unknown is null, not a string and not zero"
+    );
 }

@@ -170,11 +170,11 @@ async fn start_status_stop_end_to_end() {
     assert_eq!(stats.shares_submitted, Some(2));
     let d = &stats.details;
     assert_eq!(d["container_state"], "running");
-    assert_eq!(d["container_restarts"], 0);
-    assert_eq!(d["blocks_rejected"], 1);
-    assert_eq!(d["stale_proofs_dropped"], 1);
-    assert_eq!(d["queue_full_rejections"], 1);
-    assert_eq!(d["block_template_height"], 4410);
+    assert_eq!(d["container_restarts"].as_u64(), Some(0));
+    assert_eq!(d["blocks_rejected"].as_u64(), Some(1));
+    assert_eq!(d["stale_proofs_dropped"].as_u64(), Some(1));
+    assert_eq!(d["queue_full_rejections"].as_u64(), Some(1));
+    assert_eq!(d["block_template_height"].as_u64(), Some(4410));
     assert_eq!(d["vllm_health"], "ok");
     assert_eq!(d["served_models"], "pearl-ai/Llama-3.3-70B-Instruct-pearl");
     assert!(stats.last_error.is_none(), "{:?}", stats.last_error);

@@ -4,8 +4,7 @@
 use jarvis_mining::MiningStats;
 use jarvis_mining::session::SessionSummary;
 use jarvis_mining::sidecar::SupervisorSection;
-use jarvis_mining::stats::HashrateWindows;
-use serde_json::Value;
+use jarvis_mining::stats::{Detail, HashrateWindows};
 
 use crate::output::format::{
     UNKNOWN, ago, count, duration, mac_rate, or_unknown, utc_second, utc_tick,
@@ -55,7 +54,7 @@ pub(crate) fn report(data: &StatusData<'_>) -> Doc {
                 .uptime_seconds
                 .map_or_else(|| UNKNOWN.to_owned(), duration),
         );
-        for (key, value) in &stats.details {
+        for (key, value) in stats.details.iter() {
             rows.push(key.replace('_', " "), detail(value));
         }
         if let Some(e) = &stats.last_error {
@@ -76,12 +75,19 @@ fn windows(h: &HashrateWindows) -> String {
     )
 }
 
-/// A provider detail as text; `null` is unknown.
-fn detail(value: &Value) -> String {
+/// A provider detail as people read it: numbers formatted here, unknown spelled one way.
+fn detail(value: &Detail) -> String {
     match value {
-        Value::Null => UNKNOWN.to_owned(),
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
+        Detail::Count(n) => count(*n),
+        Detail::Number(n) => or_unknown(*n),
+        Detail::Rate(r) => mac_rate(*r),
+        Detail::Seconds(s) => s.map_or_else(|| UNKNOWN.to_owned(), duration),
+        Detail::Timestamp(t) => t.map_or_else(|| UNKNOWN.to_owned(), utc_second),
+        Detail::Flag(Some(true)) => "yes".to_owned(),
+        Detail::Flag(Some(false)) => "no".to_owned(),
+        Detail::Flag(None) => UNKNOWN.to_owned(),
+        Detail::Text(text) => text.clone(),
+        Detail::Unknown { why } => format!("{UNKNOWN} ({why})"),
     }
 }
 
@@ -128,7 +134,7 @@ pub(crate) fn watch_frame(
                     .map_or_else(|| UNKNOWN.to_owned(), duration),
             );
             rows.push("last proof", ago(st.last_share_at, at));
-            for (key, value) in &st.details {
+            for (key, value) in st.details.iter() {
                 rows.push(key.replace('_', " "), detail(value));
             }
             rows.push("last error", st.last_error.as_deref().unwrap_or("none"));
@@ -186,8 +192,6 @@ pub(crate) fn watch_line(session: &SessionSummary, stats: Option<&MiningStats>, 
 mod tests {
     use std::path::PathBuf;
 
-    use serde_json::json;
-
     use super::*;
     use crate::views::plain;
 
@@ -216,19 +220,20 @@ mod tests {
         st.uptime_seconds = Some(11_520.0);
         st.last_share_at = Some(AT - 250.0);
         for (k, v) in [
-            ("supervisor", json!("ready")),
+            ("supervisor", Detail::text("ready")),
             (
                 "gateway_url",
-                json!("unix:///home/me/.openjarvis/runtime/gateway.sock"),
+                Detail::text("unix:///home/me/.openjarvis/runtime/gateway.sock"),
             ),
-            ("gateway_pid", json!(48213)),
-            ("metrics_url", json!("http://127.0.0.1:9109/metrics")),
-            ("gateway", json!("up")),
-            ("template_height", json!(4242)),
-            ("mac_total", json!(13_976_108_793_856_u64)),
-            ("submit_errors", json!(0)),
+            ("gateway_pid", Detail::Number(Some(48213))),
+            ("metrics_url", Detail::text("http://127.0.0.1:9109/metrics")),
+            ("gateway", Detail::text("up")),
+            ("gateway_up", Detail::Flag(Some(true))),
+            ("template_height", Detail::Number(Some(4242))),
+            ("mac_total", Detail::Count(Some(13_976_108_793_856))),
+            ("submit_errors", Detail::Count(Some(0))),
         ] {
-            st.details.insert(k.to_owned(), v);
+            st.details.insert(k, v);
         }
         st
     }
@@ -238,26 +243,29 @@ mod tests {
         st.shares_submitted = Some(12);
         st.blocks_found = Some(1);
         for (k, v) in [
+            ("history_sampler", Detail::text("running (pid 48300)")),
             (
                 "docker",
-                json!("Docker 27.3.1 at unix:///var/run/docker.sock"),
+                Detail::text("Docker 27.3.1 at unix:///var/run/docker.sock"),
             ),
-            ("container_id", json!("3f2a9c1b7d4e")),
-            ("container_state", json!("running")),
-            ("container_restarts", json!(0)),
-            ("block_template_height", json!("unknown")),
-            ("vllm_endpoint", json!("http://127.0.0.1:8000/v1")),
-            ("vllm_health", json!("ok")),
+            ("container_id", Detail::text("3f2a9c1b7d4e")),
+            ("container_state", Detail::text("running")),
+            ("container_restarts", Detail::Count(Some(0))),
+            ("block_template_height", Detail::Number(None)),
+            ("vllm_endpoint", Detail::text("http://127.0.0.1:8000/v1")),
+            ("vllm_health", Detail::text("ok")),
             (
                 "served_models",
-                json!("pearl-ai/Llama-3.3-70B-Instruct-pearl"),
+                Detail::text("pearl-ai/Llama-3.3-70B-Instruct-pearl"),
             ),
+            ("vllm_requests", Detail::Count(Some(1_204))),
+            ("vllm_uptime_seconds", Detail::Seconds(Some(11_520.0))),
             (
                 "pearld_height",
-                json!("unknown (pearld did not answer within 2 s: connection refused)"),
+                Detail::unknown("pearld did not answer within 2 s: connection refused"),
             ),
         ] {
-            st.details.insert(k.to_owned(), v);
+            st.details.insert(k, v);
         }
         st
     }
@@ -301,7 +309,7 @@ mod tests {
     fn running_vllm_pearl() {
         let stats = vllm_stats();
         insta::assert_snapshot!(status(
-            &session("unverified", Some("vllm-pearl"), None),
+            &session("running", Some("vllm-pearl"), None),
             true,
             None,
             Some(&stats)
@@ -328,12 +336,13 @@ mod tests {
     fn failing_miner_reports_its_last_error() {
         let mut stats = cpu_stats();
         stats.hashrate = HashrateWindows::default();
+        stats.details.insert("supervisor", Detail::text("failed"));
         stats
             .details
-            .insert("supervisor".to_owned(), json!("failed"));
+            .insert("gateway", Detail::text("down: connection refused"));
         stats
             .details
-            .insert("gateway".to_owned(), json!("down: connection refused"));
+            .insert("gateway_up", Detail::Flag(Some(false)));
         stats.last_error =
             Some("pearl-gateway exited with status 1; see `jarvis mine logs`".to_owned());
         insta::assert_snapshot!(status(
@@ -376,7 +385,7 @@ mod tests {
         stats.last_error = Some("gateway timeout".to_owned());
         stats
             .details
-            .insert("template_height".to_owned(), json!(4242));
+            .insert("template_height", Detail::Number(Some(4242)));
         let running = session("running", Some("cpu-pearl"), None);
         assert_eq!(
             watch_line(&running, Some(&stats), AT),

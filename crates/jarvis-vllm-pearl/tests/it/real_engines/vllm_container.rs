@@ -136,7 +136,7 @@ async fn the_engine_stores_the_launch_spec_and_the_lifecycle_converges() {
     assert_eq!(d["container_state"], "running", "{d:?}");
     assert_eq!(d["vllm_health"], "ok", "{d:?}");
     assert_eq!(d["served_models"], section.extra.model.as_str(), "{d:?}");
-    assert_eq!(d["block_template_height"], 4410, "{d:?}");
+    assert_eq!(d["block_template_height"].as_u64(), Some(4410), "{d:?}");
     let mut lines = Vec::new();
     provider
         .logs(
