@@ -1,9 +1,10 @@
 //! cpu-pearl's own doctor rows: the gateway executable and the metrics port.
 
-use crate::supervisor::find_on_path;
 use jarvis_mining::check::{CheckRow, Group, ProviderCheckContext, Status};
 use jarvis_mining::provider::BoxFuture;
 use jarvis_mining::session::Session;
+
+use crate::supervisor::find_on_path;
 
 pub(super) fn checks<'a>(cx: &'a ProviderCheckContext<'a>) -> BoxFuture<'a, Vec<CheckRow>> {
     Box::pin(async move {

@@ -1,7 +1,7 @@
 //! Starting the supervisor: in this process (foreground) or detached through the binary's
 //! daemon entry, with a bounded wait for readiness.
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use jarvis_core::paths::JarvisHome;
@@ -94,12 +94,8 @@ fn spawn_detached(
         source,
     };
     let out = open_append(&log_path).map_err(io)?;
-    let err = out.try_clone().map_err(io)?;
     DaemonLaunch::new(crate::ID, home)
-        .command(entry)
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
+        .spawn(entry, out)
         .map_err(|source| MiningError::Io {
             path: entry.program.clone(),
             source,

@@ -15,7 +15,6 @@ pub mod supervisor;
 
 use jarvis_core::hardware::{HardwareInfo, Platform};
 use jarvis_core::paths::JarvisHome;
-
 use jarvis_mining::capabilities::MiningCapabilities;
 use jarvis_mining::provider::MiningProvider;
 use jarvis_mining::registry::{MinerRegistry, MiningDevice, ProviderDescriptor, ProviderNeeds};

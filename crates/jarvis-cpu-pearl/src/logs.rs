@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::redact::redact;
-
 use jarvis_mining::error::MiningError;
 use jarvis_mining::provider::{LogLine, LogRequest};
 

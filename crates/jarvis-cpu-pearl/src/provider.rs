@@ -4,11 +4,6 @@ use std::time::{Duration, Instant};
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::process::{ProcessIdentity, Signal, signal_group, signal_identity};
-
-use super::ID;
-use super::launch::{gone, run_supervisor, start_detached};
-use super::logs::stream_logs;
-use super::stats::stats_for;
 use jarvis_mining::config::MiningConfig;
 use jarvis_mining::daemon::DaemonContext;
 use jarvis_mining::error::MiningError;
@@ -21,6 +16,11 @@ use jarvis_mining::session::Session;
 use jarvis_mining::sidecar::SidecarLiveness;
 use jarvis_mining::sidecar::{Sidecar, remove_sidecar};
 use jarvis_mining::stats::MiningStats;
+
+use super::ID;
+use super::launch::{gone, run_supervisor, start_detached};
+use super::logs::stream_logs;
+use super::stats::stats_for;
 
 /// cpu-pearl bound to a jarvis home.
 #[derive(Debug, Clone)]

@@ -1,13 +1,14 @@
 //! `mine status` for cpu-pearl: scrape the supervisor's `/metrics` into `MiningStats`.
 
-use jarvis_core::time::unix_now;
 use std::time::Duration;
 
-use super::ID;
+use jarvis_core::time::unix_now;
 use jarvis_mining::session::{Session, SessionState};
 use jarvis_mining::stats::{Detail, HashrateWindows, MiningStats};
 use jarvis_telemetry::names as n;
 use jarvis_telemetry::{PromText, fetch_metrics, parse_prometheus};
+
+use super::ID;
 
 /// Stats of the session: the sidecar's facts plus a scrape of its `metrics_url`.
 pub(super) async fn stats_for(session: &Session) -> MiningStats {

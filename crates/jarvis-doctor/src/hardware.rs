@@ -1,7 +1,6 @@
 //! Hardware rows: CPU, memory, and the GPU rows of the configured provider's device.
 
 use jarvis_core::hardware::{GpuVendor, HardwareInfo};
-
 use jarvis_mining::check::{CheckRow, Group, Status};
 use jarvis_mining::models;
 use jarvis_mining::registry::{MiningDevice, ProviderNeeds};

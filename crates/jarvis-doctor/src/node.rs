@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use pearl_protocol::address::validate_taproot_address;
-use pearl_rpc::pearld::{BlockchainInfo, PearldClient, PearldError};
-
 use jarvis_mining::check::{CheckRow, Group, Status};
 use jarvis_mining::config::{MiningSection, pearld_endpoint};
 use jarvis_mining::hint;
+use pearl_protocol::address::validate_taproot_address;
+use pearl_rpc::pearld::{BlockchainInfo, PearldClient, PearldError};
 
 /// pearld rows (`RPC`, `RPC password`) for `section`; shared with validate-model.
 pub async fn pearl_node_rows(

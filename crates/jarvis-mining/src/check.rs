@@ -67,19 +67,6 @@ pub enum Status {
     Info,
 }
 
-impl Status {
-    /// Marker as printed.
-    pub fn marker(self) -> &'static str {
-        match self {
-            Self::Ok => "OK",
-            Self::Warn => "WARN",
-            Self::Fail => "FAIL",
-            Self::NotApplicable => "n/a",
-            Self::Info => "",
-        }
-    }
-}
-
 /// One check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckRow {

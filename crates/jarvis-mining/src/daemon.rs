@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use jarvis_core::paths::{HOME_ENV, JarvisHome};
 
@@ -55,8 +55,8 @@ impl DaemonLaunch {
     }
 
     /// The command to spawn: [`Self::args`], the home in `OPENJARVIS_HOME`, stdin closed, in a
-    /// session of its own so a terminal hang-up never reaches it. The caller points stdout and
-    /// stderr at the daemon's log.
+    /// session of its own so a terminal hang-up never reaches it; [`Self::spawn`] points its
+    /// output at the daemon's log.
     pub fn command(&self, entry: &DaemonEntry) -> Command {
         let mut command = Command::new(&entry.program);
         command
@@ -66,6 +66,43 @@ impl DaemonLaunch {
         #[cfg(unix)]
         jarvis_core::process::new_session(&mut command);
         command
+    }
+
+    /// Spawns [`Self::command`] with its stdout and stderr appended to `log` (an open file:
+    /// each provider opens and rotates its own).
+    pub fn spawn(&self, entry: &DaemonEntry, log: std::fs::File) -> std::io::Result<Child> {
+        let err = log.try_clone()?;
+        self.command(entry)
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(err))
+            .spawn()
+    }
+}
+
+/// SIGTERM or SIGINT, what ends a daemon cleanly (`mine stop` sends SIGTERM, identity-checked;
+/// Ctrl-C in the foreground sends SIGINT).
+#[derive(Debug)]
+pub struct Shutdown {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Installs the handlers.
+    pub fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Until either signal arrives.
+    pub async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
     }
 }
 

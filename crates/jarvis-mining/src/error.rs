@@ -75,6 +75,10 @@ pub enum MiningError {
         /// What to do about it.
         fix: String,
     },
+    /// A provider's own error, kept with its type (`SupervisorError`, ...): callers can
+    /// downcast it, and its causes stay a chain.
+    #[error(transparent)]
+    Provider(Box<dyn std::error::Error + Send + Sync>),
     /// A file operation failed.
     #[error("{path}: {source}")]
     Io {

@@ -10,15 +10,12 @@ use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
+use jarvis_doctor::pearl_node_rows;
 use jarvis_engines::{
     ChatRequest, EngineConfig, Health, MINING_ENGINE_ID, MiningEndpoint, chat, discover, probe,
     server_base,
 };
 use jarvis_http::http_client;
-use serde::Serialize;
-use serde_json::{Value, json};
-
-use jarvis_doctor::pearl_node_rows;
 use jarvis_mining::MinerRegistry;
 use jarvis_mining::check::{CheckRow, Group, Status};
 use jarvis_mining::config::MiningSection;
@@ -27,6 +24,8 @@ use jarvis_mining::provider::{LogLine, LogRequest};
 use jarvis_mining::session::{Session, SessionState};
 use jarvis_mining::sidecar::Sidecar;
 use jarvis_telemetry::parse_prometheus;
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::inspect::registry_row;
 

@@ -2,11 +2,11 @@
 
 use jarvis_core::hardware::{GpuVendor, HardwareInfo, Platform};
 use jarvis_core::paths::JarvisHome;
-
-use crate::pending::PendingProvider;
 use jarvis_mining::capabilities::MiningCapabilities;
 use jarvis_mining::provider::MiningProvider;
 use jarvis_mining::registry::{MinerRegistry, MiningDevice, ProviderDescriptor, ProviderNeeds};
+
+use crate::pending::PendingProvider;
 
 /// Registry id.
 pub const ID: &str = "apple-mps-pearl";

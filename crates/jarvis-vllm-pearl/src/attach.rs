@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
+use jarvis_mining::error::MiningError;
+use jarvis_mining::session::{Session, SessionState, lock_session};
+use jarvis_mining::sidecar::{Sidecar, remove_sidecar, write_sidecar};
 
 use super::ID;
 use super::provider::EXTERNAL_CONTAINER;
 use super::status::{http_client, served_models, url_host};
-use jarvis_mining::error::MiningError;
-use jarvis_mining::session::{Session, SessionState, lock_session};
-use jarvis_mining::sidecar::{Sidecar, remove_sidecar, write_sidecar};
 
 /// What `jarvis mine attach` records (the Python tool's flags).
 #[derive(Debug, Clone, PartialEq, Eq)]

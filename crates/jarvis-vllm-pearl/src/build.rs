@@ -7,12 +7,12 @@ use std::collections::VecDeque;
 use std::process::Stdio;
 use std::time::Instant;
 
+use jarvis_mining::error::MiningError;
+use jarvis_mining::progress::{Progress, ProgressEvent};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::image::{LABEL_PEARL_COMMIT, LABEL_PEARL_REF};
 use super::source::{BuildPlan, DOCKERFILE, image_error};
-use jarvis_mining::error::MiningError;
-use jarvis_mining::progress::{Progress, ProgressEvent};
 
 /// Pearl's build opens more files than Docker's default limit allows.
 const NOFILE_ULIMIT: &str = "nofile=1048576:1048576";

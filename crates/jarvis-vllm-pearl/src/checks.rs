@@ -3,13 +3,14 @@
 
 use std::path::Path;
 
-use super::docker::{Engine, EngineEndpoint, EngineKind, connect};
-use super::image::inspect_local;
-use crate::spec::hf_cache_dir;
 use jarvis_mining::check::{CheckRow, Group, ProviderCheckContext, Status, disk_free_row};
 use jarvis_mining::error::MiningError;
 use jarvis_mining::provider::BoxFuture;
 use jarvis_pearl_source::PEARL_PINNED_REF;
+
+use super::docker::{Engine, EngineEndpoint, EngineKind, connect};
+use super::image::inspect_local;
+use crate::spec::hf_cache_dir;
 
 /// Free space the HF cache needs for a 70B model and its conversions.
 pub const HF_CACHE_MIN_FREE_GB: f64 = 200.0;

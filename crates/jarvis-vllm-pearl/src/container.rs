@@ -6,11 +6,11 @@ use bollard::query_parameters::{
     CreateContainerOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
 use futures_util::StreamExt;
+use jarvis_mining::error::MiningError;
 
 use super::container_body::{config_hash, create_body};
 use super::docker::{Engine, status_code};
 use super::spec::{CONTAINER_NAME, LABEL_CONFIG_HASH, LABEL_MANAGED, LaunchSpec};
-use jarvis_mining::error::MiningError;
 
 /// What the engine says about the container named `openjarvis-pearl-miner`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use bollard::Docker;
 use bollard::errors::Error as BollardError;
-
 use jarvis_mining::error::MiningError;
 
 /// The engine socket used when `DOCKER_HOST` is unset.

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::CreateImageOptions;
 use futures_util::StreamExt;
+use jarvis_mining::config::DEFAULT_DOCKER_IMAGE_TAG;
+use jarvis_mining::error::MiningError;
+use jarvis_mining::progress::{Progress, ProgressEvent};
 
 use super::docker::{Engine, describe, status_code};
 use super::source::{BuildPlan, build_from_source};
 use super::spec::EnvFn;
-use jarvis_mining::config::DEFAULT_DOCKER_IMAGE_TAG;
-use jarvis_mining::error::MiningError;
-use jarvis_mining::progress::{Progress, ProgressEvent};
 
 /// Image label recording the Pearl ref an image was built from.
 pub const LABEL_PEARL_REF: &str = "jarvis.pearl-ref";

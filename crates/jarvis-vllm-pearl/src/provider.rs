@@ -6,15 +6,6 @@ use std::time::{Duration, Instant};
 
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::time::unix_now;
-
-use super::ID;
-use super::container::{self, Found, Launch, Stopped};
-use super::docker::{Engine, EngineEndpoint, connect};
-use super::image::ensure_image;
-use super::sampler::{sampler_of, stop_sampler};
-use super::source::BuildPlan;
-use super::spec::{CONTAINER_NAME, EnvFn, LaunchSpec};
-use super::status::{self, LogEvidence};
 use jarvis_mining::config::{MiningConfig, MiningExtra};
 use jarvis_mining::error::MiningError;
 use jarvis_mining::progress::{Progress, ProgressEvent};
@@ -25,6 +16,15 @@ use jarvis_mining::session::{ProviderLiveness, Session};
 use jarvis_mining::sidecar::{Sidecar, remove_sidecar, write_sidecar};
 use jarvis_mining::stats::{Detail, MiningStats};
 use jarvis_pearl_source::{PEARL_PINNED_REF, PEARL_REPO_URL};
+
+use super::ID;
+use super::container::{self, Found, Launch, Stopped};
+use super::docker::{Engine, EngineEndpoint, connect};
+use super::image::ensure_image;
+use super::sampler::{sampler_of, stop_sampler};
+use super::source::BuildPlan;
+use super::spec::{CONTAINER_NAME, EnvFn, LaunchSpec};
+use super::status::{self, LogEvidence};
 
 /// Container id an attach-written sidecar uses when the user names none.
 pub const EXTERNAL_CONTAINER: &str = "external";

@@ -10,12 +10,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use std::process::Stdio;
-
 use jarvis_core::process::{Liveness, ProcessIdentity, Signal, signal_identity};
 use jarvis_core::time::unix_now;
 use jarvis_mining::config::MiningConfig;
-use jarvis_mining::daemon::{DaemonContext, DaemonEntry, DaemonLaunch};
+use jarvis_mining::daemon::{DaemonContext, DaemonEntry, DaemonLaunch, Shutdown};
 use jarvis_mining::error::MiningError;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_mining::provider::{BoxFuture, StartMode, StartOptions};
@@ -54,7 +52,10 @@ impl VllmPearlProvider {
         let interval = Duration::from_secs(u64::from(extra.sample_interval_s.max(1)));
         let retention = Duration::from_secs(u64::from(extra.history_retention_days) * 86_400);
         let mut recorder = HistoryRecorder::open(&self.home().mining_history_path(), retention);
-        let mut shutdown = Shutdown::new()?;
+        let mut shutdown = Shutdown::new().map_err(|source| MiningError::Container {
+            detail: format!("cannot install the SIGTERM/SIGINT handlers: {source}"),
+            fix: "run `jarvis mine start` again".to_owned(),
+        })?;
         let engine = self.engine().await?;
         let reference = container_ref(jarvis_mining::session::Session::read(self.home()).sidecar());
         let client =
@@ -171,33 +172,6 @@ impl Drop for Follower {
     }
 }
 
-/// SIGTERM / SIGINT.
-struct Shutdown {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-impl Shutdown {
-    fn new() -> Result<Self, MiningError> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let failed = |source: std::io::Error| MiningError::Container {
-            detail: format!("cannot install the SIGTERM/SIGINT handlers: {source}"),
-            fix: "run `jarvis mine start` again".to_owned(),
-        };
-        Ok(Self {
-            term: signal(SignalKind::terminate()).map_err(failed)?,
-            int: signal(SignalKind::interrupt()).map_err(failed)?,
-        })
-    }
-
-    async fn wait(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
-        }
-    }
-}
-
 impl VllmPearlProvider {
     /// The end of `start` once the miner answers: the sampler beside it (detached through
     /// `options.daemon` unless one runs; in this process under `StartMode::Foreground`),
@@ -249,12 +223,8 @@ impl VllmPearlProvider {
             source,
         };
         let out = open_log(&log).map_err(io)?;
-        let err = out.try_clone().map_err(io)?;
         let child = DaemonLaunch::new(ID, self.home())
-            .command(entry)
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
+            .spawn(entry, out)
             .map_err(|source| MiningError::Io {
                 path: entry.program.clone(),
                 source,

@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use jarvis_engines::Protocol;
-use serde::Serialize;
-
 use jarvis_telemetry::parse_prometheus;
+use serde::Serialize;
 
 pub use jarvis_engines::server_base;
 

@@ -1,8 +1,7 @@
 //! The command line, as clap types.
 
-use std::path::PathBuf;
-
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use jarvis_mining::daemon::DaemonEntry;

@@ -65,12 +65,6 @@ pub enum SupervisorError {
 
 impl From<SupervisorError> for MiningError {
     fn from(error: SupervisorError) -> Self {
-        match error {
-            SupervisorError::Sidecar(e) => MiningError::Sidecar(e),
-            SupervisorError::Io { path, source } => MiningError::Io { path, source },
-            other => MiningError::Config {
-                detail: other.to_string(),
-            },
-        }
+        MiningError::Provider(Box::new(error))
     }
 }

@@ -1,10 +1,11 @@
 //! Append-only log files under `logs/mining`, rotated by size (`x.log` → `x.log.1` …).
 
-use jarvis_core::time::{UtcTime, unix_now};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use jarvis_core::time::{UtcTime, unix_now};
 
 /// A log is rotated once it exceeds this size.
 pub const LOG_MAX_BYTES: u64 = 10 * 1024 * 1024;

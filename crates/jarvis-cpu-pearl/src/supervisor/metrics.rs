@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use pearl_miner::Counters;
-
 use jarvis_core::time::unix_now;
 use jarvis_telemetry::names;
 use jarvis_telemetry::{Exposition, RateWindows};
+use pearl_miner::Counters;
 
 /// What failed, as the bounded `kind` label of [`names::LAST_ERROR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

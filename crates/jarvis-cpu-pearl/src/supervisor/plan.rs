@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
+use jarvis_mining::config::{MiningConfig, MiningExtra, pearld_endpoint};
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
 use pearl_rpc::pearld::PearldEndpoint;
 
 use super::error::SupervisorError;
-use jarvis_mining::config::{MiningConfig, MiningExtra, pearld_endpoint};
 
 /// Unix socket paths longer than this do not fit `sun_path`; the gateway then uses TCP.
 const MAX_SOCKET_PATH: usize = 100;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::process::ProcessIdentity;
 use jarvis_core::time::unix_now;
+use jarvis_mining::daemon::Shutdown;
 use jarvis_mining::session::LockHandle;
 use jarvis_telemetry::MetricsServer;
 use pearl_miner::{KernelChoice, Miner, MinerOptions};
@@ -34,7 +35,10 @@ pub async fn supervise(
     tuning: Tuning,
     lock: LockHandle,
 ) -> Result<(), SupervisorError> {
-    let mut shutdown_signal = ShutdownSignal::new()?;
+    let mut shutdown_signal = Shutdown::new().map_err(|source| SupervisorError::Io {
+        path: PathBuf::from("<signal handler>"),
+        source,
+    })?;
     let log = Arc::new(open_log(&plan, "supervisor.log")?);
     let miner_log = Arc::new(open_log(&plan, "miner.log")?);
     let miner = Miner::new(
@@ -151,7 +155,7 @@ impl Children<'_> {
     async fn run(
         &mut self,
         sidecar: &mut SupervisorState,
-        shutdown: &mut ShutdownSignal,
+        shutdown: &mut Shutdown,
     ) -> Result<(), SupervisorError> {
         self.start_gateway(sidecar)?;
         self.start_miner();
@@ -291,33 +295,6 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-/// SIGTERM / SIGINT.
-struct ShutdownSignal {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-impl ShutdownSignal {
-    fn new() -> Result<Self, SupervisorError> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let io = |source| SupervisorError::Io {
-            path: PathBuf::from("<signal handler>"),
-            source,
-        };
-        Ok(Self {
-            term: signal(SignalKind::terminate()).map_err(io)?,
-            int: signal(SignalKind::interrupt()).map_err(io)?,
-        })
-    }
-
-    async fn wait(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
-        }
     }
 }
 

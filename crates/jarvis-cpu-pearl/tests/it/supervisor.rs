@@ -322,3 +322,20 @@ fn logs_rotate_by_size_keeping_three_generations() {
     rotate_if_large(&log, 16, 3).expect("no rotation");
     assert!(log.exists(), "a small log stays");
 }
+
+#[test]
+fn a_supervisor_error_keeps_its_type_through_the_provider_contract() {
+    let error = jarvis_mining::MiningError::from(SupervisorError::GatewayNotFound);
+    assert_eq!(
+        error.to_string(),
+        SupervisorError::GatewayNotFound.to_string(),
+        "the message is the supervisor's own"
+    );
+    let jarvis_mining::MiningError::Provider(inner) = &error else {
+        panic!("flattened: {error:?}");
+    };
+    assert!(matches!(
+        inner.downcast_ref::<SupervisorError>(),
+        Some(SupervisorError::GatewayNotFound)
+    ));
+}

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::section::{MiningExtra, MiningSection, SubmitTargetSpec};
 use pearl_rpc::pearld::PearldEndpoint;
 
+use super::section::{MiningExtra, MiningSection, SubmitTargetSpec};
 use crate::error::MiningError;
 
 /// `[mining]` as providers use it. Mining is solo: found blocks go to the user's own pearld.

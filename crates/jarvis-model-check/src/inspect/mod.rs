@@ -10,12 +10,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-use serde_json::Value;
-
 use jarvis_mining::check::{CheckRow, Group, Status};
 use jarvis_mining::models::{ModelLookup, ModelStatus, lookup};
 use safetensors::TensorInfo;
+use serde::Serialize;
+use serde_json::Value;
 pub use store::HfToken;
 use store::{Hub, Store, check_rel_path};
 

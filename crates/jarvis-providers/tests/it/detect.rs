@@ -5,7 +5,6 @@ use jarvis_mining::models::DEFAULT_MODEL;
 use jarvis_providers::apple_mps_pearl;
 use jarvis_providers::cpu_pearl;
 use jarvis_providers::vllm_pearl;
-
 use jarvis_testkit::hw::{gpu, h100, host, mac, plain_linux, rtx4090};
 
 fn reason(caps: &jarvis_mining::MiningCapabilities) -> String {

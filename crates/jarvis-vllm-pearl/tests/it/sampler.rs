@@ -87,8 +87,8 @@ async fn one_sample_per_interval_until_the_container_is_gone() {
     for pair in samples.windows(2) {
         let gap = pair[1].at - pair[0].at;
         assert!(
-            (0.8..2.5).contains(&gap),
-            "one sample per 1 s interval, got a {gap:.2} s gap"
+            gap >= 0.8,
+            "at most one sample per 1 s interval, got a {gap:.2} s gap"
         );
     }
 }
@@ -188,7 +188,11 @@ async fn foreground_start_runs_the_sampler_in_place_after_releasing_the_lock() {
         let config = config(&section);
         tokio::spawn(async move { provider.start(&config, &foreground).await })
     };
-    until("the session is ready", || rig.sidecar_text().is_some()).await;
+    until("the sidecar names the sampler", || {
+        rig.sidecar_text()
+            .is_some_and(|text| text.contains("\"sampler\""))
+    })
+    .await;
     assert_eq!(
         sampler_of(&rig),
         ProcessIdentity::current(),
