@@ -3,7 +3,7 @@
 use pearl_miner::KernelChoice;
 use pearl_miner::bench::{BenchOptions, expected_seconds_per_block, measure_peaks_on, run_bench};
 
-use crate::common::tiny_shape;
+use crate::common::{say_skipped, tiny_shape};
 
 #[test]
 fn expected_seconds_follow_work_over_rate() {
@@ -31,7 +31,14 @@ fn short_bench_reports_consistent_counts() {
     assert!(ticks >= 1);
     assert_eq!(report.kernel, "portable");
     assert_eq!(report.threads, 1);
-    assert!(report.mac_per_s > 0.0);
+    // No speed is asserted (a slow or emulated CPU may finish no tile in 200 ms): the counts
+    // only have to agree. Every tile of the tiny shape is 2·16·2048 MACs.
+    assert!(report.mac_per_s.is_finite() && report.mac_per_s >= 0.0);
+    let per_tile = report.mac_per_s - report.tiles_per_s * f64::from(2 * 16 * 2048);
+    assert!(
+        per_tile.abs() <= 1e-9 * report.mac_per_s.max(1.0),
+        "{report:?}"
+    );
     assert_eq!(report.proofs_verified, report.proofs.len() as u64);
     assert_eq!(report.proofs_found, report.proofs_verified);
     assert_eq!(report.peak_int8_mac_per_s, None);
@@ -70,23 +77,27 @@ fn short_bench_reports_consistent_counts() {
 }
 
 #[test]
-fn peaks_are_measured_on_x86_64_and_marked_absent_elsewhere() {
+fn peaks_are_measured_where_the_cpu_has_the_probe_and_marked_absent_elsewhere() {
+    const TEST: &str = "peaks_are_measured_where_the_cpu_has_the_probe_and_marked_absent_elsewhere";
     let peaks = measure_peaks_on(0.01, 1);
     assert_eq!(peaks.threads, 1);
-    if cfg!(target_arch = "x86_64") && pearl_miner::kernel::avx2_available() {
+    // The AVX2 probes need x86_64 with AVX2 (avx2_available is false elsewhere).
+    if pearl_miner::kernel::avx2_available() {
         assert!(peaks.int8_mac_per_s.is_some_and(|v| v > 0.0));
         assert!(peaks.int16_mac_per_s.is_some_and(|v| v > 0.0));
     } else {
         assert_eq!(peaks.int8_mac_per_s, None);
+        assert_eq!(peaks.int16_mac_per_s, None);
+        say_skipped(TEST, "the int8/int16 peak probes", "this CPU has no AVX2");
     }
-    assert_eq!(
-        peaks.vnni_mac_per_s.is_some(),
-        pearl_miner::kernel::avx512vnni_available()
-    );
-    if cfg!(target_arch = "x86_64") {
-        assert!(
-            peaks.vnni_mac_per_s.is_some_and(|v| v > 0.0),
-            "the CI machine is expected to support AVX-512 VNNI"
+    if pearl_miner::kernel::avx512vnni_available() {
+        assert!(peaks.vnni_mac_per_s.is_some_and(|v| v > 0.0));
+    } else {
+        assert_eq!(peaks.vnni_mac_per_s, None);
+        say_skipped(
+            TEST,
+            "the VNNI peak probe",
+            "this CPU lacks one of avx512f/bw/vl/vnni",
         );
     }
 }

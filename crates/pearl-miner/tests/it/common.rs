@@ -1,7 +1,10 @@
-//! Shared fixtures: a tiny shape that satisfies every consensus limit, and an easy job.
+//! Shared fixtures: a tiny shape that satisfies every consensus limit, an easy job, and the
+//! kernels this CPU runs (a kernel it lacks is skipped with one line saying so).
+
+use std::io::Write as _;
 
 use num_bigint::BigUint;
-use pearl_miner::{Job, Shape};
+use pearl_miner::{Job, Kernel, KernelChoice, Shape};
 use pearl_protocol::IncompleteBlockHeader;
 use pearl_protocol::target::target_to_nbits;
 
@@ -47,4 +50,26 @@ pub(crate) fn hash32(text: &str) -> [u8; 32] {
         *slot = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("hex in a test vector");
     }
     out
+}
+
+/// Prints one line saying `test` skipped `what` and why, straight to stderr (libtest captures
+/// `eprintln!`, and a skip must be seen).
+pub(crate) fn say_skipped(test: &str, what: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "skipped {test} for {what}: {why}");
+}
+
+/// The kernel `choice` names when this CPU can run it; otherwise prints which test skipped
+/// it and why, and returns `None`.
+pub(crate) fn kernel_or_skip(test: &str, choice: KernelChoice) -> Option<Kernel> {
+    match Kernel::resolve(choice) {
+        Ok(kernel) => Some(kernel),
+        Err(unavailable) => {
+            say_skipped(
+                test,
+                &format!("the {} kernel", unavailable.requested),
+                &format!("this CPU cannot run it ({})", unavailable.reason),
+            );
+            None
+        }
+    }
 }

@@ -8,7 +8,7 @@ use pearl_miner::{
 use pearl_protocol::PlainProof;
 use std::sync::atomic::Ordering;
 
-use crate::common::{easy_job, easy_target, tiny_shape};
+use crate::common::{easy_job, easy_target, kernel_or_skip, tiny_shape};
 
 fn mine(cert_version: u32, seed: u64, kernel: KernelChoice, threads: usize) -> (Found, Counters) {
     let miner = Miner::new(tiny_shape(), MinerOptions { threads, kernel })
@@ -55,7 +55,12 @@ fn portable_and_auto_kernels_find_the_same_proof() {
 #[test]
 fn avx2_and_portable_kernels_find_the_same_proof() {
     // Auto picks VNNI where it can, so the AVX2 path (the only reader of |A|) needs its own run.
-    if !pearl_miner::kernel::avx2_available() {
+    if kernel_or_skip(
+        "avx2_and_portable_kernels_find_the_same_proof",
+        KernelChoice::Avx2,
+    )
+    .is_none()
+    {
         return;
     }
     let (portable, _) = mine(3, 5, KernelChoice::Portable, 1);
@@ -65,12 +70,12 @@ fn avx2_and_portable_kernels_find_the_same_proof() {
 
 #[test]
 fn vnni_and_portable_kernels_find_the_same_proof() {
-    #[cfg(target_arch = "x86_64")]
-    assert!(
-        pearl_miner::kernel::avx512vnni_available(),
-        "the CI machine is expected to support AVX-512 VNNI"
-    );
-    if !pearl_miner::kernel::avx512vnni_available() {
+    if kernel_or_skip(
+        "vnni_and_portable_kernels_find_the_same_proof",
+        KernelChoice::Avx512Vnni,
+    )
+    .is_none()
+    {
         return;
     }
     for seed in [5, 11] {
