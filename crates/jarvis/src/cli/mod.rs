@@ -33,8 +33,9 @@ pub(crate) use self::verify_proof::VerifyProofArgs;
 #[derive(Debug, Parser)]
 #[command(
     name = "jarvis",
-    version,
-    long_version = concat!(env!("CARGO_PKG_VERSION"), "\nno mining fee: blocks pay your own Taproot address in full"),
+    // The commit comes from build.rs: `0.1.0 (commit 4ea05ea1c2d3, 2026-12-03)`.
+    version = env!("JARVIS_VERSION"),
+    long_version = concat!(env!("JARVIS_VERSION"), "\nno mining fee: blocks pay your own Taproot address in full"),
     about,
     propagate_version = true
 )]
