@@ -254,7 +254,10 @@ fn status_watch_without_a_terminal_prints_one_line_per_refresh() {
     let stdout = out.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines.iter().all(|l| l.ends_with(" - absent")), "{stdout}");
+    assert!(
+        lines.iter().all(|l| l.ends_with(" - not configured")),
+        "{stdout}"
+    );
     assert!(!stdout.contains('\x1b'), "no escape codes off a terminal");
 
     let out = env.run(&mut jarvis(
