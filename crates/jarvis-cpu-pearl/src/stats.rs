@@ -7,6 +7,7 @@ use jarvis_mining::session::{Session, SessionState};
 use jarvis_mining::stats::{Detail, HashrateWindows, MiningStats};
 use jarvis_telemetry::names as n;
 use jarvis_telemetry::{PromText, fetch_metrics, parse_prometheus};
+use pearl_miner::{Kernel, KernelChoice};
 
 use super::ID;
 
@@ -30,6 +31,11 @@ pub(super) async fn stats_for(session: &Session) -> MiningStats {
     }
     if let Some(pid) = sidecar.gateway_pid {
         details.insert("gateway_pid", Detail::Number(Some(u64::from(pid))));
+    }
+    // The supervisor's miner takes `KernelChoice::Auto`, which resolves the same way for
+    // every process on this CPU: the kernel it mines with.
+    if let Ok(kernel) = Kernel::resolve(KernelChoice::Auto) {
+        details.insert("kernel", Detail::text(kernel.name()));
     }
     if let Some(error) = section.and_then(|s| s.last_error.as_deref()) {
         stats.last_error = Some(error.to_owned());

@@ -3,39 +3,14 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::Args;
 use jarvis_engines::{ChatRequest, Engine, Health, ProbeResult, chat, probe_all};
 use jarvis_http::http_client;
 use serde::Serialize;
 
 use super::Ctx;
 use super::engines::{discover_engines, seconds};
+use crate::cli::AskArgs;
 use crate::views;
-
-/// `jarvis ask` arguments.
-#[derive(Debug, Args)]
-pub(crate) struct AskArgs {
-    /// The prompt.
-    pub(crate) prompt: String,
-    /// Engine id to use (see `jarvis engines`); default: the preferred engine that answers.
-    #[arg(long)]
-    pub(crate) engine: Option<String>,
-    /// Model id; default: the engine's model, else the first it lists.
-    #[arg(long)]
-    pub(crate) model: Option<String>,
-    /// Wait for the whole reply instead of streaming tokens.
-    #[arg(long)]
-    pub(crate) no_stream: bool,
-    /// Cap on generated tokens.
-    #[arg(long)]
-    pub(crate) max_tokens: Option<u32>,
-    /// Seconds to wait for the engine's reply to start and between streamed pieces.
-    #[arg(long, default_value_t = 120.0)]
-    pub(crate) timeout: f64,
-    /// Print one JSON object (text, engine, model, latency, tokens) at the end.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
 
 /// Seconds an engine gets to answer the pre-flight probe.
 const PROBE_SECONDS: f64 = 2.0;

@@ -1,11 +1,9 @@
 //! `jarvis mine bench`: mine a built-in job offline and report rates against the SIMD peaks.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, ValueEnum};
 use jarvis_cpu_pearl::supervisor::shape_from_extra;
 use jarvis_mining::config::{MiningExtra, pearld_endpoint};
 use pearl_miner::KernelChoice;
@@ -17,49 +15,9 @@ use pearl_rpc::pearld::PearldClient;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::{BenchArgs, KernelArg};
 use crate::output::Mode;
 use crate::views;
-
-#[derive(Debug, Args)]
-pub(crate) struct BenchArgs {
-    /// Seconds of mining.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    seconds: u64,
-    /// Miner threads (default: `[mining.extra].threads`, else all cores).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    threads: Option<u32>,
-    /// GEMM kernel.
-    #[arg(long, value_enum, default_value = "auto")]
-    kernel: KernelArg,
-    /// Difficulty (compact nbits, hex) for the time-to-block estimate; default: the node's
-    /// current template when pearld is configured and answers, else a mainnet-like 0x1a010000.
-    #[arg(long, value_parser = parse_nbits)]
-    nbits: Option<u32>,
-    /// Write each found proof as a JSON line `{"mining_job": ..., "plain_proof": "..."}`.
-    #[arg(long)]
-    emit_proofs: Option<PathBuf>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum KernelArg {
-    Auto,
-    Portable,
-    Avx2,
-    #[value(name = "avx512-vnni")]
-    Avx512Vnni,
-}
-
-fn parse_nbits(text: &str) -> Result<u32, String> {
-    let hex = text
-        .trim()
-        .trim_start_matches("0x")
-        .trim_start_matches("0X");
-    u32::from_str_radix(hex, 16)
-        .map_err(|_| format!("'{text}' is not a hex nbits value like 0x1a010000"))
-}
 
 #[derive(Serialize)]
 struct BenchOutput<'a> {

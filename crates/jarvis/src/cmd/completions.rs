@@ -2,29 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory as _, ValueEnum};
+use clap::CommandFactory as _;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, CompletionsArgs, Shell};
 use crate::output::Printer;
-
-/// Shells we write completions for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Shell {
-    /// GNU bash (`source <(jarvis completions bash)`).
-    Bash,
-    /// Z shell (save as `_jarvis` in a directory on `$fpath`).
-    Zsh,
-    /// fish (save as `~/.config/fish/completions/jarvis.fish`).
-    Fish,
-}
-
-/// `jarvis completions` flags.
-#[derive(Debug, Args)]
-pub(crate) struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    pub(crate) shell: Shell,
-}
 
 /// Writes the completion script for `args.shell` to stdout.
 pub(crate) fn run(out: &Printer, args: &CompletionsArgs) -> anyhow::Result<ExitCode> {

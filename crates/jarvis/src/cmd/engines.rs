@@ -4,24 +4,13 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Args;
 use jarvis_engines::{Discovery, EngineConfig, Health, MiningEndpoint, ProbeResult, discover};
 use jarvis_mining::session::{Session, SessionState};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::EnginesArgs;
 use crate::views;
-
-/// `jarvis engines` flags.
-#[derive(Debug, Args)]
-pub(crate) struct EnginesArgs {
-    /// Seconds each engine gets to answer its probe.
-    #[arg(long, default_value_t = 2.0)]
-    pub(crate) timeout: f64,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
 
 /// A `--timeout` in seconds as a duration (clamped to 0.05 s .. 1 h).
 pub(crate) fn seconds(value: f64) -> Duration {

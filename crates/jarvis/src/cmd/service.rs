@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::{Manager, ServiceCommand};
 use crate::views;
 use crate::views::service::Secrets;
 
@@ -22,41 +22,6 @@ pub(crate) const LAUNCHD_LABEL: &str = "ai.openjarvis.jarvis-mining";
 const RESTART_SEC: u32 = 10;
 /// The password variable when the config names none.
 const DEFAULT_PASSWORD_ENV: &str = "PEARLD_RPC_PASSWORD";
-
-/// `jarvis mine service` subcommands.
-#[derive(Debug, Subcommand)]
-pub(crate) enum ServiceCommand {
-    /// Write the user service and start it now and at every login (or boot, with lingering).
-    Install(ServiceArgs),
-    /// Stop the user service and remove its file.
-    Uninstall(ServiceArgs),
-    /// Show whether the user service is installed, enabled and running.
-    Status(ServiceArgs),
-}
-
-/// Flags shared by the service commands.
-#[derive(Debug, Args)]
-pub(crate) struct ServiceArgs {
-    /// Print the file and the commands instead of writing or running anything.
-    #[arg(long)]
-    pub(crate) dry_run: bool,
-    /// Service manager (default: launchd on macOS, systemd elsewhere).
-    #[arg(long, value_enum)]
-    pub(crate) manager: Option<Manager>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-/// A service manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Manager {
-    /// systemd user units (`systemctl --user`).
-    Systemd,
-    /// launchd user agents (`launchctl`).
-    Launchd,
-}
 
 impl Manager {
     fn native() -> Manager {

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use jarvis_core::time::unix_now;
 use jarvis_mining::MiningConfig;
 use jarvis_mining::config::MiningSection;
 use jarvis_mining::progress::{Progress, ProgressEvent};
@@ -210,6 +211,11 @@ struct StatusReport {
     stats: Option<MiningStats>,
 }
 
+/// Whether config.toml has a `[mining]` section.
+pub(crate) fn is_configured(ctx: &Ctx) -> bool {
+    matches!(ctx.load_config(), Ok(Some(c)) if c.mining.is_some())
+}
+
 /// Live stats from the session's provider; `None` when no live session names a known one.
 pub(crate) async fn live_stats(ctx: &Ctx, session: &Session) -> Option<MiningStats> {
     if matches!(session.state, SessionState::Stale { .. }) {
@@ -228,16 +234,13 @@ async fn print_status(ctx: &Ctx, out: &Printer, session: &Session) -> anyhow::Re
         stats,
     };
     out.emit(&report, || {
-        // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
-        let left_error = session
-            .sidecar()
-            .and_then(|sc| sc.supervisor.as_ref())
-            .and_then(|s| s.last_error.as_deref());
         views::status::report(&StatusData {
             session: &report.session,
-            configured: matches!(ctx.load_config(), Ok(Some(c)) if c.mining.is_some()),
-            left_error,
+            configured: is_configured(ctx),
+            // A supervisor that gave up leaves its reason in the sidecar it no longer owns.
+            sidecar: session.sidecar(),
             stats: report.stats.as_ref(),
+            now: unix_now(),
         })
     })?;
     Ok(ExitCode::SUCCESS)

@@ -11,14 +11,7 @@ use jarvis_mining::daemon::DaemonContext;
 use jarvis_mining::session::LockHandle;
 
 use super::Ctx;
-
-/// Arguments of `mine supervise`; everything else comes from config.toml.
-#[derive(Debug, clap::Args)]
-pub(crate) struct SuperviseArgs {
-    /// The provider whose background process runs (default: the configured one).
-    #[arg(long)]
-    pub(crate) provider: Option<String>,
-}
+use crate::cli::SuperviseArgs;
 
 pub(crate) async fn run(ctx: &Ctx, args: &SuperviseArgs) -> anyhow::Result<ExitCode> {
     let section = super::session::mining_section(ctx)?;

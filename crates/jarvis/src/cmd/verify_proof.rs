@@ -1,31 +1,17 @@
 //! `jarvis mine verify-proof`: check a PlainProof against a gateway job, offline.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::Args;
 use pearl_miner::{VerifyError, verify_plain_proof_with_target};
 use pearl_protocol::job::MiningJob;
 use pearl_protocol::proof::PlainProof;
 use serde_json::value::RawValue;
 
+use crate::cli::VerifyProofArgs;
 use crate::output::Printer;
 use crate::views;
 use crate::views::verify_proof::{Check, Verdict};
-
-#[derive(Debug, Args)]
-pub(crate) struct VerifyProofArgs {
-    /// The gateway's `mining_job` object as JSON, or a line written by `mine bench --emit-proofs`.
-    #[arg(long)]
-    job: PathBuf,
-    /// The proof as base64, or `@FILE` holding it; optional when the job file carries `plain_proof`.
-    #[arg(long)]
-    proof: Option<String>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
-}
 
 /// The checks in the order the verifier runs them.
 pub(crate) const CHECKS: [&str; 6] = [

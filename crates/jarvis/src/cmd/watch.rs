@@ -8,24 +8,44 @@ use jarvis_core::process::Liveness;
 use jarvis_core::time::unix_now;
 use jarvis_mining::MiningStats;
 use jarvis_mining::session::{Session, SessionSummary};
+use jarvis_mining::sidecar::Sidecar;
 use serde::Serialize;
 
 use super::Ctx;
 use super::os::TermGuard;
 use crate::cli::StatusArgs;
+use crate::output::format::utc_second;
 use crate::views;
+use crate::views::status::StatusData;
 
 const ENTER: &str = "\x1b[?1049h\x1b[?25l";
 const LEAVE: &str = "\x1b[?25h\x1b[?1049l";
 const CLEAR: &str = "\x1b[H\x1b[2J";
 
-/// One refresh worth of status.
+/// One refresh worth of status; `--json` prints it as one line.
 #[derive(Debug, Serialize)]
 struct Snapshot {
     at: f64,
     session: SessionSummary,
     stats: Option<MiningStats>,
     history: Option<String>,
+    /// Not printed: the sidecar and the config the human layout reads.
+    #[serde(skip)]
+    sidecar: Option<Sidecar>,
+    #[serde(skip)]
+    configured: bool,
+}
+
+impl Snapshot {
+    fn data(&self) -> StatusData<'_> {
+        StatusData {
+            session: &self.session,
+            configured: self.configured,
+            sidecar: self.sidecar.as_ref(),
+            stats: self.stats.as_ref(),
+            now: self.at,
+        }
+    }
 }
 
 async fn snapshot(ctx: &Ctx) -> Snapshot {
@@ -43,6 +63,8 @@ async fn snapshot(ctx: &Ctx) -> Snapshot {
         session: session.summary(),
         stats,
         history,
+        sidecar: session.sidecar().cloned(),
+        configured: super::session::is_configured(ctx),
     }
 }
 
@@ -77,21 +99,16 @@ pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode
         if args.json {
             out.json_line(&snap)?;
         } else if screen {
-            let frame = views::status::watch_frame(
-                &snap.session,
-                snap.stats.as_ref(),
-                snap.history.as_deref(),
-                snap.at,
-                args.interval.as_secs_f64(),
-            );
+            let mut frame = views::status::report(&snap.data());
+            frame.line(format!(
+                "{}, every {}s, q quits",
+                utc_second(snap.at),
+                args.interval.as_secs_f64()
+            ));
             out.control(&format!("{}{CLEAR}", if first { ENTER } else { "" }));
             out.text(&frame.render(out.width()));
         } else {
-            out.raw(&views::status::watch_line(
-                &snap.session,
-                snap.stats.as_ref(),
-                snap.at,
-            ));
+            out.raw(&views::status::watch_line(&snap.data()));
         }
         first = false;
         shown = shown.saturating_add(1);

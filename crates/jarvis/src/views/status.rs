@@ -1,154 +1,420 @@
-//! `jarvis mine status` (and each refresh of `--watch`): the session, then the provider's
-//! live stats. Raw counters and every detail stay in `--json`.
+//! `jarvis mine status` (and every frame of `--watch`): one designed layout a miner reads at a
+//! glance. A header line (provider, state, uptime, and kernel and threads or container and
+//! model), then the hashrate windows, the proofs, the gateway and the node, and the last error.
+//! Raw counters and every provider detail stay in `--json`.
+//!
+//! [`Layout`] is built from typed data only (the session summary, the sidecar, the provider's
+//! stats and the time), so every state is pinned by snapshots without a live process; the
+//! plain report and the full-screen `--watch` both draw it.
 
+use anstyle::Style;
 use jarvis_mining::MiningStats;
 use jarvis_mining::session::SessionSummary;
-use jarvis_mining::sidecar::SupervisorSection;
+use jarvis_mining::sidecar::{DaemonRole, DaemonState, Sidecar, SupervisorSection};
 use jarvis_mining::stats::{Detail, HashrateWindows};
 
-use crate::output::format::{
-    UNKNOWN, ago, count, duration, mac_rate, or_unknown, utc_second, utc_tick,
-};
+use crate::output::format::{UNKNOWN, ago, count, duration, mac_rate, utc_tick};
+use crate::output::style::{self, paint};
 use crate::output::{Doc, Pairs};
 
-/// Values start here, or further right for a long detail key.
-const COLUMN: usize = 20;
+/// Values start here.
+const COLUMN: usize = 12;
 
-/// What `mine status` knows: the session, whether `[mining]` is configured, the reason a
-/// supervisor that gave up left in its sidecar, and the live stats.
+/// What `mine status` knows: the session, whether `[mining]` is configured, the sidecar it
+/// read (the supervisor's state and last error live there), the live stats, and the time.
 pub(crate) struct StatusData<'a> {
     pub(crate) session: &'a SessionSummary,
     pub(crate) configured: bool,
-    pub(crate) left_error: Option<&'a str>,
+    pub(crate) sidecar: Option<&'a Sidecar>,
     pub(crate) stats: Option<&'a MiningStats>,
+    /// Unix seconds the data was taken at.
+    pub(crate) now: f64,
 }
 
-/// The status report.
-pub(crate) fn report(data: &StatusData<'_>) -> Doc {
-    let mut doc = Doc::new();
+/// The state a miner cares about, from the session and the provider's own view of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// No `[mining]` in config.toml.
+    NotConfigured,
+    /// Configured, no session.
+    Stopped,
+    /// Launched, not mining yet (the gateway has not answered; vLLM is loading the model).
+    Starting,
+    /// Mining.
+    Running,
+    /// The sidecar names processes (or a container) that are gone.
+    Stale,
+    /// The provider gave up (cpu-pearl's supervisor) or its container exited.
+    Failed,
+    /// The sidecar cannot be read.
+    Corrupt,
+    /// A session of a provider this build does not have.
+    Unverified,
+}
+
+impl Phase {
+    /// The word in the header.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Phase::NotConfigured => "not configured",
+            Phase::Stopped => "stopped",
+            Phase::Starting => "starting",
+            Phase::Running => "running",
+            Phase::Stale => "stale",
+            Phase::Failed => "failed",
+            Phase::Corrupt => "corrupt",
+            Phase::Unverified => "unverified",
+        }
+    }
+
+    /// Its colour on a terminal.
+    pub(crate) fn style(self) -> Style {
+        match self {
+            Phase::Running => style::OK,
+            Phase::Starting | Phase::Stale | Phase::Unverified => style::WARN,
+            Phase::Failed | Phase::Corrupt => style::FAIL,
+            Phase::NotConfigured | Phase::Stopped => style::DIM,
+        }
+    }
+}
+
+/// The status as it is drawn: a header and labelled rows, then what to do next.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Layout {
+    /// The state.
+    pub(crate) phase: Phase,
+    /// `cpu-pearl` or `vllm-pearl`; `mining` without a session.
+    pub(crate) provider: String,
+    /// After the state: `up 3h 12m`, `kernel avx2, 16 threads`, ...
+    pub(crate) facts: Vec<String>,
+    /// `label`, `value` rows.
+    pub(crate) rows: Vec<(&'static str, String)>,
+    /// What to do next, if anything.
+    pub(crate) next: Option<&'static str>,
+}
+
+impl Layout {
+    /// The header line without styles: `cpu-pearl  running  up 3h 12m  kernel avx2, 16 threads`.
+    #[cfg(test)]
+    pub(crate) fn header(&self) -> String {
+        self.header_with(|_, text| text.to_owned())
+    }
+
+    fn header_with(&self, phase: impl Fn(Phase, &str) -> String) -> String {
+        let mut parts = vec![self.provider.clone(), phase(self.phase, self.phase.text())];
+        parts.extend(self.facts.iter().cloned());
+        parts.join("  ")
+    }
+}
+
+/// Builds the layout.
+pub(crate) fn layout(data: &StatusData<'_>) -> Layout {
+    let phase = phase(data);
     let s = data.session;
-    let mut rows = Pairs::new(0).min_column(COLUMN);
-    if s.state == "absent" {
-        doc.line("No active mining session");
-        if data.configured {
-            doc.line("Mining is configured but not running; start it with `jarvis mine start`.");
+    let stats = data.stats;
+    let detail = |key: &str| stats.and_then(|st| st.details.get(key));
+    let text = |key: &str| detail(key).and_then(Detail::as_str);
+    let provider = s
+        .provider
+        .clone()
+        .or_else(|| stats.map(|st| st.provider_id.clone()))
+        .unwrap_or_else(|| "mining".to_owned());
+    let vllm = is_container(data);
+    let mut facts = Vec::new();
+    let mut rows: Vec<(&'static str, String)> = Vec::new();
+    if matches!(
+        phase,
+        Phase::NotConfigured | Phase::Stopped | Phase::Corrupt
+    ) {
+        if let Some(why) = &s.detail {
+            rows.push(("sidecar", s.path.display().to_string()));
+            rows.push(("why", why.clone()));
+        }
+        return Layout {
+            phase,
+            provider,
+            facts,
+            rows,
+            next: next_step(phase, vllm),
+        };
+    }
+    let uptime = stats.and_then(|st| st.uptime_seconds).or_else(|| {
+        data.sidecar
+            .and_then(|sc| sc.started_at)
+            .map(|t| (data.now - t).max(0.0))
+    });
+    if let (Some(up), Phase::Running | Phase::Starting) = (uptime, phase) {
+        facts.push(format!("up {}", duration(up)));
+    }
+    if vllm {
+        let container = text("container_id")
+            .map(str::to_owned)
+            .or_else(|| data.sidecar.and_then(|sc| sc.container_id.clone()))
+            .map(|id| id.chars().take(12).collect::<String>());
+        if let Some(id) = container {
+            facts.push(format!("container {id}"));
+        }
+        let model = text("served_models")
+            .filter(|m| *m != "none")
+            .map(str::to_owned)
+            .or_else(|| data.sidecar.and_then(|sc| sc.model.clone()));
+        if let Some(model) = model {
+            facts.push(format!("model {model}"));
+        }
+    } else if stats.is_some() {
+        let kernel = text("kernel").unwrap_or(UNKNOWN);
+        let threads = detail("threads").and_then(Detail::as_u64);
+        facts.push(match threads {
+            Some(n) => format!("kernel {kernel}, {} threads", count(Some(n))),
+            None => format!("kernel {kernel}"),
+        });
+    }
+    if let Some(st) = stats {
+        let h = &st.hashrate;
+        rows.push((
+            "hashrate",
+            if vllm && *h == HashrateWindows::default() {
+                format!("{UNKNOWN} (the gateway in the container does not report it)")
+            } else {
+                format!(
+                    "10s {}   60s {}   15m {}",
+                    mac_rate(h.s10),
+                    mac_rate(h.s60),
+                    mac_rate(h.m15)
+                )
+            },
+        ));
+        rows.push(("proofs", proofs(st, data.now, vllm)));
+    }
+    if vllm {
+        if let Some(state) = text("container_state") {
+            let mut line = state.to_owned();
+            if let Some(n) = detail("container_restarts").and_then(Detail::as_u64) {
+                line.push_str(&format!(", {} restarts", count(Some(n))));
+            }
+            if let Some(docker) = text("docker") {
+                line.push_str(&format!(", {docker}"));
+            }
+            rows.push(("container", line));
+        }
+        if let Some(health) = text("vllm_health") {
+            let mut line = if health == "ok" {
+                "answers".to_owned()
+            } else {
+                format!("not ready: {health}")
+            };
+            if let Some(endpoint) = text("vllm_endpoint") {
+                line.push_str(&format!(" at {endpoint}"));
+            }
+            if let Some(n) = detail("vllm_requests").and_then(Detail::as_u64) {
+                line.push_str(&format!(", {} requests", count(Some(n))));
+            }
+            rows.push(("vllm", line));
+        }
+        if matches!(
+            text("container_state"),
+            Some("running" | "created" | "restarting")
+        ) {
+            let template = detail("block_template_height").and_then(Detail::as_u64);
+            rows.push((
+                "gateway",
+                match template {
+                    Some(h) => format!("in the container, mining block {}", h),
+                    None => "in the container, no block template seen yet".to_owned(),
+                },
+            ));
+        }
+        if let Some(node) = detail("pearld_height") {
+            rows.push(("node", node_height(node)));
+        }
+        if let Some(sampler) = text("history_sampler") {
+            rows.push(("history", format!("sampler {sampler}")));
         }
     } else {
-        rows.push("session", s.state);
-        rows.push("provider", s.provider.as_deref().unwrap_or(UNKNOWN));
-        rows.push("sidecar", s.path.display().to_string());
-        if let Some(detail) = &s.detail {
-            rows.push("detail", detail.as_str());
-        }
-        if let (Some(why), "stale") = (data.left_error, s.state) {
-            rows.push("last error", why);
+        let gateway = stats.map(|_| {
+            let mut line = text("gateway").unwrap_or(UNKNOWN).to_owned();
+            let url = text("gateway_url")
+                .map(str::to_owned)
+                .or_else(|| data.sidecar.and_then(|sc| sc.gateway_url.clone()));
+            if let Some(url) = url {
+                line.push_str(&format!(" at {url}"));
+            }
+            if let Some(pid) = detail("gateway_pid").and_then(Detail::as_u64) {
+                line.push_str(&format!(" (pid {pid})"));
+            }
+            if let Some(n) = detail("restarts")
+                .and_then(Detail::as_u64)
+                .filter(|n| *n > 0)
+            {
+                line.push_str(&format!(", restarted {} times", count(Some(n))));
+            }
+            line
+        });
+        if let Some(line) = gateway {
+            rows.push(("gateway", line));
+            rows.push((
+                "node",
+                match detail("template_height").and_then(Detail::as_u64) {
+                    Some(h) => format!("mining block {h}"),
+                    None => format!("{UNKNOWN} (no block template from the gateway yet)"),
+                },
+            ));
         }
     }
-    if let Some(stats) = data.stats {
-        rows.push("shares submitted", count(stats.shares_submitted));
-        rows.push("blocks found", count(stats.blocks_found));
-        rows.push("hashrate", windows(&stats.hashrate));
-        rows.push(
-            "uptime",
-            stats
-                .uptime_seconds
-                .map_or_else(|| UNKNOWN.to_owned(), duration),
-        );
-        for (key, value) in stats.details.iter() {
-            rows.push(key.replace('_', " "), detail(value));
-        }
-        if let Some(e) = &stats.last_error {
-            rows.push("last error", e.as_str());
-        }
+    if let (Phase::Stale, Some(why)) = (phase, &s.detail) {
+        rows.push(("why", why.clone()));
     }
-    doc.pairs(rows);
-    doc
+    rows.push((
+        "last error",
+        last_error(data).unwrap_or_else(|| "none".to_owned()),
+    ));
+    Layout {
+        phase,
+        provider,
+        facts,
+        rows,
+        next: next_step(phase, vllm),
+    }
 }
 
-/// The three windows on one line: `10s 241.4 GMAC/s   60s unknown   15m unknown`.
-fn windows(h: &HashrateWindows) -> String {
-    format!(
-        "10s {}   60s {}   15m {}",
-        mac_rate(h.s10),
-        mac_rate(h.s60),
-        mac_rate(h.m15)
-    )
+/// Whether the session runs in a container (vllm-pearl), by its stats or its sidecar.
+fn is_container(data: &StatusData<'_>) -> bool {
+    let by_stats = data.stats.is_some_and(|st| {
+        st.details.get("container_state").is_some() || st.details.get("docker").is_some()
+    });
+    by_stats
+        || data
+            .sidecar
+            .is_some_and(|sc| sc.container_id.is_some() || sc.vllm_endpoint.is_some())
 }
 
-/// A provider detail as people read it: numbers formatted here, unknown spelled one way.
-fn detail(value: &Detail) -> String {
-    match value {
-        Detail::Count(n) => count(*n),
-        Detail::Number(n) => or_unknown(*n),
-        Detail::Rate(r) => mac_rate(*r),
-        Detail::Seconds(s) => s.map_or_else(|| UNKNOWN.to_owned(), duration),
-        Detail::Timestamp(t) => t.map_or_else(|| UNKNOWN.to_owned(), utc_second),
-        Detail::Flag(Some(true)) => "yes".to_owned(),
-        Detail::Flag(Some(false)) => "no".to_owned(),
-        Detail::Flag(None) => UNKNOWN.to_owned(),
-        Detail::Text(text) => text.clone(),
+/// `found 5   submitted 4   errors 0   blocks 0   last 4m 10s ago`; what the provider does not
+/// count is left out rather than shown unknown forever.
+fn proofs(st: &MiningStats, now: f64, vllm: bool) -> String {
+    let d = &st.details;
+    let mut parts = Vec::new();
+    if let Some(found) = d.get("proofs_found") {
+        parts.push(format!("found {}", count(found.as_u64())));
+    }
+    parts.push(format!("submitted {}", count(st.shares_submitted)));
+    if vllm {
+        if let Some(rejected) = d.get("blocks_rejected") {
+            parts.push(format!("rejected {}", count(rejected.as_u64())));
+        }
+    } else {
+        parts.push(format!(
+            "errors {}",
+            count(d.get("submit_errors").and_then(Detail::as_u64))
+        ));
+    }
+    parts.push(format!("blocks {}", count(st.blocks_found)));
+    match (st.last_share_at, st.shares_submitted) {
+        (Some(at), _) => parts.push(format!("last {}", ago(Some(at), now))),
+        (None, Some(0)) => parts.push("none submitted yet".to_owned()),
+        (None, _) => {}
+    }
+    parts.join("   ")
+}
+
+/// pearld's height as the vllm-pearl stats give it.
+fn node_height(node: &Detail) -> String {
+    match node {
+        Detail::Number(Some(h)) => format!("pearld at height {h}"),
         Detail::Unknown { why } => format!("{UNKNOWN} ({why})"),
+        _ => UNKNOWN.to_owned(),
     }
 }
 
-/// One refresh of `--watch` on a terminal: a title line, then the numbers that move.
-pub(crate) fn watch_frame(
-    session: &SessionSummary,
-    stats: Option<&MiningStats>,
-    history: Option<&str>,
-    at: f64,
-    interval_s: f64,
-) -> Doc {
-    let mut doc = Doc::new();
-    doc.heading(format!(
-        "jarvis mining  {}  {}  {}  (every {interval_s}s, q quits)",
-        session.provider.as_deref().unwrap_or("no provider"),
-        session.state,
-        utc_second(at),
-    ))
-    .blank();
-    let mut rows = Pairs::new(0).min_column(18);
-    if let Some(d) = &session.detail {
-        rows.push("detail", d.as_str());
+/// The provider's latest error, else the one a supervisor that gave up left in its sidecar.
+fn last_error(data: &StatusData<'_>) -> Option<String> {
+    data.stats
+        .and_then(|st| st.last_error.clone())
+        .or_else(|| supervisor(data).and_then(|(_, error)| error.map(str::to_owned)))
+}
+
+/// cpu-pearl's supervisor state and last error, from the sidecar (vllm-pearl's section is its
+/// history sampler's, which says nothing about mining).
+fn supervisor<'a>(data: &StatusData<'a>) -> Option<(&'a DaemonState, Option<&'a str>)> {
+    let section = data.sidecar?.supervisor.as_ref()?;
+    (section.role == DaemonRole::Supervisor)
+        .then_some((&section.state, section.last_error.as_deref()))
+}
+
+/// The state, from the session and what the provider reports:
+/// - no session: not configured or stopped; an unreadable sidecar: corrupt;
+/// - cpu-pearl's supervisor `failed`, or a container `exited`/`dead`: failed;
+/// - the supervisor `starting`, or a container that runs while vLLM does not answer yet
+///   (`created`, `restarting`, or `/health` not ok): starting;
+/// - a session whose processes or container are gone: stale; otherwise running.
+fn phase(data: &StatusData<'_>) -> Phase {
+    let state = data.session.state;
+    match state {
+        "absent" if data.configured => return Phase::Stopped,
+        "absent" => return Phase::NotConfigured,
+        "corrupt" => return Phase::Corrupt,
+        _ => {}
     }
-    match stats {
-        None => {
-            doc.pairs(rows)
-                .line("No live stats: nothing is mining (start with `jarvis mine start`).");
-            return doc;
+    let daemon = supervisor(data).map(|(state, _)| state);
+    let detail = |key: &str| data.stats.and_then(|st| st.details.get(key));
+    let container = detail("container_state").and_then(Detail::as_str);
+    let health = detail("vllm_health").and_then(Detail::as_str);
+    if daemon == Some(&DaemonState::Failed) || matches!(container, Some("exited" | "dead")) {
+        return Phase::Failed;
+    }
+    let loading = matches!(container, Some("created" | "restarting"))
+        || (container == Some("running") && health.is_some_and(|h| h != "ok"));
+    match state {
+        "stale" if loading || container == Some("running") => Phase::Starting,
+        "stale" => Phase::Stale,
+        "unverified" => Phase::Unverified,
+        _ if daemon == Some(&DaemonState::Starting) || loading => Phase::Starting,
+        _ => Phase::Running,
+    }
+}
+
+/// The one command that moves the user on from `phase`.
+fn next_step(phase: Phase, container: bool) -> Option<&'static str> {
+    match phase {
+        Phase::NotConfigured => Some("Mining is not configured: run `jarvis mine init`."),
+        Phase::Stopped => {
+            Some("Mining is configured but not running; start it with `jarvis mine start`.")
         }
-        Some(st) => {
-            rows.push("hashrate", windows(&st.hashrate));
-            rows.push(
-                "proofs",
-                format!(
-                    "submitted {}   accepted {}   blocks {}",
-                    count(st.shares_submitted),
-                    count(st.shares_accepted),
-                    count(st.blocks_found)
-                ),
-            );
-            rows.push(
-                "uptime",
-                st.uptime_seconds
-                    .map_or_else(|| UNKNOWN.to_owned(), duration),
-            );
-            rows.push("last proof", ago(st.last_share_at, at));
-            for (key, value) in st.details.iter() {
-                rows.push(key.replace('_', " "), detail(value));
-            }
-            rows.push("last error", st.last_error.as_deref().unwrap_or("none"));
-            if let Some(h) = history {
-                rows.push("history", h);
-            }
+        Phase::Starting if container => {
+            Some("vLLM is loading the model; `jarvis mine logs -f` follows it.")
         }
+        Phase::Starting => Some("Waiting for pearl-gateway; `jarvis mine logs -f` follows it."),
+        Phase::Stale => Some(
+            "The session is gone: `jarvis mine logs` shows why; `jarvis mine start` cleans up and starts again.",
+        ),
+        Phase::Failed => Some(
+            "`jarvis mine logs` shows why; fix it, then `jarvis mine stop` and `jarvis mine start`.",
+        ),
+        Phase::Corrupt => Some("`jarvis mine stop` removes the unreadable sidecar."),
+        Phase::Running | Phase::Unverified => None,
+    }
+}
+
+/// The status report: the header in bold (the state in its colour), the rows, the next step.
+pub(crate) fn report(data: &StatusData<'_>) -> Doc {
+    let layout = layout(data);
+    let mut doc = Doc::new();
+    doc.line(paint(
+        style::HEADING,
+        &layout.header_with(|phase, text| paint(phase.style(), text)),
+    ));
+    let mut rows = Pairs::new(0).min_column(COLUMN);
+    for (label, value) in &layout.rows {
+        rows.push(*label, value.as_str());
     }
     doc.pairs(rows);
+    if let Some(next) = layout.next {
+        doc.line(next);
+    }
     doc
 }
 
-/// Who records the mining history, for `--watch`: the provider's background process the
-/// sidecar names, and whether it runs.
+/// Who records the mining history, for `--watch --json` (`history`): the provider's background
+/// process the sidecar names, and whether it runs.
 pub(crate) fn history_writer(section: &SupervisorSection, running: bool) -> String {
     if running {
         format!(
@@ -164,38 +430,69 @@ pub(crate) fn history_writer(section: &SupervisorSection, running: bool) -> Stri
 }
 
 /// One refresh of `--watch` off a terminal: one line with the key numbers.
-pub(crate) fn watch_line(session: &SessionSummary, stats: Option<&MiningStats>, at: f64) -> String {
+pub(crate) fn watch_line(data: &StatusData<'_>) -> String {
+    let layout = layout(data);
     let mut line = format!(
         "{} {} {}",
-        utc_tick(at),
-        session.provider.as_deref().unwrap_or("-"),
-        session.state
+        utc_tick(data.now),
+        data.session.provider.as_deref().unwrap_or("-"),
+        layout.phase.text()
     );
-    if let Some(st) = stats {
+    if let Some(st) = data.stats {
         line.push_str(&format!(
             " rate10s={} submitted={} blocks={}",
             mac_rate(st.hashrate.s10),
-            or_unknown(st.shares_submitted),
-            or_unknown(st.blocks_found)
+            count(st.shares_submitted),
+            count(st.blocks_found)
         ));
-        if let Some(height) = st.details.get("template_height") {
-            line.push_str(&format!(" height={}", detail(height)));
+        let height = st
+            .details
+            .get("template_height")
+            .or_else(|| st.details.get("block_template_height"))
+            .and_then(Detail::as_u64);
+        if let Some(height) = height {
+            line.push_str(&format!(" height={height}"));
         }
-        if let Some(e) = &st.last_error {
-            line.push_str(&format!(" error={e:?}"));
-        }
+    }
+    if let Some(e) = last_error(data) {
+        line.push_str(&format!(" error={e:?}"));
     }
     line
 }
 
+/// Typed fixtures for every state of both providers, shared with the `--watch` tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use std::path::PathBuf;
 
-    use super::*;
-    use crate::views::plain;
+    use jarvis_core::process::ProcessIdentity;
 
-    const AT: f64 = 1_714_867_512.0;
+    use super::*;
+
+    /// The time every fixture is taken at.
+    pub(crate) const AT: f64 = 1_714_867_512.0;
+    /// When the fixture sessions started.
+    const STARTED: f64 = AT - 11_520.0;
+
+    /// Owned parts of a [`StatusData`].
+    pub(crate) struct Fixture {
+        pub(crate) session: SessionSummary,
+        pub(crate) configured: bool,
+        pub(crate) sidecar: Option<Sidecar>,
+        pub(crate) stats: Option<MiningStats>,
+    }
+
+    impl Fixture {
+        pub(crate) fn data(&self) -> StatusData<'_> {
+            StatusData {
+                session: &self.session,
+                configured: self.configured,
+                sidecar: self.sidecar.as_ref(),
+                stats: self.stats.as_ref(),
+                now: AT,
+            }
+        }
+    }
 
     fn session(
         state: &'static str,
@@ -210,36 +507,153 @@ mod tests {
         }
     }
 
-    fn cpu_stats() -> MiningStats {
+    /// No session; `configured` says whether `[mining]` exists.
+    pub(crate) fn absent(configured: bool) -> Fixture {
+        Fixture {
+            session: session("absent", None, None),
+            configured,
+            sidecar: None,
+            stats: None,
+        }
+    }
+
+    /// An unreadable sidecar.
+    pub(crate) fn corrupt() -> Fixture {
+        Fixture {
+            session: session("corrupt", None, Some("expected value at line 1 column 2")),
+            configured: true,
+            sidecar: None,
+            stats: None,
+        }
+    }
+
+    fn cpu_sidecar(state: DaemonState, last_error: Option<&str>) -> Sidecar {
+        let mut sc = Sidecar::new("cpu-pearl", "prl1p...", STARTED);
+        sc.gateway_url = Some("unix:///home/me/.openjarvis/runtime/gateway.sock".to_owned());
+        sc.metrics_url = Some("http://127.0.0.1:9109/metrics".to_owned());
+        let process = ProcessIdentity {
+            pid: 48210,
+            start_time: 1,
+        };
+        let mut section = SupervisorSection::new(DaemonRole::Supervisor, process, state, STARTED);
+        section.last_error = last_error.map(str::to_owned);
+        sc.supervisor = Some(section);
+        sc
+    }
+
+    /// cpu-pearl's stats as its metrics give them while it mines.
+    fn cpu_stats(supervisor: &str) -> MiningStats {
         let mut st = MiningStats::unknown("cpu-pearl");
-        st.hashrate.s10 = Some(2.432e11);
-        st.hashrate.s60 = Some(2.414e11);
+        st.hashrate = HashrateWindows {
+            s10: Some(2.432e11),
+            s60: Some(2.414e11),
+            m15: None,
+        };
         st.shares_submitted = Some(4);
         st.shares_accepted = Some(4);
         st.blocks_found = Some(0);
         st.uptime_seconds = Some(11_520.0);
         st.last_share_at = Some(AT - 250.0);
         for (k, v) in [
-            ("supervisor", Detail::text("ready")),
+            ("supervisor", Detail::text(supervisor)),
             (
                 "gateway_url",
                 Detail::text("unix:///home/me/.openjarvis/runtime/gateway.sock"),
             ),
             ("gateway_pid", Detail::Number(Some(48213))),
+            ("kernel", Detail::text("avx2")),
             ("metrics_url", Detail::text("http://127.0.0.1:9109/metrics")),
-            ("gateway", Detail::text("up")),
+            ("gateway", Detail::text("up, mining")),
             ("gateway_up", Detail::Flag(Some(true))),
-            ("template_height", Detail::Number(Some(4242))),
+            ("proofs_found", Detail::Count(Some(5))),
             ("mac_total", Detail::Count(Some(13_976_108_793_856))),
+            ("threads", Detail::Count(Some(16))),
+            ("template_height", Detail::Number(Some(4242))),
             ("submit_errors", Detail::Count(Some(0))),
+            ("restarts", Detail::Count(Some(0))),
         ] {
             st.details.insert(k, v);
         }
         st
     }
 
-    fn vllm_stats() -> MiningStats {
+    /// cpu-pearl in `state`: starting, running, stale or failed.
+    pub(crate) fn cpu(state: &str) -> Fixture {
+        let running = session("running", Some("cpu-pearl"), None);
+        match state {
+            "starting" => {
+                // The supervisor runs; pearl-gateway has not answered yet.
+                let mut st = MiningStats::unknown("cpu-pearl");
+                st.shares_submitted = Some(0);
+                st.uptime_seconds = Some(4.0);
+                for (k, v) in [
+                    ("supervisor", Detail::text("starting")),
+                    ("kernel", Detail::text("avx2")),
+                    ("threads", Detail::Count(Some(16))),
+                    ("gateway", Detail::text("down (mining paused)")),
+                    ("gateway_up", Detail::Flag(Some(false))),
+                    ("proofs_found", Detail::Count(Some(0))),
+                    ("submit_errors", Detail::Count(Some(0))),
+                ] {
+                    st.details.insert(k, v);
+                }
+                Fixture {
+                    session: running,
+                    configured: true,
+                    sidecar: Some(cpu_sidecar(DaemonState::Starting, None)),
+                    stats: Some(st),
+                }
+            }
+            "running" => Fixture {
+                session: running,
+                configured: true,
+                sidecar: Some(cpu_sidecar(DaemonState::Ready, None)),
+                stats: Some(cpu_stats("ready")),
+            },
+            "stale" => {
+                // Killed: the sidecar outlived its supervisor, which left no reason (and no
+                // stats: nothing answers).
+                Fixture {
+                    session: session(
+                        "stale",
+                        Some("cpu-pearl"),
+                        Some("supervisor (pid 48210) is gone"),
+                    ),
+                    configured: true,
+                    sidecar: Some(cpu_sidecar(DaemonState::Ready, None)),
+                    stats: None,
+                }
+            }
+            "failed" => {
+                // The supervisor gave up and left why in the sidecar it no longer owns.
+                let why = "pearl-gateway died 5 times within an hour; last: exit status 1: pearld unreachable";
+                Fixture {
+                    session: session(
+                        "stale",
+                        Some("cpu-pearl"),
+                        Some("supervisor (pid 48210) is gone"),
+                    ),
+                    configured: true,
+                    sidecar: Some(cpu_sidecar(DaemonState::Failed, Some(why))),
+                    stats: None,
+                }
+            }
+            other => panic!("no cpu-pearl fixture {other}"),
+        }
+    }
+
+    fn vllm_sidecar() -> Sidecar {
+        let mut sc = Sidecar::new("vllm-pearl", "prl1p...", STARTED);
+        sc.container_id = Some("3f2a9c1b7d4e5f60".to_owned());
+        sc.vllm_endpoint = Some("http://127.0.0.1:8000/v1".to_owned());
+        sc.model = Some("pearl-ai/Llama-3.3-70B-Instruct-pearl".to_owned());
+        sc
+    }
+
+    /// vllm-pearl's stats with the container in `container` and vLLM's health `health`.
+    fn vllm_stats(container: &str, health: Option<&str>) -> MiningStats {
         let mut st = MiningStats::unknown("vllm-pearl");
+        st.uptime_seconds = Some(11_520.0);
         st.shares_submitted = Some(12);
         st.blocks_found = Some(1);
         for (k, v) in [
@@ -249,151 +663,202 @@ mod tests {
                 Detail::text("Docker 27.3.1 at unix:///var/run/docker.sock"),
             ),
             ("container_id", Detail::text("3f2a9c1b7d4e")),
-            ("container_state", Detail::text("running")),
+            ("container_state", Detail::text(container)),
             ("container_restarts", Detail::Count(Some(0))),
-            ("block_template_height", Detail::Number(None)),
-            ("vllm_endpoint", Detail::text("http://127.0.0.1:8000/v1")),
-            ("vllm_health", Detail::text("ok")),
-            (
-                "served_models",
-                Detail::text("pearl-ai/Llama-3.3-70B-Instruct-pearl"),
-            ),
-            ("vllm_requests", Detail::Count(Some(1_204))),
-            ("vllm_uptime_seconds", Detail::Seconds(Some(11_520.0))),
-            (
-                "pearld_height",
-                Detail::unknown("pearld did not answer within 2 s: connection refused"),
-            ),
+            ("blocks_rejected", Detail::Count(Some(0))),
+            ("block_template_height", Detail::Number(Some(4242))),
         ] {
             st.details.insert(k, v);
         }
+        if let Some(health) = health {
+            st.details
+                .insert("vllm_endpoint", Detail::text("http://127.0.0.1:8000/v1"));
+            st.details.insert("vllm_health", Detail::text(health));
+            st.details.insert(
+                "served_models",
+                if health == "ok" {
+                    Detail::text("pearl-ai/Llama-3.3-70B-Instruct-pearl")
+                } else {
+                    Detail::unknown("connection refused")
+                },
+            );
+            if health == "ok" {
+                st.details
+                    .insert("vllm_requests", Detail::Count(Some(1_204)));
+            }
+        }
+        st.details
+            .insert("pearld_height", Detail::Number(Some(4241)));
         st
     }
 
-    fn status(
-        session: &SessionSummary,
-        configured: bool,
-        left: Option<&str>,
-        stats: Option<&MiningStats>,
-    ) -> String {
-        plain(&report(&StatusData {
+    /// vllm-pearl in `state`: starting, running, stale or failed.
+    pub(crate) fn vllm(state: &str) -> Fixture {
+        let with = |session, stats| Fixture {
             session,
-            configured,
-            left_error: left,
-            stats,
-        }))
+            configured: true,
+            sidecar: Some(vllm_sidecar()),
+            stats: Some(stats),
+        };
+        match state {
+            // The container runs, vLLM loads the model: the provider's liveness says stopped
+            // ("vLLM at ...: connection refused"), so the session reads as stale.
+            "starting" => {
+                let mut st = vllm_stats("running", Some("connection refused"));
+                st.uptime_seconds = Some(95.0);
+                st.shares_submitted = Some(0);
+                st.blocks_found = Some(0);
+                st.details
+                    .insert("block_template_height", Detail::Number(None));
+                with(
+                    session(
+                        "stale",
+                        Some("vllm-pearl"),
+                        Some("vLLM at http://127.0.0.1:8000/health: connection refused"),
+                    ),
+                    st,
+                )
+            }
+            "running" => with(
+                session("running", Some("vllm-pearl"), None),
+                vllm_stats("running", Some("ok")),
+            ),
+            "stale" => {
+                let mut st = vllm_stats("gone", None);
+                for key in [
+                    "container_id",
+                    "container_restarts",
+                    "block_template_height",
+                ] {
+                    st.details.insert(key, Detail::unknown("no container"));
+                }
+                st.details.insert(
+                    "pearld_height",
+                    Detail::unknown("pearld did not answer within 2 s: connection refused"),
+                );
+                st.last_error = Some(
+                    "container 3f2a9c1b7d4e is gone; the sidecar is stale (`jarvis mine start` or `jarvis mine stop` cleans it)"
+                        .to_owned(),
+                );
+                with(
+                    session(
+                        "stale",
+                        Some("vllm-pearl"),
+                        Some("container 3f2a9c1b7d4e is gone"),
+                    ),
+                    st,
+                )
+            }
+            "failed" => {
+                let mut st = vllm_stats("exited", None);
+                st.details
+                    .insert("container_restarts", Detail::Count(Some(3)));
+                st.last_error =
+                    Some("container exited with code 1: CUDA error: out of memory".to_owned());
+                with(
+                    session(
+                        "stale",
+                        Some("vllm-pearl"),
+                        Some("container 3f2a9c1b7d4e is exited"),
+                    ),
+                    st,
+                )
+            }
+            other => panic!("no vllm-pearl fixture {other}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{self, Fixture};
+    use super::*;
+    use crate::views::plain;
+
+    fn status(fixture: &Fixture) -> String {
+        plain(&report(&fixture.data()))
     }
 
     #[test]
     fn not_configured() {
-        insta::assert_snapshot!(status(&session("absent", None, None), false, None, None));
+        let f = fixtures::absent(false);
+        assert_eq!(layout(&f.data()).phase, Phase::NotConfigured);
+        insta::assert_snapshot!(status(&f));
     }
 
     #[test]
     fn configured_not_running() {
-        insta::assert_snapshot!(status(&session("absent", None, None), true, None, None));
-    }
-
-    #[test]
-    fn running_cpu_pearl() {
-        let stats = cpu_stats();
-        insta::assert_snapshot!(status(
-            &session("running", Some("cpu-pearl"), None),
-            true,
-            None,
-            Some(&stats)
-        ));
-    }
-
-    #[test]
-    fn running_vllm_pearl() {
-        let stats = vllm_stats();
-        insta::assert_snapshot!(status(
-            &session("running", Some("vllm-pearl"), None),
-            true,
-            None,
-            Some(&stats)
-        ));
-    }
-
-    #[test]
-    fn stale_with_the_reason_its_supervisor_left() {
-        insta::assert_snapshot!(status(
-            &session(
-                "stale",
-                Some("cpu-pearl"),
-                Some("supervisor (pid 48210) is gone")
-            ),
-            true,
-            Some(
-                "pearl-gateway died 5 times within an hour; last: exit status 1: pearld unreachable"
-            ),
-            None,
-        ));
-    }
-
-    #[test]
-    fn failing_miner_reports_its_last_error() {
-        let mut stats = cpu_stats();
-        stats.hashrate = HashrateWindows::default();
-        stats.details.insert("supervisor", Detail::text("failed"));
-        stats
-            .details
-            .insert("gateway", Detail::text("down: connection refused"));
-        stats
-            .details
-            .insert("gateway_up", Detail::Flag(Some(false)));
-        stats.last_error =
-            Some("pearl-gateway exited with status 1; see `jarvis mine logs`".to_owned());
-        insta::assert_snapshot!(status(
-            &session("running", Some("cpu-pearl"), None),
-            true,
-            None,
-            Some(&stats)
-        ));
+        let f = fixtures::absent(true);
+        assert_eq!(layout(&f.data()).phase, Phase::Stopped);
+        insta::assert_snapshot!(status(&f));
     }
 
     #[test]
     fn corrupt() {
-        insta::assert_snapshot!(status(
-            &session("corrupt", None, Some("expected value at line 1 column 2")),
-            true,
-            None,
-            None,
-        ));
+        let f = fixtures::corrupt();
+        assert_eq!(layout(&f.data()).phase, Phase::Corrupt);
+        insta::assert_snapshot!(status(&f));
+    }
+
+    /// Every state of both providers reads as that state, in one designed layout.
+    #[test]
+    fn every_state_of_both_providers() {
+        for (provider, fixture) in [
+            ("cpu-pearl", fixtures::cpu as fn(&str) -> Fixture),
+            ("vllm-pearl", fixtures::vllm),
+        ] {
+            for (state, phase) in [
+                ("starting", Phase::Starting),
+                ("running", Phase::Running),
+                ("stale", Phase::Stale),
+                ("failed", Phase::Failed),
+            ] {
+                let f = fixture(state);
+                let layout = layout(&f.data());
+                assert_eq!(layout.phase, phase, "{provider} {state}");
+                assert!(
+                    layout.header().starts_with(&format!("{provider}  {state}")),
+                    "{}",
+                    layout.header()
+                );
+                insta::assert_snapshot!(format!("{provider}_{state}"), status(&f));
+            }
+        }
     }
 
     #[test]
-    fn watch_frames() {
-        let stats = cpu_stats();
-        let running = watch_frame(
-            &session("running", Some("cpu-pearl"), None),
-            Some(&stats),
-            Some("recorded by the supervisor (pid 48210)"),
-            AT,
-            2.0,
+    fn a_healthy_vllm_pearl_reads_as_running() {
+        let f = fixtures::vllm("running");
+        let layout = layout(&f.data());
+        assert_eq!(layout.phase, Phase::Running);
+        assert_eq!(
+            layout.header(),
+            "vllm-pearl  running  up 3h 12m  container 3f2a9c1b7d4e  model pearl-ai/Llama-3.3-70B-Instruct-pearl"
         );
-        let absent = watch_frame(&session("absent", None, None), None, None, AT, 2.0);
-        insta::assert_snapshot!(format!("{}---\n{}", plain(&running), plain(&absent)));
+    }
+
+    #[test]
+    fn raw_counters_stay_out_of_the_human_layout() {
+        let text = status(&fixtures::cpu("running"));
+        assert!(text.contains("243.2 GMAC/s"), "{text}");
+        assert!(!text.contains("13 976 108 793 856"), "mac total: {text}");
+        assert!(!text.contains("metrics"), "{text}");
     }
 
     #[test]
     fn watch_line_has_the_key_numbers() {
-        let mut stats = MiningStats::unknown("cpu-pearl");
-        stats.hashrate.s10 = Some(2.5e9);
-        stats.shares_submitted = Some(4);
-        stats.last_error = Some("gateway timeout".to_owned());
-        stats
-            .details
-            .insert("template_height", Detail::Number(Some(4242)));
-        let running = session("running", Some("cpu-pearl"), None);
         assert_eq!(
-            watch_line(&running, Some(&stats), AT),
-            "2024-05-05 00:05 cpu-pearl running rate10s=2.5 GMAC/s submitted=4 blocks=unknown height=4242 error=\"gateway timeout\""
+            watch_line(&fixtures::cpu("running").data()),
+            "2024-05-05 00:05 cpu-pearl running rate10s=243.2 GMAC/s submitted=4 blocks=0 height=4242"
         );
         assert_eq!(
-            watch_line(&session("absent", None, None), None, AT),
-            "2024-05-05 00:05 - absent"
+            watch_line(&fixtures::absent(true).data()),
+            "2024-05-05 00:05 - stopped"
+        );
+        let failed = watch_line(&fixtures::cpu("failed").data());
+        assert!(
+            failed.ends_with("cpu-pearl failed error=\"pearl-gateway died 5 times within an hour; last: exit status 1: pearld unreachable\""),
+            "{failed}"
         );
     }
 }

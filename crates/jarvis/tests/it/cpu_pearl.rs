@@ -241,8 +241,9 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
     assert_eq!(rig.rejected(), 0, "every proof verifies");
     rig.run(&["mine", "status"])
         .assert_success()
-        .assert_stdout_contains("hashrate:")
-        .assert_stdout_contains("shares submitted:");
+        .assert_stdout_contains("cpu-pearl  running  up ")
+        .assert_stdout_contains("hashrate:   10s ")
+        .assert_stdout_contains("gateway:    up, mining");
 
     // Idempotent start: prints status, exits 0, launches nothing new.
     rig.run(&["mine", "start"])

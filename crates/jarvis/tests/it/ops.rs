@@ -204,6 +204,37 @@ fn completions_for_each_shell_mention_the_commands() {
         .assert_code(2);
 }
 
+/// `jarvis --version` names the commit the binary was built from (build.rs asks git); where
+/// this source has no git checkout it says the commit is unknown.
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let env = TestEnv::new();
+    let out = env.run(&mut jarvis(&env, &["--version"]));
+    out.assert_success();
+    let head = std::process::Command::new("git")
+        .arg("-C")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .args(["log", "-1", "--format=%h %cs", "--abbrev=12"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let expected = match head.as_deref().and_then(|l| l.split_once(' ')) {
+        Some((hash, date)) => format!("(commit {hash}, {date})"),
+        None => "(commit unknown: built outside a git checkout)".to_owned(),
+    };
+    let stdout = out.stdout();
+    assert_eq!(
+        stdout.lines().next().unwrap_or_default(),
+        format!("jarvis {} {expected}", env!("CARGO_PKG_VERSION")),
+        "--version"
+    );
+    // Subcommands carry the same version.
+    env.run(&mut jarvis(&env, &["mine", "--version"]))
+        .assert_success()
+        .assert_stdout_contains(&expected);
+}
+
 #[test]
 fn status_watch_without_a_terminal_prints_one_line_per_refresh() {
     let env = TestEnv::new();
@@ -223,7 +254,10 @@ fn status_watch_without_a_terminal_prints_one_line_per_refresh() {
     let stdout = out.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines.iter().all(|l| l.ends_with(" - absent")), "{stdout}");
+    assert!(
+        lines.iter().all(|l| l.ends_with(" - not configured")),
+        "{stdout}"
+    );
     assert!(!stdout.contains('\x1b'), "no escape codes off a terminal");
 
     let out = env.run(&mut jarvis(

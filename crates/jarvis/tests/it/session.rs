@@ -60,7 +60,8 @@ fn status_without_a_session() {
     let env = TestEnv::new();
     env.run(&mut jarvis(&env, &["mine", "status"]))
         .assert_success()
-        .assert_stdout_contains("No active mining session");
+        .assert_stdout_contains("mining  not configured")
+        .assert_stdout_contains("run `jarvis mine init`");
     let out = env.run(&mut jarvis(&env, &["mine", "status", "--json"]));
     out.assert_success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");

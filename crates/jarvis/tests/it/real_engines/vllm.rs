@@ -167,19 +167,13 @@ fn start_status_ask_logs_and_stop_drive_the_real_container() {
     // The container runs and vLLM answers /health: the session reads "running".
     let out = cli.run(&["mine", "status"]);
     out.assert_success();
-    let session = out
-        .stdout()
-        .lines()
-        .find(|l| l.starts_with("session:"))
-        .map(str::to_owned)
-        .unwrap_or_default();
-    assert_eq!(
-        session.split_whitespace().collect::<Vec<_>>(),
-        ["session:", "running"],
+    let header = out.stdout().lines().next().unwrap_or_default().to_owned();
+    assert!(
+        header.starts_with("vllm-pearl  running  up "),
         "{}",
         out.stdout()
     );
-    out.assert_stdout_contains("vllm health:")
+    out.assert_stdout_contains("vllm:       answers at http://127.0.0.1:")
         .assert_output_lacks("unverified");
     let status = cli.status_json();
     assert_eq!(status["session"]["state"], "running", "{status:#}");
@@ -235,6 +229,10 @@ fn start_status_ask_logs_and_stop_drive_the_real_container() {
     let status = cli.status_json();
     assert_eq!(status["session"]["state"], "stale", "{status:#}");
     assert_eq!(status["stats"]["details"]["container_state"], "exited");
+    cli.run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains("vllm-pearl  failed")
+        .assert_stdout_contains("container:  exited");
 
     cli.run(&["mine", "stop"])
         .assert_success()
@@ -246,7 +244,7 @@ fn start_status_ask_logs_and_stop_drive_the_real_container() {
     assert_ne!(sampler.status(), Liveness::Alive, "stop ends the sampler");
     cli.run(&["mine", "status"])
         .assert_success()
-        .assert_stdout_contains("No active mining session");
+        .assert_stdout_contains("mining  stopped");
 }
 
 #[test]

@@ -1,4 +1,16 @@
-//! The command line, as clap types.
+//! The command line, as clap types: every subcommand, flag and environment variable of
+//! `jarvis` is defined under this module (one file per command family); `cmd` runs them.
+
+mod ask;
+mod attach;
+mod bench;
+mod completions;
+mod engines;
+mod history;
+mod model;
+mod service;
+mod supervise;
+mod verify_proof;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -6,12 +18,24 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use jarvis_mining::daemon::DaemonEntry;
 
+pub(crate) use self::ask::AskArgs;
+pub(crate) use self::attach::{AttachArgs, DetachArgs};
+pub(crate) use self::bench::{BenchArgs, KernelArg};
+pub(crate) use self::completions::{CompletionsArgs, Shell};
+pub(crate) use self::engines::EnginesArgs;
+pub(crate) use self::history::{HistoryArgs, ReportArgs, parse_span};
+pub(crate) use self::model::{InspectModelArgs, ValidateModelArgs};
+pub(crate) use self::service::{Manager, ServiceCommand};
+pub(crate) use self::supervise::SuperviseArgs;
+pub(crate) use self::verify_proof::VerifyProofArgs;
+
 /// Mine Pearl on your own hardware and hand the mining endpoint to your inference stack.
 #[derive(Debug, Parser)]
 #[command(
     name = "jarvis",
-    version,
-    long_version = concat!(env!("CARGO_PKG_VERSION"), "\nno mining fee: blocks pay your own Taproot address in full"),
+    // The commit comes from build.rs: `0.1.0 (commit 4ea05ea1c2d3, 2026-12-03)`.
+    version = env!("JARVIS_VERSION"),
+    long_version = concat!(env!("JARVIS_VERSION"), "\nno mining fee: blocks pay your own Taproot address in full"),
     about,
     propagate_version = true
 )]
@@ -33,11 +57,11 @@ pub(crate) enum Command {
     /// Access Pearl node, wallet, and RPC tools.
     Pearl(crate::cmd::pearl::PearlArgs),
     /// Print a shell completion script (bash, zsh or fish).
-    Completions(crate::cmd::completions::CompletionsArgs),
+    Completions(CompletionsArgs),
     /// List the inference engines found, which is preferred, and whether each answers.
-    Engines(crate::cmd::engines::EnginesArgs),
+    Engines(EnginesArgs),
     /// Ask the preferred inference engine (the mining vLLM when mining) and stream the reply.
-    Ask(crate::cmd::ask::AskArgs),
+    Ask(AskArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,27 +81,27 @@ pub(crate) enum MineCommand {
     /// Print the miner's logs, redacted.
     Logs(LogsArgs),
     /// Mine a built-in job offline and report MAC/s, tiles/s and proofs against the CPU's peaks.
-    Bench(crate::cmd::bench::BenchArgs),
+    Bench(BenchArgs),
     /// Check a PlainProof against a gateway job, offline, naming the check that fails.
-    VerifyProof(crate::cmd::verify_proof::VerifyProofArgs),
+    VerifyProof(VerifyProofArgs),
     /// Rates, totals, uptime and restarts from the recorded mining history.
-    History(crate::cmd::history::HistoryArgs),
+    History(HistoryArgs),
     /// Draw a hashrate chart (PNG or SVG) from the recorded mining history.
-    Report(crate::cmd::history::ReportArgs),
+    Report(ReportArgs),
     /// Run mining as a user service (systemd on Linux, launchd on macOS).
     #[command(subcommand)]
-    Service(crate::cmd::service::ServiceCommand),
+    Service(ServiceCommand),
     /// Run a provider's background process in this process (launched by `mine start`).
     #[command(hide = true)]
-    Supervise(crate::cmd::supervise::SuperviseArgs),
+    Supervise(SuperviseArgs),
     /// Check a Pearl model artifact (local directory or Hugging Face id) before using a GPU.
-    InspectModel(crate::cmd::model::InspectModelArgs),
+    InspectModel(InspectModelArgs),
     /// Probe the running miner as the validation runbook asks; write a JSON artifact.
-    ValidateModel(crate::cmd::model::ValidateModelArgs),
+    ValidateModel(ValidateModelArgs),
     /// Record a Pearl vLLM miner you started yourself, so inference and status use it.
-    Attach(crate::cmd::attach::AttachArgs),
+    Attach(AttachArgs),
     /// Forget an attached miner (removes the sidecar; the miner keeps running).
-    Detach(crate::cmd::attach::DetachArgs),
+    Detach(DetachArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,7 +139,7 @@ pub(crate) struct StatusArgs {
     #[arg(long)]
     pub(crate) watch: bool,
     /// Time between refreshes with --watch, e.g. 2s or 1m.
-    #[arg(long, default_value = "2s", value_parser = crate::cmd::history::parse_span)]
+    #[arg(long, default_value = "2s", value_parser = parse_span)]
     pub(crate) interval: std::time::Duration,
     /// With --watch, stop after this many refreshes (for scripts).
     #[arg(long, requires = "watch", value_parser = clap::value_parser!(u32).range(1..))]
