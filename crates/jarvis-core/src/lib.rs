@@ -6,6 +6,7 @@
 pub mod config;
 pub mod error;
 pub mod fs;
+pub mod gateway_install;
 pub mod hardware;
 pub mod lock;
 pub mod paths;

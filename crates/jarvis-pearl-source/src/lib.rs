@@ -1,7 +1,9 @@
 //! Pearl's source at a pinned commit: clone, fetch and check out Pearl's repository into a
 //! cache directory with plain git (no prompt, a forced detached checkout, `reset --hard` and
 //! `clean -fdx`, so local patches never block the next sync). Used by the vLLM miner image
-//! build.
+//! build and by [`gateway`], which installs Pearl's `pearl-gateway` into a virtual environment.
+
+pub mod gateway;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

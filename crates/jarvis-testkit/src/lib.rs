@@ -14,6 +14,7 @@ mod http_server;
 mod http_wire;
 pub mod hw;
 pub mod pearl_artifact;
+pub mod pearl_source;
 pub mod real_engine;
 mod test_env;
 mod tls_cert;

@@ -13,9 +13,9 @@ pub enum SupervisorError {
         /// What is wrong and how to fix it.
         detail: String,
     },
-    /// `pearl-gateway` is not on PATH.
+    /// No `pearl-gateway` installed by jarvis nor on PATH.
     #[error(
-        "pearl-gateway was not found on PATH; install Pearl's gateway (it builds the ZK proof and talks to pearld) and make sure `pearl-gateway start` runs in this shell"
+        "pearl-gateway was not found (neither installed by jarvis nor on PATH); run `jarvis pearl install-gateway` (it builds Pearl's gateway, which makes the ZK proof and talks to pearld)"
     )]
     GatewayNotFound,
     /// A child could not be spawned.

@@ -1,8 +1,9 @@
 //! Everything the supervisor needs, resolved and checked before anything launches.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use jarvis_core::gateway_install::find_gateway;
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::config::{MiningConfig, MiningExtra, pearld_endpoint};
 use pearl_miner::Shape;
@@ -76,8 +77,8 @@ pub struct SupervisorPlan {
 }
 
 impl SupervisorPlan {
-    /// Resolves the plan; `env` reads environment variables, `path` is the `PATH` searched
-    /// for `pearl-gateway`. A missing password variable, a bad shape and a missing gateway
+    /// Resolves the plan; `env` reads environment variables; the gateway is the one
+    /// `jarvis pearl install-gateway` installed, else the first on `env("PATH")`. A missing password variable, a bad shape and a missing gateway
     /// are refused here, before anything launches (pool targets never reach this far).
     pub fn prepare(
         home: &JarvisHome,
@@ -110,7 +111,7 @@ impl SupervisorPlan {
             Some(n) => n as usize,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let program = find_on_path(env("PATH").as_deref().unwrap_or(""), "pearl-gateway")
+        let program = find_gateway(home, env("PATH").as_deref().unwrap_or(""))
             .ok_or(SupervisorError::GatewayNotFound)?;
         let socket = home.runtime_dir().join("pearlgw.sock");
         let address = if socket.as_os_str().len() <= MAX_SOCKET_PATH {
@@ -182,24 +183,4 @@ pub fn shape_from_extra(extra: &MiningExtra) -> Result<Shape, SupervisorError> {
         ),
     })?;
     Ok(shape)
-}
-
-/// The first executable `name` in the `:`-separated `path`.
-pub(crate) fn find_on_path(path: &str, name: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|dir| !dir.is_empty())
-        .map(|dir| Path::new(dir).join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
 }

@@ -1,3 +1,4 @@
 //! jarvis-pearl-source integration tests (one binary).
 
+mod gateway;
 mod sync;

@@ -472,7 +472,8 @@ fn setups_that_cannot_work_are_refused_before_anything_launches() {
     rig.env
         .run(&mut no_gateway)
         .assert_code(1)
-        .assert_stderr_contains("pearl-gateway was not found on PATH");
+        .assert_stderr_contains("pearl-gateway was not found")
+        .assert_stderr_contains("run `jarvis pearl install-gateway`");
     assert!(!rig.sidecar_path().exists());
     assert!(
         !rig.env
