@@ -35,6 +35,17 @@ pub enum MiningError {
         /// The detect reason.
         reason: String,
     },
+    /// `[mining].wallet_address` is not a Taproot address of the configured network.
+    #[error(
+        "[mining].wallet_address '{address}' cannot receive mining rewards; set a Taproot address of [mining.extra].network with `jarvis mine init --wallet ADDRESS --force`"
+    )]
+    Wallet {
+        /// The configured address.
+        address: String,
+        /// Why it is refused.
+        #[source]
+        source: pearl_protocol::address::AddressError,
+    },
     /// A config value cannot be used.
     #[error("{detail}")]
     Config {

@@ -186,7 +186,8 @@ impl VllmPearlProvider {
         options: &StartOptions,
     ) -> Result<(), MiningError> {
         let progress = options.progress.as_ref();
-        // Validates secrets and paths before anything touches the engine.
+        // Validates the wallet, image tag, secrets and paths before anything touches the engine.
+        super::spec::preflight(config)?;
         let spec = LaunchSpec::build(config, self.env.as_ref())?;
         let engine = self.engine().await?;
         self.clean_stale_sidecar(&engine, progress).await?;

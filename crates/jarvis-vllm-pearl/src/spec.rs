@@ -26,6 +26,52 @@ pub const GATEWAY_SOCKET: &str = "/tmp/pearlgw.sock";
 /// `--shm-size 8g`.
 pub const SHM_BYTES: i64 = 8 * 1024 * 1024 * 1024;
 
+/// The container variable holding pearld's RPC password.
+pub const PASSWORD_VAR: &str = "PEARLD_RPC_PASSWORD";
+/// The container variable holding the Hugging Face token.
+pub const HF_TOKEN_VAR: &str = "HF_TOKEN";
+
+/// Checks what `mine start` and `mine deploy` refuse before anything is built: an invalid
+/// wallet (a pool target never reaches a [`MiningConfig`]) and an image without a tag or
+/// digest.
+pub fn preflight(config: &MiningConfig) -> Result<(), MiningError> {
+    config.check_wallet()?;
+    let image = config.extra.docker_image_tag.as_str();
+    if !image_has_tag(image) {
+        return Err(MiningError::Config {
+            detail: format!(
+                "[mining.extra].docker_image_tag '{image}' names no tag; set a pinned tag or digest, \
+                 e.g. docker_image_tag = \"{DEFAULT_IMAGE}\" (an untagged image means whatever `latest` is)"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `image` carries a tag (`name:tag`, the tag after the last `/`) or a digest.
+pub fn image_has_tag(image: &str) -> bool {
+    let image = image.trim();
+    if image.contains('@') {
+        return true;
+    }
+    let last = image.rsplit('/').next().unwrap_or_default();
+    last.split_once(':')
+        .is_some_and(|(name, tag)| !name.is_empty() && !tag.is_empty())
+}
+
+const DEFAULT_IMAGE: &str = jarvis_mining::config::DEFAULT_DOCKER_IMAGE_TAG;
+
+/// Secret values as a build knows them.
+enum SecretValues {
+    /// Read from the environment, for an engine that receives them.
+    Known {
+        password: String,
+        token: Option<String>,
+    },
+    /// Referred to by name only.
+    ByName,
+}
+
 /// Environment lookup (the process environment, or a test's map).
 pub type EnvFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
@@ -117,8 +163,7 @@ impl LaunchSpec {
     /// Builds the spec; fails when the RPC password variable is unset, the local model path is
     /// not a directory, or `vllm_args` cannot be split.
     pub fn build(config: &MiningConfig, env: &EnvFn) -> Result<Self, MiningError> {
-        let extra = &config.extra;
-        let password_env = extra.pearld_rpc_password_env.as_str();
+        let password_env = config.extra.pearld_rpc_password_env.as_str();
         let Some(password) = env(password_env) else {
             return Err(MiningError::Config {
                 detail: format!(
@@ -127,6 +172,23 @@ impl LaunchSpec {
                 ),
             });
         };
+        let token = env(&config.extra.hf_token_env).filter(|t| !t.is_empty());
+        Self::build_with(config, env, SecretValues::Known { password, token })
+    }
+
+    /// Builds the spec for a renderer that refers to secrets by name (Kubernetes manifests):
+    /// no secret is read, [`Self::secret_names`] lists `PEARLD_RPC_PASSWORD` and `HF_TOKEN`,
+    /// and [`Self::secrets`] is empty.
+    pub fn build_by_name(config: &MiningConfig, env: &EnvFn) -> Result<Self, MiningError> {
+        Self::build_with(config, env, SecretValues::ByName)
+    }
+
+    fn build_with(
+        config: &MiningConfig,
+        env: &EnvFn,
+        secrets: SecretValues,
+    ) -> Result<Self, MiningError> {
+        let extra = &config.extra;
         let mut mounts = vec![Mount {
             host: hf_cache_dir(env),
             container: CONTAINER_HF_HUB.to_owned(),
@@ -177,10 +239,16 @@ impl LaunchSpec {
             let local: Vec<String> = (0..ids.len()).map(|i| i.to_string()).collect();
             public_env.push(("CUDA_VISIBLE_DEVICES", local.join(",")));
         }
-        let mut secret_env = vec![("PEARLD_RPC_PASSWORD".to_owned(), password)];
-        if let Some(token) = env(&extra.hf_token_env).filter(|t| !t.is_empty()) {
-            secret_env.push(("HF_TOKEN".to_owned(), token));
-        }
+        let secret_env = match secrets {
+            SecretValues::Known { password, token } => {
+                let mut known = vec![(PASSWORD_VAR.to_owned(), password)];
+                known.extend(token.map(|t| (HF_TOKEN_VAR.to_owned(), t)));
+                known
+            }
+            SecretValues::ByName => [PASSWORD_VAR, HF_TOKEN_VAR]
+                .map(|name| (name.to_owned(), String::new()))
+                .to_vec(),
+        };
         Ok(Self {
             image: extra.docker_image_tag.clone(),
             cmd,
@@ -197,9 +265,13 @@ impl LaunchSpec {
         })
     }
 
-    /// Secret values, for redacting engine errors and logs.
+    /// Secret values, for redacting engine errors and logs (none for [`Self::build_by_name`]).
     pub fn secrets(&self) -> Vec<&str> {
-        self.secret_env.iter().map(|(_, v)| v.as_str()).collect()
+        self.secret_env
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+            .collect()
     }
 
     /// The names of the secret variables (their values never leave the spec but to the
@@ -281,6 +353,42 @@ mod tests {
 
     fn config() -> MiningConfig {
         MiningConfig::from_section(&MiningSection::new("vllm-pearl", "prl1pwallet")).expect("solo")
+    }
+
+    const VALID_WALLET: &str = "prl1pqqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0ss8729k";
+
+    #[test]
+    fn preflight_refuses_invalid_wallets_and_untagged_images() {
+        let mut cfg = config();
+        let err = preflight(&cfg).unwrap_err();
+        assert!(matches!(err, MiningError::Wallet { .. }), "{err}");
+        cfg.wallet_address = VALID_WALLET.to_owned();
+        preflight(&cfg).expect("valid wallet, default tag");
+        for untagged in [
+            "openjarvis/pearl-miner",
+            "registry:5000/pearl-miner",
+            "img:",
+            "",
+        ] {
+            cfg.extra.docker_image_tag = untagged.to_owned();
+            let err = preflight(&cfg).unwrap_err().to_string();
+            assert!(err.contains("names no tag"), "{untagged}: {err}");
+        }
+        for tagged in ["registry:5000/pearl-miner:v1", "img@sha256:abc", "img:1"] {
+            cfg.extra.docker_image_tag = tagged.to_owned();
+            preflight(&cfg).expect(tagged);
+        }
+    }
+
+    #[test]
+    fn by_name_builds_read_no_secret() {
+        let spec =
+            LaunchSpec::build_by_name(&config(), &env_with(None)).expect("no password needed");
+        assert_eq!(spec.secret_names(), [PASSWORD_VAR, HF_TOKEN_VAR]);
+        assert!(spec.secrets().is_empty());
+        let known = LaunchSpec::build(&config(), &env_with(Some("pw"))).unwrap();
+        assert_eq!(known.cmd, spec.cmd);
+        assert_eq!(known.env, spec.env);
     }
 
     #[test]

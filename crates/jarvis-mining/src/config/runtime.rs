@@ -40,6 +40,17 @@ impl MiningConfig {
             extra: section.extra.clone(),
         })
     }
+
+    /// Refuses a wallet address that is not a Taproot address of `[mining.extra].network`:
+    /// blocks found for it could not be spent.
+    pub fn check_wallet(&self) -> Result<(), MiningError> {
+        pearl_protocol::address::validate_taproot_address(&self.wallet_address, self.extra.network)
+            .map(|_| ())
+            .map_err(|source| MiningError::Wallet {
+                address: self.wallet_address.clone(),
+                source,
+            })
+    }
 }
 
 /// pearld's RPC endpoint as `[mining.extra]` configures it, with the password already read

@@ -15,7 +15,7 @@ use jarvis_vllm_pearl::{ProviderSettings, VllmPearlProvider};
 
 pub(crate) const PASSWORD: &str = "s3cret-rpc-pw-42";
 pub(crate) const HF_TOKEN: &str = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345";
-pub(crate) const WALLET: &str = "prl1pexamplewalletaddress000000000000000000000000000000000";
+pub(crate) const WALLET: &str = "prl1pqqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0ss8729k";
 pub(crate) const TAG: &str = "openjarvis/pearl-miner:master";
 
 /// Records every progress event.
