@@ -20,7 +20,7 @@ pub enum LockError {
         path: PathBuf,
     },
     /// The lock file could not be created, opened or written.
-    #[error("cannot use lock file {}: {source} — check that its directory is writable", path.display())]
+    #[error("cannot use lock file {}", path.display())]
     Io {
         /// The lock file.
         path: PathBuf,

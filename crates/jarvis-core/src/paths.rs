@@ -13,7 +13,7 @@ pub const CONFIG_ENV: &str = "OPENJARVIS_CONFIG";
 pub enum PathsError {
     /// Neither `$OPENJARVIS_HOME` nor `$HOME` holds a usable path.
     #[error(
-        "cannot locate the jarvis home: $OPENJARVIS_HOME and $HOME are both unset or empty — \
+        "cannot locate the jarvis home: $OPENJARVIS_HOME and $HOME are both unset or empty; \
          set OPENJARVIS_HOME to a directory jarvis may write to"
     )]
     NoHome,

@@ -57,9 +57,7 @@ impl Signal {
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     /// The kernel refused the signal (usually EPERM: the process belongs to another user).
-    #[error(
-        "cannot send {signal:?} to {target} {pid}: {source} — stop it by hand or run as its owner"
-    )]
+    #[error("cannot send {signal:?} to {target} {pid}")]
     Signal {
         /// `"process"` or `"process group"`.
         target: &'static str,

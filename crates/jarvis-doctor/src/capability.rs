@@ -15,7 +15,12 @@ pub(crate) fn capability_rows(
     let g = Group::ProviderCapability;
     let mut rows = Vec::new();
     match inputs.config {
-        Err(e) => rows.push(CheckRow::new(g, "Config", Status::Fail, e.to_string())),
+        Err(e) => rows.push(CheckRow::new(
+            g,
+            "Config",
+            Status::Fail,
+            jarvis_core::error::one_line(e),
+        )),
         Ok(None) => rows.push(
             CheckRow::new(
                 g,

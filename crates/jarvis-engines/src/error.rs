@@ -8,7 +8,7 @@ pub enum EngineError {
     Client(#[from] jarvis_http::HttpError),
     /// Nothing answered at the engine's URL.
     #[error(
-        "engine '{engine}' at {url} did not answer: {detail} — start it, or pick another with \
+        "engine '{engine}' at {url} did not answer: {detail}; start it, or pick another with \
          --engine (see `jarvis engines`)"
     )]
     Unreachable {
@@ -20,7 +20,7 @@ pub enum EngineError {
         detail: String,
     },
     /// The engine answered with an HTTP error.
-    #[error("engine '{engine}' at {url} answered HTTP {status}: {message} — {fix}")]
+    #[error("engine '{engine}' at {url} answered HTTP {status}: {message}; {fix}")]
     Http {
         /// Engine id.
         engine: String,
@@ -35,7 +35,7 @@ pub enum EngineError {
     },
     /// The engine answered something that is not its protocol.
     #[error(
-        "engine '{engine}' at {url} sent an invalid reply: {detail} — is this really a {protocol} server?"
+        "engine '{engine}' at {url} sent an invalid reply: {detail}; is this really a {protocol} server?"
     )]
     Protocol {
         /// Engine id.
@@ -48,13 +48,13 @@ pub enum EngineError {
         protocol: &'static str,
     },
     /// No model was given and the engine lists none.
-    #[error("engine '{engine}' serves no model to ask — pass --model <id>")]
+    #[error("engine '{engine}' serves no model to ask; pass --model <id>")]
     NoModel {
         /// Engine id.
         engine: String,
     },
     /// `--engine` named an id that discovery does not know.
-    #[error("unknown engine '{id}'; known: {} — run `jarvis engines` to see them", known.join(", "))]
+    #[error("unknown engine '{id}' (known: {}); run `jarvis engines` to see them", known.join(", "))]
     UnknownEngine {
         /// The id asked for.
         id: String,

@@ -12,7 +12,7 @@ pub const USER_AGENT: &str = concat!("jarvis/", env!("CARGO_PKG_VERSION"));
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// TLS set-up failed.
-    #[error("cannot set up the HTTP client: {detail} — check the system's TLS root certificates")]
+    #[error("cannot set up the HTTP client: {detail}; check the system's TLS root certificates")]
     Client {
         /// Why.
         detail: String,

@@ -90,8 +90,14 @@ pub enum MiningError {
     /// downcast it, and its causes stay a chain.
     #[error(transparent)]
     Provider(Box<dyn std::error::Error + Send + Sync>),
+    /// The SIGTERM/SIGINT handlers could not be installed.
+    #[error("cannot install the SIGTERM/SIGINT handlers")]
+    Signals {
+        /// The cause.
+        source: std::io::Error,
+    },
     /// A file operation failed.
-    #[error("{path}: {source}")]
+    #[error("cannot use {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -19,7 +19,7 @@ pub const PEARL_PINNED_REF: &str = "4d00f3becf98797b9def56f27d26960f7605c45f";
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The cache directory could not be cleared or created.
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}", path.display())]
     Cache {
         /// `clear` or `create`.
         action: &'static str,

@@ -52,10 +52,7 @@ impl VllmPearlProvider {
         let interval = Duration::from_secs(u64::from(extra.sample_interval_s.max(1)));
         let retention = Duration::from_secs(u64::from(extra.history_retention_days) * 86_400);
         let mut recorder = HistoryRecorder::open(&self.home().mining_history_path(), retention);
-        let mut shutdown = Shutdown::new().map_err(|source| MiningError::Container {
-            detail: format!("cannot install the SIGTERM/SIGINT handlers: {source}"),
-            fix: "run `jarvis mine start` again".to_owned(),
-        })?;
+        let mut shutdown = Shutdown::new().map_err(|source| MiningError::Signals { source })?;
         let engine = self.engine().await?;
         let reference = container_ref(jarvis_mining::session::Session::read(self.home()).sidecar());
         let client =
@@ -191,7 +188,8 @@ impl VllmPearlProvider {
                     match self.launch_sampler(entry) {
                         Ok(me) => sidecar.supervisor = Some(sampler_section(me)),
                         Err(e) => options.progress.event(ProgressEvent::Warning(format!(
-                            "the history sampler did not start ({e}); mining runs, but `jarvis mine history` records nothing until `jarvis mine start` runs again"
+                            "the history sampler did not start ({}); mining runs, but `jarvis mine history` records nothing until `jarvis mine start` runs again",
+                            jarvis_core::error::one_line(&e)
                         ))),
                     }
                 }

@@ -49,9 +49,9 @@ pub struct Found {
 /// Why mining could not run or ended in error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MineError {
-    /// The shape breaks a consensus limit.
+    /// The shape breaks a consensus limit (the limit is part of the message, not a cause).
     #[error("invalid mining shape: {0}")]
-    Shape(#[from] ShapeError),
+    Shape(ShapeError),
     /// The certificate version is not an int7 one.
     #[error(
         "the job requires certificate version {0}; this miner produces only int7 certificates 1, 2 and 3 (version 4 is FP8, 5 is FP16); use the GPU miner for those"
@@ -76,6 +76,12 @@ pub enum MineError {
     /// Our own verifier rejected a proof we built (a miner bug; nothing was returned).
     #[error("internal error: a mined proof failed self-verification ({0}); please report this bug")]
     SelfCheck(VerifyError),
+}
+
+impl From<ShapeError> for MineError {
+    fn from(error: ShapeError) -> Self {
+        MineError::Shape(error)
+    }
 }
 
 /// Options of a [`Miner`].

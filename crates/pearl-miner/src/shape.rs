@@ -37,12 +37,12 @@ impl std::fmt::Display for Axis {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShapeError {
     /// A pattern list is not a canonical periodic pattern.
-    #[error("{axis} is not a valid periodic pattern: {source}")]
+    #[error("{axis} is not a valid periodic pattern: {reason}")]
     Pattern {
         /// Which pattern.
         axis: Axis,
-        /// Pearl's reason.
-        source: PatternError,
+        /// Pearl's reason (part of the message, not a chained cause).
+        reason: PatternError,
     },
     /// Rank must be a power of two in 32..=1024.
     #[error("rank {rank} must be a power of two between 32 and 1024 (use 128)")]
@@ -253,16 +253,16 @@ impl Shape {
     }
 
     pub(crate) fn parse(&self) -> Result<ParsedShape, ShapeError> {
-        let rows = PeriodicPattern::from_list(&self.rows_pattern).map_err(|source| {
+        let rows = PeriodicPattern::from_list(&self.rows_pattern).map_err(|reason| {
             ShapeError::Pattern {
                 axis: Axis::Rows,
-                source,
+                reason,
             }
         })?;
-        let cols = PeriodicPattern::from_list(&self.cols_pattern).map_err(|source| {
+        let cols = PeriodicPattern::from_list(&self.cols_pattern).map_err(|reason| {
             ShapeError::Pattern {
                 axis: Axis::Cols,
-                source,
+                reason,
             }
         })?;
         consensus_limits(

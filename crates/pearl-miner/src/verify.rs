@@ -85,12 +85,12 @@ pub enum VerifyError {
         dim: u64,
     },
     /// The row indices do not form a valid tile pattern at a valid offset.
-    #[error("{operand} row indices are not a valid tile pattern: {source}")]
+    #[error("{operand} row indices are not a valid tile pattern: {reason}")]
     Pattern {
         /// Which matrix.
         operand: Operand,
-        /// Why.
-        source: PatternError,
+        /// Why (a detail of the proof, not a cause: it is part of the message).
+        reason: PatternError,
     },
     /// A consensus limit (§4.5) is broken.
     #[error("consensus limit broken: {0}")]
@@ -102,12 +102,12 @@ pub enum VerifyError {
         rank: u64,
     },
     /// The Merkle opening is malformed or misses bytes.
-    #[error("{operand} Merkle opening is invalid: {source}")]
+    #[error("{operand} Merkle opening is invalid: {reason}")]
     Merkle {
         /// Which matrix.
         operand: Operand,
-        /// Why.
-        source: MerkleError,
+        /// Why (a detail of the proof, not a cause: it is part of the message).
+        reason: MerkleError,
     },
     /// The opening does not hash to the declared root.
     #[error("{operand} Merkle opening does not reproduce the declared root")]
@@ -156,7 +156,7 @@ fn pattern_of(
         indices.push(index as u32);
     }
     PeriodicPattern::split_offset(&indices)
-        .map_err(|source| VerifyError::Pattern { operand, source })
+        .map_err(|reason| VerifyError::Pattern { operand, reason })
 }
 
 fn check_tree(
@@ -190,7 +190,7 @@ fn strips(
     let mut out = Vec::with_capacity(matrix.row_indices.len());
     for &row in &matrix.row_indices {
         let strip = merkle::extract_bytes(opening, row * k, dot_len)
-            .map_err(|source| VerifyError::Merkle { operand, source })?;
+            .map_err(|reason| VerifyError::Merkle { operand, reason })?;
         if let Some(&bad) = strip.iter().find(|&&b| !(-64..=64).contains(&(b as i8))) {
             return Err(VerifyError::SignalRange {
                 operand,
@@ -200,7 +200,7 @@ fn strips(
         out.push(strip);
     }
     let root = merkle::recompute_root(job_key, opening)
-        .map_err(|source| VerifyError::Merkle { operand, source })?;
+        .map_err(|reason| VerifyError::Merkle { operand, reason })?;
     if root != opening.root {
         return Err(VerifyError::RootMismatch { operand });
     }

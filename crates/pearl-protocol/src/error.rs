@@ -97,13 +97,12 @@ pub enum WireError {
     #[error("MiningConfiguration field `mma_type` is {0}; the only type is 0 (Int7xInt7ToInt32)")]
     UnknownMmaType(u16),
     /// A pattern inside a mining configuration was invalid.
-    #[error("MiningConfiguration field `{field}`: {source}")]
+    #[error("MiningConfiguration field `{field}`: {reason}")]
     Pattern {
         /// `rows_pattern` or `cols_pattern`.
         field: &'static str,
-        /// Why the pattern is invalid.
-        #[source]
-        source: PatternError,
+        /// Why the pattern is invalid (part of the message, not a chained cause).
+        reason: PatternError,
     },
     /// Reserved trailer bytes 4..32 of a mining configuration were not zero.
     #[error(
@@ -132,13 +131,12 @@ pub enum WireError {
         detail: String,
     },
     /// A plain proof's row indices do not form a tile pattern.
-    #[error("PlainProof field `{field}`: {source}")]
+    #[error("PlainProof field `{field}`: {reason}")]
     ProofIndices {
         /// `a.row_indices` or `bt.row_indices`.
         field: &'static str,
-        /// Why the indices are not a valid pattern plus offset.
-        #[source]
-        source: PatternError,
+        /// Why the indices are not a valid pattern plus offset (part of the message).
+        reason: PatternError,
     },
     /// A mining job's JSON was malformed.
     #[error("mining job is not valid JSON of the gateway's `mining_job` shape: {detail}")]

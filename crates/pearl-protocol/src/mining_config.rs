@@ -129,5 +129,5 @@ impl MiningConfiguration {
 }
 
 fn pattern(bytes: [u8; PATTERN_SIZE], field: &'static str) -> Result<PeriodicPattern, WireError> {
-    PeriodicPattern::from_bytes(bytes).map_err(|source| WireError::Pattern { field, source })
+    PeriodicPattern::from_bytes(bytes).map_err(|reason| WireError::Pattern { field, reason })
 }

@@ -154,7 +154,7 @@ fn split(indices: &[u64], field: &'static str) -> Result<(PeriodicPattern, u32),
             detail: "an index does not fit in u32".to_owned(),
         })?;
     PeriodicPattern::split_offset(&narrowed)
-        .map_err(|source| WireError::ProofIndices { field, source })
+        .map_err(|reason| WireError::ProofIndices { field, reason })
 }
 
 /// The header's proof commitment: SHA256d(cert_version u32 LE ‖ public_data).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file is not valid TOML or a `[mining]` value is wrong; `line`/`col` are 1-based.
-    #[error("{}:{line}:{col}: {what} — {fix}", path.display())]
+    #[error("{}:{line}:{col}: {what}; {fix}", path.display())]
     Invalid {
         /// The config file.
         path: PathBuf,
@@ -20,15 +20,23 @@ pub enum ConfigError {
         fix: String,
     },
     /// The file exists but could not be read.
-    #[error("cannot read {}: {source} — check the file's permissions", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The config file.
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not UTF-8 text (UTF-16 with a byte-order mark, or another encoding).
+    #[error("{} is not UTF-8 text: {found}", path.display())]
+    Encoding {
+        /// The config file.
+        path: PathBuf,
+        /// What it is instead (`UTF-16 (little-endian)`, `an invalid byte at offset 7`).
+        found: String,
+    },
     /// The file could not be written.
-    #[error("cannot write {}: {source} — check that its directory is writable", path.display())]
+    #[error("cannot write {}", path.display())]
     Write {
         /// The config file.
         path: PathBuf,

@@ -16,8 +16,8 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads and parses `path`; `Ok(None)` when the file does not exist.
     pub fn load(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => ConfigFile::parse(text, path).map(Some),
+        match std::fs::read(path) {
+            Ok(bytes) => ConfigFile::parse(utf8(bytes, path)?, path).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(ConfigError::Read {
                 path: path.to_path_buf(),
@@ -85,4 +85,26 @@ fn syntax_error(path: &Path, text: &str, e: &toml_edit::TomlError) -> ConfigErro
         format!("invalid TOML: {message}"),
         "fix the syntax at this position (strings need double quotes, one key per line)",
     )
+}
+
+/// `bytes` as text, or an [`ConfigError::Encoding`] saying what the file holds instead. A
+/// UTF-8 byte-order mark is accepted (and dropped); UTF-16 is named by its byte-order mark.
+fn utf8(bytes: Vec<u8>, path: &Path) -> Result<String, ConfigError> {
+    let encoding = |found: String| ConfigError::Encoding {
+        path: path.to_path_buf(),
+        found,
+    };
+    match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => return Err(encoding("UTF-16 (little-endian)".to_owned())),
+        Some([0xFE, 0xFF]) => return Err(encoding("UTF-16 (big-endian)".to_owned())),
+        _ => {}
+    }
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        encoding(format!("an invalid byte at offset {offset}"))
+    })
 }

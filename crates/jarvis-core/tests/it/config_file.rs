@@ -52,7 +52,7 @@ fn typed_reads_point_at_the_value() {
         .to_string();
     assert_eq!(
         err,
-        "config.toml:3:8: t.port must be an integer 1-65535, got 0 — pick a port"
+        "config.toml:3:8: t.port must be an integer 1-65535, got 0; pick a port"
     );
     let err = t.int_list("list").unwrap_err().to_string();
     assert!(
@@ -82,7 +82,7 @@ fn missing_keys_point_at_the_table_header() {
     let err = t.required_string("name", "x").unwrap_err().to_string();
     assert_eq!(
         err,
-        "config.toml:3:1: t.name is missing — add name = \"x\" under [t]"
+        "config.toml:3:1: t.name is missing; add name = \"x\" under [t]"
     );
     assert_eq!(t.unknown_keys(&["name"]), vec!["t.other"]);
 }

@@ -19,7 +19,7 @@ pub enum SupervisorError {
     )]
     GatewayNotFound,
     /// A child could not be spawned.
-    #[error("cannot start {program}: {source}; check that it is executable")]
+    #[error("cannot start {}", program.display())]
     Spawn {
         /// The program.
         program: PathBuf,
@@ -27,9 +27,7 @@ pub enum SupervisorError {
         source: std::io::Error,
     },
     /// The metrics port is taken.
-    #[error(
-        "cannot serve metrics on 127.0.0.1:{port}: {source}; stop what uses that port or set [mining.extra].metrics_port"
-    )]
+    #[error("cannot serve metrics on 127.0.0.1:{port}")]
     MetricsPort {
         /// The port.
         port: u16,
@@ -50,13 +48,33 @@ pub enum SupervisorError {
         /// How it last ended.
         last_exit: String,
     },
-    /// A file could not be written.
-    #[error("{path}: {source}; check the permissions of that directory")]
+    /// A log file or directory could not be created or written.
+    #[error("cannot write {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// The SIGTERM/SIGINT handlers could not be installed.
+    #[error("cannot install the SIGTERM/SIGINT handlers")]
+    Signals {
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `[mining.extra]`'s shape keys break a consensus limit.
+    #[error(
+        "[mining.extra] m/n/k/rank/rows_pattern/cols_pattern do not form a valid shape; remove those keys to use the default CPU shape"
+    )]
+    Shape {
+        /// The limit broken.
+        source: pearl_miner::ShapeError,
+    },
+    /// The miner could not be set up for the planned shape and threads.
+    #[error("cannot set up the miner")]
+    Miner {
+        /// The cause.
+        source: pearl_miner::MineError,
     },
     /// The sidecar could not be written.
     #[error(transparent)]

@@ -177,10 +177,8 @@ pub fn shape_from_extra(extra: &MiningExtra) -> Result<Shape, SupervisorError> {
         rows_pattern: extra.rows_pattern.clone(),
         cols_pattern: extra.cols_pattern.clone().unwrap_or(default.cols_pattern),
     };
-    shape.validate().map_err(|e| SupervisorError::Config {
-        detail: format!(
-            "[mining.extra] m/n/k/rank/rows_pattern/cols_pattern: {e}; remove those keys to use the default CPU shape"
-        ),
-    })?;
+    shape
+        .validate()
+        .map_err(|source| SupervisorError::Shape { source })?;
     Ok(shape)
 }

@@ -1,6 +1,5 @@
 //! The supervisor's main loop: children, watchdog, telemetry, sidecar.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,10 +34,8 @@ pub async fn supervise(
     tuning: Tuning,
     lock: LockHandle,
 ) -> Result<(), SupervisorError> {
-    let mut shutdown_signal = Shutdown::new().map_err(|source| SupervisorError::Io {
-        path: PathBuf::from("<signal handler>"),
-        source,
-    })?;
+    let mut shutdown_signal =
+        Shutdown::new().map_err(|source| SupervisorError::Signals { source })?;
     let log = Arc::new(open_log(&plan, "supervisor.log")?);
     let miner_log = Arc::new(open_log(&plan, "miner.log")?);
     let miner = Miner::new(
@@ -48,9 +45,7 @@ pub async fn supervise(
             kernel: KernelChoice::Auto,
         },
     )
-    .map_err(|e| SupervisorError::Config {
-        detail: format!("cannot set up the miner: {e}"),
-    })?;
+    .map_err(|source| SupervisorError::Miner { source })?;
     let metrics = Arc::new(MinerMetrics::new(plan.threads));
     let render_metrics = Arc::clone(&metrics);
     let server = MetricsServer::bind(plan.metrics_port, Arc::new(move || render_metrics.render()))
@@ -118,8 +113,9 @@ pub async fn supervise(
             sidecar.remove()
         }
         Err(error) => {
-            log.line(&format!("supervisor gave up: {error}"));
-            sidecar.failed(&error.to_string())
+            let why = jarvis_core::error::one_line(error);
+            log.line(&format!("supervisor gave up: {why}"));
+            sidecar.failed(&why)
         }
     };
     state.lock.release();

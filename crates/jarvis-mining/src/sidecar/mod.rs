@@ -250,9 +250,7 @@ pub enum SidecarState {
 #[derive(Debug, thiserror::Error)]
 pub enum SidecarError {
     /// Reading, writing or removing failed.
-    #[error(
-        "cannot {action} the mining sidecar {path}: {source}; check the permissions of that directory"
-    )]
+    #[error("cannot {action} the mining sidecar {}", path.display())]
     Io {
         /// read, write or remove.
         action: &'static str,

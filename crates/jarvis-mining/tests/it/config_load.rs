@@ -239,7 +239,7 @@ fn out_of_range_port_points_at_the_value() {
     let msg = error(&text);
     assert!(
         msg.starts_with(
-            "config.toml:7:16: mining.extra.gateway_port must be an integer 1-65535, got 70000 — "
+            "config.toml:7:16: mining.extra.gateway_port must be an integer 1-65535, got 70000; "
         ),
         "{msg}"
     );
@@ -366,7 +366,7 @@ fn wrong_type_for_every_typed_key() {
         let text = format!("{MINIMAL}[mining.extra]\n{key} = {value}\n");
         let msg = error(&text);
         let col = key.len() + 4;
-        let want = format!("config.toml:5:{col}: mining.extra.{key} {what} — ");
+        let want = format!("config.toml:5:{col}: mining.extra.{key} {what}; ");
         assert!(msg.starts_with(&want), "{key}:\n got  {msg}\n want {want}");
     }
 }
@@ -375,7 +375,7 @@ fn wrong_type_for_every_typed_key() {
 fn wrong_types_in_mining_table() {
     let msg = error("[mining]\nprovider = 3\nwallet_address = \"w\"\n");
     assert!(
-        msg.starts_with("config.toml:2:12: mining.provider must be a string, got an integer — "),
+        msg.starts_with("config.toml:2:12: mining.provider must be a string, got an integer; "),
         "{msg}"
     );
     let msg = error("[mining]\nprovider = \"cpu-pearl\"\nwallet_address = [\"w\"]\n");
@@ -441,7 +441,7 @@ fn gpu_memory_utilization_range() {
 fn negative_fee_bps() {
     let msg = error(&format!("{MINIMAL}fee_bps = -5\n"));
     assert!(
-        msg.starts_with("config.toml:4:11: mining.fee_bps must be an integer 0-10000, got -5 — "),
+        msg.starts_with("config.toml:4:11: mining.fee_bps must be an integer 0-10000, got -5; "),
         "{msg}"
     );
 }
@@ -451,7 +451,7 @@ fn unknown_provider_lists_known_ids() {
     let msg = error("[mining]\nprovider = \"gpu-magic\"\nwallet_address = \"w\"\n");
     assert_eq!(
         msg,
-        "config.toml:2:12: mining.provider 'gpu-magic' is not a known mining provider — \
+        "config.toml:2:12: mining.provider 'gpu-magic' is not a known mining provider; \
          use one of: vllm-pearl, cpu-pearl, apple-mps-pearl"
     );
     // An empty provider list skips the check.
@@ -468,7 +468,7 @@ fn bad_submit_target() {
     for bad in ["team", "pool:", "Solo"] {
         let msg = error(&format!("{MINIMAL}submit_target = \"{bad}\"\n"));
         let want = format!(
-            "config.toml:4:17: mining.submit_target must be 'solo' or 'pool:<url>', got '{bad}' — "
+            "config.toml:4:17: mining.submit_target must be 'solo' or 'pool:<url>', got '{bad}'; "
         );
         assert!(msg.starts_with(&want), "{msg}");
     }
@@ -478,7 +478,7 @@ fn bad_submit_target() {
 fn bad_network() {
     let msg = error(&format!("{MINIMAL}[mining.extra]\nnetwork = \"moonnet\"\n"));
     assert!(
-        msg.starts_with("config.toml:5:11: mining.extra.network must be one of mainnet, testnet, testnet2, signet, regtest, simnet, got 'moonnet' — "),
+        msg.starts_with("config.toml:5:11: mining.extra.network must be one of mainnet, testnet, testnet2, signet, regtest, simnet, got 'moonnet'; "),
         "{msg}"
     );
 }
@@ -487,12 +487,12 @@ fn bad_network() {
 fn missing_required_keys_point_at_the_header() {
     let msg = error("# my config\n\n[mining]\nwallet_address = \"w\"\n");
     assert!(
-        msg.starts_with("config.toml:3:1: mining.provider is missing — add provider = "),
+        msg.starts_with("config.toml:3:1: mining.provider is missing; add provider = "),
         "{msg}"
     );
     let msg = error("[engine]\nx = 1\n\n  [mining]\nprovider = \"cpu-pearl\"\n");
     assert!(
-        msg.starts_with("config.toml:4:3: mining.wallet_address is missing — "),
+        msg.starts_with("config.toml:4:3: mining.wallet_address is missing; "),
         "{msg}"
     );
     let msg = error("[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"  \"\n");

@@ -96,7 +96,7 @@ impl HistoryRecorder {
                 true
             }
             Err(e) => {
-                self.state = HistoryState::Unavailable(e.to_string());
+                self.state = HistoryState::Unavailable(one_line(&e));
                 false
             }
         }
@@ -110,8 +110,20 @@ impl HistoryRecorder {
                 if !matches!(e, HistoryError::Locked { .. }) {
                     self.store = None;
                 }
-                self.state = HistoryState::Unavailable(e.to_string());
+                self.state = HistoryState::Unavailable(one_line(&e));
             }
         }
     }
+}
+
+/// `err` and its causes on one line (`cannot create /x: Permission denied (os error 13)`).
+fn one_line(err: &HistoryError) -> String {
+    let mut line = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(e) = cause {
+        line.push_str(": ");
+        line.push_str(&e.to_string());
+        cause = e.source();
+    }
+    line
 }

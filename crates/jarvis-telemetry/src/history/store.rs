@@ -39,7 +39,7 @@ const COLUMNS: &str = "at, provider, mac_total, tiles_total, proofs_found, proof
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     /// The directory for the file cannot be created.
-    #[error("cannot create {path}: {source}; check the permissions of $OPENJARVIS_HOME")]
+    #[error("cannot create {}", path.display())]
     CreateDir {
         /// The directory.
         path: PathBuf,
@@ -78,7 +78,7 @@ pub enum HistoryError {
         found: i64,
     },
     /// Any other SQLite failure.
-    #[error("mining history {path}: {source}")]
+    #[error("cannot use the mining history {}", path.display())]
     Sqlite {
         /// The database file.
         path: PathBuf,

@@ -101,7 +101,7 @@ fn statement_rejects_inconsistent_proofs() {
         err,
         WireError::ProofIndices {
             field: "bt.row_indices",
-            source: PatternError::InvalidOffset { offset: 8 }
+            reason: PatternError::InvalidOffset { offset: 8 }
         }
     );
 
@@ -111,7 +111,7 @@ fn statement_rejects_inconsistent_proofs() {
     assert!(matches!(
         err,
         WireError::ProofIndices {
-            source: PatternError::TooManyDimensions { dims: 4 },
+            reason: PatternError::TooManyDimensions { dims: 4 },
             ..
         }
     ));
