@@ -10,6 +10,7 @@ pub(crate) mod error;
 pub(crate) mod format;
 pub(crate) mod progress;
 pub(crate) mod prompt;
+pub(crate) mod screen;
 pub(crate) mod style;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -53,25 +54,6 @@ struct Channel {
 }
 
 impl Channel {
-    /// Writes terminal control sequences as they are, even without colour.
-    fn control(&self, text: &str) {
-        let _ = match &self.sink {
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes()).and_then(|()| out.flush())
-            }
-            Sink::Stderr => {
-                let mut err = std::io::stderr().lock();
-                err.write_all(text.as_bytes()).and_then(|()| err.flush())
-            }
-            #[cfg(test)]
-            Sink::Memory(buffer) => {
-                let mut buffer = buffer.lock().unwrap_or_else(|e| e.into_inner());
-                buffer.write_all(text.as_bytes())
-            }
-        };
-    }
-
     fn write(&self, text: &str) {
         let choice = if self.colour {
             ColorChoice::Always
@@ -173,11 +155,6 @@ impl Printer {
         self.out.terminal
     }
 
-    /// Columns human output may use.
-    pub(crate) fn width(&self) -> usize {
-        self.width
-    }
-
     /// A command's result: `data` as pretty JSON, the view `human` builds, or nothing (quiet).
     pub(crate) fn emit<T: Serialize + ?Sized>(
         &self,
@@ -222,18 +199,19 @@ impl Printer {
         self.out.write(&format!("{text}\n"));
     }
 
-    /// Text on stdout exactly as given, in every mode: a streamed reply as it arrives, a screen
-    /// that redraws itself.
+    /// Text on stdout exactly as given, in every mode: a streamed reply as it arrives.
     pub(crate) fn text(&self, text: &str) {
         self.out.write(text);
     }
 
-    /// Terminal control sequences on stdout (a screen that redraws itself), which a stream
-    /// without colour would otherwise strip; only when stdout is a terminal.
-    pub(crate) fn control(&self, sequence: &str) {
-        if self.out.terminal {
-            self.out.control(sequence);
+    /// The terminal as a full screen that redraws itself (ratatui); only when stdout is a
+    /// terminal. Colour follows stdout's.
+    pub(crate) fn screen(&self) -> anyhow::Result<screen::Screen> {
+        if !self.out.terminal {
+            anyhow::bail!("a full-screen view needs a terminal on stdout");
         }
+        screen::Screen::enter(self.out.colour)
+            .map_err(|e| anyhow::anyhow!("cannot set up the terminal for a full-screen view: {e}"))
     }
 
     /// A note on stderr; not when quiet.
