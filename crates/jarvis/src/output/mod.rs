@@ -336,4 +336,56 @@ mod tests {
         assert!(!seen.stderr().contains('\x1b'), "{}", seen.stderr());
         assert_eq!(seen.stderr(), "warning: careful\nerror: broken\n");
     }
+
+    /// Every command writes to the terminal through the printer: outside this module no source
+    /// file of the crate names stdout, stderr or a print macro (a child's captured output, as
+    /// `output.stdout`, is data, not a write).
+    #[test]
+    fn only_the_output_layer_writes_to_the_terminal() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let banned = [
+            "print!(",
+            "println!(",
+            "eprint!(",
+            "eprintln!(",
+            "io::stdout()",
+            "io::stderr()",
+            "io::stdin()",
+            "dbg!(",
+        ];
+        let mut files = vec![src.clone()];
+        let mut offenders = Vec::new();
+        let mut seen = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                if path != src.join("output") {
+                    for entry in std::fs::read_dir(&path).expect("read src") {
+                        files.push(entry.expect("entry").path());
+                    }
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            seen += 1;
+            let text = std::fs::read_to_string(&path).expect("read source");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if banned.iter().any(|b| code.contains(b)) {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            seen > 20,
+            "only {seen} source files found under {}",
+            src.display()
+        );
+        assert!(
+            offenders.is_empty(),
+            "write through output::Printer:\n{}",
+            offenders.join("\n")
+        );
+    }
 }
