@@ -11,7 +11,6 @@ pub(crate) mod history;
 mod init;
 pub(crate) mod model;
 mod models;
-pub(crate) mod os;
 pub(crate) mod pearl;
 pub(crate) mod service;
 mod session;

@@ -218,7 +218,7 @@ fn plan(manager: Manager, action: Action, home: &Path, spec: &UnitSpec) -> Plan 
             let path = home
                 .join("Library/LaunchAgents")
                 .join(format!("{LAUNCHD_LABEL}.plist"));
-            let domain = format!("gui/{}", super::os::current_uid());
+            let domain = format!("gui/{}", rustix::process::getuid().as_raw());
             let target = format!("{domain}/{LAUNCHD_LABEL}");
             let plist = path.display().to_string();
             let bootout = s(&["launchctl", "bootout", &target]);

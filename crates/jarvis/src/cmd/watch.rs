@@ -1,7 +1,7 @@
-//! `jarvis mine status --watch`: a full-screen view redrawn every `--interval` until `q`
-//! (or Ctrl-C); one line (or one JSON object) per refresh when stdout is not a terminal.
+//! `jarvis mine status --watch`: the status layout full-screen (ratatui on crossterm), redrawn
+//! every `--interval` until `q`, Esc or Ctrl-C; one line (or one JSON object) per refresh when
+//! stdout is not a terminal.
 
-use std::io::{IsTerminal as _, Read as _};
 use std::process::ExitCode;
 
 use jarvis_core::process::Liveness;
@@ -10,17 +10,13 @@ use jarvis_mining::MiningStats;
 use jarvis_mining::session::{Session, SessionSummary};
 use jarvis_mining::sidecar::Sidecar;
 use serde::Serialize;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::Ctx;
-use super::os::TermGuard;
 use crate::cli::StatusArgs;
-use crate::output::format::utc_second;
+use crate::output::screen::{Key, Screen, keys};
 use crate::views;
 use crate::views::status::StatusData;
-
-const ENTER: &str = "\x1b[?1049h\x1b[?25l";
-const LEAVE: &str = "\x1b[?25h\x1b[?1049l";
-const CLEAR: &str = "\x1b[H\x1b[2J";
 
 /// One refresh worth of status; `--json` prints it as one line.
 #[derive(Debug, Serialize)]
@@ -71,58 +67,59 @@ async fn snapshot(ctx: &Ctx) -> Snapshot {
 /// Runs the watch loop.
 pub(crate) async fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let out = ctx.out.json_if(args.json);
-    let screen = !args.json && out.stdout_is_terminal();
-    let (quit_tx, mut quit_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let _guard = if screen && std::io::stdin().is_terminal() {
-        let guard = TermGuard::cbreak().ok();
-        // A plain thread: it stays blocked in read() and dies with the process.
-        std::thread::spawn(move || {
-            let mut byte = [0_u8; 1];
-            while let Ok(1) = std::io::stdin().read(&mut byte) {
-                if matches!(byte[0], b'q' | b'Q') {
-                    let _ = quit_tx.send(());
-                    return;
-                }
-            }
-        });
-        guard
+    let mut screen = if !args.json && out.stdout_is_terminal() {
+        Some(out.screen()?)
     } else {
-        drop(quit_tx);
         None
     };
+    let mut keys = screen.as_ref().map(|_| keys());
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    let mut first = true;
+    let interval = args.interval.as_secs_f64();
     let mut shown = 0_u32;
-    loop {
+    'refresh: loop {
         let snap = snapshot(ctx).await;
-        if args.json {
-            out.json_line(&snap)?;
-        } else if screen {
-            let mut frame = views::status::report(&snap.data());
-            frame.line(format!(
-                "{}, every {}s, q quits",
-                utc_second(snap.at),
-                args.interval.as_secs_f64()
-            ));
-            out.control(&format!("{}{CLEAR}", if first { ENTER } else { "" }));
-            out.text(&frame.render(out.width()));
-        } else {
-            out.raw(&views::status::watch_line(&snap.data()));
+        let draw = |screen: &mut Screen| {
+            let colour = screen.colour();
+            screen.draw(|frame| {
+                let area = frame.area();
+                frame.render_widget(
+                    views::status::watch_frame(&snap.data(), interval, colour),
+                    area,
+                );
+            })
+        };
+        match screen.as_mut() {
+            _ if args.json => out.json_line(&snap)?,
+            Some(screen) => draw(screen)?,
+            None => out.raw(&views::status::watch_line(&snap.data())),
         }
-        first = false;
         shown = shown.saturating_add(1);
         if args.count.is_some_and(|n| shown >= n) {
             break;
         }
-        tokio::select! {
-            () = tokio::time::sleep(args.interval) => {}
-            Some(()) = quit_rx.recv() => break,
-            _ = &mut ctrl_c => break,
+        let next = tokio::time::sleep(args.interval);
+        tokio::pin!(next);
+        loop {
+            tokio::select! {
+                () = &mut next => continue 'refresh,
+                key = next_key(&mut keys) => match (key, screen.as_mut()) {
+                    (Key::Redraw, Some(screen)) => draw(screen)?,
+                    _ => break 'refresh,
+                },
+                _ = &mut ctrl_c => break 'refresh,
+            }
         }
     }
-    if screen {
-        out.control(LEAVE);
-    }
+    // Leaves the full screen before anything else prints.
+    drop(screen);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The next key on the screen; never without one.
+async fn next_key(keys: &mut Option<UnboundedReceiver<Key>>) -> Key {
+    match keys {
+        Some(rx) => rx.recv().await.unwrap_or(Key::Quit),
+        None => std::future::pending().await,
+    }
 }

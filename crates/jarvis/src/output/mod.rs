@@ -10,6 +10,7 @@ pub(crate) mod error;
 pub(crate) mod format;
 pub(crate) mod progress;
 pub(crate) mod prompt;
+pub(crate) mod screen;
 pub(crate) mod style;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -53,25 +54,6 @@ struct Channel {
 }
 
 impl Channel {
-    /// Writes terminal control sequences as they are, even without colour.
-    fn control(&self, text: &str) {
-        let _ = match &self.sink {
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes()).and_then(|()| out.flush())
-            }
-            Sink::Stderr => {
-                let mut err = std::io::stderr().lock();
-                err.write_all(text.as_bytes()).and_then(|()| err.flush())
-            }
-            #[cfg(test)]
-            Sink::Memory(buffer) => {
-                let mut buffer = buffer.lock().unwrap_or_else(|e| e.into_inner());
-                buffer.write_all(text.as_bytes())
-            }
-        };
-    }
-
     fn write(&self, text: &str) {
         let choice = if self.colour {
             ColorChoice::Always
@@ -173,11 +155,6 @@ impl Printer {
         self.out.terminal
     }
 
-    /// Columns human output may use.
-    pub(crate) fn width(&self) -> usize {
-        self.width
-    }
-
     /// A command's result: `data` as pretty JSON, the view `human` builds, or nothing (quiet).
     pub(crate) fn emit<T: Serialize + ?Sized>(
         &self,
@@ -222,18 +199,19 @@ impl Printer {
         self.out.write(&format!("{text}\n"));
     }
 
-    /// Text on stdout exactly as given, in every mode: a streamed reply as it arrives, a screen
-    /// that redraws itself.
+    /// Text on stdout exactly as given, in every mode: a streamed reply as it arrives.
     pub(crate) fn text(&self, text: &str) {
         self.out.write(text);
     }
 
-    /// Terminal control sequences on stdout (a screen that redraws itself), which a stream
-    /// without colour would otherwise strip; only when stdout is a terminal.
-    pub(crate) fn control(&self, sequence: &str) {
-        if self.out.terminal {
-            self.out.control(sequence);
+    /// The terminal as a full screen that redraws itself (ratatui); only when stdout is a
+    /// terminal. Colour follows stdout's.
+    pub(crate) fn screen(&self) -> anyhow::Result<screen::Screen> {
+        if !self.out.terminal {
+            anyhow::bail!("a full-screen view needs a terminal on stdout");
         }
+        screen::Screen::enter(self.out.colour)
+            .map_err(|e| anyhow::anyhow!("cannot set up the terminal for a full-screen view: {e}"))
     }
 
     /// A note on stderr; not when quiet.
@@ -357,5 +335,57 @@ mod tests {
         assert!(!seen.stdout().contains('\x1b'), "{}", seen.stdout());
         assert!(!seen.stderr().contains('\x1b'), "{}", seen.stderr());
         assert_eq!(seen.stderr(), "warning: careful\nerror: broken\n");
+    }
+
+    /// Every command writes to the terminal through the printer: outside this module no source
+    /// file of the crate names stdout, stderr or a print macro (a child's captured output, as
+    /// `output.stdout`, is data, not a write).
+    #[test]
+    fn only_the_output_layer_writes_to_the_terminal() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let banned = [
+            "print!(",
+            "println!(",
+            "eprint!(",
+            "eprintln!(",
+            "io::stdout()",
+            "io::stderr()",
+            "io::stdin()",
+            "dbg!(",
+        ];
+        let mut files = vec![src.clone()];
+        let mut offenders = Vec::new();
+        let mut seen = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                if path != src.join("output") {
+                    for entry in std::fs::read_dir(&path).expect("read src") {
+                        files.push(entry.expect("entry").path());
+                    }
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            seen += 1;
+            let text = std::fs::read_to_string(&path).expect("read source");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if banned.iter().any(|b| code.contains(b)) {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            seen > 20,
+            "only {seen} source files found under {}",
+            src.display()
+        );
+        assert!(
+            offenders.is_empty(),
+            "write through output::Printer:\n{}",
+            offenders.join("\n")
+        );
     }
 }

@@ -78,7 +78,16 @@ impl Prompter {
     /// A secret typed without echo.
     pub(crate) fn secret(&mut self, question: &str) -> std::io::Result<String> {
         match &mut self.input {
-            Input::Stdin => crate::cmd::os::prompt_secret(question),
+            Input::Stdin => {
+                let mut err = std::io::stderr().lock();
+                write!(err, "{question}")?;
+                err.flush()?;
+                drop(err);
+                // The terminal's echo is off while the secret is typed, Enter included.
+                let secret = rpassword::read_password();
+                writeln!(std::io::stderr())?;
+                secret
+            }
             #[cfg(test)]
             Input::Script(_) => Ok(self
                 .read(question)?

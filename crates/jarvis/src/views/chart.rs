@@ -11,7 +11,11 @@ use jarvis_telemetry::history::HistorySummary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::output::format::{mac_rate, utc_tick};
+use jarvis_core::time::UtcTime;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
+
+use crate::output::format::mac_rate;
 
 /// Colour of the hashrate line (tests look for it).
 pub(crate) const SERIES_COLOR: RGBColor = RGBColor(31, 119, 180);
@@ -28,8 +32,8 @@ const CAPTION: &str =
 const CAPTION_PX: f64 = 18.0;
 const LABEL_PX: f64 = 14.0;
 const MARGIN: u32 = 16;
-/// Roughly the width of one x tick label ("2024-01-02 03:04") plus a gap, in pixels.
-const X_LABEL_SLOT: u32 = 150;
+/// Roughly the width of the widest x tick label ("2024-01-02", "01-02 00:00") plus a gap.
+const X_LABEL_SLOT: u32 = 130;
 
 /// Registers the embedded font with plotters once per process; text drawing fails without it.
 fn register_font() -> anyhow::Result<()> {
@@ -105,6 +109,139 @@ impl ChartData {
             .map(|p| p.1)
             .fold(0.0_f64, f64::max);
         if max > 0.0 { max * 1.1 } else { 1.0 }
+    }
+}
+
+/// What one step of the time axis counts, which decides how its ticks read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TickUnit {
+    /// `14:03:30`.
+    Seconds,
+    /// `14:05`.
+    Minutes,
+    /// `14:00`; midnight shows its date, `12-04 00:00`.
+    Hours,
+    /// `2026-12-04`.
+    Days,
+}
+
+/// Steps a time axis may take, in seconds, each with the unit its labels read in.
+const STEPS: [(f64, TickUnit); 22] = {
+    use TickUnit::*;
+    [
+        (1.0, Seconds),
+        (2.0, Seconds),
+        (5.0, Seconds),
+        (10.0, Seconds),
+        (15.0, Seconds),
+        (30.0, Seconds),
+        (60.0, Minutes),
+        (120.0, Minutes),
+        (300.0, Minutes),
+        (600.0, Minutes),
+        (900.0, Minutes),
+        (1800.0, Minutes),
+        (3600.0, Hours),
+        (7200.0, Hours),
+        (10_800.0, Hours),
+        (21_600.0, Hours),
+        (43_200.0, Hours),
+        (86_400.0, Days),
+        (172_800.0, Days),
+        (604_800.0, Days),
+        (1_209_600.0, Days),
+        (2_592_000.0, Days),
+    ]
+};
+
+/// The x axis of a chart over a span of time: ticks on round UTC times, labelled in the unit
+/// of their step (seconds, minutes, hours or days), so no two ticks read the same.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TimeAxis {
+    /// Tick positions, unix seconds, inside the span.
+    pub(crate) ticks: Vec<f64>,
+    /// What one step counts.
+    pub(crate) unit: TickUnit,
+}
+
+impl TimeAxis {
+    /// The axis for `span` (unix seconds) with at most `max_ticks` ticks (at least 2).
+    pub(crate) fn for_span(span: (f64, f64), max_ticks: usize) -> TimeAxis {
+        let (from, to) = span;
+        let width = (to - from).max(1.0);
+        let max_ticks = max_ticks.max(2) as f64;
+        let (step, unit) = STEPS
+            .iter()
+            .copied()
+            .find(|(step, _)| width / step <= max_ticks)
+            .unwrap_or_else(|| {
+                // Longer than ~6 months: whole multiples of 30 days.
+                let month = 2_592_000.0;
+                ((width / max_ticks / month).ceil() * month, TickUnit::Days)
+            });
+        let first = (from / step).ceil() * step;
+        let ticks = (0..)
+            .map(|k| first + f64::from(k) * step)
+            .take_while(|t| *t <= to)
+            .take(64)
+            .collect();
+        TimeAxis { ticks, unit }
+    }
+
+    /// The label of the tick at `t`.
+    pub(crate) fn label(&self, t: f64) -> String {
+        let u = UtcTime::from_unix(t.round() as i64);
+        match self.unit {
+            TickUnit::Seconds => format!("{:02}:{:02}:{:02}", u.hour, u.minute, u.second),
+            TickUnit::Minutes => format!("{:02}:{:02}", u.hour, u.minute),
+            TickUnit::Hours if u.hour == 0 && u.minute == 0 => {
+                format!("{:02}-{:02} 00:00", u.month, u.day)
+            }
+            TickUnit::Hours => format!("{:02}:{:02}", u.hour, u.minute),
+            TickUnit::Days => format!("{:04}-{:02}-{:02}", u.year, u.month, u.day),
+        }
+    }
+
+    /// The axis description: the zone, and the date(s) that times of day belong to.
+    pub(crate) fn description(&self, span: (f64, f64)) -> String {
+        let date = |t: f64| {
+            let u = UtcTime::from_unix(t.floor() as i64);
+            format!("{:04}-{:02}-{:02}", u.year, u.month, u.day)
+        };
+        let (first, last) = (date(span.0), date(span.1));
+        match self.unit {
+            TickUnit::Days => "date (UTC)".to_owned(),
+            _ if first == last => format!("time (UTC) on {first}"),
+            _ => format!("time (UTC), {first} to {last}"),
+        }
+    }
+}
+
+/// The x coordinate: unix seconds, with the axis' ticks as its key points (plotters would
+/// pick round numbers of seconds, which read the same once formatted as times).
+struct TimeRange {
+    range: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TimeRange {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.range.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.range()
     }
 }
 
@@ -194,22 +331,28 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, data: &ChartData) -> D
         .dim_in_pixel()
         .0
         .saturating_sub(2 * MARGIN + y_label_area);
+    let axis = TimeAxis::for_span(data.span, (plot_width / X_LABEL_SLOT).clamp(2, 8) as usize);
     let mut chart = ChartBuilder::on(&root)
         .margin(MARGIN)
         .caption(CAPTION, (FONT, caption_px(&root)))
         .x_label_area_size(52)
         .y_label_area_size(y_label_area)
-        .build_cartesian_2d(x0..x1, 0.0..y_max)?;
+        .build_cartesian_2d(
+            TimeRange {
+                range: (x0..x1).into(),
+                ticks: axis.ticks.clone(),
+            },
+            0.0..y_max,
+        )?;
     chart
         .configure_mesh()
         .light_line_style(GRID_COLOR)
         .label_style((FONT, LABEL_PX))
         .axis_desc_style((FONT, LABEL_PX))
-        .x_desc("time (UTC)")
+        .x_desc(axis.description(data.span))
         .y_desc("hashrate")
-        .x_labels((plot_width / X_LABEL_SLOT).clamp(2, 6) as usize)
         .y_labels(6)
-        .x_label_formatter(&|t| utc_tick(*t))
+        .x_label_formatter(&|t| axis.label(*t))
         .y_label_formatter(&|r| mac_rate(Some(*r)))
         .draw()?;
     chart.draw_series(
@@ -367,10 +510,91 @@ mod tests {
             labels.iter().any(|l| l.ends_with(" kMAC/s")),
             "rate ticks read like every other rate: {labels:?}"
         );
+        // 30 minutes of samples: ticks on round minutes, the date in the axis description.
         assert!(
-            labels.iter().any(|l| l.starts_with("2023-11-14 ")),
+            labels.contains(&"22:30") && labels.contains(&"time (UTC) on 2023-11-14"),
             "time ticks are UTC minutes: {labels:?}"
         );
+    }
+
+    /// Labels of the axis over `seconds` from 2026-12-03 03:33:20 UTC, 6 ticks at most.
+    fn labels(seconds: f64) -> (TickUnit, Vec<String>, String) {
+        let span = (1_796_268_800.0, 1_796_268_800.0 + seconds);
+        let axis = TimeAxis::for_span(span, 6);
+        let labels = axis.ticks.iter().map(|t| axis.label(*t)).collect();
+        (axis.unit, labels, axis.description(span))
+    }
+
+    #[test]
+    fn time_ticks_read_in_the_unit_of_their_span() {
+        assert_eq!(
+            labels(90.0),
+            (
+                TickUnit::Seconds,
+                [
+                    "03:33:30", "03:33:45", "03:34:00", "03:34:15", "03:34:30", "03:34:45"
+                ]
+                .map(String::from)
+                .to_vec(),
+                "time (UTC) on 2026-12-03".to_owned()
+            )
+        );
+        assert_eq!(
+            labels(1800.0),
+            (
+                TickUnit::Minutes,
+                ["03:35", "03:40", "03:45", "03:50", "03:55", "04:00"]
+                    .map(String::from)
+                    .to_vec(),
+                "time (UTC) on 2026-12-03".to_owned()
+            )
+        );
+        assert_eq!(
+            labels(86_400.0),
+            (
+                TickUnit::Hours,
+                ["06:00", "12:00", "18:00", "12-04 00:00"]
+                    .map(String::from)
+                    .to_vec(),
+                "time (UTC), 2026-12-03 to 2026-12-04".to_owned()
+            )
+        );
+        assert_eq!(
+            labels(7.0 * 86_400.0),
+            (
+                TickUnit::Days,
+                ["2026-12-05", "2026-12-07", "2026-12-09"]
+                    .map(String::from)
+                    .to_vec(),
+                "date (UTC)".to_owned()
+            )
+        );
+        let (unit, year, _) = labels(400.0 * 86_400.0);
+        assert_eq!(unit, TickUnit::Days);
+        assert!((2..=6).contains(&year.len()), "{year:?}");
+    }
+
+    /// Whatever the span, ticks lie inside it, there are a few, and no two read the same.
+    #[test]
+    fn ticks_are_inside_the_span_and_distinct() {
+        for seconds in [
+            1.0, 7.0, 59.0, 61.0, 600.0, 3599.0, 7200.0, 86_399.0, 1.0e6, 3.0e8,
+        ] {
+            let span = (1_700_000_017.0, 1_700_000_017.0 + seconds);
+            let axis = TimeAxis::for_span(span, 6);
+            let labels: Vec<String> = axis.ticks.iter().map(|t| axis.label(*t)).collect();
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(unique, labels, "{seconds} s");
+            assert!(labels.len() <= 6, "{seconds} s: {labels:?}");
+            assert!(
+                axis.ticks.iter().all(|t| (span.0..=span.1).contains(t)),
+                "{seconds} s"
+            );
+            if seconds >= 61.0 {
+                assert!(labels.len() >= 2, "{seconds} s: {labels:?}");
+            }
+        }
     }
 
     #[test]

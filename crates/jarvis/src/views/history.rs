@@ -205,6 +205,14 @@ mod tests {
     }
 
     #[test]
+    fn report_written() {
+        insta::assert_snapshot!(plain(&chart_written(
+            Path::new("/home/me/hashrate.png"),
+            2_880
+        )));
+    }
+
+    #[test]
     fn one_sample_and_none() {
         let one = summarize(&samples(false)[..1], 30.0);
         insta::assert_snapshot!(plain(&super::summary(&one, T0, &["cpu-pearl".to_owned()])));

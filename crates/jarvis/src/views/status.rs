@@ -13,7 +13,11 @@ use jarvis_mining::session::SessionSummary;
 use jarvis_mining::sidecar::{DaemonRole, DaemonState, Sidecar, SupervisorSection};
 use jarvis_mining::stats::{Detail, HashrateWindows};
 
-use crate::output::format::{UNKNOWN, ago, count, duration, mac_rate, utc_tick};
+use ratatui::style::{Color, Modifier, Style as TuiStyle};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::output::format::{UNKNOWN, ago, count, duration, mac_rate, utc_second, utc_tick};
 use crate::output::style::{self, paint};
 use crate::output::{Doc, Pairs};
 
@@ -411,6 +415,63 @@ pub(crate) fn report(data: &StatusData<'_>) -> Doc {
         doc.line(next);
     }
     doc
+}
+
+/// One frame of `--watch` on a terminal: the same layout as `mine status`, with the time, the
+/// refresh interval and the keys at the bottom. Colours only when `colour`.
+pub(crate) fn watch_frame(
+    data: &StatusData<'_>,
+    interval_s: f64,
+    colour: bool,
+) -> Paragraph<'static> {
+    let layout = layout(data);
+    let paint = |style: TuiStyle| if colour { style } else { TuiStyle::new() };
+    let bold = paint(TuiStyle::new().add_modifier(Modifier::BOLD));
+    let dim = paint(TuiStyle::new().add_modifier(Modifier::DIM));
+    let mut header = vec![
+        Span::styled(layout.provider.clone(), bold),
+        Span::raw("  "),
+        Span::styled(
+            layout.phase.text(),
+            paint(
+                TuiStyle::new()
+                    .fg(phase_colour(layout.phase))
+                    .add_modifier(Modifier::BOLD),
+            ),
+        ),
+    ];
+    for fact in &layout.facts {
+        header.push(Span::raw(format!("  {fact}")));
+    }
+    let mut lines = vec![Line::from(header), Line::default()];
+    for (label, value) in &layout.rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<COLUMN$}", format!("{label}:")), dim),
+            Span::raw(value.clone()),
+        ]));
+    }
+    if let Some(next) = layout.next {
+        if !layout.rows.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.push(Line::raw(next));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!("{}   every {interval_s}s   q quits", utc_second(data.now)),
+        dim,
+    ));
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// The state's colour on the full screen, as [`Phase::style`] on a stream.
+fn phase_colour(phase: Phase) -> Color {
+    match phase {
+        Phase::Running => Color::Green,
+        Phase::Starting | Phase::Stale | Phase::Unverified => Color::Yellow,
+        Phase::Failed | Phase::Corrupt => Color::Red,
+        Phase::NotConfigured | Phase::Stopped => Color::Gray,
+    }
 }
 
 /// Who records the mining history, for `--watch --json` (`history`): the provider's background
@@ -843,6 +904,46 @@ mod tests {
         assert!(text.contains("243.2 GMAC/s"), "{text}");
         assert!(!text.contains("13 976 108 793 856"), "mac total: {text}");
         assert!(!text.contains("metrics"), "{text}");
+    }
+
+    /// A frame of `--watch` as the terminal shows it (ratatui's test backend).
+    fn frame(fixture: &Fixture, colour: bool) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 14)).expect("terminal");
+        terminal
+            .draw(|f| {
+                let area = f.area();
+                f.render_widget(watch_frame(&fixture.data(), 2.0, colour), area);
+            })
+            .expect("draw");
+        terminal
+    }
+
+    #[test]
+    fn watch_frames_show_the_status_layout() {
+        insta::assert_snapshot!(
+            "watch_cpu_running",
+            frame(&fixtures::cpu("running"), true).backend()
+        );
+        insta::assert_snapshot!(
+            "watch_vllm_starting",
+            frame(&fixtures::vllm("starting"), true).backend()
+        );
+        insta::assert_snapshot!(
+            "watch_not_configured",
+            frame(&fixtures::absent(false), true).backend()
+        );
+    }
+
+    /// The state is coloured on a terminal with colour, and plain under `NO_COLOR`.
+    #[test]
+    fn watch_frames_colour_the_state_only_with_colour() {
+        let fixture = fixtures::cpu("failed");
+        // "cpu-pearl  failed": the state starts at column 11.
+        let cell = |colour: bool| frame(&fixture, colour).backend().buffer()[(11, 0)].clone();
+        assert_eq!(cell(true).symbol(), "f");
+        assert_eq!(cell(true).fg, Color::Red);
+        assert_eq!(cell(false).fg, Color::Reset);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod docs;
 mod doctor;
 mod engines;
 mod history;
+mod human;
 mod init;
 mod model;
 mod models;
