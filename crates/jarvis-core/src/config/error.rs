@@ -27,6 +27,9 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A FIFO, device or directory where the file belongs, or a file too large to be one.
+    #[error(transparent)]
+    NotAConfigFile(crate::fs::ReadFileError),
     /// The file could not be written.
     #[error("cannot write {}: {source} — check that its directory is writable", path.display())]
     Write {

@@ -50,6 +50,11 @@ pub enum SupervisorError {
         /// How it last ended.
         last_exit: String,
     },
+    /// The gateway answered, but not in its protocol.
+    #[error(
+        "pearl-gateway answers, but not in the miner protocol; check what listens there and `jarvis mine logs`"
+    )]
+    GatewayProtocol(#[source] pearl_rpc::gateway::GatewayError),
     /// A file could not be written.
     #[error("{path}: {source}; check the permissions of that directory")]
     Io {

@@ -406,3 +406,37 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("an ephemeral port")
 }
+
+/// A config.toml that does not parse: no row tells the user to run `jarvis mine init`, which
+/// refuses until the file is fixed; the Config row names the error.
+#[tokio::test]
+async fn a_corrupt_config_points_at_its_error_not_at_init() {
+    let setup = Setup::new();
+    let known = jarvis_providers::builtin();
+    let config = parse_config(
+        "[mining\nprovider = ",
+        &setup.home.config_path(),
+        &known.keys(),
+    );
+    assert!(config.is_err());
+    let report = setup.run(&config, &plain_linux()).await;
+    assert!(!report.passed);
+    let config_row = row(&report, "Config");
+    assert_eq!(config_row.status, Status::Fail);
+    assert!(config_row.info.contains("config.toml:"), "{}", config_row.info);
+    for r in &report.rows {
+        assert!(
+            !r.fix.as_deref().is_some_and(|f| f.contains("jarvis mine init`")),
+            "{} still says run init: {r:?}",
+            r.name
+        );
+    }
+    assert!(
+        row(&report, "Address format")
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("fix config.toml")),
+        "{:?}",
+        row(&report, "Address format")
+    );
+}
