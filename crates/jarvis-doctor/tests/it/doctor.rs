@@ -6,14 +6,13 @@ use std::time::{Duration, Instant};
 use jarvis_core::config::ConfigError;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
-use jarvis_mining::MinerRegistry;
-use jarvis_mining::config::{MiningSection, parse as parse_config};
 use jarvis_doctor::{DoctorInputs, DoctorReport, run_doctor};
 use jarvis_mining::check::{DoctorTimeouts, Group, Status};
+use jarvis_mining::config::{MiningSection, parse as parse_config};
 use jarvis_mining::sidecar::{ProcessEntry, Sidecar, write_sidecar};
 use jarvis_testkit::{FakeMode, FakePearld, FakePearldOptions};
 
-use crate::hw::{h100, plain_linux};
+use jarvis_testkit::hw::{h100, plain_linux};
 
 const WALLET: &str = "prl1pqqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0ss8729k";
 const PASSWORD: &str = "s3cret-rpc-pass";
@@ -423,10 +422,16 @@ async fn a_corrupt_config_points_at_its_error_not_at_init() {
     assert!(!report.passed);
     let config_row = row(&report, "Config");
     assert_eq!(config_row.status, Status::Fail);
-    assert!(config_row.info.contains("config.toml:"), "{}", config_row.info);
+    assert!(
+        config_row.info.contains("config.toml:"),
+        "{}",
+        config_row.info
+    );
     for r in &report.rows {
         assert!(
-            !r.fix.as_deref().is_some_and(|f| f.contains("jarvis mine init`")),
+            !r.fix
+                .as_deref()
+                .is_some_and(|f| f.starts_with("run `jarvis mine init")),
             "{} still says run init: {r:?}",
             r.name
         );
