@@ -81,7 +81,7 @@ pub fn try_lock(path: &Path) -> Result<LockGuard, LockError> {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
             return Err(LockError::Held {
-                pid: read_pid(&mut file),
+                pid: holder_pid(&mut file),
                 path: path.to_path_buf(),
             });
         }
@@ -99,6 +99,63 @@ fn write_pid(file: &mut File) -> std::io::Result<()> {
     file.seek(SeekFrom::Start(0))?;
     file.write_all(format!("{}\n", std::process::id()).as_bytes())?;
     file.flush()
+}
+
+/// The holder's pid: what it wrote into the file, or else (it has just taken the lock and not
+/// written yet, or is releasing it) the kernel's record of who holds the lock.
+fn holder_pid(file: &mut File) -> Option<u32> {
+    for _ in 0..20 {
+        if let Some(pid) = read_pid(file).or_else(|| kernel_holder(file)) {
+            return Some(pid);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    None
+}
+
+/// The pid `/proc/locks` names for the flock on `file` (Linux).
+#[cfg(target_os = "linux")]
+fn kernel_holder(file: &File) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = file.metadata().ok()?;
+    let dev = meta.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let id = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    let table = std::fs::read_to_string("/proc/locks").ok()?;
+    parse_proc_locks(&table, &id)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kernel_holder(_file: &File) -> Option<u32> {
+    None
+}
+
+/// The pid holding the FLOCK on the file `id` (`major:minor:inode`, as `/proc/locks` writes
+/// it) in the text of `/proc/locks`; waiters (`->`) are skipped. Overlay filesystems may report
+/// another device than `stat` does: then the one FLOCK on that inode, if only one, counts.
+pub fn parse_proc_locks(table: &str, id: &str) -> Option<u32> {
+    let flocks: Vec<(&str, u32)> = table
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.get(1) != Some(&"FLOCK") {
+                return None;
+            }
+            Some((*fields.get(5)?, fields.get(4)?.parse().ok()?))
+        })
+        .collect();
+    if let Some((_, pid)) = flocks.iter().find(|(file, _)| *file == id) {
+        return Some(*pid);
+    }
+    let inode = id.rsplit(':').next()?;
+    let mut same_inode = flocks
+        .iter()
+        .filter(|(file, _)| file.rsplit(':').next() == Some(inode));
+    match (same_inode.next(), same_inode.next()) {
+        (Some((_, pid)), None) => Some(*pid),
+        _ => None,
+    }
 }
 
 fn read_pid(file: &mut File) -> Option<u32> {

@@ -138,6 +138,34 @@ impl ProcessIdentity {
     }
 }
 
+/// When `pid` started, in unix seconds; `None` when there is no such process or the platform
+/// does not say. Lets a bare pid (a sidecar from before start times were recorded) be checked
+/// against when the session started.
+pub fn process_started_at(pid: u32) -> Option<f64> {
+    let start = proc_stat(pid)?.start_time;
+    #[cfg(target_os = "linux")]
+    {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let boot: f64 = stat
+            .lines()
+            .find_map(|l| l.strip_prefix("btime "))?
+            .trim()
+            .parse()
+            .ok()?;
+        let ticks = sys::clock_ticks_per_second()? as f64;
+        Some(boot + start as f64 / ticks)
+    }
+    #[cfg(target_os = "macos")]
+    {
+        Some(start as f64 / 1e6)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        let _ = start;
+        None
+    }
+}
+
 /// Whether `pid` names a running (non-zombie) process, by `kill(pid, 0)`.
 pub fn pid_alive(pid: u32) -> bool {
     match sys::probe(pid) {

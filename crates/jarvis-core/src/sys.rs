@@ -31,6 +31,14 @@ pub(crate) fn probe(pid: u32) -> Probe {
     }
 }
 
+/// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), the unit of `/proc/<pid>/stat` times.
+#[cfg(target_os = "linux")]
+pub(crate) fn clock_ticks_per_second() -> Option<u64> {
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(ticks).ok().filter(|t| *t > 0)
+}
+
 /// Sends `sig` to process `pid` (or to process group `pid` when `group`). `Ok(false)` = no such target.
 pub(crate) fn send(pid: u32, sig: libc::c_int, group: bool) -> io::Result<bool> {
     let Some(p) = to_pid_t(pid) else {

@@ -18,6 +18,36 @@ use crate::supervisor::{SupervisorError, SupervisorPlan, Tuning, open_append, su
 /// Env var: seconds `jarvis mine start` waits for the supervisor to be ready (default 60).
 pub const READY_TIMEOUT_ENV: &str = "JARVIS_MINE_READY_TIMEOUT_S";
 
+/// Free space `start` wants where the logs, the state file and the history go: the gateway
+/// exits 1 on a full disk, and the session's files grow (logs rotate at 10 MiB, 4 kept).
+pub(crate) const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuses to start when the filesystem of the logs, the state file or the history has less
+/// than [`MIN_FREE_BYTES`] free, naming the directory and what is left.
+fn check_free_space(home: &JarvisHome, plan: &SupervisorPlan) -> Result<(), MiningError> {
+    let runtime = home.runtime_dir();
+    let history = plan.history_path.parent().unwrap_or(&plan.logs_dir);
+    for (dir, what) in [
+        (plan.logs_dir.as_path(), "logs"),
+        (runtime.as_path(), "session state"),
+        (history, "mining history"),
+    ] {
+        if let Ok(free) = jarvis_core::hardware::disk_free_bytes(dir)
+            && free < MIN_FREE_BYTES
+        {
+            return Err(MiningError::Config {
+                detail: format!(
+                    "only {:.1} MiB free on the filesystem of {} (for the {what}); pearl-gateway and the supervisor need at least {} MiB there: free some space (No space left on device otherwise)",
+                    free as f64 / (1024.0 * 1024.0),
+                    dir.display(),
+                    MIN_FREE_BYTES / (1024 * 1024)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -44,6 +74,7 @@ pub(crate) async fn start_detached(
     entry: &DaemonEntry,
 ) -> Result<(), MiningError> {
     let plan = SupervisorPlan::prepare(home, config, &env_var)?;
+    check_free_space(home, &plan)?;
     if let Err(source) = std::net::TcpListener::bind(("127.0.0.1", plan.metrics_port)) {
         return Err(SupervisorError::MetricsPort {
             port: plan.metrics_port,

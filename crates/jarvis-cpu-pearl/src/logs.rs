@@ -37,9 +37,9 @@ fn secrets(home: &JarvisHome) -> Vec<String> {
         .collect()
 }
 
-/// The last `n` lines of `path`, redacted; empty when unreadable.
+/// The last `n` lines of `path`, redacted; empty when unreadable or not a regular file.
 pub(super) fn tail_lines(path: &Path, n: usize, secrets: &[&str]) -> Vec<String> {
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Ok(mut file) = jarvis_core::fs::open_regular(path) else {
         return Vec::new();
     };
     let len = file.metadata().map_or(0, |m| m.len());
@@ -102,7 +102,7 @@ pub(super) async fn stream_logs(
 
 /// Complete lines appended to `path` since `offset`; a shrunk (rotated) file restarts at 0.
 fn read_new_lines(path: &Path, offset: &mut u64) -> Vec<String> {
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Ok(mut file) = jarvis_core::fs::open_regular(path) else {
         return Vec::new();
     };
     let len = file.metadata().map_or(0, |m| m.len());

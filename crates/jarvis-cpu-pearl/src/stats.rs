@@ -60,7 +60,9 @@ pub(super) async fn stats_for(session: &Session) -> MiningStats {
 pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) -> MiningStats {
     let submitted = metrics.counter(n::PROOFS_SUBMITTED);
     stats.shares_submitted = submitted;
-    stats.shares_accepted = submitted;
+    // The gateway answers "submitted" (queued for pearld), never "accepted": what became of
+    // a proof is not known here, so accepted stays unknown rather than a copy of submitted.
+    stats.shares_accepted = None;
     let rate = |label: &str| {
         metrics
             .with_label(n::HASHRATE, "window", label)
@@ -86,6 +88,19 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         .and_then(|s| s.label("kind"));
     if let (None, Some(kind)) = (&stats.last_error, latest_kind) {
         stats.last_error = Some(format!("{kind} error (see `jarvis mine logs`)"));
+    }
+    // The sidecar cannot hold this news: it is the file that cannot be written.
+    if metrics
+        .value(n::STATE_WRITE_FAILING)
+        .is_some_and(|v| v >= 1.0)
+    {
+        stats.last_error = Some(
+            "the supervisor cannot write its state file runtime/mining.json (is the disk full?); mining goes on and the write is retried — see `jarvis mine logs`"
+                .to_owned(),
+        );
+        stats
+            .details
+            .insert("state_file", Detail::text("write failing, retrying"));
     }
     let up = metrics.value(n::GATEWAY_UP).is_some_and(|v| v >= 1.0);
     let active = metrics.value(n::JOB_ACTIVE).is_some_and(|v| v >= 1.0);

@@ -145,6 +145,19 @@ pub async fn run_doctor(inputs: DoctorInputs<'_>) -> DoctorReport {
     let (capability_rows, providers) = capability_rows(&inputs, section, model);
     rows.extend(capability_rows);
     rows.push(session_row(inputs.home));
+    if inputs.config.is_err() {
+        // No section because config.toml does not parse: `mine init` refuses until it does,
+        // so the rows that lack the section point at the Config row's error instead.
+        for row in rows.iter_mut().filter(|r| r.name != "Config") {
+            if row.fix.as_deref() == Some("run `jarvis mine init`") {
+                row.info = "config.toml cannot be read (see the Config row)".to_owned();
+                row.fix = Some(
+                    "fix config.toml where the Config row points (`jarvis mine init` refuses until it parses)"
+                        .to_owned(),
+                );
+            }
+        }
+    }
     rows.sort_by_key(|r| r.group);
 
     let configured_supported = providers.iter().any(|p| p.configured && p.supported);

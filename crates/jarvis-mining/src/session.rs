@@ -2,9 +2,13 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use jarvis_core::lock::{LockError, LockGuard, try_lock};
 use jarvis_core::paths::JarvisHome;
+use jarvis_core::process::{
+    Liveness, ProcessError, ProcessIdentity, Signal, signal_group, signal_identity,
+};
 use serde::Serialize;
 
 use crate::registry::MinerRegistry;
@@ -62,6 +66,11 @@ pub struct SessionSummary {
     pub provider: Option<String>,
     /// Extra detail (stale reason, corruption).
     pub detail: Option<String>,
+    /// The state the provider's background process last recorded (`starting`, `ready`,
+    /// `failed`); `None` when the sidecar records none.
+    pub daemon_state: Option<String>,
+    /// The latest error it recorded: for a supervisor that gave up (`failed`), why.
+    pub last_error: Option<String>,
 }
 
 impl Session {
@@ -127,13 +136,103 @@ impl Session {
             SessionState::Stale { reason, .. } => ("stale", Some(reason.clone())),
             SessionState::Corrupt { detail } => ("corrupt", Some(detail.clone())),
         };
+        let section = self.sidecar().and_then(|s| s.supervisor.as_ref());
         SessionSummary {
             state,
             path: self.path.clone(),
             provider: self.sidecar().map(|s| s.provider.clone()),
             detail,
+            daemon_state: section.map(|s| s.state.to_string()),
+            last_error: section.and_then(|s| s.last_error.clone()),
         }
     }
+}
+
+/// How long a process left over from a stale session gets between SIGTERM and SIGKILL when
+/// `start` clears the way ([`end_recorded_processes`]); `stop` uses its `--timeout`.
+pub const ORPHAN_GRACE: Duration = Duration::from_secs(5);
+
+/// A process a session recorded that was still running when the session was cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedProcess {
+    /// Its role in the sidecar: `supervisor`, `gateway`, ...
+    pub role: String,
+    /// Its pid.
+    pub pid: u32,
+    /// Whether it ignored SIGTERM for the whole grace period and was killed.
+    pub killed: bool,
+}
+
+impl std::fmt::Display for EndedProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = if self.killed {
+            "SIGKILL after it ignored SIGTERM"
+        } else {
+            "SIGTERM"
+        };
+        write!(
+            f,
+            "ended the left-over {} (pid {}) with {how}",
+            self.role, self.pid
+        )
+    }
+}
+
+/// Every process `sidecar` records with its start time: its `processes` and the gateway its
+/// supervisor section names. A bare legacy pid is not here: without a start time it cannot
+/// be told from a stranger that reused it.
+fn recorded_processes(sidecar: &Sidecar) -> Vec<(String, ProcessIdentity)> {
+    let mut recorded: Vec<(String, ProcessIdentity)> = sidecar
+        .processes
+        .iter()
+        .map(|p| (p.role.clone(), p.identity()))
+        .collect();
+    if let Some(gateway) = sidecar.supervisor.as_ref().and_then(|s| s.gateway)
+        && !recorded.iter().any(|(_, id)| id.pid == gateway.pid)
+    {
+        recorded.push(("gateway".to_owned(), gateway));
+    }
+    recorded
+}
+
+/// SIGTERM/SIGKILL to `id`'s process group when it leads one (its children go too), else to
+/// it alone; identity-checked either way.
+fn send(id: &ProcessIdentity, signal: Signal) -> Result<bool, ProcessError> {
+    Ok(signal_group(id, signal)? || signal_identity(id, signal)?)
+}
+
+/// Ends what a session we started left running: each process the sidecar records that still
+/// runs as that same process (pid and start time checked, so a reused pid is never touched)
+/// gets SIGTERM, then SIGKILL once `grace` has passed. Returns what it ended.
+///
+/// A supervisor killed with SIGKILL leaves its gateway behind when the gateway ignores the
+/// parent-death SIGTERM; `stop` and `start` call this before they remove such a stale
+/// sidecar, so no orphan outlives it and no second gateway starts beside it.
+pub async fn end_recorded_processes(
+    sidecar: &Sidecar,
+    grace: Duration,
+) -> Result<Vec<EndedProcess>, ProcessError> {
+    let mut signalled = Vec::new();
+    for (role, id) in recorded_processes(sidecar) {
+        if send(&id, Signal::Term)? {
+            signalled.push((role, id));
+        }
+    }
+    let deadline = Instant::now() + grace;
+    let alive = |id: &ProcessIdentity| id.status() == Liveness::Alive;
+    while signalled.iter().any(|(_, id)| alive(id)) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut ended = Vec::new();
+    for (role, id) in signalled {
+        let killed = alive(&id) && send(&id, Signal::Kill)?;
+        ended.push(EndedProcess {
+            role,
+            pid: id.pid,
+            killed,
+        });
+    }
+    Ok(ended)
 }
 
 /// Takes `runtime/mining.lock` for a start or stop; fails fast if another jarvis holds it.

@@ -26,6 +26,9 @@ pub const LAST_SUBMIT: &str = "jarvis_mining_last_submit_timestamp_seconds";
 /// Unix time of the latest error of each `kind` (`ErrorKind` in jarvis-cpu-pearl); the text is in the
 /// logs and the sidecar, never in a label (unbounded cardinality).
 pub const LAST_ERROR: &str = "jarvis_mining_last_error_info";
+/// 1 while the supervisor cannot write its state file (`runtime/mining.json`): mining goes
+/// on, the write is retried every tick, and `mine status` says so.
+pub const STATE_WRITE_FAILING: &str = "jarvis_mining_state_write_failing";
 /// Miner threads.
 pub const THREADS: &str = "jarvis_mining_threads";
 /// Height of the block being mined (pearld's tip + 1); absent until pearld answered.

@@ -180,7 +180,8 @@ pub fn registry_credentials(repo: &str, env: &EnvFn) -> Option<DockerCredentials
     let dir = env("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| env("HOME").map(|h| Path::new(&h).join(".docker")))?;
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    let text =
+        jarvis_core::fs::read_regular_to_string(&dir.join("config.json"), 1024 * 1024).ok()?;
     let config: serde_json::Value = serde_json::from_str(&text).ok()?;
     let registry = registry_of(repo);
     let keys: Vec<String> = if registry == "docker.io" {

@@ -98,10 +98,10 @@ pub fn apply_patches(root: &Path) -> Result<Vec<&'static str>, String> {
 }
 
 fn patch_file(path: &Path, patch: fn(&str) -> Option<String>) -> Result<bool, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match jarvis_core::fs::read_regular_to_string(path, 1024 * 1024) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) if e.is_not_found() => return Ok(false),
+        Err(e) => return Err(e.to_string()),
     };
     match patch(&text) {
         Some(new) => std::fs::write(path, new)

@@ -35,6 +35,9 @@ pub enum ConfigError {
         /// What it is instead (`UTF-16 (little-endian)`, `an invalid byte at offset 7`).
         found: String,
     },
+    /// A FIFO, device or directory where the file belongs, or a file too large to be one.
+    #[error(transparent)]
+    NotAConfigFile(crate::fs::ReadFileError),
     /// The file could not be written.
     #[error("cannot write {}", path.display())]
     Write {

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use super::error::ConfigError;
 use super::read::TableReader;
 
+/// The most `config.toml` may hold: hand-written settings are a few KiB.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// A parsed `config.toml`: its path, its text and a TOML document that knows where each value
 /// sits. The sections are read by the crates that own them, through [`ConfigFile::table`].
 #[derive(Debug, Clone)]
@@ -16,13 +19,13 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads and parses `path`; `Ok(None)` when the file does not exist.
     pub fn load(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
-        match std::fs::read(path) {
+        match crate::fs::read_regular(path, MAX_CONFIG_BYTES) {
             Ok(bytes) => ConfigFile::parse(utf8(bytes, path)?, path).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            }),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(crate::fs::ReadFileError::Io { path, source }) => {
+                Err(ConfigError::Read { path, source })
+            }
+            Err(other) => Err(ConfigError::NotAConfigFile(other)),
         }
     }
 

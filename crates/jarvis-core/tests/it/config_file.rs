@@ -24,7 +24,11 @@ fn missing_file_is_none() {
 fn unreadable_path_is_a_read_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = ConfigFile::load(dir.path()).unwrap_err();
-    assert!(matches!(err, ConfigError::Read { .. }), "{err:?}");
+    assert!(matches!(err, ConfigError::NotAConfigFile(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("a directory, not a regular file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -193,4 +197,17 @@ proptest! {
             let _ = t.int_list("a");
         }
     }
+}
+
+#[test]
+fn a_fifo_where_config_toml_belongs_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    crate::fs_read::mkfifo(&path);
+    let p = path.clone();
+    let err = crate::fs_read::returns("loading a FIFO config", move || ConfigFile::load(&p))
+        .expect_err("a FIFO is no config");
+    let text = err.to_string();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    assert!(text.contains("a FIFO, not a regular file"), "{text}");
 }

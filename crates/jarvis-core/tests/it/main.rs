@@ -2,6 +2,7 @@
 
 mod config_file;
 mod fs_atomic;
+mod fs_read;
 mod hardware;
 mod lock;
 mod paths;

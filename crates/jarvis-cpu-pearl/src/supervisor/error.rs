@@ -48,6 +48,11 @@ pub enum SupervisorError {
         /// How it last ended.
         last_exit: String,
     },
+    /// The gateway answered, but not in its protocol.
+    #[error(
+        "pearl-gateway answers, but not in the miner protocol; check what listens there and `jarvis mine logs`"
+    )]
+    GatewayProtocol(#[source] pearl_rpc::gateway::GatewayError),
     /// A log file or directory could not be created or written.
     #[error("cannot write {}", path.display())]
     Io {

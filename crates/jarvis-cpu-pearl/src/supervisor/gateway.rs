@@ -97,14 +97,30 @@ fn describe(status: ExitStatus) -> String {
     }
 }
 
-/// Whether the gateway answers `getMiningInfo` (a job or "paused" both count) within `timeout`.
-pub(crate) async fn answers(address: &GatewayAddress, timeout: Duration) -> bool {
-    let probe = async {
+/// What a `getMiningInfo` probe of the gateway found.
+#[derive(Debug)]
+pub(crate) enum Probe {
+    /// It answers (a job or "paused" both count).
+    Answers,
+    /// Nothing usable yet: not listening, closed, or no reply within the timeout.
+    Silent,
+    /// It answered with something that is not the protocol (invalid JSON, a wrong id, a
+    /// malformed job): waiting will not help.
+    Broken(GatewayError),
+}
+
+/// Probes the gateway with `getMiningInfo` within `timeout`.
+pub(crate) async fn probe(address: &GatewayAddress, timeout: Duration) -> Probe {
+    let call = async {
         let mut client = GatewayClient::connect(address.clone(), timeout).await?;
         match client.get_mining_info().await {
             Ok(_) | Err(GatewayError::Paused { .. }) => Ok(()),
             Err(e) => Err(e),
         }
     };
-    matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(())))
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(())) => Probe::Answers,
+        Ok(Err(error @ GatewayError::Protocol { .. })) => Probe::Broken(error),
+        Ok(Err(_)) | Err(_) => Probe::Silent,
+    }
 }

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Job,
     /// A proof submission failed.
     Submit,
+    /// The state file could not be written.
+    State,
 }
 
 impl ErrorKind {
@@ -30,6 +32,7 @@ impl ErrorKind {
             ErrorKind::Miner => "miner",
             ErrorKind::Job => "job",
             ErrorKind::Submit => "submit",
+            ErrorKind::State => "state",
         }
     }
 }
@@ -43,6 +46,7 @@ pub struct MinerMetrics {
     jobs_total: AtomicU64,
     gateway_up: AtomicBool,
     job_active: AtomicBool,
+    state_write_failing: AtomicBool,
     template_height: AtomicU64,
     threads: usize,
     started_at: f64,
@@ -71,6 +75,7 @@ impl MinerMetrics {
             jobs_total: AtomicU64::new(0),
             gateway_up: AtomicBool::new(false),
             job_active: AtomicBool::new(false),
+            state_write_failing: AtomicBool::new(false),
             template_height: AtomicU64::new(0),
             threads,
             started_at: unix_now(),
@@ -120,6 +125,11 @@ impl MinerMetrics {
         self.gateway_up.store(up, Ordering::Relaxed);
         self.job_active.store(job_active, Ordering::Relaxed);
         self.jobs_total.store(jobs_total, Ordering::Relaxed);
+    }
+
+    /// Sets whether the latest write of the state file failed.
+    pub fn set_state_write_failing(&self, failing: bool) {
+        self.state_write_failing.store(failing, Ordering::Relaxed);
     }
 
     /// Sets the height of the block being mined.
@@ -205,6 +215,12 @@ impl MinerMetrics {
             "gauge",
             "1 while a job is mined.",
             flag(&self.job_active),
+        )
+        .single(
+            names::STATE_WRITE_FAILING,
+            "gauge",
+            "1 while the state file cannot be written (mining goes on).",
+            flag(&self.state_write_failing),
         )
         .single(
             names::THREADS,

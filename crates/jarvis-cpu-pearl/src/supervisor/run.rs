@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::error::SupervisorError;
-use super::gateway::{GatewayChild, answers};
+use super::gateway::{GatewayChild, Probe, probe};
 use super::history::History;
 use super::logfile::LogFile;
 use super::metrics::{ErrorKind, MinerMetrics};
@@ -102,6 +102,7 @@ pub async fn supervise(
         stop_rx,
         alive_tx,
         lock,
+        state_failing: false,
     };
     let outcome = state.run(&mut sidecar, &mut shutdown_signal).await;
     let _ = stop_tx.send(true);
@@ -145,6 +146,8 @@ struct Children<'a> {
     stop_rx: watch::Receiver<bool>,
     alive_tx: watch::Sender<bool>,
     lock: LockHandle,
+    /// The latest write of the state file failed (reported once, retried every tick).
+    state_failing: bool,
 }
 
 impl Children<'_> {
@@ -170,24 +173,15 @@ impl Children<'_> {
                 }
                 exit = wait_gateway(&mut self.gateway) => {
                     let ran = self.gateway.take().map(|g| g.spawned.elapsed());
-                    let _ = self.alive_tx.send(false);
-                    self.log.line(&format!("pearl-gateway {exit}; mining pauses until it is back"));
-                    self.metrics.error(ErrorKind::Gateway, &format!("pearl-gateway {exit}"));
-                    self.metrics.restarted("gateway");
-                    sidecar.gateway_gone();
-                    if !self.gateway_budget.allow(unix_now()) {
-                        return Err(self.budget_error("gateway", &self.gateway_budget, exit));
-                    }
-                    if ran.is_some_and(|d| d >= self.gateway_backoff.max()) {
-                        self.gateway_backoff.reset();
-                    }
-                    let delay = self.gateway_backoff.next_delay();
-                    self.log.line(&format!("restarting pearl-gateway in {delay:?}"));
-                    self.gateway_restart = Some(tokio::time::Instant::now() + delay);
+                    self.gateway_down(sidecar, exit, ran)?;
                 }
                 () = sleep_until(self.gateway_restart) => {
                     self.gateway_restart = None;
-                    self.start_gateway(sidecar)?;
+                    // A gateway that cannot be spawned (its binary gone) counts as one that
+                    // died at once: backed off and budgeted, not the end of the session.
+                    if let Err(error) = self.start_gateway(sidecar) {
+                        self.gateway_down(sidecar, format!("could not be started again: {error}"), None)?;
+                    }
                 }
                 joined = wait_miner(&mut self.miner) => {
                     self.miner = None;
@@ -212,17 +206,91 @@ impl Children<'_> {
                     let now = unix_now();
                     self.metrics.sample_rates(now);
                     history.maybe_record(now, &self.metrics);
-                    if !sidecar.is_ready() && self.gateway.is_some()
-                        && answers(&self.plan.gateway.address, Duration::from_millis(500)).await
-                    {
-                        sidecar.ready()?;
-                        self.lock.release();
-                        self.log.line("pearl-gateway answers; supervisor ready");
+                    // Probed until ready, and afterwards whenever the miner finds it down, so a
+                    // gateway that breaks the protocol is named at once, never just "down".
+                    if self.gateway.is_some() && (!sidecar.is_ready() || !self.metrics.gateway_up()) {
+                        match probe(&self.plan.gateway.address, Duration::from_millis(500)).await {
+                            Probe::Answers if !sidecar.is_ready() => {
+                                sidecar.ready()?;
+                                self.lock.release();
+                                self.log.line("pearl-gateway answers; supervisor ready");
+                            }
+                            Probe::Broken(error) if !sidecar.is_ready() => {
+                                return Err(SupervisorError::GatewayProtocol(error));
+                            }
+                            Probe::Broken(error) => {
+                                let text = jarvis_core::error::one_line(&error);
+                                if self.metrics.last_error().as_deref() != Some(text.as_str()) {
+                                    self.log.line(&format!("{text}; mining pauses until it answers in protocol"));
+                                    self.metrics.error(ErrorKind::Gateway, &text);
+                                }
+                            }
+                            Probe::Answers | Probe::Silent => {}
+                        }
                     }
                     if let Some(text) = self.metrics.last_error() {
-                        sidecar.last_error(&text)?;
+                        let written = sidecar.last_error(&text);
+                        self.state_written(written);
+                    }
+                    if sidecar.unwritten() {
+                        let written = sidecar.retry();
+                        self.state_written(written);
                     }
                 }
+            }
+        }
+    }
+
+    /// The gateway exited (or could not be spawned): mining pauses, and it is restarted after
+    /// the backoff unless the restart budget is spent.
+    fn gateway_down(
+        &mut self,
+        sidecar: &mut SupervisorState,
+        exit: String,
+        ran: Option<Duration>,
+    ) -> Result<(), SupervisorError> {
+        let _ = self.alive_tx.send(false);
+        self.log.line(&format!(
+            "pearl-gateway {exit}; mining pauses until it is back"
+        ));
+        self.metrics
+            .error(ErrorKind::Gateway, &format!("pearl-gateway {exit}"));
+        self.metrics.restarted("gateway");
+        sidecar.gateway_gone();
+        if !self.gateway_budget.allow(unix_now()) {
+            return Err(self.budget_error("gateway", &self.gateway_budget, exit));
+        }
+        if ran.is_some_and(|d| d >= self.gateway_backoff.max()) {
+            self.gateway_backoff.reset();
+        }
+        let delay = self.gateway_backoff.next_delay();
+        self.log
+            .line(&format!("restarting pearl-gateway in {delay:?}"));
+        self.gateway_restart = Some(tokio::time::Instant::now() + delay);
+        Ok(())
+    }
+
+    /// Reports a write of the state file: a failure is logged and exported once (mining goes
+    /// on; the tick retries it), and so is the recovery.
+    fn state_written(&mut self, written: Result<(), SupervisorError>) {
+        match written {
+            Err(error) => {
+                if !self.state_failing {
+                    let text = format!(
+                        "cannot write the session state: {error}; mining goes on and the write is retried every tick"
+                    );
+                    self.log.line(&text);
+                    self.metrics.error(ErrorKind::State, &text);
+                    self.metrics.set_state_write_failing(true);
+                }
+                self.state_failing = true;
+            }
+            Ok(()) => {
+                if self.state_failing {
+                    self.log.line("session state written again");
+                    self.metrics.set_state_write_failing(false);
+                }
+                self.state_failing = false;
             }
         }
     }
@@ -241,6 +309,8 @@ impl Children<'_> {
         }
     }
 
+    /// Spawns the gateway; only a failed spawn is an error (a failed state write is reported
+    /// and retried: the gateway runs and mining goes on).
     fn start_gateway(&mut self, sidecar: &mut SupervisorState) -> Result<(), SupervisorError> {
         let log = self.plan.logs_dir.join("gateway.log");
         let child = GatewayChild::spawn(&self.plan.gateway, &log)?;
@@ -248,9 +318,10 @@ impl Children<'_> {
             "pearl-gateway started (pid {})",
             child.identity.pid
         ));
-        sidecar.gateway_started(child.identity)?;
+        let written = sidecar.gateway_started(child.identity);
         self.gateway = Some(child);
         let _ = self.alive_tx.send(true);
+        self.state_written(written);
         Ok(())
     }
 

@@ -3,6 +3,10 @@
 //! The sidecar is published once the gateway answers (until then `mine start` holds the lock
 //! and waits); after that every change of state, gateway or latest error is written through
 //! here, and the file is removed on a clean stop or left in state `failed` with the reason.
+//!
+//! Once published, a failed write (a full disk) never stops mining: the change stays in
+//! memory, [`SupervisorState::retry`] writes it again on every tick, and the failure is the
+//! caller's to report (log, metrics, status) until a write succeeds.
 
 use std::path::PathBuf;
 
@@ -21,6 +25,8 @@ pub(crate) struct SupervisorState {
     path: PathBuf,
     sidecar: Sidecar,
     published: bool,
+    /// A change is in memory that the last write could not put on disk.
+    unwritten: bool,
 }
 
 impl SupervisorState {
@@ -56,6 +62,7 @@ impl SupervisorState {
             path,
             sidecar,
             published: false,
+            unwritten: false,
         }
     }
 
@@ -79,9 +86,27 @@ impl SupervisorState {
     }
 
     fn write(&mut self) -> Result<(), SupervisorError> {
-        write_sidecar(&self.path, &self.sidecar)?;
+        if let Err(error) = write_sidecar(&self.path, &self.sidecar) {
+            self.unwritten = true;
+            return Err(error.into());
+        }
         self.published = true;
+        self.unwritten = false;
         Ok(())
+    }
+
+    /// Whether a change is waiting for a write that failed.
+    pub(crate) fn unwritten(&self) -> bool {
+        self.unwritten
+    }
+
+    /// Writes again what a failed write left in memory; `Ok` when nothing waits.
+    pub(crate) fn retry(&mut self) -> Result<(), SupervisorError> {
+        if self.unwritten && self.published {
+            self.write()
+        } else {
+            Ok(())
+        }
     }
 
     /// Whether the gateway has answered (the sidecar is published).

@@ -122,3 +122,49 @@ fn submit_errors_are_zero_only_when_our_exporter_says_so() {
     let json = serde_json::to_value(&foreign).expect("json");
     assert_eq!(json["details"]["submit_errors"], serde_json::Value::Null);
 }
+
+/// The gateway answers "submitted" (queued), never "accepted": status reports what is known.
+#[test]
+fn submitted_proofs_are_not_reported_as_accepted() {
+    let metrics = MinerMetrics::new(1);
+    metrics.submitted();
+    metrics.submitted();
+    let stats = stats_from_metrics(
+        &parse_prometheus(&metrics.render()),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(stats.shares_submitted, Some(2));
+    assert_eq!(stats.shares_accepted, None, "nobody reported an acceptance");
+    assert_eq!(stats.blocks_found, None);
+}
+
+/// A failed state-file write is exported, and status says so (the sidecar cannot).
+#[test]
+fn a_failing_state_write_reaches_status_through_the_metrics() {
+    let metrics = MinerMetrics::new(1);
+    let read = |m: &MinerMetrics| {
+        stats_from_metrics(
+            &parse_prometheus(&m.render()),
+            MiningStats::unknown("cpu-pearl"),
+            0.0,
+        )
+    };
+    assert!(read(&metrics).details.get("state_file").is_none());
+    metrics.set_state_write_failing(true);
+    let stats = read(&metrics);
+    assert_eq!(
+        stats.details.get("state_file").and_then(|v| v.as_str()),
+        Some("write failing, retrying")
+    );
+    assert!(
+        stats
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot write its state file")),
+        "{:?}",
+        stats.last_error
+    );
+    metrics.set_state_write_failing(false);
+    assert!(read(&metrics).details.get("state_file").is_none());
+}

@@ -6,14 +6,13 @@ use std::time::{Duration, Instant};
 use jarvis_core::config::ConfigError;
 use jarvis_core::hardware::HardwareInfo;
 use jarvis_core::paths::JarvisHome;
-use jarvis_mining::MinerRegistry;
-use jarvis_mining::config::{MiningSection, parse as parse_config};
 use jarvis_doctor::{DoctorInputs, DoctorReport, run_doctor};
 use jarvis_mining::check::{DoctorTimeouts, Group, Status};
+use jarvis_mining::config::{MiningSection, parse as parse_config};
 use jarvis_mining::sidecar::{ProcessEntry, Sidecar, write_sidecar};
 use jarvis_testkit::{FakeMode, FakePearld, FakePearldOptions};
 
-use crate::hw::{h100, plain_linux};
+use jarvis_testkit::hw::{h100, plain_linux};
 
 const WALLET: &str = "prl1pqqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0ss8729k";
 const PASSWORD: &str = "s3cret-rpc-pass";
@@ -405,4 +404,44 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("an ephemeral port")
+}
+
+/// A config.toml that does not parse: no row tells the user to run `jarvis mine init`, which
+/// refuses until the file is fixed; the Config row names the error.
+#[tokio::test]
+async fn a_corrupt_config_points_at_its_error_not_at_init() {
+    let setup = Setup::new();
+    let known = jarvis_providers::builtin();
+    let config = parse_config(
+        "[mining\nprovider = ",
+        &setup.home.config_path(),
+        &known.keys(),
+    );
+    assert!(config.is_err());
+    let report = setup.run(&config, &plain_linux()).await;
+    assert!(!report.passed);
+    let config_row = row(&report, "Config");
+    assert_eq!(config_row.status, Status::Fail);
+    assert!(
+        config_row.info.contains("config.toml:"),
+        "{}",
+        config_row.info
+    );
+    for r in &report.rows {
+        assert!(
+            !r.fix
+                .as_deref()
+                .is_some_and(|f| f.starts_with("run `jarvis mine init")),
+            "{} still says run init: {r:?}",
+            r.name
+        );
+    }
+    assert!(
+        row(&report, "Address format")
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("fix config.toml")),
+        "{:?}",
+        row(&report, "Address format")
+    );
 }

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use jarvis_core::config::{ConfigError, ConfigFile, TableReader, range_text, value_type_name};
+use jarvis_core::config::{
+    ConfigError, ConfigFile, TableReader, is_env_var_name, range_text, value_type_name,
+};
 use toml_edit::Value;
 
 use super::section::{MiningExtra, MiningSection, Network, SubmitTargetSpec, VllmArgs};
@@ -139,6 +141,23 @@ fn read_mining(
     })
 }
 
+/// A key that names an environment variable (the secret stays in the environment): an empty
+/// or malformed name is refused here, at its position, instead of a later "variable  is not
+/// set". The value is not echoed: a user who put the secret itself here would leak it.
+fn env_name(t: &TableReader<'_>, key: &str, default: &str) -> Result<String, ConfigError> {
+    match t.string(key)? {
+        None => Ok(default.to_owned()),
+        Some((name, _)) if is_env_var_name(&name) => Ok(name),
+        Some((_, span)) => Err(t.err(
+            span,
+            format!(
+                "mining.extra.{key} must be the NAME of an environment variable (letters, digits, _), and it is empty or is not one"
+            ),
+            format!("write {key} = \"{default}\" and export {default}=... in the shell that runs jarvis; never put the secret itself in config.toml"),
+        )),
+    }
+}
+
 fn read_extra(t: &TableReader<'_>) -> Result<MiningExtra, ConfigError> {
     let d = MiningExtra::default();
     let s = |key: &str, default: &str| -> Result<String, ConfigError> {
@@ -188,8 +207,12 @@ fn read_extra(t: &TableReader<'_>) -> Result<MiningExtra, ConfigError> {
         max_model_len: count("max_model_len", 1)?.unwrap_or(d.max_model_len),
         pearld_rpc_url: s("pearld_rpc_url", &d.pearld_rpc_url)?,
         pearld_rpc_user: s("pearld_rpc_user", &d.pearld_rpc_user)?,
-        pearld_rpc_password_env: s("pearld_rpc_password_env", &d.pearld_rpc_password_env)?,
-        hf_token_env: s("hf_token_env", &d.hf_token_env)?,
+        pearld_rpc_password_env: env_name(
+            t,
+            "pearld_rpc_password_env",
+            &d.pearld_rpc_password_env,
+        )?,
+        hf_token_env: env_name(t, "hf_token_env", &d.hf_token_env)?,
         gateway_host: s("gateway_host", &d.gateway_host)?,
         metrics_port: port("metrics_port", d.metrics_port)?,
         network,

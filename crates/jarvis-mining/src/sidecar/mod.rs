@@ -10,7 +10,7 @@ mod supervisor;
 
 use std::path::{Path, PathBuf};
 
-use jarvis_core::process::{Liveness, ProcessIdentity, pid_alive};
+use jarvis_core::process::{Liveness, ProcessIdentity, pid_alive, process_started_at};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -19,6 +19,10 @@ pub use supervisor::{DaemonRole, DaemonState, SUPERVISOR_SECTION_VERSION, Superv
 /// The schema this build writes. Readers accept 0 (the Python tool), 1 (untyped supervisor
 /// keys, migrated on read) and 2.
 pub const SIDECAR_SCHEMA_VERSION: u32 = 2;
+
+/// How long before a legacy sidecar's `started_at` its processes may have started (the
+/// Python tool starts the gateway, waits for it, then writes the file).
+const LEGACY_START_SLACK_S: f64 = 600.0;
 
 /// A process the session owns, identified by pid and start time so a reused pid is never taken
 /// for ours.
@@ -155,6 +159,16 @@ impl Sidecar {
                 if !pid_alive(pid) {
                     return SidecarLiveness::Stale(format!("{role} (pid {pid}) is gone"));
                 }
+                // No start time recorded: a live pid is ours only if that process already ran
+                // when the session started (give or take the tool's start-up), never one
+                // that started long before (an unrelated process) or after (a reused pid).
+                if let (Some(session), Some(process)) = (self.started_at, process_started_at(pid))
+                    && !(session - LEGACY_START_SLACK_S..=session + 5.0).contains(&process)
+                {
+                    return SidecarLiveness::Stale(format!(
+                        "{role} pid {pid} belongs to a process that did not start with this session"
+                    ));
+                }
             }
         }
         if any {
@@ -274,18 +288,27 @@ pub enum SidecarError {
     Encode(String),
 }
 
-/// Reads the sidecar; never fails: a bad file is `Corrupt`.
+/// The most a sidecar may hold: the files jarvis writes are about 1 KiB.
+pub const MAX_SIDECAR_BYTES: u64 = 256 * 1024;
+
+/// Reads the sidecar; never fails (and never blocks): a bad file, a FIFO or a device where
+/// the file belongs, or one over [`MAX_SIDECAR_BYTES`] is `Corrupt`.
 pub fn read_sidecar(path: &Path) -> SidecarState {
-    let bytes = match std::fs::read(path) {
+    let bytes = match jarvis_core::fs::read_regular(path, MAX_SIDECAR_BYTES) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return SidecarState::Absent,
+        Err(e) if e.is_not_found() => return SidecarState::Absent,
         Err(e) => {
             return SidecarState::Corrupt {
-                detail: format!("unreadable: {e}"),
+                detail: e.to_string(),
             };
         }
     };
-    match serde_json::from_slice::<Sidecar>(&bytes) {
+    parse_sidecar(&bytes)
+}
+
+/// Parses sidecar bytes (schema 1 migrated): `Present`, or `Corrupt` saying why.
+pub fn parse_sidecar(bytes: &[u8]) -> SidecarState {
+    match serde_json::from_slice::<Sidecar>(bytes) {
         Ok(mut sidecar) => {
             sidecar.migrate_v1();
             SidecarState::Present(sidecar)

@@ -42,7 +42,11 @@ fn missing_file_is_none_and_no_mining_table_is_none() {
 fn unreadable_path_is_a_read_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = load_config(dir.path(), PROVIDERS).unwrap_err();
-    assert!(matches!(err, ConfigError::Read { .. }), "{err:?}");
+    assert!(matches!(err, ConfigError::NotAConfigFile(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("a directory, not a regular file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -560,4 +564,42 @@ proptest! {
     ) {
         let _ = parse_config(&lines.join("\n"), Path::new("c.toml"), PROVIDERS);
     }
+}
+
+/// An empty `pearld_rpc_password_env` was accepted and later printed "variable  is not set;
+/// export =<...>": it is refused at its position, naming the key and the default.
+#[test]
+fn an_empty_or_malformed_secret_variable_name_is_refused_at_its_position() {
+    for (key, value) in [
+        ("pearld_rpc_password_env", ""),
+        ("pearld_rpc_password_env", "   "),
+        ("pearld_rpc_password_env", "hunter2 secret!"),
+        ("hf_token_env", ""),
+    ] {
+        let text = format!("{MINIMAL}\n[mining.extra]\n{key} = \"{value}\"\n");
+        let message = error(&text);
+        assert!(message.contains("config.toml:6:"), "{message}");
+        assert!(
+            message.contains(&format!(
+                "mining.extra.{key} must be the NAME of an environment variable"
+            )),
+            "{message}"
+        );
+        assert!(
+            !value.trim().is_empty() || !message.contains("export ="),
+            "{message}"
+        );
+        if !value.trim().is_empty() {
+            assert!(
+                !message.contains(value),
+                "the value is never echoed: {message}"
+            );
+        }
+    }
+    let ok = load(&format!(
+        "{MINIMAL}\n[mining.extra]\npearld_rpc_password_env = \"MY_PEARLD_PASS\"\n"
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(ok.extra.pearld_rpc_password_env, "MY_PEARLD_PASS");
 }

@@ -310,3 +310,68 @@ proptest! {
         prop_assert!(!matches!(read_sidecar(&path), SidecarState::Absent));
     }
 }
+
+/// Runs `f` on a thread; a read that never returns is the defect this fails on.
+fn returns<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what} hung"))
+}
+
+#[test]
+fn a_fifo_sidecar_is_corrupt_at_once_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mining.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let p = path.clone();
+    let state = returns("reading a FIFO sidecar", move || read_sidecar(&p));
+    let SidecarState::Corrupt { detail } = state else {
+        panic!("a FIFO is no sidecar: {state:?}");
+    };
+    assert!(detail.contains("a FIFO, not a regular file"), "{detail}");
+    assert!(detail.contains(&path.display().to_string()), "{detail}");
+}
+
+#[test]
+fn a_sidecar_linked_to_dev_zero_or_too_large_is_corrupt_not_read_until_memory_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mining.json");
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    let SidecarState::Corrupt { detail } = read_sidecar(&path) else {
+        panic!("/dev/zero is no sidecar");
+    };
+    assert!(detail.contains("a character device"), "{detail}");
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, vec![b' '; 300 * 1024]).unwrap();
+    let SidecarState::Corrupt { detail } = read_sidecar(&path) else {
+        panic!("300 KiB is no sidecar");
+    };
+    assert!(detail.contains("bytes, more than the"), "{detail}");
+}
+
+/// A legacy sidecar records bare pids: one that names an unrelated live process (here pid 1,
+/// started at boot, long before the session) is stale, not "running".
+#[test]
+fn a_legacy_pid_of_an_unrelated_process_is_stale() {
+    let init = jarvis_core::process::process_started_at(1).expect("pid 1 runs");
+    // A session that started well after pid 1 did.
+    let mut sidecar = Sidecar::new("cpu-pearl", "prl1p", init + 3600.0);
+    sidecar.gateway_pid = Some(1);
+    assert!(
+        matches!(sidecar.liveness(), SidecarLiveness::Stale(r) if r.contains("did not start with this session")),
+        "{:?}",
+        sidecar.liveness()
+    );
+    // Our own process did start within the session's window.
+    let me = jarvis_core::process::process_started_at(std::process::id()).expect("our start");
+    sidecar.started_at = Some(me + 1.0);
+    sidecar.gateway_pid = Some(std::process::id());
+    assert_eq!(sidecar.liveness(), SidecarLiveness::Alive);
+}

@@ -164,7 +164,9 @@ pub fn parse_header(json: &[u8], data_len: u64) -> Result<Header, HeaderError> {
 /// Reads only the header of a local file.
 pub fn read_header(path: &Path) -> Result<Header, HeaderError> {
     let io = |e: std::io::Error| HeaderError::Io(e.to_string());
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    // A FIFO or device shard is refused here instead of hanging or reading forever.
+    let mut file =
+        jarvis_core::fs::open_regular(path).map_err(|e| HeaderError::Io(e.to_string()))?;
     let file_size = file.metadata().map_err(io)?.len();
     let mut prefix = [0u8; 8];
     file.read_exact(&mut prefix)

@@ -229,18 +229,11 @@ impl Store {
         let bytes = match self {
             Store::Local(root) => {
                 let full = root.join(path);
-                let file = match std::fs::File::open(&full) {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(format!("cannot read {}: {e}", full.display())),
-                };
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(
-                    &mut std::io::Read::take(file, MAX_JSON_BYTES),
-                    &mut bytes,
-                )
-                .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
-                bytes
+                match jarvis_core::fs::read_regular(&full, MAX_JSON_BYTES) {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.is_not_found() => return Ok(None),
+                    Err(e) => return Err(e.to_string()),
+                }
             }
             Store::Hub(hub) => match hub.fetch_small(&hub.file_url(path)).await {
                 Ok(bytes) => bytes,

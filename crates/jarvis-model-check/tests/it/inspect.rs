@@ -258,3 +258,37 @@ async fn hub_errors_name_the_status_and_the_token_variable() {
     let report = inspect_model(&opts).await;
     assert_eq!(find(&report, "HF model").info, "HTTP 404");
 }
+
+#[test]
+fn a_fifo_shard_fails_its_row_instead_of_hanging() {
+    let dir = artifact(ArtifactFlaw::None);
+    let shard = dir.path().join("model-00002-of-00002.safetensors");
+    std::fs::remove_file(&shard).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&shard)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let model = dir.path().to_str().unwrap().to_owned();
+    // A blocking open of the FIFO never returns: run it on a thread of its own so the defect
+    // fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _ = tx.send(runtime.block_on(inspect_model(&options(&model))));
+    });
+    let report = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("inspect-model hung on a FIFO shard");
+    let failures = failed(&report);
+    assert!(
+        failures
+            .iter()
+            .any(|(_, info)| info.contains("a FIFO, not a regular file")
+                && info.contains("model-00002-of-00002.safetensors")),
+        "{failures:?}"
+    );
+}

@@ -363,3 +363,66 @@ proptest! {
         recorder.record(&cpu_sample(1.0, 1, 0));
     }
 }
+
+/// "database or disk is full" must not stick: once space is back, the recorder writes again.
+/// Needs a small tmpfs (root); CI (root, JARVIS_REAL_ENGINES=1) must not skip it.
+#[test]
+fn a_full_disk_stops_the_history_only_until_space_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(dir.path())
+        .output();
+    match mount {
+        Ok(out) if out.status.success() => {}
+        other => {
+            let why = format!("{other:?}");
+            assert!(
+                std::env::var_os("JARVIS_REAL_ENGINES").is_none(),
+                "JARVIS_REAL_ENGINES=1 but a tmpfs cannot be mounted: {why}"
+            );
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("skipped: the full-disk history test mounts a tmpfs (root): {why}");
+            }
+            return;
+        }
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(self.0)
+                .status();
+        }
+    }
+    let _unmount = Unmount(dir.path());
+    let path = dir.path().join("mining_history.sqlite");
+    let mut recorder = HistoryRecorder::open(&path, Duration::from_secs(86_400 * 30));
+    recorder.record(&cpu_sample(1000.0, 1, 0));
+    assert_eq!(recorder.state(), &HistoryState::Recording);
+    let filler = dir.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 4 << 20]);
+    let mut at = 1001.0;
+    let mut full = false;
+    for _ in 0..5000 {
+        recorder.record(&cpu_sample(at, at as u64, 0));
+        at += 1.0;
+        if let HistoryState::Unavailable(why) = recorder.state() {
+            assert!(why.contains("full") || why.contains("space"), "{why}");
+            full = true;
+            break;
+        }
+    }
+    assert!(full, "the history never hit the full disk");
+    std::fs::remove_file(&filler).unwrap();
+    recorder.record(&cpu_sample(at + 1.0, 7, 0));
+    assert_eq!(
+        recorder.state(),
+        &HistoryState::Recording,
+        "recovered once space is back"
+    );
+    let store = HistoryStore::open(&path).unwrap();
+    assert_eq!(store.latest_at().unwrap(), Some(at + 1.0));
+}

@@ -4,7 +4,10 @@
 //!
 //! Also reads `GATEWAY_PROOF_MAX_PENDING` (an integer >= 1, as the real one requires).
 //! Extra env: `FAKE_GATEWAY_RECORD=<file>` (one JSON line per submission, with the verdict),
-//! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>`.
+//! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>|ignore_term|garbage_after_ms=<N>`
+//! (`ignore_term`: SIGTERM, the parent-death signal included, is ignored; SIGINT still stops
+//! it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
+//! JSON).
 
 // It imitates a program whose interface is its log on stdout and its errors on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -13,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions};
+use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions, Fault};
 use pearl_protocol::address::{Network, validate_taproot_address};
 use pearl_protocol::gateway::{DEFAULT_SOCKET_PATH, DEFAULT_TCP_PORT, GatewayAddress};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -25,6 +28,8 @@ enum Mode {
     Normal,
     Paused,
     CrashAfter(Duration),
+    IgnoreTerm,
+    GarbageAfter(Duration),
 }
 
 struct Settings {
@@ -115,14 +120,20 @@ fn settings() -> Result<Settings, String> {
     let mode = match env("FAKE_GATEWAY_MODE").as_deref() {
         None => Mode::Normal,
         Some("paused") => Mode::Paused,
-        Some(other) => match other
-            .strip_prefix("crash_after_ms=")
-            .and_then(|n| n.parse().ok())
-        {
-            Some(ms) => Mode::CrashAfter(Duration::from_millis(ms)),
-            None => {
+        Some("ignore_term") => Mode::IgnoreTerm,
+        Some(other) => match (
+            other
+                .strip_prefix("crash_after_ms=")
+                .and_then(|n| n.parse().ok()),
+            other
+                .strip_prefix("garbage_after_ms=")
+                .and_then(|n| n.parse().ok()),
+        ) {
+            (Some(ms), _) => Mode::CrashAfter(Duration::from_millis(ms)),
+            (None, Some(ms)) => Mode::GarbageAfter(Duration::from_millis(ms)),
+            (None, None) => {
                 return Err(format!(
-                    "FAKE_GATEWAY_MODE: {other:?} is not 'paused' or 'crash_after_ms=<N>'"
+                    "FAKE_GATEWAY_MODE: {other:?} is not 'paused', 'ignore_term', 'crash_after_ms=<N>' or 'garbage_after_ms=<N>'"
                 ));
             }
         },
@@ -176,14 +187,22 @@ async fn run(settings: Settings) -> ExitCode {
         ),
     }
     println!("PearlGateway started successfully");
+    if let Mode::GarbageAfter(after) = settings.mode {
+        tokio::time::sleep(after).await;
+        // Every later request (a bounded supply for a test's lifetime) gets a non-JSON line.
+        for _ in 0..100_000 {
+            gateway.inject(Fault::Garbage);
+        }
+    }
     let crash = async {
         match settings.mode {
             Mode::CrashAfter(after) => tokio::time::sleep(after).await,
             _ => std::future::pending().await,
         }
     };
+    let ignore_term = matches!(settings.mode, Mode::IgnoreTerm);
     tokio::select! {
-        () = signals.wait() => {}
+        () = signals.wait(ignore_term) => {}
         () = crash => {
             eprintln!("fake-pearl-gateway: crashing on purpose (FAKE_GATEWAY_MODE)");
             return ExitCode::from(CRASH_STATUS);
@@ -208,11 +227,17 @@ impl Signals {
         })
     }
 
-    /// Resolves on the first SIGTERM or SIGINT.
-    async fn wait(mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
+    /// Resolves on the first SIGTERM or SIGINT (SIGINT only, when `ignore_term`).
+    async fn wait(mut self, ignore_term: bool) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => {
+                    if !ignore_term {
+                        return;
+                    }
+                }
+                _ = self.int.recv() => return,
+            }
         }
     }
 }

@@ -10,7 +10,9 @@ use jarvis_mining::MiningConfig;
 use jarvis_mining::config::MiningSection;
 use jarvis_mining::progress::{Progress, ProgressEvent};
 use jarvis_mining::provider::{LogLine, LogRequest, StartMode, StartOptions, StopOptions};
-use jarvis_mining::session::{LockHandle, Session, SessionState, lock_session};
+use jarvis_mining::session::{
+    LockHandle, ORPHAN_GRACE, Session, SessionState, end_recorded_processes, lock_session,
+};
 use jarvis_mining::sidecar::remove_sidecar;
 use jarvis_mining::stats::MiningStats;
 use serde::Serialize;
@@ -57,7 +59,7 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     // Held until the session is ready or has failed, in both modes: the provider releases
     // it (under --foreground before its daemon runs on, so `mine stop` can take it).
     let lock = LockHandle::new(lock_session(&ctx.home)?);
-    clean_stale(&out, &session)?;
+    clean_stale(&out, &session, ORPHAN_GRACE).await?;
     let mut provider = (descriptor.create)(&ctx.home);
     let options = StartOptions {
         mode: if args.foreground {
@@ -99,7 +101,7 @@ pub(crate) async fn stop(ctx: &Ctx, args: &StopArgs) -> anyhow::Result<ExitCode>
         }
         SessionState::Stale { .. } | SessionState::Corrupt { .. } => {
             let _lock = lock_session(&ctx.home)?;
-            clean_stale(&out, &session)?;
+            clean_stale(&out, &session, Duration::from_secs(args.timeout)).await?;
             Outcome::StaleRemoved
         }
         SessionState::Running(sidecar) | SessionState::Unverified(sidecar) => {
@@ -165,10 +167,16 @@ async fn stop_provider(
     Ok(done)
 }
 
-/// Removes a sidecar whose processes are gone, or that cannot be read. Never signals anything.
-fn clean_stale(out: &Printer, session: &Session) -> anyhow::Result<()> {
+/// Removes a sidecar whose processes are gone, or that cannot be read, after ending what it
+/// records that still runs as that same process (a gateway orphaned by a killed supervisor).
+async fn clean_stale(out: &Printer, session: &Session, grace: Duration) -> anyhow::Result<()> {
     let why = match &session.state {
-        SessionState::Stale { reason, .. } => reason.clone(),
+        SessionState::Stale { reason, sidecar } => {
+            for ended in end_recorded_processes(sidecar, grace).await? {
+                out.warn(&ended.to_string());
+            }
+            reason.clone()
+        }
         SessionState::Corrupt { detail } => detail.clone(),
         _ => return Ok(()),
     };

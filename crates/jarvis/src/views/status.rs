@@ -565,6 +565,8 @@ pub(crate) mod fixtures {
             path: PathBuf::from("/home/me/.openjarvis/runtime/mining.json"),
             provider: provider.map(str::to_owned),
             detail: detail.map(str::to_owned),
+            daemon_state: None,
+            last_error: None,
         }
     }
 

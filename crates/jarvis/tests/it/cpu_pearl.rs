@@ -584,3 +584,260 @@ fn the_python_tools_stop_ends_the_supervisor_and_its_gateway() {
     let status = rig.status();
     assert_eq!(status["session"]["state"], "absent");
 }
+
+/// A gateway that ignores SIGTERM outlives a SIGKILLed supervisor (parent 1). `stop` ends it
+/// (identity checked, SIGKILL after the grace) instead of only removing the stale sidecar, and
+/// `start` ends such an orphan before it launches a new gateway beside it.
+#[test]
+fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
+    let rig = Rig::new("").with_env("FAKE_GATEWAY_MODE", "ignore_term");
+    let orphan = |rig: &Rig| {
+        rig.run(&["mine", "start"]).assert_success();
+        let supervisor = rig.supervisor();
+        let gateway = rig.gateway();
+        assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
+        until("the supervisor is gone", || gone(&supervisor));
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            !gone(&gateway),
+            "the gateway ignored the parent-death SIGTERM"
+        );
+        gateway
+    };
+
+    let gateway = orphan(&rig);
+    rig.run(&["mine", "stop", "--timeout", "1"])
+        .assert_success()
+        .assert_stderr_contains(&format!(
+            "ended the left-over gateway (pid {}) with SIGKILL after it ignored SIGTERM",
+            gateway.pid
+        ));
+    until("stop ended the orphaned gateway", || gone(&gateway));
+    assert!(!rig.sidecar_path().exists());
+
+    let gateway = orphan(&rig);
+    rig.run(&["mine", "start"])
+        .assert_success()
+        .assert_stderr_contains(&format!("left-over gateway (pid {})", gateway.pid))
+        .assert_stderr_contains("removed stale mining sidecar");
+    assert!(
+        gone(&gateway),
+        "start ended the orphan before launching a new gateway"
+    );
+    assert_ne!(rig.gateway(), gateway);
+    // The new supervisor, too, stops its TERM-ignoring gateway with SIGKILL after its grace.
+    let last = rig.gateway();
+    rig.run(&["mine", "stop"]).assert_success();
+    until("stop ended the new gateway", || gone(&last));
+}
+
+/// A small tmpfs mounted over a directory (needs root and CAP_SYS_ADMIN), unmounted on drop.
+/// The sidecar in it is copied back underneath on the way out, so [`Rig`]'s drop still finds
+/// the processes to end if the test failed.
+struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// `None`, with the reason printed, where this machine cannot mount; CI (which runs as
+    /// root with JARVIS_REAL_ENGINES=1) must mount.
+    fn mount(dir: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => Some(Self {
+                dir: dir.to_owned(),
+            }),
+            other => {
+                let why = match other {
+                    Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+                    Err(e) => e.to_string(),
+                };
+                assert!(
+                    std::env::var_os("JARVIS_REAL_ENGINES").is_none(),
+                    "JARVIS_REAL_ENGINES=1 but a tmpfs cannot be mounted here: {why}"
+                );
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("skipped: a full-disk test needs to mount a tmpfs (root): {why}");
+                }
+                None
+            }
+        }
+    }
+
+    /// Fills the filesystem: the next write there fails with ENOSPC.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write as _;
+        let filler = self.dir.join("filler");
+        let mut file = std::fs::File::create(&filler).expect("create the filler");
+        let chunk = vec![0u8; 1 << 20];
+        let error = loop {
+            if let Err(error) = file.write_all(&chunk) {
+                break error;
+            }
+        };
+        assert_eq!(error.raw_os_error(), Some(libc::ENOSPC), "{error}");
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let sidecar = std::fs::read(self.dir.join("mining.json"));
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        if let Ok(bytes) = sidecar {
+            let _ = std::fs::write(self.dir.join("mining.json"), bytes);
+        }
+    }
+}
+
+/// ENOSPC on the sidecar write after a gateway restart: mining goes on with the new gateway,
+/// status (JSON), metrics and the supervisor log say the state file cannot be written, and
+/// the write is retried until space is back.
+#[test]
+fn a_full_disk_during_a_gateway_restart_does_not_stop_mining() {
+    let rig = Rig::new("");
+    // Room for `start`'s free-space check (64 MiB), then filled up.
+    let Some(disk) = Tmpfs::mount(&rig.env.oj_home().join("runtime"), "72m") else {
+        return;
+    };
+    rig.run(&["mine", "start"]).assert_success();
+    until("a first proof", || rig.verified() >= 1);
+    let supervisor = rig.supervisor();
+    let first = rig.gateway();
+    let filler = disk.fill();
+    assert!(signal_identity(&first, Signal::Kill).expect("kill the gateway"));
+
+    let log = rig.env.oj_home().join("logs/mining/supervisor.log");
+    until("the supervisor logs the failed write", || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains("cannot write the session state"))
+    });
+    // status reads this from the supervisor's /metrics (jarvis_mining_state_write_failing).
+    until("status says the state file cannot be written", || {
+        let status = rig.status();
+        status["stats"]["details"]["state_file"] == "write failing, retrying"
+            && status["stats"]["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("cannot write its state file"))
+    });
+    let before = rig.verified();
+    until("mining resumed with the restarted gateway", || {
+        rig.verified() > before
+    });
+    assert!(!gone(&supervisor), "the supervisor did not give up");
+    assert_eq!(rig.status()["session"]["state"], "running");
+    assert_eq!(
+        rig.sidecar()["gateway_pid"].as_u64(),
+        Some(u64::from(first.pid)),
+        "the disk is full: the sidecar still names the old gateway"
+    );
+
+    std::fs::remove_file(&filler).expect("free the space");
+    until("the retried write records the new gateway", || {
+        rig.sidecar()["gateway_pid"]
+            .as_u64()
+            .is_some_and(|p| p != u64::from(first.pid))
+    });
+    until("status no longer reports the failed write", || {
+        rig.status()["stats"]["details"].get("state_file").is_none()
+    });
+    assert!(std::fs::read_to_string(&log).is_ok_and(|t| t.contains("session state written again")));
+    rig.run(&["mine", "stop"]).assert_success();
+    drop(disk);
+}
+
+/// The gateway binary disappears while mining: the failed respawn is backed off and retried
+/// like a gateway that died, and the session resumes once the binary is back.
+#[test]
+fn a_vanished_gateway_binary_is_retried_not_the_end_of_the_session() {
+    let rig = Rig::new("max_restarts_per_hour = 1000\n")
+        .with_env("JARVIS_SUPERVISOR_BACKOFF_MAX_MS", "200");
+    rig.run(&["mine", "start"]).assert_success();
+    until("a first proof", || rig.verified() >= 1);
+    let supervisor = rig.supervisor();
+    let first = rig.gateway();
+    let exe = rig.bin_dir.join("pearl-gateway");
+    let aside = rig.bin_dir.join("pearl-gateway.aside");
+    std::fs::rename(&exe, &aside).expect("move the gateway binary away");
+    assert!(signal_identity(&first, Signal::Kill).expect("kill the gateway"));
+    let log = rig.env.oj_home().join("logs/mining/supervisor.log");
+    let failed_spawns = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("could not be started again")
+            .count()
+    };
+    until("two failed respawns", || failed_spawns() >= 2);
+    assert!(
+        !gone(&supervisor),
+        "the supervisor backs off instead of giving up"
+    );
+    std::fs::rename(&aside, &exe).expect("put the binary back");
+    let before = rig.verified();
+    until("mining resumed", || rig.verified() > before);
+    assert_ne!(rig.gateway(), first);
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+/// A gateway that answers garbage from its first reply: `start` names the protocol error at
+/// once instead of waiting out its readiness timeout, and the supervisor log says it too.
+#[test]
+fn a_gateway_that_breaks_the_protocol_fails_start_at_once_naming_it() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "garbage_after_ms=0")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "600");
+    let out = rig.run(&["mine", "start"]);
+    out.assert_code(1)
+        .assert_stderr_contains("broke the protocol")
+        .assert_stderr_contains("not in the miner protocol");
+    assert!(
+        !out.stderr().contains("did not answer getMiningInfo"),
+        "{}",
+        out.stderr()
+    );
+    let log = std::fs::read_to_string(rig.env.oj_home().join("logs/mining/supervisor.log"))
+        .expect("supervisor.log");
+    assert!(log.contains("broke the protocol"), "{log}");
+}
+
+/// A gateway that starts answering garbage while mining: status (JSON) and the log name the
+/// protocol error instead of a bare "down".
+#[test]
+fn a_gateway_that_breaks_the_protocol_later_is_named_in_status_and_log() {
+    let rig = Rig::new("").with_env("FAKE_GATEWAY_MODE", "garbage_after_ms=1500");
+    rig.run(&["mine", "start"]).assert_success();
+    until("status names the protocol error", || {
+        rig.status()["stats"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("broke the protocol"))
+    });
+    let log = std::fs::read_to_string(rig.env.oj_home().join("logs/mining/supervisor.log"))
+        .expect("supervisor.log");
+    assert!(log.contains("broke the protocol"), "{log}");
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+/// A nearly full disk where the logs and state go: `start` says so (and where) before anything
+/// launches, instead of a gateway that exits 1 and "did not answer getMiningInfo".
+#[test]
+fn a_nearly_full_disk_is_named_by_start() {
+    let rig = Rig::new("");
+    let Some(disk) = Tmpfs::mount(&rig.env.oj_home().join("logs"), "4m") else {
+        return;
+    };
+    let out = rig.run(&["mine", "start"]);
+    out.assert_code(1)
+        .assert_stderr_contains("MiB free on the filesystem of")
+        .assert_stderr_contains("logs");
+    assert!(
+        !out.stderr().contains("did not answer getMiningInfo"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!rig.sidecar_path().exists());
+    drop(disk);
+}

@@ -100,3 +100,39 @@ fn quiet_prints_only_what_was_asked_for() {
     out.assert_success()
         .assert_stdout_contains("\"result\": \"not running\"");
 }
+
+/// A supervisor that gave up leaves state `failed` and its reason in the sidecar: `status
+/// --json` carries both, as the human status does.
+#[test]
+fn status_json_keeps_the_failure_reason() {
+    let env = TestEnv::new();
+    let runtime = env.oj_home().join("runtime");
+    std::fs::create_dir_all(&runtime).expect("mkdir");
+    let why = "gateway died 5 times within an hour (limit 5); last exit: exited with status 1";
+    std::fs::write(
+        runtime.join("mining.json"),
+        serde_json::json!({
+            "schema_version": 2,
+            "provider": "cpu-pearl",
+            "wallet_address": WALLET,
+            "processes": [{"role": "supervisor", "pid": 1, "start_time": 1}],
+            "supervisor": {
+                "version": 1,
+                "role": "supervisor",
+                "process": {"pid": 1, "start_time": 1},
+                "state": "failed",
+                "last_error": why,
+            },
+        })
+        .to_string(),
+    )
+    .expect("write");
+    env.run(&mut jarvis(&env, &["mine", "status"]))
+        .assert_success()
+        .assert_stdout_contains(why);
+    let out = env.run(&mut jarvis(&env, &["mine", "status", "--json"]));
+    out.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    assert_eq!(v["session"]["daemon_state"], "failed", "{v}");
+    assert_eq!(v["session"]["last_error"], why, "{v}");
+}

@@ -4,7 +4,7 @@ use pearl_protocol::gateway::rpc::Line;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 /// Reads one `\n`-terminated line of at most `cap` bytes; never buffers more than `cap`.
-pub(crate) async fn read_line_capped<R: AsyncBufRead + Unpin>(
+pub async fn read_line_capped<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     cap: usize,
 ) -> std::io::Result<Line> {

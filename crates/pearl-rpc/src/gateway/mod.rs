@@ -3,7 +3,7 @@
 
 mod client;
 mod error;
-mod line;
+pub mod line;
 mod poller;
 
 pub use client::{GatewayClient, SubmitOutcome, SubmitPolicy, submit_with_policy};

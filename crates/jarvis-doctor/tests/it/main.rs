@@ -1,0 +1,3 @@
+//! jarvis-doctor integration tests (one binary).
+
+mod doctor;
