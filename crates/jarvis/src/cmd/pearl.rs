@@ -1,6 +1,7 @@
 //! `jarvis pearl`: Pearl's own tools from one place. `doctor` finds them; `node`, `wallet` and
 //! `ctl` hand over to pearld, oyster and prlctl (same stdio, same exit code); `address` asks
-//! Oyster for a new Taproot address with the RPC password kept off the command line.
+//! Oyster for a new Taproot address with the RPC password kept off the command line;
+//! `install-gateway` builds Pearl's `pearl-gateway` from source into jarvis' cache.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -14,7 +15,14 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use jarvis_core::gateway_install::{self, InstalledGateway};
+use jarvis_core::paths::JarvisHome;
+use jarvis_mining::progress::ProgressEvent;
+use jarvis_pearl_source::gateway::{self, InstallError, InstallEvent, InstallRequest};
+use jarvis_pearl_source::{PEARL_PINNED_REF, PEARL_REPO_URL};
+
 use crate::output::Printer;
+use crate::output::error::hinted;
 use crate::views;
 use crate::views::pearl::Tool;
 
@@ -48,6 +56,25 @@ pub(crate) enum PearlCommand {
     Ctl(PassArgs),
     /// Ask Oyster for a new Taproot payout address.
     Address(AddressArgs),
+    /// Build Pearl's pearl-gateway from source into jarvis' cache (uv if present, else pip).
+    InstallGateway(InstallGatewayArgs),
+}
+
+/// `jarvis pearl install-gateway` flags.
+#[derive(Debug, Args)]
+pub(crate) struct InstallGatewayArgs {
+    /// Pearl commit, tag or branch to build (default: the commit jarvis pins).
+    #[arg(long = "ref", value_name = "REF", default_value = PEARL_PINNED_REF)]
+    pub(crate) reference: String,
+    /// Pearl's repository: a git URL or a local clone.
+    #[arg(long, value_name = "URL|PATH", default_value = PEARL_REPO_URL)]
+    pub(crate) source: String,
+    /// Rebuild even when this commit is already installed.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Where to look for Pearl's binaries.
@@ -111,11 +138,20 @@ pub(crate) struct AddressArgs {
 pub(crate) fn run(out: &Printer, args: &PearlArgs) -> anyhow::Result<ExitCode> {
     let env = |name: &str| std::env::var_os(name);
     match &args.command {
-        PearlCommand::Doctor(a) => doctor(&out.json_if(a.json), &Finder::new(&a.home, env)),
+        PearlCommand::Doctor(a) => doctor(
+            &out.json_if(a.json),
+            &Finder::new(&a.home, env),
+            &JarvisHome::from_env()?,
+        ),
         PearlCommand::Node(a) => pass_through(&Finder::new(&a.home, env), "pearld", &a.args),
         PearlCommand::Wallet(a) => pass_through(&Finder::new(&a.home, env), "oyster", &a.args),
         PearlCommand::Ctl(a) => pass_through(&Finder::new(&a.home, env), "prlctl", &a.args),
         PearlCommand::Address(a) => address(out, &Finder::new(&a.home, env), a),
+        PearlCommand::InstallGateway(a) => super::block_on(install_gateway(
+            &out.json_if(a.json),
+            &JarvisHome::from_env()?,
+            a,
+        )),
     }
 }
 
@@ -180,18 +216,36 @@ struct ToolRow {
     name: &'static str,
     path: Option<PathBuf>,
     version: Option<String>,
+    /// The Pearl commit of a gateway `jarvis pearl install-gateway` built, else null.
+    commit: Option<String>,
 }
 
-fn doctor(out: &Printer, finder: &Finder) -> anyhow::Result<ExitCode> {
+fn doctor(out: &Printer, finder: &Finder, home: &JarvisHome) -> anyhow::Result<ExitCode> {
+    // The gateway jarvis installed comes first, as for `jarvis mine start`, unless the user
+    // pointed at a Pearl install with --pearl-home.
+    let installed = finder
+        .explicit
+        .is_none()
+        .then(|| gateway_install::installed(home))
+        .flatten();
     let rows: Vec<ToolRow> = TOOLS
         .iter()
-        .map(|&name| {
-            let path = finder.find(name);
-            let version = path.as_deref().and_then(version_of);
-            ToolRow {
+        .map(|&name| match &installed {
+            Some(record) if name == gateway_install::GATEWAY => ToolRow {
                 name,
-                path,
-                version,
+                path: Some(record.program.clone()),
+                version: record.version.clone(),
+                commit: Some(record.commit.clone()),
+            },
+            _ => {
+                let path = finder.find(name);
+                let version = path.as_deref().and_then(version_of);
+                ToolRow {
+                    name,
+                    path,
+                    version,
+                    commit: None,
+                }
             }
         })
         .collect();
@@ -202,9 +256,59 @@ fn doctor(out: &Printer, finder: &Finder) -> anyhow::Result<ExitCode> {
                 name: r.name,
                 path: r.path.as_deref(),
                 version: r.version.as_deref(),
+                commit: r.commit.as_deref(),
             })
             .collect();
         views::pearl::doctor(&tools)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct InstallReport<'a> {
+    installed: &'a InstalledGateway,
+    /// False when this commit was already installed and nothing was rebuilt.
+    built: bool,
+}
+
+/// `jarvis pearl install-gateway`: Pearl's source at the ref, a virtual environment with the
+/// gateway, and the record the supervisor and the doctors read.
+async fn install_gateway(
+    out: &Printer,
+    home: &JarvisHome,
+    args: &InstallGatewayArgs,
+) -> anyhow::Result<ExitCode> {
+    let request = InstallRequest {
+        cache_dir: gateway_install::cache_dir(home),
+        source: gateway::resolve_source(&args.source),
+        reference: args.reference.clone(),
+        path: std::env::var("PATH").unwrap_or_default(),
+        force: args.force,
+    };
+    let progress = out.progress();
+    let events = |event: InstallEvent| {
+        progress.event(match event {
+            InstallEvent::Phase(text) => ProgressEvent::Phase(text),
+            InstallEvent::Line(text) => ProgressEvent::Line(text),
+            InstallEvent::Done(text) => ProgressEvent::Done(text),
+            InstallEvent::Warning(text) => ProgressEvent::Warning(text),
+        });
+    };
+    let result = gateway::install_gateway(&request, &events).await;
+    drop(progress);
+    let outcome = result.map_err(|e| match e {
+        InstallError::Build { .. } => hinted(
+            e.to_string(),
+            "fix what the lines above name, then run `jarvis pearl install-gateway` again (the gateway installed before, if any, stays in use)",
+        ),
+        other => anyhow::Error::new(other),
+    })?;
+    let report = InstallReport {
+        installed: &outcome.record,
+        built: outcome.built,
+    };
+    out.emit(&report, || {
+        views::pearl::installed(&outcome.record, outcome.built)
     })?;
     Ok(ExitCode::SUCCESS)
 }

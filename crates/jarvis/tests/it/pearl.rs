@@ -261,3 +261,129 @@ fn address_without_a_password_has_no_default() {
         .assert_stderr_contains("OYSTER_RPC_PASSWORD");
     assert!(argv(&tools).is_empty(), "prlctl never ran");
 }
+
+/// `jarvis pearl install-gateway` with `path` as PATH, pip and uv kept off the network.
+fn install_gateway(env: &TestEnv, path: &str, extra: &[&str]) -> jarvis_testkit::RunOutput {
+    let mut args = vec!["pearl", "install-gateway"];
+    args.extend_from_slice(extra);
+    let mut cmd = jarvis(env, &args);
+    cmd.env("PATH", path)
+        .env("PIP_NO_INDEX", "1")
+        .env("UV_OFFLINE", "1")
+        .stdin(Stdio::null());
+    env.run(&mut cmd)
+}
+
+#[test]
+fn install_gateway_builds_a_local_pearl_and_doctor_shows_its_version_and_commit() {
+    use jarvis_testkit::pearl_source::{pearl_shaped_repo, tool_dir};
+    let env = TestEnv::new();
+    let repo = env.home().join("src/pearl");
+    let commit = pearl_shaped_repo(&repo, "0.1.0");
+    let bin = tool_dir(&env.home().join("tools"), &["git", "python3"]);
+    // git's submodule command is a shell script that needs sed and friends; no uv there.
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let source = repo.to_str().expect("utf8");
+
+    let out = install_gateway(&env, &path, &["--source", source, "--ref", "master"]);
+    out.assert_success().assert_stdout_contains(&format!(
+        "Installed pearl-gateway 0.1.0 from Pearl {} (with pip).",
+        &commit[..12]
+    ));
+    let program = env.oj_home().join(format!(
+        "cache/pearl-gateway/venv-{}/bin/pearl-gateway",
+        &commit[..12]
+    ));
+    let version = std::process::Command::new(&program)
+        .arg("--version")
+        .output()
+        .expect("run the installed gateway");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        "pearl-gateway 0.1.0"
+    );
+
+    let mut doctor = jarvis(&env, &["pearl", "doctor", "--json"]);
+    doctor.env("PATH", &path);
+    let out = env.run(&mut doctor);
+    out.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    let gateway = &v["tools"][3];
+    assert_eq!(gateway["name"], "pearl-gateway");
+    assert_eq!(gateway["path"], program.display().to_string());
+    assert_eq!(gateway["version"], "0.1.0");
+    assert_eq!(gateway["commit"], commit.as_str());
+
+    // Installed already: nothing is rebuilt, and JSON says so.
+    let out = install_gateway(
+        &env,
+        &path,
+        &["--source", source, "--ref", &commit, "--json"],
+    );
+    out.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    assert_eq!(v["built"], false);
+    assert_eq!(v["installed"]["commit"], commit.as_str());
+    assert_eq!(v["installed"]["installer"], "pip");
+}
+
+#[test]
+fn install_gateway_shows_the_last_lines_of_a_failed_build() {
+    use jarvis_testkit::pearl_source::{pearl_files, tool_dir};
+    let env = TestEnv::new();
+    let repo = env.home().join("src/pearl");
+    let mut files = pearl_files("0.1.0");
+    files.push((
+        "miner/miner-utils/_build/fixture_backend.py".into(),
+        "import sys\nprint('error: linker `cc` not found', file=sys.stderr)\nraise SystemExit(1)\n"
+            .into(),
+    ));
+    // A Rust extension, as Pearl's proving library is.
+    files.push(("miner/miner-utils/Cargo.toml".into(), "[package]\n".into()));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    jarvis_testkit::git::init_repo(&repo, &refs);
+    let bin = tool_dir(&env.home().join("tools"), &["git", "python3"]);
+
+    let out = install_gateway(
+        &env,
+        &format!("{}:/usr/bin:/bin", bin.display()),
+        &["--source", repo.to_str().expect("utf8"), "--ref", "master"],
+    );
+    out.assert_code(1)
+        .assert_stderr_contains("pip install")
+        .assert_stderr_contains("its last lines:")
+        .assert_stderr_contains("error: linker `cc` not found")
+        .assert_stderr_contains("compiles from Rust sources")
+        .assert_stderr_contains("hint: fix what the lines above name");
+    assert!(
+        !env.oj_home()
+            .join("cache/pearl-gateway/installed.json")
+            .exists(),
+        "no record for a failed build"
+    );
+}
+
+#[test]
+fn install_gateway_refuses_without_git_or_python_3_10() {
+    use jarvis_testkit::pearl_source::{fake_tool, tool_dir};
+    let env = TestEnv::new();
+    let old = env.home().join("old");
+    tool_dir(&old, &["git"]);
+    fake_tool(&old, "python3", "echo 3.9.18");
+    install_gateway(&env, &old.display().to_string(), &[])
+        .assert_code(1)
+        .assert_stderr_contains("is Python 3.9.18; Pearl's gateway needs Python 3.10 or newer");
+
+    let no_git = env.home().join("no-git");
+    fake_tool(&no_git, "python3", "echo 3.12.3");
+    install_gateway(&env, &no_git.display().to_string(), &[])
+        .assert_code(1)
+        .assert_stderr_contains("git was not found on PATH; install git");
+    assert!(
+        !env.oj_home().join("cache/pearl-gateway").exists(),
+        "nothing is fetched before the checks pass"
+    );
+}
