@@ -38,6 +38,9 @@ pub(crate) enum Command {
     Engines(crate::cmd::engines::EnginesArgs),
     /// Ask the preferred inference engine (the mining vLLM when mining) and stream the reply.
     Ask(crate::cmd::ask::AskArgs),
+    /// Watch miners on many hosts through Prometheus.
+    #[command(subcommand)]
+    Fleet(crate::cmd::fleet::FleetCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +81,9 @@ pub(crate) enum MineCommand {
     Attach(crate::cmd::attach::AttachArgs),
     /// Forget an attached miner (removes the sidecar; the miner keeps running).
     Detach(crate::cmd::attach::DetachArgs),
+    /// Render the vllm-pearl miner for a cluster (Kubernetes manifests) from config.toml.
+    #[command(subcommand)]
+    Deploy(crate::cmd::deploy::DeployCommand),
 }
 
 #[derive(Debug, Args)]
