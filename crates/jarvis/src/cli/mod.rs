@@ -62,6 +62,9 @@ pub(crate) enum Command {
     Engines(EnginesArgs),
     /// Ask the preferred inference engine (the mining vLLM when mining) and stream the reply.
     Ask(AskArgs),
+    /// Watch miners on many hosts through Prometheus.
+    #[command(subcommand)]
+    Fleet(crate::cmd::fleet::FleetCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +105,9 @@ pub(crate) enum MineCommand {
     Attach(AttachArgs),
     /// Forget an attached miner (removes the sidecar; the miner keeps running).
     Detach(DetachArgs),
+    /// Render the vllm-pearl miner for a cluster (Kubernetes manifests) from config.toml.
+    #[command(subcommand)]
+    Deploy(crate::cmd::deploy::DeployCommand),
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,10 @@ pub(crate) mod attach;
 pub(crate) mod bench;
 pub(crate) mod completions;
 mod config;
+pub(crate) mod deploy;
 mod doctor;
 pub(crate) mod engines;
+pub(crate) mod fleet;
 pub(crate) mod history;
 mod init;
 pub(crate) mod model;
@@ -81,11 +83,13 @@ pub(crate) fn run(cli: Cli, out: &Printer) -> anyhow::Result<ExitCode> {
             MineCommand::ValidateModel(args) => block_on(model::validate(&ctx, &args)),
             MineCommand::Attach(args) => block_on(attach::run_attach(&ctx, &args)),
             MineCommand::Detach(args) => attach::run_detach(&ctx, &args),
+            MineCommand::Deploy(command) => deploy::run(&ctx, &command),
         },
         Command::Pearl(args) => pearl::run(&ctx.out, &args),
         Command::Completions(args) => completions::run(&ctx.out, &args),
         Command::Engines(args) => block_on(engines::run(&ctx, &args)),
         Command::Ask(args) => block_on(ask::run(&ctx, &args)),
+        Command::Fleet(command) => block_on(fleet::run(&ctx, &command)),
     }
 }
 

@@ -5,8 +5,10 @@
 pub(crate) mod attach;
 pub(crate) mod bench;
 pub(crate) mod chart;
+pub(crate) mod deploy;
 pub(crate) mod doctor;
 pub(crate) mod engines;
+pub(crate) mod fleet;
 pub(crate) mod history;
 pub(crate) mod init;
 pub(crate) mod logs;

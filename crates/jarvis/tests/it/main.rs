@@ -7,6 +7,7 @@ mod cpu_pearl;
 mod docs;
 mod doctor;
 mod engines;
+mod fleet;
 mod history;
 mod human;
 mod init;
