@@ -43,6 +43,7 @@ pub struct MinerMetrics {
     jobs_total: AtomicU64,
     gateway_up: AtomicBool,
     job_active: AtomicBool,
+    waiting: AtomicBool,
     template_height: AtomicU64,
     threads: usize,
     started_at: f64,
@@ -71,6 +72,7 @@ impl MinerMetrics {
             jobs_total: AtomicU64::new(0),
             gateway_up: AtomicBool::new(false),
             job_active: AtomicBool::new(false),
+            waiting: AtomicBool::new(false),
             template_height: AtomicU64::new(0),
             threads,
             started_at: unix_now(),
@@ -120,6 +122,21 @@ impl MinerMetrics {
         self.gateway_up.store(up, Ordering::Relaxed);
         self.job_active.store(job_active, Ordering::Relaxed);
         self.jobs_total.store(jobs_total, Ordering::Relaxed);
+    }
+
+    /// Sets whether mining waits because the gateway took a proof for the current header.
+    pub fn set_waiting(&self, waiting: bool) {
+        self.waiting.store(waiting, Ordering::Relaxed);
+    }
+
+    /// Whether mining waits for a new job after a taken proof.
+    pub fn waiting(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Winning tiles not submitted because their header already had a proof.
+    pub fn wins_skipped(&self) -> u64 {
+        self.counters.wins_skipped.load(Ordering::Relaxed)
     }
 
     /// Sets the height of the block being mined.
@@ -189,6 +206,12 @@ impl MinerMetrics {
             load(&self.proofs_submitted),
         )
         .single(
+            names::WINS_SKIPPED,
+            "counter",
+            "Winning tiles not submitted because their header already had a proof.",
+            load(&c.wins_skipped),
+        )
+        .single(
             names::JOBS,
             "counter",
             "Mining jobs received.",
@@ -205,6 +228,12 @@ impl MinerMetrics {
             "gauge",
             "1 while a job is mined.",
             flag(&self.job_active),
+        )
+        .single(
+            names::HEADER_SUBMITTED,
+            "gauge",
+            "1 while mining waits for a new job: the gateway took a proof for this header.",
+            flag(&self.waiting),
         )
         .single(
             names::THREADS,
