@@ -104,10 +104,12 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
     }
     let up = metrics.value(n::GATEWAY_UP).is_some_and(|v| v >= 1.0);
     let active = metrics.value(n::JOB_ACTIVE).is_some_and(|v| v >= 1.0);
-    let gateway = match (up, active) {
-        (true, true) => "up, mining",
-        (true, false) => "up, paused (no job it can mine)",
-        (false, _) => "down (mining paused)",
+    let waiting = metrics.value(n::HEADER_SUBMITTED).is_some_and(|v| v >= 1.0);
+    let gateway = match (up, active, waiting) {
+        (true, _, true) => "up, proof submitted for this block; waiting for the next job",
+        (true, true, false) => "up, mining",
+        (true, false, false) => "up, paused (no job it can mine)",
+        (false, _, _) => "down (mining paused)",
     };
     let d = &mut stats.details;
     d.insert("gateway", Detail::text(gateway));
@@ -116,6 +118,7 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
     }
     for (key, name) in [
         ("proofs_found", n::PROOFS_FOUND),
+        ("wins_skipped", n::WINS_SKIPPED),
         ("jobs_total", n::JOBS),
         ("mac_total", n::MAC_TOTAL),
         ("tiles_total", n::TILES_TOTAL),

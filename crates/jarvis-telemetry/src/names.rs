@@ -11,6 +11,11 @@ pub const PROOFS_FOUND: &str = "jarvis_mining_proofs_found_total";
 pub const PROOFS_SUBMITTED: &str = "jarvis_mining_proofs_submitted_total";
 /// Failed submissions, by `code`.
 pub const SUBMIT_ERRORS: &str = "jarvis_mining_submit_errors_total";
+/// Winning tiles not submitted because their header already had a proof (Pearl's gateway
+/// builds one block per header).
+pub const WINS_SKIPPED: &str = "jarvis_mining_wins_skipped_total";
+/// 1 while mining waits for a new job because the gateway took a proof for this header.
+pub const HEADER_SUBMITTED: &str = "jarvis_mining_header_submitted";
 /// New jobs received.
 pub const JOBS: &str = "jarvis_mining_jobs_total";
 /// 1 while the gateway answers.

@@ -1,7 +1,9 @@
 //! `FakeGateway`: a pearl-gateway stand-in speaking the real miner RPC (newline-delimited
 //! JSON-RPC 2.0 over a Unix socket or TCP 127.0.0.1). It serves an easy-target job, answers
 //! `submitPlainProof` with `"submitted"` like the real gateway, and verifies each proof with
-//! pearl-miner's verifier, recording the verdict for tests. Faults can be injected.
+//! pearl-miner's verifier, recording the verdict for tests. Like the real gateway it builds
+//! one block per header: a later proof for a header that already made one is recorded as
+//! skipped ("already submitted"). Faults can be injected.
 
 mod dispatch;
 mod exe;

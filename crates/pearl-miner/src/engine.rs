@@ -189,18 +189,28 @@ impl Worker {
                     }
                 }
                 counters.add_block(block_macs, layout.tiles() as u64);
+                let mut first = None;
+                let mut further = 0u64;
                 for (tile, transcript) in self.jackpots.iter().enumerate() {
                     let hash = jackpot::jackpot_hash(transcript, &a_seed);
                     if ctx.bound.accepts(&hash) {
-                        let groups_per_row = layout.col_offsets.len();
-                        let t_rows = row_block as u32 + layout.row_offsets[tile / groups_per_row];
-                        let t_cols = col_block as u32 + layout.col_offsets[tile % groups_per_row];
-                        return Some(Win {
-                            a_raw: self.a_raw.clone(),
-                            t_rows,
-                            t_cols,
-                        });
+                        if first.is_none() {
+                            first = Some(tile);
+                        } else {
+                            further += 1;
+                        }
                     }
+                }
+                if let Some(tile) = first {
+                    counters.add_skipped(further);
+                    let groups_per_row = layout.col_offsets.len();
+                    let t_rows = row_block as u32 + layout.row_offsets[tile / groups_per_row];
+                    let t_cols = col_block as u32 + layout.col_offsets[tile % groups_per_row];
+                    return Some(Win {
+                        a_raw: self.a_raw.clone(),
+                        t_rows,
+                        t_cols,
+                    });
                 }
             }
         }

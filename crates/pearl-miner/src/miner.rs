@@ -125,6 +125,11 @@ pub struct Counters {
     pub gemms_total: AtomicU64,
     /// Proofs found and self-verified.
     pub proofs_found: AtomicU64,
+    /// Winning tiles found but not turned into a proof, because the header already had one:
+    /// further winners in the block where the first win was found, and a second thread's
+    /// win in the same round. Pearl's gateway keeps one block per header, so these are not
+    /// lost blocks.
+    pub wins_skipped: AtomicU64,
 }
 
 impl Counters {
@@ -135,6 +140,12 @@ impl Counters {
 
     pub(crate) fn add_gemm(&self) {
         self.gemms_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_skipped(&self, wins: u64) {
+        if wins > 0 {
+            self.wins_skipped.fetch_add(wins, Ordering::Relaxed);
+        }
     }
 }
 
@@ -238,6 +249,8 @@ impl Miner {
                             continue;
                         };
                         if stop.swap(true, Ordering::SeqCst) {
+                            // Another thread's win already ended this round.
+                            counters.add_skipped(1);
                             return;
                         }
                         let result = self_check(ctx, &win);

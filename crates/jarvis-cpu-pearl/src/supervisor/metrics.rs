@@ -47,6 +47,7 @@ pub struct MinerMetrics {
     gateway_up: AtomicBool,
     job_active: AtomicBool,
     state_write_failing: AtomicBool,
+    waiting: AtomicBool,
     template_height: AtomicU64,
     threads: usize,
     started_at: f64,
@@ -76,6 +77,7 @@ impl MinerMetrics {
             gateway_up: AtomicBool::new(false),
             job_active: AtomicBool::new(false),
             state_write_failing: AtomicBool::new(false),
+            waiting: AtomicBool::new(false),
             template_height: AtomicU64::new(0),
             threads,
             started_at: unix_now(),
@@ -130,6 +132,21 @@ impl MinerMetrics {
     /// Sets whether the latest write of the state file failed.
     pub fn set_state_write_failing(&self, failing: bool) {
         self.state_write_failing.store(failing, Ordering::Relaxed);
+    }
+
+    /// Sets whether mining waits because the gateway took a proof for the current header.
+    pub fn set_waiting(&self, waiting: bool) {
+        self.waiting.store(waiting, Ordering::Relaxed);
+    }
+
+    /// Whether mining waits for a new job after a taken proof.
+    pub fn waiting(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Winning tiles not submitted because their header already had a proof.
+    pub fn wins_skipped(&self) -> u64 {
+        self.counters.wins_skipped.load(Ordering::Relaxed)
     }
 
     /// Sets the height of the block being mined.
@@ -199,6 +216,12 @@ impl MinerMetrics {
             load(&self.proofs_submitted),
         )
         .single(
+            names::WINS_SKIPPED,
+            "counter",
+            "Winning tiles not submitted because their header already had a proof.",
+            load(&c.wins_skipped),
+        )
+        .single(
             names::JOBS,
             "counter",
             "Mining jobs received.",
@@ -221,6 +244,12 @@ impl MinerMetrics {
             "gauge",
             "1 while the state file cannot be written (mining goes on).",
             flag(&self.state_write_failing),
+        )
+        .single(
+            names::HEADER_SUBMITTED,
+            "gauge",
+            "1 while mining waits for a new job: the gateway took a proof for this header.",
+            flag(&self.waiting),
         )
         .single(
             names::THREADS,

@@ -2,6 +2,7 @@
 //! (never spin) while the gateway is down, paused or serves a job we cannot mine.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use pearl_miner::{CancelToken, Found, Job, MineError, Miner};
@@ -13,6 +14,7 @@ use pearl_rpc::gateway::{
 };
 use tokio::sync::watch;
 
+use super::hold::{DEFAULT_RESUME_AFTER, HeaderHold, HoldCheck};
 use super::logfile::LogFile;
 use super::metrics::{ErrorKind, MinerMetrics};
 
@@ -37,6 +39,9 @@ pub struct MinerLoop {
     pub metrics: Arc<MinerMetrics>,
     /// `false` while the supervisor knows the gateway is dead: mining pauses at once.
     pub gateway_alive: Option<watch::Receiver<bool>>,
+    /// After the gateway took a proof for a header, how long mining waits for a new job
+    /// before it mines that header again.
+    pub resume_after: Duration,
     pub(crate) log: Option<Arc<LogFile>>,
 }
 
@@ -71,6 +76,7 @@ impl MinerLoop {
             poll,
             metrics,
             gateway_alive: None,
+            resume_after: DEFAULT_RESUME_AFTER,
             log: None,
         }
     }
@@ -99,6 +105,7 @@ impl MinerLoop {
         let mut jobs = poller.subscribe();
         let mut submitter: Option<GatewayClient> = None;
         let mut refused: Option<MiningJob> = None;
+        let mut hold = HeaderHold::new(self.resume_after);
         // After a submission lost its connection: wait for the poller's next connection.
         let mut stalled_at: Option<u64> = None;
         self.log(&format!(
@@ -125,8 +132,32 @@ impl MinerLoop {
                 .as_ref()
                 .filter(|_| usable)
                 .filter(|j| !refused.as_ref().is_some_and(|r| same_job(r, j)));
-            self.metrics
-                .set_gateway(status.connected, minable.is_some(), status.jobs_total);
+            if !usable {
+                // A dead gateway's queue is gone, and the proof with it.
+                hold.release();
+            }
+            let waiting = match minable {
+                Some(job) => self.hold_check(&mut hold, job, status.connects_total),
+                None => None,
+            };
+            self.metrics.set_waiting(waiting.is_some());
+            self.metrics.set_gateway(
+                status.connected,
+                minable.is_some() && waiting.is_none(),
+                status.jobs_total,
+            );
+            if let Some(until) = waiting {
+                // The gateway has this header's proof: wait for the next job or the deadline,
+                // looking at the poller's connection once per poll interval.
+                let wake = until.min(tokio::time::Instant::now() + self.poll);
+                tokio::select! {
+                    _ = jobs.changed() => {}
+                    _ = shutdown.changed() => {}
+                    () = alive_changed(&mut self.gateway_alive) => {}
+                    () = tokio::time::sleep_until(wake) => {}
+                }
+                continue;
+            }
             let Some(job) = minable.cloned() else {
                 // No job (gateway down or paused) or one we cannot mine: wait for a change.
                 tokio::select! {
@@ -144,8 +175,23 @@ impl MinerLoop {
             self.gateway_alive = alive;
             match round? {
                 Round::Found(found) => {
-                    if !self.submit(&mut submitter, &job, &found).await {
-                        stalled_at = Some(poller.status().connects_total);
+                    if hold.holds(&job, tokio::time::Instant::now()) {
+                        self.metrics
+                            .counters
+                            .wins_skipped
+                            .fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        match self.submit(&mut submitter, &job, &found).await {
+                            Submitted::Taken => hold.taken(
+                                &job,
+                                tokio::time::Instant::now(),
+                                poller.status().connects_total,
+                            ),
+                            Submitted::Refused => {}
+                            Submitted::Lost => {
+                                stalled_at = Some(poller.status().connects_total);
+                            }
+                        }
                     }
                 }
                 Round::JobChanged => {}
@@ -160,8 +206,29 @@ impl MinerLoop {
         }
         self.metrics
             .set_gateway(false, false, poller.status().jobs_total);
+        self.metrics.set_waiting(false);
         poller.stop().await;
         Ok(())
+    }
+
+    /// `Some(deadline)` while `job`'s header has a taken proof; logs a resumption.
+    fn hold_check(
+        &self,
+        hold: &mut HeaderHold,
+        job: &MiningJob,
+        connection: u64,
+    ) -> Option<tokio::time::Instant> {
+        match hold.check(job, tokio::time::Instant::now(), connection) {
+            HoldCheck::Mine => None,
+            HoldCheck::Wait(until) => Some(until),
+            HoldCheck::Resumed => {
+                self.log(&format!(
+                    "miner: no new job {} s after the proof was taken; mining this header again",
+                    self.resume_after.as_secs()
+                ));
+                None
+            }
+        }
     }
 
     async fn mine_round(
@@ -196,13 +263,13 @@ impl MinerLoop {
         }
     }
 
-    /// Submits `found`; `false` when the connection to the gateway is lost.
+    /// Submits `found`, and says what became of it.
     async fn submit(
         &self,
         client: &mut Option<GatewayClient>,
         job: &MiningJob,
         found: &Found,
-    ) -> bool {
+    ) -> Submitted {
         let result = async {
             let c = match client {
                 Some(c) => c,
@@ -216,13 +283,17 @@ impl MinerLoop {
         match result {
             Ok(SubmitOutcome::Submitted) => {
                 self.metrics.submitted();
-                self.log("miner: proof found and submitted");
-                true
+                self.log(
+                    "miner: proof found and submitted; waiting for the next job (one proof per header)",
+                );
+                Submitted::Taken
             }
             Ok(SubmitOutcome::Other(raw)) => {
                 self.metrics.submitted();
-                self.log(&format!("miner: proof submitted; gateway answered {raw}"));
-                true
+                self.log(&format!(
+                    "miner: proof submitted; gateway answered {raw}; waiting for the next job"
+                ));
+                Submitted::Taken
             }
             Err(error) => {
                 let code = error_code(&error);
@@ -231,12 +302,22 @@ impl MinerLoop {
                 if error.drops_connection() {
                     *client = None;
                     self.log("miner: lost the gateway; mining pauses until it answers again");
-                    return false;
+                    return Submitted::Lost;
                 }
-                true
+                Submitted::Refused
             }
         }
     }
+}
+
+/// What became of a submission.
+enum Submitted {
+    /// The gateway took it: this header is done.
+    Taken,
+    /// The gateway refused it (queue full, bad params): keep mining.
+    Refused,
+    /// The connection was lost: wait for the poller to reconnect.
+    Lost,
 }
 
 fn finish(

@@ -6,12 +6,14 @@
 //! Test tuning (env, milliseconds): `JARVIS_SUPERVISOR_BACKOFF_MS` (first restart delay,
 //! default 1000), `JARVIS_SUPERVISOR_BACKOFF_MAX_MS` (60000), `JARVIS_SUPERVISOR_GRACE_MS`
 //! (gateway stop grace, 5000), `JARVIS_SUPERVISOR_TICK_MS` (telemetry tick, 1000),
-//! `JARVIS_MINER_POLL_MS` (getMiningInfo interval, 1000).
+//! `JARVIS_MINER_POLL_MS` (getMiningInfo interval, 1000), `JARVIS_MINER_RESUME_MS` (how long
+//! mining waits for a new job after the gateway took a proof for the header, 120000).
 
 mod detach;
 mod error;
 mod gateway;
 pub(crate) mod history;
+mod hold;
 mod logfile;
 mod metrics;
 mod miner_loop;
@@ -24,6 +26,7 @@ mod watchdog;
 
 pub use error::SupervisorError;
 pub use history::history_sample;
+pub use hold::DEFAULT_RESUME_AFTER;
 pub(crate) use logfile::open_append;
 pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
 pub use metrics::{ErrorKind, MinerMetrics};

@@ -78,6 +78,7 @@ pub async fn supervise(
     let miner_loop = MinerLoop {
         log: Some(miner_log),
         gateway_alive: Some(alive_rx),
+        resume_after: tuning.resume,
         ..MinerLoop::new(
             miner,
             plan.gateway.address.clone(),

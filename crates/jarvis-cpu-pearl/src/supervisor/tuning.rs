@@ -15,6 +15,8 @@ pub struct Tuning {
     pub tick: Duration,
     /// `getMiningInfo` interval.
     pub poll: Duration,
+    /// How long mining waits for a new job after the gateway took a proof for the header.
+    pub resume: Duration,
 }
 
 impl Default for Tuning {
@@ -25,12 +27,14 @@ impl Default for Tuning {
             grace: Duration::from_secs(5),
             tick: Duration::from_secs(1),
             poll: Duration::from_secs(1),
+            resume: super::hold::DEFAULT_RESUME_AFTER,
         }
     }
 }
 
 impl Tuning {
-    /// Defaults, with `JARVIS_SUPERVISOR_*_MS` / `JARVIS_MINER_POLL_MS` overrides from `env`.
+    /// Defaults, with `JARVIS_SUPERVISOR_*_MS` / `JARVIS_MINER_POLL_MS` /
+    /// `JARVIS_MINER_RESUME_MS` overrides from `env`.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
         let ms = |name: &str, default: Duration| {
             env(name)
@@ -45,6 +49,7 @@ impl Tuning {
             grace: ms("JARVIS_SUPERVISOR_GRACE_MS", d.grace),
             tick: ms("JARVIS_SUPERVISOR_TICK_MS", d.tick),
             poll: ms("JARVIS_MINER_POLL_MS", d.poll),
+            resume: ms("JARVIS_MINER_RESUME_MS", d.resume),
         }
     }
 }

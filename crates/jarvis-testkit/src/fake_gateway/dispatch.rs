@@ -12,6 +12,9 @@ use super::state::Submission;
 
 /// The real gateway's queue-full message.
 pub(crate) const QUEUE_FULL: &str = "proof submission queue full";
+/// What the fake records for a second proof of a header (the real gateway logs "Block
+/// already submitted, skipping").
+pub(crate) const ALREADY_SUBMITTED: &str = "already submitted";
 const PAUSED: &str = "mining_paused: no block template available";
 const ENVELOPE_KEYS: [&str; 4] = ["jsonrpc", "method", "params", "id"];
 
@@ -169,9 +172,13 @@ fn submit(shared: &Shared, line: &str, params: Params<'_>, id: &str) -> Reply {
         Ok(job) => job,
         Err(e) => return Reply::error(-32000, &e.to_string(), id, None),
     };
-    let current = shared.lock().serving().cloned();
-    let verdict = judge(current.as_ref(), &echoed, &proof);
-    shared.lock().record(Submission {
+    let mut state = shared.lock();
+    let current = state.serving().cloned();
+    let verdict = judge(current.as_ref(), &echoed, &proof, &state.blocks_built);
+    if verdict.is_ok() {
+        state.blocks_built.insert(echoed.header.to_bytes());
+    }
+    state.record(Submission {
         job_raw,
         proof_b64,
         verdict,
@@ -179,11 +186,14 @@ fn submit(shared: &Shared, line: &str, params: Params<'_>, id: &str) -> Reply {
     Reply::result("\"submitted\"", id)
 }
 
-/// What the real gateway would do with the proof later, decided now.
+/// What the real gateway would do with the proof later, decided now: a stale header is
+/// dropped, a header that already made a block is skipped ("Block already submitted,
+/// skipping"), and the rest is verified.
 fn judge(
     current: Option<&MiningJob>,
     echoed: &MiningJob,
     proof: &PlainProof,
+    blocks_built: &std::collections::HashSet<[u8; 76]>,
 ) -> Result<(), String> {
     let current = current.ok_or("no block template (gateway paused): the proof is dropped")?;
     if echoed.header != current.header {
@@ -193,6 +203,11 @@ fn judge(
         return Err(format!(
             "certificate version {} is not the required {}",
             echoed.cert_version, current.cert_version
+        ));
+    }
+    if blocks_built.contains(&current.header.to_bytes()) {
+        return Err(format!(
+            "{ALREADY_SUBMITTED}: a block was already built for this header"
         ));
     }
     pearl_miner::verify_plain_proof_with_target(

@@ -1,6 +1,6 @@
 //! The fake gateway's mutable state, options, faults and recorded submissions.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, Write as _};
 use std::path::PathBuf;
@@ -57,7 +57,8 @@ pub struct Submission {
     pub job_raw: String,
     /// The `plain_proof` base64 as sent.
     pub proof_b64: String,
-    /// `Ok(())` when the proof verifies against the current job; otherwise why not.
+    /// `Ok(())` when the proof verifies against the current job and is the first for its
+    /// header; otherwise why not (stale, already submitted, rejected by the verifier).
     pub verdict: Result<(), String>,
 }
 
@@ -71,6 +72,8 @@ pub(crate) struct State {
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) submissions: Vec<Submission>,
     pub(crate) requests: Vec<String>,
+    /// Headers a verified proof already made a block for.
+    pub(crate) blocks_built: HashSet<[u8; 76]>,
     record: Option<File>,
 }
 
@@ -89,6 +92,7 @@ impl State {
             faults: VecDeque::new(),
             submissions: Vec::new(),
             requests: Vec::new(),
+            blocks_built: HashSet::new(),
             record,
         })
     }

@@ -291,3 +291,44 @@ fn gateway_jobs_convert_and_mine() {
         .is_ok()
     );
 }
+
+#[test]
+fn further_winners_of_the_winning_block_are_counted_as_skipped() {
+    // rows [0,8] × 16 columns on 16×16: eight tiles in one block. At 2^239 the bound is
+    // 2^239·2·16·16·128 = 2^255, so half the tiles win and a winning block holds more.
+    let shape = pearl_miner::Shape {
+        m: 16,
+        n: 16,
+        k: 2048,
+        rank: 128,
+        rows_pattern: vec![0, 8],
+        cols_pattern: (0..16).collect(),
+    };
+    let mut job = easy_job(3);
+    job.target = num_bigint::BigUint::from(1u8) << 239u32;
+    job.header.nbits = pearl_protocol::target::target_to_nbits(&job.target);
+    let mut skipped = 0;
+    for seed in 0..4 {
+        let miner = Miner::new(
+            shape.clone(),
+            MinerOptions {
+                threads: 1,
+                kernel: KernelChoice::Auto,
+            },
+        )
+        .expect("valid shape")
+        .with_rng_seed(seed);
+        let counters = Counters::default();
+        let found = miner
+            .mine(&job, &CancelToken::new(), &counters)
+            .expect("mining runs")
+            .expect("a proof");
+        verify_plain_proof_with_target(&job.header, &found.proof, 3, &job.target)
+            .expect("the first winner verifies");
+        assert_eq!(counters.proofs_found.load(Ordering::Relaxed), 1);
+        skipped += counters.wins_skipped.load(Ordering::Relaxed);
+    }
+    // Four rounds each end in a block of eight tiles where half win: at least one more
+    // winner (the chance of none in all four rounds is about 1e-6, and the seeds are fixed).
+    assert!(skipped >= 1, "further winners are counted");
+}

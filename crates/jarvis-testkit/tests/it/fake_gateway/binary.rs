@@ -93,10 +93,10 @@ async fn serves_records_and_stops_cleanly_on_sigterm() {
         .unwrap();
     let job = client.get_mining_info().await.unwrap();
     let proof = mine(&job).await;
-    client.submit_plain_proof(&job, &proof).await.unwrap();
     let mut tampered = proof.clone();
     tampered.bt.proof.root[0] ^= 1;
     client.submit_plain_proof(&job, &tampered).await.unwrap();
+    client.submit_plain_proof(&job, &proof).await.unwrap();
 
     let text = std::fs::read_to_string(&record).unwrap();
     let records: Vec<&str> = text.lines().collect();
@@ -107,11 +107,11 @@ async fn serves_records_and_stops_cleanly_on_sigterm() {
         records[0]
     );
     let first: Value = serde_json::from_str(records[0]).unwrap();
-    assert_eq!(first["verdict"], "ok");
-    assert_eq!(first["plain_proof"], proof.to_base64());
+    assert_eq!(first["verdict"], "rejected");
+    assert!(first["reason"].as_str().unwrap().contains("verifier"));
     let second: Value = serde_json::from_str(records[1]).unwrap();
-    assert_eq!(second["verdict"], "rejected");
-    assert!(second["reason"].as_str().unwrap().contains("verifier"));
+    assert_eq!(second["verdict"], "ok");
+    assert_eq!(second["plain_proof"], proof.to_base64());
 
     drop(client);
     let status = terminate(&mut child).await;

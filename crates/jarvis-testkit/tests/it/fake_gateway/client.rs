@@ -28,25 +28,31 @@ async fn mined_proof_is_verified_over_unix_socket_and_tcp() {
         let job = client.get_mining_info().await.unwrap();
         assert_eq!(job, easy_job());
         let proof = mine(&job).await;
-        assert_eq!(
-            client.submit_plain_proof(&job, &proof).await,
-            Ok(SubmitOutcome::Submitted)
-        );
-
         let mut tampered = proof.clone();
         tampered.a.proof.leaf_data[0][0] ^= 1;
         assert_eq!(
             client.submit_plain_proof(&job, &tampered).await,
             Ok(SubmitOutcome::Submitted)
         );
+        assert_eq!(
+            client.submit_plain_proof(&job, &proof).await,
+            Ok(SubmitOutcome::Submitted)
+        );
+        // A second proof for a header that made a block: the real gateway skips it.
+        assert_eq!(
+            client.submit_plain_proof(&job, &proof).await,
+            Ok(SubmitOutcome::Submitted)
+        );
 
         let submissions = gateway.submissions();
-        assert_eq!(submissions.len(), 2);
-        assert_eq!(submissions[0].verdict, Ok(()), "unix={unix}");
-        assert_eq!(submissions[0].job_raw, job.raw_json());
-        assert_eq!(submissions[0].proof_b64, proof.to_base64());
-        let rejected = submissions[1].verdict.as_ref().unwrap_err();
+        assert_eq!(submissions.len(), 3);
+        let rejected = submissions[0].verdict.as_ref().unwrap_err();
         assert!(rejected.contains("verifier rejected"), "{rejected}");
+        assert_eq!(submissions[1].verdict, Ok(()), "unix={unix}");
+        assert_eq!(submissions[1].job_raw, job.raw_json());
+        assert_eq!(submissions[1].proof_b64, proof.to_base64());
+        let skipped = submissions[2].verdict.as_ref().unwrap_err();
+        assert!(skipped.contains("already submitted"), "{skipped}");
         assert_eq!(gateway.connections(), 1);
         let requests = gateway.requests();
         assert_eq!(
@@ -54,9 +60,9 @@ async fn mined_proof_is_verified_over_unix_socket_and_tcp() {
             r#"{"jsonrpc":"2.0","method":"getMiningInfo","params":{},"id":1}"#
         );
         assert_eq!(
-            requests[1],
+            requests[2],
             format!(
-                r#"{{"jsonrpc":"2.0","method":"submitPlainProof","params":{{"plain_proof":"{}","mining_job":{}}},"id":2}}"#,
+                r#"{{"jsonrpc":"2.0","method":"submitPlainProof","params":{{"plain_proof":"{}","mining_job":{}}},"id":3}}"#,
                 proof.to_base64(),
                 job.raw_json()
             )
