@@ -54,7 +54,7 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadFileError {
     /// Opening or reading failed (`NotFound` included: see [`ReadFileError::is_not_found`]).
-    #[error("cannot read {}: {source} — check the file and its permissions", path.display())]
+    #[error("cannot read {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -64,8 +64,7 @@ pub enum ReadFileError {
     /// A FIFO, device, socket or directory where a regular file belongs: reading it could
     /// block forever or never end.
     #[error(
-        "{} is {kind}, not a regular file, so jarvis does not read it — replace it with the regular file that belongs there",
-        path.display()
+"{} is {kind}, not a regular file, so jarvis does not read it", path.display()
     )]
     NotRegular {
         /// The file (a symlink is followed: this names the link).
@@ -75,7 +74,7 @@ pub enum ReadFileError {
     },
     /// Larger than any such file can honestly be.
     #[error(
-        "{} is {size} bytes, more than the {cap} bytes jarvis reads from such a file — it is not the file that belongs there",
+"{} is {size} bytes, more than the {cap} bytes jarvis reads from such a file",
         path.display()
     )]
     TooLarge {

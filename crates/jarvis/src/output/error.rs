@@ -113,6 +113,11 @@ fn subject_of<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<Subject<
             _ => None,
         };
     }
+    if let Some(jarvis_core::fs::ReadFileError::Io { path, .. }) =
+        err.downcast_ref::<jarvis_core::fs::ReadFileError>()
+    {
+        return Some(Subject::File(path));
+    }
     if let Some(LockError::Io { path, .. }) = err.downcast_ref::<LockError>() {
         return Some(Subject::File(path));
     }
@@ -150,6 +155,19 @@ fn for_cause(err: &anyhow::Error) -> Option<String> {
             "save {} as UTF-8 (in Notepad: Save As, Encoding UTF-8; or `iconv -f UTF-16 -t UTF-8`)",
             path.display()
         ));
+    }
+    use jarvis_core::fs::ReadFileError;
+    match err.chain().find_map(|e| e.downcast_ref::<ReadFileError>()) {
+        Some(ReadFileError::NotRegular { path, kind }) if *kind == "a directory" => {
+            return io_hint(io::ErrorKind::IsADirectory, Subject::File(path));
+        }
+        Some(ReadFileError::NotRegular { path, .. } | ReadFileError::TooLarge { path, .. }) => {
+            return Some(format!(
+                "move {} away and put the regular file that belongs there",
+                path.display()
+            ));
+        }
+        _ => {}
     }
     let io = err.chain().find_map(|e| e.downcast_ref::<io::Error>())?;
     let subject = err.chain().find_map(subject_of).unwrap_or(Subject::Unknown);
@@ -302,8 +320,7 @@ mod tests {
         let err = jarvis_core::config::ConfigFile::load(&path).unwrap_err();
         assert_eq!(
             report(err.into(), dir.path()),
-            "error: cannot read <dir>/config.toml\n\
-             \x20 caused by: Is a directory (os error 21)\n\
+            "error: <dir>/config.toml is a directory, not a regular file, so jarvis does not read it\n\
              \x20 hint: <dir>/config.toml is a directory where jarvis expects a file; move the directory away\n"
         );
     }
