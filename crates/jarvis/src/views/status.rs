@@ -169,6 +169,7 @@ pub(crate) fn layout(data: &StatusData<'_>) -> Layout {
         let kernel = text("kernel").unwrap_or(UNKNOWN);
         let threads = detail("threads").and_then(Detail::as_u64);
         facts.push(match threads {
+            Some(1) => format!("kernel {kernel}, 1 thread"),
             Some(n) => format!("kernel {kernel}, {} threads", count(Some(n))),
             None => format!("kernel {kernel}"),
         });
@@ -194,7 +195,8 @@ pub(crate) fn layout(data: &StatusData<'_>) -> Layout {
         if let Some(state) = text("container_state") {
             let mut line = state.to_owned();
             if let Some(n) = detail("container_restarts").and_then(Detail::as_u64) {
-                line.push_str(&format!(", {} restarts", count(Some(n))));
+                let s = if n == 1 { "" } else { "s" };
+                line.push_str(&format!(", {} restart{s}", count(Some(n))));
             }
             if let Some(docker) = text("docker") {
                 line.push_str(&format!(", {docker}"));
@@ -250,7 +252,12 @@ pub(crate) fn layout(data: &StatusData<'_>) -> Layout {
                 .and_then(Detail::as_u64)
                 .filter(|n| *n > 0)
             {
-                line.push_str(&format!(", restarted {} times", count(Some(n))));
+                let times = if n == 1 {
+                    "once".to_owned()
+                } else {
+                    format!("{} times", count(Some(n)))
+                };
+                line.push_str(&format!(", restarted {times}"));
             }
             line
         });
