@@ -188,7 +188,8 @@ impl Prometheus {
         FleetError::Transport {
             url: self.display_url(),
             detail: jarvis_http::describe(&source),
-            source,
+            // reqwest's message names the URL, credentials included.
+            source: source.without_url(),
         }
     }
 
@@ -270,6 +271,29 @@ mod tests {
         let matrix: QueryData =
             serde_json::from_str(r#"{"resultType":"matrix","result":[]}"#).unwrap();
         assert!(parse_vector(&matrix).unwrap_err().contains("matrix"));
+    }
+
+    #[tokio::test]
+    async fn transport_errors_never_show_credentials() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let p = Prometheus::new(
+            &format!("http://admin:pr0m-s3cret@127.0.0.1:{port}"),
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        let err = p.query("up", 0.0).await.unwrap_err();
+        let mut chain = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            chain.push_str(&format!("\n{cause}"));
+            source = cause.source();
+        }
+        assert!(chain.contains("connection refused"), "{chain}");
+        assert!(!chain.contains("pr0m-s3cret"), "{chain}");
+        assert!(!chain.contains("admin"), "{chain}");
     }
 
     #[test]

@@ -16,6 +16,11 @@ use std::path::PathBuf;
 
 pub use dockerd::{PrivateDockerd, gpu_engine, plain_engine};
 pub use http::http_get;
+
+/// Percent-encodes a query parameter (PromQL in a URL).
+pub fn url_encode(value: &str) -> String {
+    http::encode(value)
+}
 pub use prometheus::Prometheus;
 pub use standin::STANDIN_TAG;
 

@@ -1,4 +1,5 @@
-//! A real Prometheus server (Debian's `prometheus`) scraping one target, for telemetry tests.
+//! A real Prometheus server (Debian's `prometheus`) scraping one target or a fleet, with rule
+//! files, for telemetry and fleet tests.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -21,16 +22,34 @@ impl Prometheus {
     /// Starts Prometheus scraping `target` (`host:port`, path `/metrics`) every
     /// `scrape_interval`, and waits until it is ready.
     pub fn scraping(target: &str, scrape_interval: Duration) -> Self {
+        let interval = format!("{}ms", scrape_interval.as_millis());
+        Self::with_config(
+            scrape_interval,
+            &[],
+            &format!(
+                "  - job_name: jarvis\n    scrape_interval: {interval}\n    \
+                 scrape_timeout: {interval}\n    static_configs:\n      - targets: ['{target}']\n"
+            ),
+        )
+    }
+
+    /// Starts Prometheus with `scrape_configs` (the YAML list under that key, indented by
+    /// two spaces), scraping and evaluating `rule_files` every `interval`, and waits until it
+    /// is ready.
+    pub fn with_config(interval: Duration, rule_files: &[PathBuf], scrape_configs: &str) -> Self {
         let exe = require_tool("prometheus", "prometheus");
         let dir = tempfile::tempdir().expect("a directory for Prometheus");
-        let interval = format!("{}ms", scrape_interval.as_millis());
+        let every = format!("{}ms", interval.as_millis());
+        let rules: String = rule_files
+            .iter()
+            .map(|f| format!("  - '{}'\n", f.display()))
+            .collect();
         let config = dir.path().join("prometheus.yml");
         std::fs::write(
             &config,
             format!(
-                "global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n\
-                 scrape_configs:\n  - job_name: jarvis\n    scrape_interval: {interval}\n    \
-                 scrape_timeout: {interval}\n    static_configs:\n      - targets: ['{target}']\n"
+                "global:\n  scrape_interval: {every}\n  evaluation_interval: {every}\n\
+                 rule_files:\n{rules}scrape_configs:\n{scrape_configs}"
             ),
         )
         .expect("write prometheus.yml");
@@ -79,6 +98,17 @@ impl Prometheus {
     /// Its log (stderr), for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `GET /api/v1/<path>`: `(HTTP status, body)`, for queries that may fail.
+    pub fn api_raw(&self, path_and_query: &str) -> (u16, String) {
+        http_get(&format!("{}/api/v1/{path_and_query}", self.url()))
+            .unwrap_or_else(|e| panic!("Prometheus API {path_and_query}: {e}"))
+    }
+
+    /// An instant PromQL query now: `(labels, value)` per series.
+    pub fn query(&self, promql: &str) -> Vec<(Value, f64)> {
+        self.query_at(promql, self.now())
     }
 
     /// `GET /api/v1/<path>`'s `data`; panics unless Prometheus answered `success`.

@@ -2,6 +2,7 @@
 //! miner image, a real Prometheus scraping the cpu-pearl supervisor, and systemd's own unit
 //! checker. Runs where `JARVIS_REAL_ENGINES=1`; elsewhere each test prints why it skipped.
 
+mod fleet;
 mod prometheus;
 mod service;
 mod vllm;
