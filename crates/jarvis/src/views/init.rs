@@ -39,7 +39,11 @@ pub(crate) fn guide(
             } else {
                 " (warning)"
             };
-            doc.indented(2, format!("{}. {}{what}: {}", i + 1, row.name, row.info));
+            doc.indented(
+                2,
+                format!("{}. {}: {}{what}", i + 1, row.group.title(), row.name),
+            );
+            doc.indented(5, &row.info);
             if let Some(fix) = &row.fix {
                 doc.indented(5, format!("fix: {fix}"));
             }
