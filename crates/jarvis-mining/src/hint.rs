@@ -59,7 +59,12 @@ pub fn for_pearld(err: &PearldError) -> Option<String> {
              the user is `[mining.extra].pearld_rpc_user` and the password comes from the \
              environment variable named by `[mining.extra].pearld_rpc_password_env`"
         }
-        PearldError::Refused { .. } | PearldError::Connect { .. } => URL,
+        PearldError::Refused { .. } => {
+            "start pearld (`jarvis pearl node --notls`; its rpcuser and rpcpass must match \
+             `[mining.extra].pearld_rpc_user` and the password variable), or set \
+             `[mining.extra].pearld_rpc_url` to the address it listens on"
+        }
+        PearldError::Connect { .. } => URL,
         PearldError::Http { status: 400, .. } | PearldError::Tls { .. } => CERT,
         PearldError::Http { .. } => URL,
         PearldError::CertFile { .. } => {
@@ -102,7 +107,8 @@ mod tests {
         let refused = PearldError::Refused {
             url: "http://127.0.0.1:1/".to_owned(),
         };
-        assert!(for_pearld(&refused).unwrap().contains("pearld_rpc_url"));
+        let hint = for_pearld(&refused).unwrap();
+        assert!(hint.contains("pearld_rpc_url") && hint.starts_with("start pearld"));
         let unauthorized = PearldError::Unauthorized {
             url: "http://127.0.0.1:1/".to_owned(),
             user: "u".to_owned(),

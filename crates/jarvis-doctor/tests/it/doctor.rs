@@ -265,6 +265,51 @@ async fn cpu_pearl_without_pearl_gateway_on_path_fails() {
 }
 
 #[tokio::test]
+async fn cpu_pearl_finds_the_gateway_jarvis_installed_before_path() {
+    use jarvis_core::gateway_install::{self, InstalledGateway, SCHEMA_VERSION};
+    let mut setup = Setup::new();
+    setup
+        .env
+        .insert("PATH".to_owned(), "/nonexistent".to_owned());
+    let cache = gateway_install::cache_dir(&setup.home);
+    let program = cache.join("venv-0123456789ab/bin/pearl-gateway");
+    std::fs::create_dir_all(program.parent().expect("bin")).expect("mkdir");
+    std::fs::write(&program, "#!/bin/sh\n").expect("gateway");
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    gateway_install::write_record(
+        &cache,
+        &InstalledGateway {
+            schema_version: SCHEMA_VERSION,
+            program: program.clone(),
+            venv: cache.join("venv-0123456789ab"),
+            version: Some("0.1.0".into()),
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            reference: "master".into(),
+            source: "/src/pearl".into(),
+            installer: "uv".into(),
+            installed_at: 1,
+        },
+    )
+    .expect("record");
+    let fake = pearld(FakeMode::Healthy { height: 1 }).await;
+    let report = setup
+        .run(&setup.config("cpu-pearl", &fake.url()), &plain_linux())
+        .await;
+    let gateway = row(&report, "pearl-gateway");
+    assert_eq!(gateway.status, Status::Ok, "{gateway:?}");
+    assert!(
+        gateway.info.starts_with(&program.display().to_string())
+            && gateway.info.contains("installed by jarvis"),
+        "{}",
+        gateway.info
+    );
+}
+
+#[tokio::test]
 async fn every_endpoint_hanging_still_ends_within_the_timeouts() {
     let mut setup = Setup::new();
     // A Docker socket that accepts connections and never answers.

@@ -24,9 +24,13 @@ fn cpu_init_writes_the_mining_section() {
             "TEST_PEARLD_PASSWORD",
         ],
     );
+    // Without a terminal too, init ends with what doctor still misses and the start command.
     out.assert_success()
-        .assert_stdout_contains("Done. Run `jarvis mine start` to begin mining.");
-    out.assert_stderr_contains("$TEST_PEARLD_PASSWORD is not set");
+        .assert_stdout_contains("Still missing before mining")
+        .assert_stdout_contains("Pearl node: RPC password\n     $TEST_PEARLD_PASSWORD is not set\n")
+        .assert_stdout_contains("fix: export TEST_PEARLD_PASSWORD=<pearld rpcpass>")
+        .assert_stdout_contains("fix: run `jarvis pearl install-gateway`")
+        .assert_stdout_contains("Then start mining:\n  jarvis mine start\n");
     let text = std::fs::read_to_string(env.config_path()).expect("config written");
     assert!(
         text.contains("[mining]\nprovider = \"cpu-pearl\""),
