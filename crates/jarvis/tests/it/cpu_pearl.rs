@@ -57,7 +57,7 @@ impl Rig {
         }
     }
 
-    fn with_env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn with_env(mut self, name: &str, value: &str) -> Self {
         self.extra_env.push((name.to_owned(), value.to_owned()));
         self
     }
@@ -252,7 +252,7 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
         .assert_success()
         .assert_stdout_contains("cpu-pearl  running  up ")
         .assert_stdout_contains("hashrate:   10s ")
-        .assert_stdout_contains("gateway:    up, mining");
+        .assert_stdout_contains("gateway:    up, proof submitted for this block");
 
     // Idempotent start: prints status, exits 0, launches nothing new.
     rig.run(&["mine", "start"])
