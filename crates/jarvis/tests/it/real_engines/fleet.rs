@@ -118,7 +118,9 @@ fn fleet_status_lists_three_supervisors_and_one_down_after_its_stop() {
     ) {
         return;
     }
-    let rigs: Vec<Rig> = (0..3).map(|_| Rig::new("").with_env("JARVIS_MINER_RESUME_MS", "1")).collect();
+    let rigs: Vec<Rig> = (0..3)
+        .map(|_| Rig::new("").with_env("JARVIS_MINER_RESUME_MS", "1"))
+        .collect();
     let mut targets = Vec::new();
     for rig in &rigs {
         rig.run(&["mine", "start"]).assert_success();
