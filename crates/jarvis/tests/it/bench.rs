@@ -34,17 +34,17 @@ fn bench_reports_json_and_emits_proofs_that_verify_offline() {
     let env = TestEnv::new();
     small_shape_config(&env);
     let proofs = env.home().join("out/proofs.jsonl");
-    // Proofs arrive at random (one every ~0.5 s here): retry a few short runs rather than
-    // rely on one being lucky.
+    // Proofs arrive at random (one every ~0.5 s on a quiet machine, far fewer in a debug build
+    // on a loaded one): retry with longer runs rather than rely on one being lucky.
     let mut v = serde_json::Value::Null;
-    for _ in 0..5 {
+    for seconds in ["2", "4", "8", "16", "32"] {
         let out = env.run(&mut jarvis(
             &env,
             &[
                 "mine",
                 "bench",
                 "--seconds",
-                "2",
+                seconds,
                 "--threads",
                 "1",
                 "--json",
@@ -85,7 +85,7 @@ fn bench_reports_json_and_emits_proofs_that_verify_offline() {
     let found = v["proofs_found"].as_u64().expect("count");
     assert!(
         found > 0,
-        "an easy target yields proofs within a second: {v}"
+        "an easy target yields proofs within a minute of bench runs: {v}"
     );
 
     let text = std::fs::read_to_string(&proofs).expect("emitted proofs");
