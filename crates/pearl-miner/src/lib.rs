@@ -25,5 +25,6 @@ pub use kernel::{Kernel, KernelChoice};
 pub use miner::{CancelToken, Counters, Found, Job, MineError, Miner, MinerOptions};
 pub use shape::{Shape, ShapeError};
 pub use verify::{
-    Operand, Verified, VerifyError, verify_plain_proof, verify_plain_proof_with_target,
+    Operand, Verified, VerifyError, check_jackpot_bounds, verify_plain_proof,
+    verify_plain_proof_with_target,
 };

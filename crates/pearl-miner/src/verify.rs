@@ -9,7 +9,7 @@ use pearl_protocol::{
     IncompleteBlockHeader, MatrixMerkleProof, MiningConfiguration, PlainProof, PublicData,
 };
 
-use crate::commit::{self, Hash32, SeedDerivation};
+use crate::commit::{self, Hash32, NoiseSeeds, SeedDerivation};
 use crate::jackpot::{self, PENALTY_BASE_RANK};
 use crate::merkle::{self, MerkleError};
 use crate::noise::SideNoise;
@@ -42,6 +42,14 @@ pub struct Verified {
     pub public_data: PublicData,
     /// `SHA256d(cert_version LE || public_data)`, the header's proof commitment.
     pub proof_commitment: Hash32,
+    /// `blake3(header76 || config52)`, the key of both matrix commitments.
+    pub job_key: Hash32,
+    /// The noise seeds derived from the roots (per the certificate's seed derivation).
+    pub noise_seeds: NoiseSeeds,
+    /// The consensus bound `target·h·w·dot_len` the hash was judged against.
+    pub consensus_bound: BigUint,
+    /// The rank-penalised bound `target·h·w·(dot_len/r)·128` the hash was judged against.
+    pub penalized_bound: BigUint,
 }
 
 /// The check a proof failed.
@@ -287,15 +295,9 @@ pub fn verify_plain_proof_with_target(
     let transcript = jackpot::tile_jackpot(&a_rows, &b_rows, rank as usize, dot_len as usize);
     let hash_jackpot = jackpot::jackpot_hash(&transcript, &seeds.a);
 
-    let value = jackpot::hash_value(&hash_jackpot);
     let (h, w) = (rows.len() as u32, cols.len() as u32);
-    if value > jackpot::consensus_bound(target, h, w, dot_len) {
-        return Err(VerifyError::JackpotAboveBound);
-    }
-    let penalized = target * BigUint::from(jackpot::penalty_factor(h, w, dot_len, rank));
-    if value > penalized {
-        return Err(VerifyError::JackpotAbovePenalizedBound);
-    }
+    let (consensus_bound, penalized_bound) =
+        check_jackpot_bounds(&hash_jackpot, target, h, w, dot_len, rank)?;
 
     let public_data = PublicData {
         config,
@@ -312,5 +314,32 @@ pub fn verify_plain_proof_with_target(
         hash_jackpot,
         public_data,
         proof_commitment,
+        job_key,
+        noise_seeds: seeds,
+        consensus_bound,
+        penalized_bound,
     })
+}
+
+/// Pearl's two win checks on a jackpot hash read as a little-endian integer: at most the
+/// consensus bound `target·h·w·dot_len`, then at most the rank-penalised bound
+/// `target·h·w·(dot_len/r)·128` (both inclusive). Returns the two bounds.
+pub fn check_jackpot_bounds(
+    hash_jackpot: &Hash32,
+    target: &BigUint,
+    h: u32,
+    w: u32,
+    dot_len: u32,
+    rank: u32,
+) -> Result<(BigUint, BigUint), VerifyError> {
+    let value = jackpot::hash_value(hash_jackpot);
+    let consensus = jackpot::consensus_bound(target, h, w, dot_len);
+    if value > consensus {
+        return Err(VerifyError::JackpotAboveBound);
+    }
+    let penalized = target * BigUint::from(jackpot::penalty_factor(h, w, dot_len, rank));
+    if value > penalized {
+        return Err(VerifyError::JackpotAbovePenalizedBound);
+    }
+    Ok((consensus, penalized))
 }

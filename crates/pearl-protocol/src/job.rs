@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use crate::error::{WireError, truncate_chars};
 use crate::header::IncompleteBlockHeader;
 use crate::proof::PlainProof;
+use crate::target::nbits_to_target;
 
 /// Certificate version assumed when a (pre-MoE) gateway sends no `cert_version`.
 pub const DEFAULT_CERT_VERSION: u32 = 1;
@@ -45,7 +46,41 @@ struct JobFields<'a> {
     cert_version: Option<u32>,
 }
 
+/// A job whose `target` field is not the target its header's nbits encodes. Pearl's gateway
+/// and node judge a proof by the header's nbits, so such a job is inconsistent: mining to its
+/// `target` finds proofs the node judges differently.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the job's target {job_target:#x} is not the target {header_target:#x} of its header's nbits {nbits:#010x}; Pearl judges proofs by the header's nbits"
+)]
+pub struct TargetMismatch {
+    /// The header's compact target.
+    pub nbits: u32,
+    /// What `nbits` decodes to: the bound Pearl uses.
+    pub header_target: BigUint,
+    /// The job's `target` field.
+    pub job_target: BigUint,
+}
+
 impl MiningJob {
+    /// The target Pearl judges this job's proofs against: the one its header's nbits encodes.
+    pub fn header_target(&self) -> BigUint {
+        nbits_to_target(self.header.nbits)
+    }
+
+    /// Whether the job's `target` field is the target of its header's nbits.
+    pub fn check_target(&self) -> Result<(), TargetMismatch> {
+        let header_target = self.header_target();
+        if header_target == self.target {
+            return Ok(());
+        }
+        Err(TargetMismatch {
+            nbits: self.header.nbits,
+            header_target,
+            job_target: self.target.clone(),
+        })
+    }
+
     /// Parses a `mining_job` JSON object; `target` is read from the raw number's digits.
     pub fn from_json(text: &str) -> Result<Self, WireError> {
         let raw: Box<RawValue> = serde_json::from_str(text).map_err(json_error)?;

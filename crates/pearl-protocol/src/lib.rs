@@ -17,7 +17,7 @@ pub mod target;
 pub use address::{AddressError, Network, TaprootAddress, validate_taproot_address};
 pub use error::WireError;
 pub use header::{BlockHeader, IncompleteBlockHeader};
-pub use job::MiningJob;
+pub use job::{MiningJob, TargetMismatch};
 pub use mining_config::{MiningConfiguration, MmaType};
 pub use pattern::{PatternError, PeriodicPattern};
 pub use proof::{MatrixMerkleProof, MerkleProof, PlainProof};

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use pearl_miner::{CancelToken, Found, Job, MineError, Miner};
-use pearl_protocol::MiningJob;
 use pearl_protocol::gateway::GatewayAddress;
+use pearl_protocol::{MiningJob, TargetMismatch};
 use pearl_rpc::gateway::{
     GatewayClient, GatewayError, JobPoller, PollerConfig, SubmitOutcome, SubmitPolicy,
     submit_with_policy,
@@ -24,6 +24,15 @@ pub enum MinerLoopError {
     /// A miner thread panicked (a bug); the supervisor restarts the loop.
     #[error("a miner thread panicked: {0}; the supervisor restarts the miner")]
     Panicked(String),
+}
+
+/// A job the loop will not mine (it waits for the next one).
+#[derive(Debug, thiserror::Error)]
+pub enum JobRefused {
+    /// The job's `target` field is not its header's nbits target: Pearl judges proofs by the
+    /// header, so mining to either bound would be a guess.
+    #[error("refusing a job whose target field disagrees with its header")]
+    TargetMismatch(#[source] TargetMismatch),
 }
 
 /// One miner loop bound to a gateway.
@@ -168,6 +177,14 @@ impl MinerLoop {
                 }
                 continue;
             };
+            if let Err(mismatch) = job.check_target() {
+                let refusal = JobRefused::TargetMismatch(mismatch);
+                let message = format!("{refusal}: {}", source_text(&refusal));
+                self.log(&format!("miner: {message}; waiting for the next job"));
+                self.metrics.error(ErrorKind::Job, &message);
+                refused = Some(job);
+                continue;
+            }
             let mut alive = self.gateway_alive.take();
             let round = self
                 .mine_round(&job, &mut jobs, &mut shutdown, &mut alive)
@@ -342,6 +359,11 @@ pub(crate) fn error_code(error: &GatewayError) -> String {
         GatewayError::Protocol { .. } => "protocol".to_owned(),
         _ => "other".to_owned(),
     }
+}
+
+/// The cause of `error`, printed once after it.
+fn source_text(error: &dyn std::error::Error) -> String {
+    error.source().map(ToString::to_string).unwrap_or_default()
 }
 
 fn same_job(a: &MiningJob, b: &MiningJob) -> bool {

@@ -30,7 +30,7 @@ pub use hold::DEFAULT_RESUME_AFTER;
 pub(crate) use logfile::open_append;
 pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
 pub use metrics::{ErrorKind, MinerMetrics};
-pub use miner_loop::{MinerLoop, MinerLoopError};
+pub use miner_loop::{JobRefused, MinerLoop, MinerLoopError};
 pub use plan::{GatewayLaunch, SupervisorPlan, shape_from_extra};
 pub use run::supervise;
 pub use tuning::Tuning;

@@ -484,6 +484,53 @@ async fn without_a_new_job_mining_resumes_after_the_bounded_wait() {
     rig.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_whose_target_disagrees_with_its_header_is_refused_and_reported() {
+    // Same header (its nbits say 2^234), but the job's target field says 1: Pearl judges by
+    // the header, so the loop refuses the job rather than mine to either bound.
+    let easy = easy_job();
+    let odd = MiningJob::from_parts(easy.header, &easy.target >> 234u32, 3);
+    let rig = rig(FakeGatewayOptions {
+        job: Some(odd),
+        ..FakeGatewayOptions::default()
+    })
+    .await;
+    rig.until("the refusal is visible", |r| {
+        r.metrics
+            .last_error()
+            .is_some_and(|e| e.contains("disagrees with its header") && e.contains("nbits"))
+    })
+    .await;
+    let tiles = rig.metrics.counters.tiles_total.load(Ordering::Relaxed);
+    rig.until("more polls", |r| r.gateway.requests().len() >= 6)
+        .await;
+    assert_eq!(
+        rig.metrics.counters.tiles_total.load(Ordering::Relaxed),
+        tiles,
+        "a refused job is not mined"
+    );
+    assert!(rig.gateway.submissions().is_empty());
+    let stats = stats_from_metrics(
+        &parse_prometheus(&rig.metrics.render()),
+        MiningStats::unknown("cpu-pearl"),
+        0.0,
+    );
+    assert_eq!(
+        stats.last_error.as_deref(),
+        Some("job error (see `jarvis mine logs`)")
+    );
+    // The next block's job, consistent again (the poller tells jobs apart by their header).
+    let mut next = easy.header;
+    next.timestamp += 60;
+    rig.gateway
+        .set_job(MiningJob::from_parts(next, easy.target.clone(), 3));
+    rig.until("a proof for the consistent job", |r| {
+        r.valid_submissions() >= 1
+    })
+    .await;
+    rig.finish().await;
+}
+
 #[test]
 fn logs_rotate_by_size_keeping_three_generations() {
     use jarvis_cpu_pearl::supervisor::rotate_if_large;

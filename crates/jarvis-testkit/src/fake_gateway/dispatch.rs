@@ -210,14 +210,10 @@ fn judge(
             "{ALREADY_SUBMITTED}: a block was already built for this header"
         ));
     }
-    pearl_miner::verify_plain_proof_with_target(
-        &current.header,
-        proof,
-        current.cert_version,
-        &current.target,
-    )
-    .map(|_| ())
-    .map_err(|e| format!("verifier rejected the proof: {e}"))
+    // Pearl's gateway judges the bound by the header's nbits, not the job's `target` field.
+    pearl_miner::verify_plain_proof(&current.header, proof, current.cert_version)
+        .map(|_| ())
+        .map_err(|e| format!("verifier rejected the proof: {e}"))
 }
 
 /// `SUBMIT_PLAIN_PROOF_SCHEMA`, except the target, which is checked on its raw text.

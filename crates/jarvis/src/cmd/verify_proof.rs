@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use pearl_miner::{VerifyError, verify_plain_proof_with_target};
+use pearl_miner::{VerifyError, verify_plain_proof};
 use pearl_protocol::job::MiningJob;
 use pearl_protocol::proof::PlainProof;
 use serde_json::value::RawValue;
@@ -35,6 +35,14 @@ pub(crate) fn run(out: &Printer, args: &VerifyProofArgs) -> anyhow::Result<ExitC
         (None, None) => bail!("--proof is required: the job file carries no plain_proof"),
     };
 
+    // Pearl's gateway judges the bound by the header's nbits, not the job's `target` field:
+    // so does this command, and it says so when the two disagree.
+    let warnings: Vec<String> = job
+        .check_target()
+        .err()
+        .map(|mismatch| views::verify_proof::target_mismatch(&mismatch))
+        .into_iter()
+        .collect();
     let mut verdict = Verdict {
         valid: false,
         cert_version: job.cert_version,
@@ -42,20 +50,18 @@ pub(crate) fn run(out: &Printer, args: &VerifyProofArgs) -> anyhow::Result<ExitC
         checks: Vec::new(),
         hash_jackpot: None,
         proof_commitment: None,
+        warnings,
     };
     let failed_at = match PlainProof::from_base64(proof_text.trim()) {
         Err(e) => Some((0, e.to_string())),
-        Ok(proof) => {
-            match verify_plain_proof_with_target(&job.header, &proof, job.cert_version, &job.target)
-            {
-                Ok(v) => {
-                    verdict.hash_jackpot = Some(hex(&v.hash_jackpot));
-                    verdict.proof_commitment = Some(hex(&v.proof_commitment));
-                    None
-                }
-                Err(e) => Some((check_index(&e), e.to_string())),
+        Ok(proof) => match verify_plain_proof(&job.header, &proof, job.cert_version) {
+            Ok(v) => {
+                verdict.hash_jackpot = Some(hex(&v.hash_jackpot));
+                verdict.proof_commitment = Some(hex(&v.proof_commitment));
+                None
             }
-        }
+            Err(e) => Some((check_index(&e), e.to_string())),
+        },
     };
     for (i, name) in CHECKS.iter().enumerate() {
         let (status, info) = match &failed_at {
@@ -68,6 +74,9 @@ pub(crate) fn run(out: &Printer, args: &VerifyProofArgs) -> anyhow::Result<ExitC
     }
     verdict.valid = failed_at.is_none();
 
+    for warning in &verdict.warnings {
+        out.warn(warning);
+    }
     out.json_if(args.json)
         .emit(&verdict, || views::verify_proof::verdict(&verdict))?;
     Ok(super::verdict(verdict.valid))

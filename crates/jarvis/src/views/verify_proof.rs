@@ -25,6 +25,13 @@ pub(crate) struct Verdict {
     pub(crate) checks: Vec<Check>,
     pub(crate) hash_jackpot: Option<String>,
     pub(crate) proof_commitment: Option<String>,
+    /// What the verdict should be read with (e.g. a job target that disagrees with its header).
+    pub(crate) warnings: Vec<String>,
+}
+
+/// The warning when a job's `target` field is not its header's nbits target.
+pub(crate) fn target_mismatch(mismatch: &pearl_protocol::TargetMismatch) -> String {
+    format!("{mismatch}: the verdict below uses the header's bound and ignores the job's target")
 }
 
 /// The checks and the verdict.
@@ -94,8 +101,19 @@ mod tests {
             proof_commitment: Some(
                 "5e0c2b7a9d4f1e3c8b6a5d4c3b2a19081726354453627180f9e8d7c6b5a49382".to_owned(),
             ),
+            warnings: Vec::new(),
         };
         insta::assert_snapshot!(plain(&verdict(&v)));
+    }
+
+    #[test]
+    fn target_that_disagrees_with_the_header() {
+        let mismatch = pearl_protocol::TargetMismatch {
+            nbits: 0x1c10_0000,
+            header_target: num_bigint::BigUint::from(1u8) << 220u32,
+            job_target: num_bigint::BigUint::from(1u8),
+        };
+        insta::assert_snapshot!(target_mismatch(&mismatch));
     }
 
     #[test]
@@ -110,6 +128,7 @@ mod tests {
             ),
             hash_jackpot: None,
             proof_commitment: None,
+            warnings: Vec::new(),
         };
         insta::assert_snapshot!(plain(&verdict(&v)));
     }

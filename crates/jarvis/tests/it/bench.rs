@@ -215,7 +215,8 @@ fn verify_proof_names_the_failing_check() {
     assert_eq!(v["checks"][0]["status"], "fail");
     assert_eq!(v["checks"][5]["status"], "not reached");
 
-    // The same proof against a job with a far harder target fails on the target check.
+    // A job whose target field (1) disagrees with its header: Pearl's gateway judges the bound
+    // by the header's nbits, so the proof stays valid, with a warning naming the disagreement.
     let start = raw_job.find("\"target\":").expect("target key") + "\"target\":".len();
     let digits: String = raw_job[start..]
         .chars()
@@ -223,20 +224,65 @@ fn verify_proof_names_the_failing_check() {
         .take_while(char::is_ascii_digit)
         .collect();
     assert!(digits.len() > 30, "a 2^234 target: {raw_job}");
-    let hard_job = env.home().join("hard.json");
-    std::fs::write(&hard_job, raw_job.replacen(&digits, "1", 1)).expect("write");
+    let odd_job = env.home().join("odd-target.json");
+    std::fs::write(&odd_job, raw_job.replacen(&digits, "1", 1)).expect("write");
+    let odd_job = odd_job.to_str().expect("utf8");
     let out = env.run(&mut jarvis(
         &env,
         &[
             "mine",
             "verify-proof",
             "--job",
-            hard_job.to_str().expect("utf8"),
+            odd_job,
+            "--proof",
+            &proof_arg,
+        ],
+    ));
+    out.assert_success().assert_stdout_contains("Valid proof.");
+    let stderr = out.stderr();
+    assert!(
+        stderr.contains("warning:")
+            && stderr.contains("not the target")
+            && stderr.contains("uses the header's bound"),
+        "{stderr}"
+    );
+    let out = env.run(&mut jarvis(
+        &env,
+        &[
+            "mine",
+            "verify-proof",
+            "--job",
+            odd_job,
+            "--proof",
+            &proof_arg,
+            "--json",
+        ],
+    ));
+    out.assert_success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).expect("json");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(1), "{v}");
+
+    // The same proof judged with legacy (cert 2) seeds misses the bound: the target check fails.
+    let legacy_job = env.home().join("legacy.json");
+    std::fs::write(
+        &legacy_job,
+        raw_job.replacen("\"cert_version\":3", "\"cert_version\":2", 1),
+    )
+    .expect("write");
+    let out = env.run(&mut jarvis(
+        &env,
+        &[
+            "mine",
+            "verify-proof",
+            "--job",
+            legacy_job.to_str().expect("utf8"),
             "--proof",
             &proof_arg,
         ],
     ));
     out.assert_code(1).assert_stdout_contains("Invalid proof.");
+    assert!(!out.stderr().contains("warning:"), "{}", out.stderr());
     assert!(
         out.stdout()
             .lines()

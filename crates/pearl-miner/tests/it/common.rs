@@ -73,3 +73,15 @@ pub(crate) fn kernel_or_skip(test: &str, choice: KernelChoice) -> Option<Kernel>
         }
     }
 }
+
+/// Every kernel this CPU runs (portable always), each missing one skipped with a line.
+pub(crate) fn kernels_or_skip(test: &str) -> Vec<Kernel> {
+    [
+        KernelChoice::Portable,
+        KernelChoice::Avx2,
+        KernelChoice::Avx512Vnni,
+    ]
+    .into_iter()
+    .filter_map(|choice| kernel_or_skip(test, choice))
+    .collect()
+}

@@ -7,6 +7,7 @@ mod kernels;
 mod merkle;
 mod mine_verify;
 mod noise;
+mod pearl_kat;
 mod pearl_vectors;
 mod seeds;
 mod shape;

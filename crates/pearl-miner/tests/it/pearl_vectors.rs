@@ -203,11 +203,19 @@ fn dense_noise_uses_pearls_prf_message_layout() {
 fn jackpot_fold_and_hash_follow_pearls_definition() {
     let mut jackpot: Jackpot = [0; 16];
     fold(&mut jackpot, 0, 0x8000_0001);
-    fold(&mut jackpot, 16, 0x0000_0003);
-    // Block 16 folds into word 0 again: rotl(0x80000001, 13) = 0x00003000, then ^ 3.
-    assert_eq!(jackpot[0], 0x8000_0001u32.rotate_left(13) ^ 3);
-    assert_eq!(jackpot[0], 0x0000_3003);
+    fold(&mut jackpot, 16, 0x0000_3003);
+    // Block 16 folds into word 0 again: rotl(0x80000001, 13) = 0x00003000, then XOR 0x3003.
+    // The bits overlap, so an OR or an AND would give 0x3003 or 0x3000: every word of the
+    // known-answer proofs is folded once from 0 (k/r = 16), where OR and XOR agree, so this is
+    // the test that tells them apart.
+    assert_eq!(jackpot[0], 0x8000_0001u32.rotate_left(13) ^ 0x3003);
+    assert_eq!(jackpot[0], 0x0000_0003);
     assert!(jackpot[1..].iter().all(|&w| w == 0));
+    // A third fold into the same word, and one into word 1 (block 17).
+    fold(&mut jackpot, 32, 0xffff_0000);
+    fold(&mut jackpot, 17, 0x0000_0005);
+    assert_eq!(jackpot[0], 0xffff_6000);
+    assert_eq!(jackpot[1], 5);
     let key = *blake3::hash(b"jackpot_test_key").as_bytes();
     let words: Jackpot = std::array::from_fn(|i| (i as u32).wrapping_mul(0x9E37_79B9));
     let mut message = [0u8; 64];

@@ -170,3 +170,31 @@ fn rejects_bad_shapes_and_headers() {
     let err = MiningJob::from_json(r#"{"incomplete_header_bytes":"!!","target":1}"#).unwrap_err();
     assert!(matches!(err, WireError::Base64 { .. }), "{err:?}");
 }
+
+#[test]
+fn target_is_checked_against_the_header_nbits() {
+    // nbits 0x1a010000 encodes exactly 2^200.
+    let at = |target: &str| {
+        MiningJob::from_json(&format!(
+            r#"{{"incomplete_header_bytes": "{}", "target": {target}, "cert_version": 3}}"#,
+            header_b64()
+        ))
+        .unwrap()
+    };
+    let two_200 = (BigUint::from(1u8) << 200u32).to_str_radix(10);
+    let job = at(&two_200);
+    assert_eq!(job.header_target(), BigUint::from(1u8) << 200u32);
+    assert_eq!(job.check_target(), Ok(()));
+    for other in ["1", TARGET] {
+        let job = at(other);
+        let err = job.check_target().unwrap_err();
+        assert_eq!(err.nbits, 0x1a01_0000);
+        assert_eq!(err.header_target, BigUint::from(1u8) << 200u32);
+        assert_eq!(err.job_target, job.target);
+        let text = err.to_string();
+        assert!(
+            text.contains("0x1a010000") && text.contains("header's nbits"),
+            "{text}"
+        );
+    }
+}
