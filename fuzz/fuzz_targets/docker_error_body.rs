@@ -20,8 +20,11 @@ fuzz_target!(|data: &[u8]| {
         message: format!("{message} {SECRET}"),
     };
     let line = describe(&error, "create the container", &[SECRET]);
-    // Not even a prefix: the line is cut to length only after redaction.
-    assert!(!line.contains(&SECRET[..8]), "{line}");
+    // Not even a prefix: the line is cut to length only after redaction (unless the body
+    // itself holds that text, which is no secret of ours).
+    if !message.contains(&SECRET[..8]) {
+        assert!(!line.contains(&SECRET[..8]), "{line}");
+    }
     assert!(!line.contains('\n'), "{line}");
     assert!(first_line(&message).chars().count() <= 300);
 });
