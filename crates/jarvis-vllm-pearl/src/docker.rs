@@ -175,8 +175,10 @@ pub fn status_code(err: &BollardError) -> Option<u16> {
     }
 }
 
-/// One line about `err` while doing `action`, with `secrets` and known secret shapes redacted.
+/// One line about `err` while doing `action`, with `secrets` and known secret shapes redacted
+/// (before the line is cut to length, so a secret across the cut never leaves a prefix).
 pub fn describe(err: &BollardError, action: &str, secrets: &[&str]) -> String {
+    let first_line = |text: &str| first_line(&jarvis_core::redact::redact(text, secrets));
     let text = match err {
         BollardError::DockerResponseServerError {
             status_code,
@@ -257,6 +259,21 @@ mod tests {
         let text = describe(&err, "creating the container", &["hunter22"]);
         assert!(!text.contains("hunter22"), "{text}");
         assert!(text.contains("HTTP 500"), "{text}");
+    }
+
+    /// Found by the `docker_error_body` fuzz target's invariant: the line was cut to 300
+    /// characters before redaction, so a secret across the cut left its prefix behind.
+    #[test]
+    fn a_secret_across_the_length_cut_leaves_no_prefix() {
+        let secret = "pearld-pass-7e3a9f1c";
+        for pad in 270..300 {
+            let err = BollardError::DockerResponseServerError {
+                status_code: 400,
+                message: format!("{} {secret} tail", "x".repeat(pad)),
+            };
+            let text = describe(&err, "creating the container", &[secret]);
+            assert!(!text.contains(&secret[..8]), "pad {pad}: {text}");
+        }
     }
 
     proptest::proptest! {
