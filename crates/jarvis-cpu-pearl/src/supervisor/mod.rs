@@ -25,7 +25,7 @@ mod watchdog;
 pub use error::SupervisorError;
 pub use history::history_sample;
 pub(crate) use logfile::open_append;
-pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
+pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, RotatingFile, rotate_if_large};
 pub use metrics::{ErrorKind, MinerMetrics};
 pub use miner_loop::{MinerLoop, MinerLoopError};
 pub(crate) use plan::find_on_path;

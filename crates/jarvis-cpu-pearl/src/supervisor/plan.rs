@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
-use jarvis_mining::config::{MiningConfig, MiningExtra, pearld_endpoint};
+use jarvis_mining::config::{LogFormat, MiningConfig, MiningExtra, pearld_endpoint};
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
 use pearl_rpc::pearld::PearldEndpoint;
@@ -25,6 +25,8 @@ pub struct GatewayLaunch {
     pub address: GatewayAddress,
     /// The RPC password, kept for redaction.
     pub password: String,
+    /// How the gateway's output (and the supervisor's own logs) are written.
+    pub log_format: LogFormat,
 }
 
 impl std::fmt::Debug for GatewayLaunch {
@@ -149,6 +151,7 @@ impl SupervisorPlan {
                 env: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 address,
                 password,
+                log_format: extra.log_format,
             },
             shape,
             threads,

@@ -4,7 +4,9 @@
 //!
 //! Also reads `GATEWAY_PROOF_MAX_PENDING` (an integer >= 1, as the real one requires).
 //! Extra env: `FAKE_GATEWAY_RECORD=<file>` (one JSON line per submission, with the verdict),
-//! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>`.
+//! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>`, `FAKE_GATEWAY_LEAK=1` (a careless gateway:
+//! it logs the pearld credentials it was given in every derived form, on stdout and stderr,
+//! for the redaction tests).
 
 // It imitates a program whose interface is its log on stdout and its errors on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -34,6 +36,8 @@ struct Settings {
     queue_capacity: usize,
     record: Option<PathBuf>,
     mode: Mode,
+    /// The lines a careless gateway would log (`FAKE_GATEWAY_LEAK`).
+    leaks: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -78,12 +82,15 @@ fn settings() -> Result<Settings, String> {
             "PEARLD_MINING_ADDRESS: must be a Taproot (bech32m, witness v1) address".to_owned(),
         );
     }
-    // Read like the real gateway, never used (and never echoed: the password is a secret).
-    let _ = (
-        env("PEARLD_RPC_URL"),
-        env("PEARLD_RPC_USER"),
-        env("PEARLD_RPC_PASSWORD"),
-    );
+    // Read like the real gateway; echoed only in FAKE_GATEWAY_LEAK mode.
+    let url = env("PEARLD_RPC_URL").unwrap_or_default();
+    let user = env("PEARLD_RPC_USER").unwrap_or_default();
+    let password = env("PEARLD_RPC_PASSWORD").unwrap_or_default();
+    let leaks = if env("FAKE_GATEWAY_LEAK").is_some() {
+        leak_lines(&url, &user, &password)
+    } else {
+        Vec::new()
+    };
     let transport_tcp = match env("MINER_RPC_TRANSPORT").as_deref() {
         None | Some("uds") => false,
         Some("tcp") => true,
@@ -136,7 +143,23 @@ fn settings() -> Result<Settings, String> {
         queue_capacity,
         record: env("FAKE_GATEWAY_RECORD").map(PathBuf::from),
         mode,
+        leaks,
     })
+}
+
+/// The credentials in the forms a gateway's HTTP client or debug logging may print them.
+fn leak_lines(url: &str, user: &str, password: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let basic = STANDARD.encode(format!("{user}:{password}"));
+    let with_userinfo = url.replacen("://", &format!("://{user}:{password}@"), 1);
+    vec![
+        format!("DEBUG connecting to {with_userinfo}"),
+        format!("DEBUG request headers: {{'Authorization': 'Basic {basic}'}}"),
+        format!("DEBUG Authorization: Basic {basic}"),
+        format!("DEBUG retrying with credentials {basic}"),
+        format!("ERROR pearld refused password {password}"),
+    ]
 }
 
 async fn run(settings: Settings) -> ExitCode {
@@ -176,6 +199,13 @@ async fn run(settings: Settings) -> ExitCode {
         ),
     }
     println!("PearlGateway started successfully");
+    for (i, line) in settings.leaks.iter().enumerate() {
+        if i % 2 == 0 {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
     let crash = async {
         match settings.mode {
             Mode::CrashAfter(after) => tokio::time::sleep(after).await,
