@@ -1,6 +1,6 @@
 //! Everything the supervisor needs, resolved and checked before anything launches.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
@@ -187,20 +187,5 @@ pub fn shape_from_extra(extra: &MiningExtra) -> Result<Shape, SupervisorError> {
 
 /// The first executable `name` in the `:`-separated `path`.
 pub(crate) fn find_on_path(path: &str, name: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|dir| !dir.is_empty())
-        .map(|dir| Path::new(dir).join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
+    jarvis_core::command::find_program(name, Some(std::ffi::OsStr::new(path)))
 }
