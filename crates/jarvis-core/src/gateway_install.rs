@@ -119,12 +119,10 @@ pub fn find_gateway(home: &JarvisHome, path: &str) -> Option<PathBuf> {
         .or_else(|| find_on_path(path, GATEWAY))
 }
 
-/// The first executable `name` in the `:`-separated `path`.
+/// The first executable `name` in the `:`-separated `path` (the one lookup,
+/// [`crate::command::find_program`]).
 pub fn find_on_path(path: &str, name: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|dir| !dir.is_empty())
-        .map(|dir| Path::new(dir).join(name))
-        .find(|candidate| is_executable(candidate))
+    crate::command::find_program(name, Some(std::ffi::OsStr::new(path)))
 }
 
 /// A file with an execute bit.

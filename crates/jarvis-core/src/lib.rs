@@ -3,6 +3,7 @@
 //! lock files, process identity, secret redaction, error chains in one line, hardware
 //! detection, a generic registry and UTC time.
 
+pub mod command;
 pub mod config;
 pub mod error;
 pub mod fs;

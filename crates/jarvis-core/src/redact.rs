@@ -1,5 +1,10 @@
 //! Secret redaction for log lines and error text.
 //!
+//! Besides literal secrets and `NAME=value` forms, derived forms are found: `Authorization:`
+//! values, `Basic` credentials (base64 of `user:password`), URL userinfo (`user:password@`),
+//! and any base64 run (either alphabet, padded or not) that decodes to text holding a literal
+//! secret.
+//!
 //! Every match is collected as a byte range of the ORIGINAL text first; overlapping ranges are
 //! merged and each merged range becomes one marker. This way a secret that is both a literal
 //! and a pattern match yields one `[REDACTED]`, and a replacement never creates a new match.
@@ -22,9 +27,9 @@ const SECRET_NAMES: &[&str] = &[
     "rpcpassword",
 ];
 
-/// Returns `text` with every literal `secrets` value (>= 4 chars) and every known secret
-/// pattern (RPC passwords, HF tokens, bearer/authorization credentials, URL passwords)
-/// replaced by `[REDACTED]`.
+/// Returns `text` with every literal `secrets` value (>= 4 chars), its base64 forms, and every
+/// known secret pattern (RPC passwords, HF tokens, bearer/basic/authorization credentials, URL
+/// userinfo) replaced by `[REDACTED]`.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let bytes = text.as_bytes();
     let lower = text.to_ascii_lowercase();
@@ -51,9 +56,11 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
         }
     }
     bearer_ranges(bytes, &lower, &mut ranges);
+    basic_ranges(bytes, &lower, &mut ranges);
+    encoded_secret_ranges(bytes, secrets, &mut ranges);
     authorization_ranges(bytes, &lower, &mut ranges);
     hf_token_ranges(bytes, text, &mut ranges);
-    url_password_ranges(bytes, text, &mut ranges);
+    url_userinfo_ranges(bytes, text, &mut ranges);
     replace_ranges(text, ranges)
 }
 
@@ -168,6 +175,78 @@ fn authorization_ranges(bytes: &[u8], lower: &str, ranges: &mut Vec<Range<usize>
     }
 }
 
+/// `Basic <credentials>` (any case) whose credentials decode to `user:password`.
+fn basic_ranges(bytes: &[u8], lower: &str, ranges: &mut Vec<Range<usize>>) {
+    for (i, p) in lower.match_indices("basic") {
+        let after = i + p.len();
+        if !word_boundary_before(bytes, i) || !bytes.get(after).is_some_and(|b| is_blank(*b)) {
+            continue;
+        }
+        let value = value_run(bytes, skip_blanks(bytes, after));
+        let decoded = bytes.get(value.clone()).and_then(decode_base64);
+        if decoded.is_some_and(|d| d.contains(&b':')) {
+            push_nonempty(ranges, value);
+        }
+    }
+}
+
+/// Base64 runs (8 or more characters of either alphabet, then up to two `=`) that decode to
+/// bytes holding one of the literal `secrets`: `user:password` encoded for `Basic`, logged
+/// without its scheme, or a secret encoded on its own.
+fn encoded_secret_ranges(bytes: &[u8], secrets: &[&str], ranges: &mut Vec<Range<usize>>) {
+    let secrets: Vec<&[u8]> = secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
+        .map(|s| s.as_bytes())
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let alphabet = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes.get(i).is_some_and(alphabet) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).is_some_and(alphabet) {
+            i += 1;
+        }
+        let mut end = i;
+        while end - i < 2 && bytes.get(end) == Some(&b'=') {
+            end += 1;
+        }
+        i = end;
+        if end - start < 8 {
+            continue;
+        }
+        let holds_secret = bytes
+            .get(start..end)
+            .and_then(decode_base64)
+            .is_some_and(|d| secrets.iter().any(|s| d.windows(s.len()).any(|w| w == *s)));
+        if holds_secret {
+            ranges.push(start..end);
+        }
+    }
+}
+
+/// `text` decoded as base64, standard or URL-safe alphabet, padded or not.
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let standard = GeneralPurpose::new(&alphabet::STANDARD, config);
+    let url_safe = GeneralPurpose::new(&alphabet::URL_SAFE, config);
+    standard
+        .decode(text)
+        .or_else(|_| url_safe.decode(text))
+        .ok()
+}
+
 /// Hugging Face tokens: `hf_` followed by 20 or more ASCII letters/digits.
 fn hf_token_ranges(bytes: &[u8], text: &str, ranges: &mut Vec<Range<usize>>) {
     for (i, _) in text.match_indices("hf_") {
@@ -181,8 +260,8 @@ fn hf_token_ranges(bytes: &[u8], text: &str, ranges: &mut Vec<Range<usize>>) {
     }
 }
 
-/// `scheme://user:password@host` → the password.
-fn url_password_ranges(bytes: &[u8], text: &str, ranges: &mut Vec<Range<usize>>) {
+/// `scheme://user:password@host` → `user:password` (a bare `user@` is left alone).
+fn url_userinfo_ranges(bytes: &[u8], text: &str, ranges: &mut Vec<Range<usize>>) {
     for start in starts_after(text, "://") {
         let mut end = start;
         while bytes.get(end).is_some_and(|b| {
@@ -197,8 +276,8 @@ fn url_password_ranges(bytes: &[u8], text: &str, ranges: &mut Vec<Range<usize>>)
         let Some(at) = authority.iter().rposition(|b| *b == b'@') else {
             continue;
         };
-        if let Some(colon) = authority.iter().take(at).position(|b| *b == b':') {
-            push_nonempty(ranges, start + colon + 1..start + at);
+        if authority.iter().take(at).any(|b| *b == b':') {
+            push_nonempty(ranges, start..start + at);
         }
     }
 }

@@ -182,10 +182,12 @@ fn parse_quoted(text: &str) -> Option<(String, &str)> {
 }
 
 fn parse_value(text: &str) -> Option<f64> {
+    // Prometheus reads values with Go's ParseFloat, which takes any case of `inf` (what
+    // prometheus-client's encoder writes) as well as `+Inf`.
     match text {
         "NaN" => Some(f64::NAN),
-        "+Inf" | "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
+        _ if ["+inf", "inf"].iter().any(|i| text.eq_ignore_ascii_case(i)) => Some(f64::INFINITY),
+        _ if text.eq_ignore_ascii_case("-inf") => Some(f64::NEG_INFINITY),
         _ if text
             .bytes()
             .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>

@@ -12,7 +12,7 @@ pub(super) fn detect() -> CpuInfo {
 
 #[cfg(target_os = "macos")]
 fn brand() -> Option<String> {
-    let out = super::command::run_with_timeout(
+    let out = crate::command::stdout_within(
         "sysctl",
         &["-n", "machdep.cpu.brand_string"],
         std::time::Duration::from_secs(5),
@@ -86,7 +86,7 @@ pub(super) fn memory_gb() -> f64 {
 
 #[cfg(target_os = "macos")]
 fn total_memory_bytes() -> Option<u64> {
-    let out = super::command::run_with_timeout(
+    let out = crate::command::stdout_within(
         "sysctl",
         &["-n", "hw.memsize"],
         std::time::Duration::from_secs(5),

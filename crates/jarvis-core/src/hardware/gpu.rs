@@ -41,7 +41,7 @@ fn nvml_gpus() -> Option<Vec<GpuInfo>> {
 }
 
 fn nvidia_smi_gpus() -> Option<Vec<GpuInfo>> {
-    let out = super::command::run_with_timeout(
+    let out = crate::command::stdout_within(
         "nvidia-smi",
         &[
             "--query-gpu=index,name,memory.total,compute_cap",
@@ -87,7 +87,7 @@ fn parse_nvidia_smi_line(line: &str) -> Option<GpuInfo> {
 
 #[cfg(target_os = "macos")]
 fn apple_gpus(ram_gb: f64) -> Vec<GpuInfo> {
-    super::command::run_with_timeout(
+    crate::command::stdout_within(
         "system_profiler",
         &["SPDisplaysDataType"],
         Duration::from_secs(10),

@@ -2,7 +2,6 @@
 //!
 //! Detection never fails: anything that cannot be probed is simply absent.
 
-mod command;
 mod cpu;
 mod disk;
 mod gpu;

@@ -94,10 +94,44 @@ fn bearer_and_authorization_headers() {
 fn url_userinfo_password() {
     assert_eq!(
         redact("GET http://user:pa55@host:44107/path", &[]),
-        "GET http://user:[REDACTED]@host:44107/path"
+        "GET http://[REDACTED]@host:44107/path"
     );
     assert_eq!(redact("https://user@host/", &[]), "https://user@host/");
     assert_eq!(redact("http://host:8080/x", &[]), "http://host:8080/x");
+}
+
+#[test]
+fn basic_credentials_without_their_header_are_hidden() {
+    // base64("pearl:s3cretpass")
+    let basic = "cGVhcmw6czNjcmV0cGFzcw==";
+    assert_eq!(
+        redact(&format!("sending Basic {basic} to pearld"), &[]),
+        "sending Basic [REDACTED] to pearld"
+    );
+    // "Basic" as a word is not a credential.
+    assert_eq!(
+        redact("basic authentication failed", &[]),
+        "basic authentication failed"
+    );
+}
+
+#[test]
+fn base64_forms_of_a_known_secret_are_hidden() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let password = "s3cret~pass?";
+    for encoded in [
+        STANDARD.encode(format!("pearl:{password}")),
+        URL_SAFE_NO_PAD.encode(format!("pearl:{password}")),
+        STANDARD.encode(password),
+    ] {
+        let line = format!("auth={encoded} failed");
+        let out = redact(&line, &[password]);
+        assert_eq!(out, "auth=[REDACTED] failed", "{line}");
+    }
+    // Base64 of something else stays.
+    let other = STANDARD.encode("pearl:another");
+    assert_eq!(redact(&other, &[password]), other);
 }
 
 #[test]
@@ -143,6 +177,7 @@ proptest! {
             format!("PEARLD_RPC_PASSWORD={value}"),
             format!("HF_TOKEN={value}"),
             format!("Authorization: Bearer {value}"),
+            format!("Authorization: {value}"),
         ] {
             let out = redact(&text, &[]);
             prop_assert!(out.ends_with(MARKER), "{text:?} -> {out:?}");

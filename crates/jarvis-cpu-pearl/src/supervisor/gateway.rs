@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jarvis_core::process::{ProcessIdentity, Signal, signal_group};
@@ -10,7 +11,7 @@ use pearl_rpc::gateway::{GatewayClient, GatewayError};
 
 use super::detach::terminate_with_parent;
 use super::error::SupervisorError;
-use super::logfile::open_append;
+use super::logfile::{LogFile, pump};
 use super::plan::GatewayLaunch;
 
 /// A running gateway, leader of its own process group.
@@ -22,14 +23,15 @@ pub(crate) struct GatewayChild {
 }
 
 impl GatewayChild {
-    /// Runs `pearl-gateway start` with `launch.env` added, output appended to `log`.
+    /// Runs `pearl-gateway start` with `launch.env` added, its output piped into `log`
+    /// (redacted, size-capped: see `logfile`).
     pub(crate) fn spawn(launch: &GatewayLaunch, log: &Path) -> Result<Self, SupervisorError> {
-        let io_error = |source| SupervisorError::Io {
-            path: log.to_owned(),
-            source,
-        };
-        let out = open_append(log).map_err(io_error)?;
-        let err = out.try_clone().map_err(io_error)?;
+        let log = LogFile::open(log, launch.log_format, &[&launch.password])
+            .map(Arc::new)
+            .map_err(|source| SupervisorError::Io {
+                path: log.to_owned(),
+                source,
+            })?;
         if let GatewayAddress::Unix(socket) = &launch.address
             && let Some(dir) = socket.parent()
         {
@@ -43,15 +45,22 @@ impl GatewayChild {
             .arg("start")
             .envs(launch.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
         terminate_with_parent(&mut command);
-        let child = command.spawn().map_err(|source| SupervisorError::Spawn {
+        let mut child = command.spawn().map_err(|source| SupervisorError::Spawn {
             program: launch.program.clone(),
             source,
         })?;
+        // The pumps end when the gateway's pipes close; they own the log until then.
+        if let Some(out) = child.stdout.take() {
+            pump(out, Arc::clone(&log));
+        }
+        if let Some(err) = child.stderr.take() {
+            pump(err, log);
+        }
         let pid = child.id().unwrap_or(0);
         let identity = ProcessIdentity::of(pid).unwrap_or(ProcessIdentity { pid, start_time: 0 });
         Ok(Self {

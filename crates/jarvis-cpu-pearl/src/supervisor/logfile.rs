@@ -1,16 +1,31 @@
-//! Append-only log files under `logs/mining`, rotated by size (`x.log` → `x.log.1` …).
+//! The supervisor's log files under `logs/mining`: `supervisor.log`, `miner.log` and
+//! `gateway.log` (the gateway's own output, piped through the supervisor).
+//!
+//! Each file is written through `tracing`: a `tracing-subscriber` fmt layer (text lines, or
+//! JSON lines with `[mining.extra].log_format = "json"`) over `tracing-appender`'s
+//! non-blocking writer over a [`RotatingFile`], which caps the file at [`LOG_MAX_BYTES`] and
+//! keeps [`LOG_KEEP`] rotated generations (`x.log.1` … `x.log.3`). Every line is redacted
+//! before it is formatted, so the RPC password, its base64 `user:password` form, URL userinfo
+//! and `Authorization:` values never reach the disk.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write as _};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::Arc;
 
-use jarvis_core::time::{UtcTime, unix_now};
+use jarvis_core::redact::redact;
+use jarvis_mining::config::LogFormat;
+use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, BufReader};
+use tracing::Dispatch;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt as _;
 
-/// A log is rotated once it exceeds this size.
+/// A log is rotated once it would exceed this size.
 pub const LOG_MAX_BYTES: u64 = 10 * 1024 * 1024;
 /// Rotated generations kept (`.1` … `.3`).
 pub const LOG_KEEP: u32 = 3;
+/// A child's output line longer than this is logged in pieces.
+const MAX_LINE: u64 = 64 * 1024;
 
 /// Rotates `path` to `path.1` (shifting older ones, dropping the oldest) if it is larger
 /// than `max_bytes`.
@@ -38,11 +53,16 @@ pub fn rotate_if_large(path: &Path, max_bytes: u64, keep: u32) -> io::Result<()>
 }
 
 /// Opens `path` for appending (mode 0600), creating its directory, rotating it first if large.
+/// The detached supervisor's own stdout and stderr go there.
 pub(crate) fn open_append(path: &Path) -> io::Result<File> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     rotate_if_large(path, LOG_MAX_BYTES, LOG_KEEP)?;
+    append_only(path)
+}
+
+fn append_only(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.create(true).append(true);
     #[cfg(unix)]
@@ -53,40 +73,219 @@ pub(crate) fn open_append(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// A log file our own code writes timestamped lines to. Lines never hold secrets: callers
-/// pass only their own messages and error texts the gateway client already redacts.
+/// An append-only file (mode 0600) that never grows past `max_bytes`: a write that would
+/// cross the cap first moves the file to `<path>.1` (older generations shift, `keep` are kept).
 #[derive(Debug)]
-pub(crate) struct LogFile {
+pub struct RotatingFile {
     path: PathBuf,
-    file: Mutex<Option<File>>,
+    max_bytes: u64,
+    keep: u32,
+    file: Option<File>,
+    size: u64,
 }
 
-impl LogFile {
-    /// Opens (and rotates) `path`.
-    pub(crate) fn open(path: &Path) -> io::Result<Self> {
-        let file = open_append(path)?;
+impl RotatingFile {
+    /// Opens `path`, creating its directory, rotating it first if it is already over the cap.
+    pub fn open(path: &Path, max_bytes: u64, keep: u32) -> io::Result<Self> {
+        let file = open_append_capped(path, max_bytes, keep)?;
+        let size = file.metadata()?.len();
         Ok(Self {
             path: path.to_owned(),
-            file: Mutex::new(Some(file)),
+            max_bytes,
+            keep,
+            file: Some(file),
+            size,
         })
     }
 
-    /// Appends `[time] message`; a failed write is dropped (logging must not stop mining).
+    fn rotate(&mut self) -> io::Result<()> {
+        self.file = None;
+        rotate_if_large(&self.path, 0, self.keep)?;
+        self.reopen()
+    }
+
+    fn reopen(&mut self) -> io::Result<()> {
+        let file = append_only(&self.path)?;
+        self.size = file.metadata()?.len();
+        self.file = Some(file);
+        Ok(())
+    }
+}
+
+fn open_append_capped(path: &Path, max_bytes: u64, keep: u32) -> io::Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    rotate_if_large(path, max_bytes, keep)?;
+    append_only(path)
+}
+
+impl Write for RotatingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.size > 0 && self.size + buf.len() as u64 > self.max_bytes {
+            self.rotate()?;
+        }
+        if self.file.is_none() {
+            self.reopen()?;
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Err(io::Error::other("the log file is not open"));
+        };
+        let written = file.write(buf)?;
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+/// One of the supervisor's logs: timestamped, redacted lines through `tracing`. Lines are
+/// handed to a background writer; a failed write is dropped (logging must not stop mining).
+/// Dropping the last handle flushes what is queued.
+pub(crate) struct LogFile {
+    dispatch: Dispatch,
+    secrets: Vec<String>,
+    _worker: WorkerGuard,
+}
+
+impl std::fmt::Debug for LogFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogFile").finish_non_exhaustive()
+    }
+}
+
+impl LogFile {
+    /// Opens (and if large, rotates) `path`; `secrets` are redacted from every line, in every
+    /// form [`redact`] knows.
+    pub(crate) fn open(path: &Path, format: LogFormat, secrets: &[&str]) -> io::Result<Self> {
+        let file = RotatingFile::open(path, LOG_MAX_BYTES, LOG_KEEP)?;
+        let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .thread_name("jarvis-log-writer")
+            .finish(file);
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(false)
+            .with_target(false);
+        let dispatch = match format {
+            LogFormat::Text => Dispatch::new(tracing_subscriber::registry().with(layer)),
+            LogFormat::Json => {
+                Dispatch::new(tracing_subscriber::registry().with(layer.json().flatten_event(true)))
+            }
+        };
+        Ok(Self {
+            dispatch,
+            secrets: secrets.iter().map(|s| (*s).to_owned()).collect(),
+            _worker: worker,
+        })
+    }
+
+    /// Logs `message` (redacted) at level INFO.
     pub(crate) fn line(&self, message: &str) {
-        let mut guard = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if guard
-            .as_ref()
-            .and_then(|f| f.metadata().ok())
-            .is_some_and(|m| m.len() > LOG_MAX_BYTES)
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let message = redact(message, &secrets);
+        tracing::dispatcher::with_default(&self.dispatch, || tracing::info!("{message}"));
+    }
+}
+
+/// Copies a child's output into `log` line by line until it closes.
+pub(crate) fn pump<R>(output: R, log: Arc<LogFile>) -> tokio::task::JoinHandle<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(output);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match (&mut reader)
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut line)
+                .await
+            {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&line);
+                    log.line(text.trim_end_matches(['\r', '\n']));
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotating_file_never_passes_its_cap_and_keeps_its_generations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs/x.log");
+        let mut file = RotatingFile::open(&path, 100, 2).unwrap();
+        for i in 0..10u8 {
+            file.write_all(&[b'a' + i; 40]).unwrap();
+        }
+        file.flush().unwrap();
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let generation = |n: u32| PathBuf::from(format!("{}.{n}", path.display()));
+        assert!(size(&path) <= 100, "{}", size(&path));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            [vec![b'i'; 40], vec![b'j'; 40]].concat()
+        );
+        assert_eq!(
+            std::fs::read(generation(1)).unwrap(),
+            [vec![b'g'; 40], vec![b'h'; 40]].concat()
+        );
+        assert!(generation(2).exists());
+        assert!(!generation(3).exists(), "only two generations are kept");
+        #[cfg(unix)]
         {
-            *guard = open_append(&self.path).ok();
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
         }
-        if let Some(file) = guard.as_mut() {
-            let now = UtcTime::from_unix(unix_now() as i64).iso8601();
-            let _ = writeln!(file, "[{now}] {message}");
+    }
+
+    fn read_when(path: &Path, done: impl Fn(&str) -> bool) -> String {
+        for _ in 0..200 {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            if done(&text) {
+                return text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    #[test]
+    fn text_lines_are_timestamped_and_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("supervisor.log");
+        let log = LogFile::open(&path, LogFormat::Text, &["hunter2-pass"]).unwrap();
+        log.line("connecting with password hunter2-pass");
+        drop(log);
+        let text = read_when(&path, |t| t.contains("connecting"));
+        assert!(
+            text.contains("INFO connecting with password [REDACTED]"),
+            "{text}"
+        );
+        assert!(text.starts_with("20"), "an ISO-8601 time first: {text}");
+        assert!(!text.contains("hunter2-pass"), "{text}");
+    }
+
+    #[test]
+    fn json_lines_carry_the_message_as_a_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("miner.log");
+        let log = LogFile::open(&path, LogFormat::Json, &[]).unwrap();
+        log.line("miner: new job \"7\"");
+        drop(log);
+        let text = read_when(&path, |t| t.contains("new job"));
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["message"], "miner: new job \"7\"");
+        assert_eq!(line["level"], "INFO");
+        assert!(line["timestamp"].is_string(), "{line}");
     }
 }

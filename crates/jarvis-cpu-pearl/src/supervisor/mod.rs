@@ -28,7 +28,7 @@ pub use error::SupervisorError;
 pub use history::history_sample;
 pub use hold::DEFAULT_RESUME_AFTER;
 pub(crate) use logfile::open_append;
-pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, rotate_if_large};
+pub use logfile::{LOG_KEEP, LOG_MAX_BYTES, RotatingFile, rotate_if_large};
 pub use metrics::{ErrorKind, MinerMetrics};
 pub use miner_loop::{JobRefused, MinerLoop, MinerLoopError};
 pub use plan::{GatewayLaunch, SupervisorPlan, shape_from_extra};

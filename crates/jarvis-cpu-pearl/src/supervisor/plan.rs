@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jarvis_core::gateway_install::find_gateway;
 use jarvis_core::paths::JarvisHome;
-use jarvis_mining::config::{MiningConfig, MiningExtra, pearld_endpoint};
+use jarvis_mining::config::{LogFormat, MiningConfig, MiningExtra, pearld_endpoint};
 use pearl_miner::Shape;
 use pearl_protocol::gateway::GatewayAddress;
 use pearl_rpc::pearld::PearldEndpoint;
@@ -26,6 +26,8 @@ pub struct GatewayLaunch {
     pub address: GatewayAddress,
     /// The RPC password, kept for redaction.
     pub password: String,
+    /// How the gateway's output (and the supervisor's own logs) are written.
+    pub log_format: LogFormat,
 }
 
 impl std::fmt::Debug for GatewayLaunch {
@@ -150,6 +152,7 @@ impl SupervisorPlan {
                 env: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 address,
                 password,
+                log_format: extra.log_format,
             },
             shape,
             threads,

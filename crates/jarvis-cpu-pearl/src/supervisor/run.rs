@@ -127,7 +127,9 @@ pub async fn supervise(
 
 fn open_log(plan: &SupervisorPlan, name: &str) -> Result<LogFile, SupervisorError> {
     let path = plan.logs_dir.join(name);
-    LogFile::open(&path).map_err(|source| SupervisorError::Io { path, source })
+    let secrets = [plan.gateway.password.as_str()];
+    LogFile::open(&path, plan.gateway.log_format, &secrets)
+        .map_err(|source| SupervisorError::Io { path, source })
 }
 
 struct Children<'a> {

@@ -1,6 +1,7 @@
 //! jarvis-cpu-pearl integration tests (one binary), and the set-up they share.
 
 mod checks;
+mod exposition;
 mod history;
 mod stats;
 mod supervisor;

@@ -8,7 +8,7 @@ use jarvis_core::config::{
 };
 use toml_edit::Value;
 
-use super::section::{MiningExtra, MiningSection, Network, SubmitTargetSpec, VllmArgs};
+use super::section::{LogFormat, MiningExtra, MiningSection, Network, SubmitTargetSpec, VllmArgs};
 
 /// Keys of `[mining]` that jarvis understands.
 pub const MINING_KEYS: &[&str] = &[
@@ -51,6 +51,7 @@ pub const EXTRA_KEYS: &[&str] = &[
     "rank",
     "rows_pattern",
     "cols_pattern",
+    "log_format",
 ];
 
 /// Highest accepted `fee_bps` (100 %).
@@ -189,6 +190,20 @@ fn read_extra(t: &TableReader<'_>) -> Result<MiningExtra, ConfigError> {
             )
         })?,
     };
+    let log_format = match t.string("log_format")? {
+        None => d.log_format,
+        Some((raw, span)) => match raw.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            _ => {
+                return Err(t.err(
+                    span,
+                    format!("mining.extra.log_format must be 'text' or 'json', got '{raw}'"),
+                    "remove it for text lines, or set log_format = \"json\" for JSON lines",
+                ));
+            }
+        },
+    };
     Ok(MiningExtra {
         docker_image_tag: s("docker_image_tag", &d.docker_image_tag)?,
         model: s("model", &d.model)?,
@@ -230,6 +245,7 @@ fn read_extra(t: &TableReader<'_>) -> Result<MiningExtra, ConfigError> {
         rank: count("rank", 1)?.unwrap_or(d.rank),
         rows_pattern: t.int_list("rows_pattern")?.unwrap_or(d.rows_pattern),
         cols_pattern: t.int_list("cols_pattern")?,
+        log_format,
         unknown_keys: t.unknown_keys(EXTRA_KEYS),
     })
 }

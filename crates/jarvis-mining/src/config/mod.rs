@@ -10,7 +10,7 @@ mod write;
 pub use load::{load, mining_section, parse};
 pub use runtime::{MiningConfig, pearld_endpoint};
 pub use section::{
-    DEFAULT_DOCKER_IMAGE_TAG, DEFAULT_PEARLD_RPC_URL, MiningExtra, MiningSection, Network,
-    SubmitTargetSpec, VllmArgs,
+    DEFAULT_DOCKER_IMAGE_TAG, DEFAULT_PEARLD_RPC_URL, LogFormat, MiningExtra, MiningSection,
+    Network, SubmitTargetSpec, VllmArgs,
 };
 pub use write::write_mining_section;

@@ -11,6 +11,27 @@ pub const DEFAULT_DOCKER_IMAGE_TAG: &str = "openjarvis/pearl-miner:master";
 /// Default `pearld_rpc_url`.
 pub const DEFAULT_PEARLD_RPC_URL: &str = "http://localhost:44107";
 
+/// `[mining.extra].log_format`: the supervisor's log lines as text or as JSON objects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `<time>  INFO <message>` lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `message`.
+    Json,
+}
+
+impl LogFormat {
+    /// The config value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
 /// `[mining]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MiningSection {
@@ -141,6 +162,8 @@ pub struct MiningExtra {
     pub rows_pattern: Vec<u32>,
     /// Periodic column pattern (`None` = provider default).
     pub cols_pattern: Option<Vec<u32>>,
+    /// How the supervisor writes its log files.
+    pub log_format: LogFormat,
     /// Keys present in the file that jarvis does not know, dotted (`mining.extra.foo`,
     /// `mining.bar`); they stay in the file and should be shown as warnings.
     #[serde(skip)]
@@ -179,6 +202,7 @@ impl Default for MiningExtra {
             rank: 128,
             rows_pattern: vec![0, 8],
             cols_pattern: None,
+            log_format: LogFormat::Text,
             unknown_keys: Vec::new(),
         }
     }

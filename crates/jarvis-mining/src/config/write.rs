@@ -188,6 +188,9 @@ impl ExtraWriter<'_> {
         self.put_eq("hf_token_env", &e.hf_token_env, &d.hf_token_env, text);
         self.put_eq("gateway_host", &e.gateway_host, &d.gateway_host, text);
         self.put_eq("metrics_port", &e.metrics_port, &d.metrics_port, port);
+        self.put_eq("log_format", &e.log_format, &d.log_format, |f| {
+            Value::from(f.as_str())
+        });
         self.put_eq("network", &e.network, &d.network, |n| {
             Value::from(n.as_str())
         });

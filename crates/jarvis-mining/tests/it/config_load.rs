@@ -488,6 +488,24 @@ fn bad_network() {
 }
 
 #[test]
+fn log_format_is_text_or_json() {
+    use jarvis_mining::config::LogFormat;
+    let m = load(MINIMAL).unwrap().unwrap();
+    assert_eq!(m.extra.log_format, LogFormat::Text);
+    let m = load(&format!("{MINIMAL}[mining.extra]\nlog_format = \"json\"\n"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.extra.log_format, LogFormat::Json);
+    let msg = error(&format!("{MINIMAL}[mining.extra]\nlog_format = \"xml\"\n"));
+    assert!(
+        msg.starts_with(
+            "config.toml:5:14: mining.extra.log_format must be 'text' or 'json', got 'xml'; "
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
 fn missing_required_keys_point_at_the_header() {
     let msg = error("# my config\n\n[mining]\nwallet_address = \"w\"\n");
     assert!(

@@ -69,6 +69,7 @@ fn full_write_round_trips_every_key() {
     e.n = Some(32);
     e.rows_pattern = vec![1, 2, 3];
     e.cols_pattern = Some(vec![4]);
+    e.log_format = jarvis_mining::config::LogFormat::Json;
     write_mining_section(&path, &section, false).unwrap();
     let text = read(&path);
     assert!(text.contains("metrics_port = 9109\n"), "{text}");

@@ -7,7 +7,8 @@
 //! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>|ignore_term|garbage_after_ms=<N>`
 //! (`ignore_term`: SIGTERM, the parent-death signal included, is ignored; SIGINT still stops
 //! it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
-//! JSON).
+//! JSON), `FAKE_GATEWAY_LEAK=1` (a careless gateway: it logs the pearld credentials it was
+//! given in every derived form, on stdout and stderr, for the redaction tests).
 
 // It imitates a program whose interface is its log on stdout and its errors on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -39,6 +40,8 @@ struct Settings {
     queue_capacity: usize,
     record: Option<PathBuf>,
     mode: Mode,
+    /// The lines a careless gateway would log (`FAKE_GATEWAY_LEAK`).
+    leaks: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -83,12 +86,15 @@ fn settings() -> Result<Settings, String> {
             "PEARLD_MINING_ADDRESS: must be a Taproot (bech32m, witness v1) address".to_owned(),
         );
     }
-    // Read like the real gateway, never used (and never echoed: the password is a secret).
-    let _ = (
-        env("PEARLD_RPC_URL"),
-        env("PEARLD_RPC_USER"),
-        env("PEARLD_RPC_PASSWORD"),
-    );
+    // Read like the real gateway; echoed only in FAKE_GATEWAY_LEAK mode.
+    let url = env("PEARLD_RPC_URL").unwrap_or_default();
+    let user = env("PEARLD_RPC_USER").unwrap_or_default();
+    let password = env("PEARLD_RPC_PASSWORD").unwrap_or_default();
+    let leaks = if env("FAKE_GATEWAY_LEAK").is_some() {
+        leak_lines(&url, &user, &password)
+    } else {
+        Vec::new()
+    };
     let transport_tcp = match env("MINER_RPC_TRANSPORT").as_deref() {
         None | Some("uds") => false,
         Some("tcp") => true,
@@ -147,7 +153,23 @@ fn settings() -> Result<Settings, String> {
         queue_capacity,
         record: env("FAKE_GATEWAY_RECORD").map(PathBuf::from),
         mode,
+        leaks,
     })
+}
+
+/// The credentials in the forms a gateway's HTTP client or debug logging may print them.
+fn leak_lines(url: &str, user: &str, password: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let basic = STANDARD.encode(format!("{user}:{password}"));
+    let with_userinfo = url.replacen("://", &format!("://{user}:{password}@"), 1);
+    vec![
+        format!("DEBUG connecting to {with_userinfo}"),
+        format!("DEBUG request headers: {{'Authorization': 'Basic {basic}'}}"),
+        format!("DEBUG Authorization: Basic {basic}"),
+        format!("DEBUG retrying with credentials {basic}"),
+        format!("ERROR pearld refused password {password}"),
+    ]
 }
 
 async fn run(settings: Settings) -> ExitCode {
@@ -187,6 +209,13 @@ async fn run(settings: Settings) -> ExitCode {
         ),
     }
     println!("PearlGateway started successfully");
+    for (i, line) in settings.leaks.iter().enumerate() {
+        if i % 2 == 0 {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
     if let Mode::GarbageAfter(after) = settings.mode {
         tokio::time::sleep(after).await;
         // Every later request (a bounded supply for a test's lifetime) gets a non-JSON line.

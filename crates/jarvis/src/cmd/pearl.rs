@@ -9,10 +9,11 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
+use jarvis_core::command::{find_program, output_within};
 use serde::Serialize;
 
 use jarvis_core::gateway_install::{self, InstalledGateway};
@@ -176,19 +177,15 @@ impl Finder {
 
     /// The first executable `name`, or `None`.
     pub(crate) fn find(&self, name: &str) -> Option<PathBuf> {
+        let in_bin = |dir: &Path| find_program(name, Some(dir.join("bin").as_os_str()));
         if let Some(dir) = &self.explicit {
-            return executable(&dir.join("bin").join(name));
+            return in_bin(dir);
         }
         let on_path = self
             .path
-            .iter()
-            .flat_map(std::env::split_paths)
-            .find_map(|d| executable(&d.join(name)));
-        on_path.or_else(|| {
-            self.pearl_home
-                .as_ref()
-                .and_then(|h| executable(&h.join("bin").join(name)))
-        })
+            .as_deref()
+            .and_then(|path| find_program(name, Some(path)));
+        on_path.or_else(|| self.pearl_home.as_deref().and_then(in_bin))
     }
 
     fn require(&self, name: &str) -> anyhow::Result<PathBuf> {
@@ -204,11 +201,6 @@ impl Finder {
             ),
         }
     }
-}
-
-fn executable(path: &Path) -> Option<PathBuf> {
-    let meta = std::fs::metadata(path).ok()?;
-    (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then(|| path.to_path_buf())
 }
 
 #[derive(Serialize)]
@@ -315,26 +307,7 @@ async fn install_gateway(
 
 /// First non-empty line of `<tool> --version`, waiting at most [`VERSION_TIMEOUT`].
 fn version_of(path: &Path) -> Option<String> {
-    let mut child = Command::new(path)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + VERSION_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
-    let output = child.wait_with_output().ok()?;
+    let output = output_within(Command::new(path).arg("--version"), VERSION_TIMEOUT)?;
     let text = [output.stdout, output.stderr].concat();
     let line = String::from_utf8_lossy(&text)
         .lines()

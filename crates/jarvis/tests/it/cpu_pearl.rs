@@ -295,6 +295,49 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
 }
 
 #[test]
+fn a_gateway_that_logs_derived_secrets_leaves_none_on_disk_or_shown() {
+    // base64("rpcuser:pearld-e2e-secret-9f3"): the `Basic` credentials of the default user.
+    const BASIC: &str = "cnBjdXNlcjpwZWFybGQtZTJlLXNlY3JldC05ZjM=";
+    let rig = Rig::new("").with_env("FAKE_GATEWAY_LEAK", "1");
+    rig.run(&["mine", "start"]).assert_success();
+    let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
+    let mut on_disk = String::new();
+    until("the gateway's leaky lines reach gateway.log", || {
+        on_disk = std::fs::read_to_string(&log_path).unwrap_or_default();
+        on_disk.contains("refused password")
+    });
+    for secret in [PASSWORD, BASIC, "rpcuser:"] {
+        assert!(!on_disk.contains(secret), "{secret} on disk:\n{on_disk}");
+    }
+    for form in [
+        "connecting to http://[REDACTED]@",
+        "'Authorization': 'Basic [REDACTED]'",
+        "Authorization: Basic [REDACTED]",
+        "retrying with credentials [REDACTED]",
+        "refused password [REDACTED]",
+    ] {
+        assert!(on_disk.contains(form), "{form} missing:\n{on_disk}");
+    }
+    // `mine logs` redacts again what it shows (a line written by someone else, too).
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_path)
+        .expect("gateway.log");
+    std::io::Write::write_all(
+        &mut log,
+        format!("Authorization: Basic {BASIC}\n").as_bytes(),
+    )
+    .expect("append");
+    let shown = rig.run(&["mine", "logs", "-n", "100"]);
+    shown
+        .assert_success()
+        .assert_stdout_contains("refused password [REDACTED]")
+        .assert_output_lacks(PASSWORD)
+        .assert_output_lacks(BASIC);
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+#[test]
 fn status_shows_the_template_height_from_pearld() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let pearld = runtime.block_on(FakePearld::start(FakePearldOptions {
