@@ -96,6 +96,36 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
         .row("int8 peak", peak(r.peak_int8_mac_per_s, r.ratio_int8))
         .row("int16 peak", peak(r.peak_int16_mac_per_s, r.ratio_int16))
         .row("vnni peak", peak(r.peak_vnni_mac_per_s, r.ratio_vnni));
+    let own = match r.kernel {
+        "avx512-vnni" => Some("vpdpbusd"),
+        "avx2" => Some("vpmaddubsw+vpmaddwd"),
+        _ => None,
+    };
+    if let (Some(instruction), Some(share)) = (own, r.ratio_own_peak) {
+        rows.push(
+            "own peak",
+            format!("{} of the {instruction} peak", ratio(Some(share))),
+        );
+    }
+    let b = &r.breakdown;
+    let total = b.total_s();
+    if total > 0.0 {
+        // No space before % here: a wrapped row must not split a number from its unit.
+        let part = |name: &str, s: f64| format!("{name} {:.1}%", 100.0 * s / total);
+        rows.push(
+            "time",
+            [
+                part("gemm", b.gemm_s),
+                part("noise", b.noise_s),
+                part("commit", b.commit_s),
+                part("signal", b.signal_s),
+                part("jackpot", b.jackpot_s),
+                part("proof", b.proof_s),
+                part("other", b.other_s),
+            ]
+            .join(", "),
+        );
+    }
     if let Some(p) = portable {
         rows.push(
             "portable kernel",
@@ -149,6 +179,16 @@ mod tests {
             ratio_int8: Some(2.414e11 / 9.1e11),
             ratio_int16: Some(2.414e11 / 4.6e11),
             ratio_vnni: Some(2.414e11 / 1.82e12),
+            ratio_own_peak: Some(2.414e11 / 1.82e12),
+            breakdown: pearl_miner::bench::Breakdown {
+                gemm_s: 140.0,
+                noise_s: 6.0,
+                commit_s: 3.0,
+                signal_s: 2.0,
+                jackpot_s: 8.0,
+                proof_s: 0.2,
+                other_s: 1.1,
+            },
             expected_seconds_per_block: 4.2e6,
             expected_for_nbits: 0x1a01_0000,
             memory_bytes: 201_326_592,
@@ -188,6 +228,7 @@ mod tests {
             r.peak_vnni_mac_per_s,
         ) = (None, None, None);
         (r.ratio_int8, r.ratio_int16, r.ratio_vnni) = (None, None, None);
+        r.ratio_own_peak = None;
         r.expected_seconds_per_block = f64::INFINITY;
         let assumed = Difficulty {
             nbits: 0x1a01_0000,
