@@ -52,10 +52,18 @@ fn main() {
     });
     let secs = start.elapsed().as_secs_f64();
     let macs = counters.mac_total.load(Ordering::Relaxed);
+    let p = &counters.phases;
+    let ms = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e6;
     println!(
-        "kernel {} attempts {} seconds {secs:.3} GMAC/s {:.2}",
+        "kernel {} n {} attempts {} seconds {secs:.3} GMAC/s {:.2} | ms: gemm {:.1} noise {:.1} commit {:.1} signal {:.1} jackpot {:.1}",
         miner.kernel().name(),
+        miner.shape().n,
         counters.gemms_total.load(Ordering::Relaxed),
-        macs as f64 / secs / 1e9
+        macs as f64 / secs / 1e9,
+        ms(&p.gemm_ns),
+        ms(&p.noise_ns),
+        ms(&p.commit_ns),
+        ms(&p.signal_ns),
+        ms(&p.jackpot_ns),
     );
 }

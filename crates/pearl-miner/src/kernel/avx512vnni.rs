@@ -52,6 +52,12 @@ pub(super) fn accumulate_offset(a: &[i8], b_offset: &[i8], d: PanelDims, acc: &m
     }
     let b = b_offset;
     let cols16 = d.cols - d.cols % LANES;
+    if d.rows.is_multiple_of(4) && d.rows <= MAX_COLUMN_MAJOR_ROWS && cols16 == d.cols {
+        // SAFETY: `available()` confirmed the features; Kernel::accumulate_packed asserted
+        // the lengths; rows is a multiple of 4 within the offsets array, cols of 16.
+        unsafe { column_blocks_outer(a, b, d, acc) };
+        return;
+    }
     let mut i = 0;
     while i < d.rows {
         let rows_here = (d.rows - i).min(4);
@@ -95,6 +101,40 @@ fn row_offset(line: &[i8]) -> i32 {
 
 /// Rows `i0..i0+R`, columns `0..cols16` (a multiple of 16).
 ///
+/// Most rows the column-major order handles (its row offsets live on the stack).
+const MAX_COLUMN_MAJOR_ROWS: usize = 64;
+
+/// The whole panel with column blocks outermost: one 64-column slice of B (64·r bytes, 8 KiB
+/// at r=128) stays in L1 while every 4-row group of A passes over it, instead of the whole
+/// B panel (cols·r) being re-read from L2 for each row group.
+///
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni; `rows` is a multiple of 4 and at most
+/// [`MAX_COLUMN_MAJOR_ROWS`], `cols` a multiple of 16, and the slices hold at least the
+/// lengths `Kernel::accumulate` asserts.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn column_blocks_outer(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    let mut offsets = [0i32; MAX_COLUMN_MAJOR_ROWS];
+    for (row, slot) in offsets.iter_mut().take(d.rows).enumerate() {
+        *slot = row_offset(&a[row * d.r..(row + 1) * d.r]);
+    }
+    let wide = d.cols - d.cols % (WIDE * LANES);
+    for j in (0..wide).step_by(WIDE * LANES) {
+        for i in (0..d.rows).step_by(4) {
+            let o = [offsets[i], offsets[i + 1], offsets[i + 2], offsets[i + 3]];
+            // SAFETY: same features; i + 4 <= rows and j + 64 <= cols (contract).
+            unsafe { block::<4, WIDE>(a, b, d, i, j, o, acc) };
+        }
+    }
+    for j in (wide..d.cols).step_by(LANES) {
+        for i in (0..d.rows).step_by(4) {
+            let o = [offsets[i], offsets[i + 1], offsets[i + 2], offsets[i + 3]];
+            // SAFETY: as above, with j + 16 <= cols.
+            unsafe { block::<4, 1>(a, b, d, i, j, o, acc) };
+        }
+    }
+}
+
 /// # Safety
 /// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `cols16 <= cols`, and the slices
 /// hold at least the lengths `Kernel::accumulate` asserts.
