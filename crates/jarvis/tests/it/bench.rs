@@ -69,9 +69,30 @@ fn bench_reports_json_and_emits_proofs_that_verify_offline() {
         "peak_int8_mac_per_s",
         "peak_int16_mac_per_s",
         "expected_seconds_per_block",
+        "ratio_own_peak",
+        "breakdown",
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
+    let breakdown = &v["breakdown"];
+    for part in [
+        "gemm_s",
+        "noise_s",
+        "commit_s",
+        "signal_s",
+        "jackpot_s",
+        "proof_s",
+        "other_s",
+    ] {
+        assert!(
+            breakdown[part].as_f64().is_some_and(|s| s >= 0.0),
+            "{part}: {v}"
+        );
+    }
+    assert!(
+        breakdown["gemm_s"].as_f64() > Some(0.0),
+        "the GEMM took time: {v}"
+    );
     assert_eq!(v["threads"], 1);
     assert!(v["mac_per_s"].as_f64().expect("rate") > 0.0);
     assert_eq!(v["proofs_found"], v["proofs_verified"]);
