@@ -160,6 +160,11 @@ pub struct BenchReport {
     pub ratio_int16: Option<f64>,
     /// mac_per_s / peak_vnni_mac_per_s.
     pub ratio_vnni: Option<f64>,
+    /// mac_per_s / the peak of the kernel's own instruction (`vpdpbusd` for avx512-vnni,
+    /// `vpmaddubsw`+`vpmaddwd` for avx2; None for portable or unmeasured).
+    pub ratio_own_peak: Option<f64>,
+    /// Where the mining threads' time went.
+    pub breakdown: Breakdown,
     /// Expected seconds per block at [`pearl_protocol::target::MAINNET_LIKE_NBITS`].
     pub expected_seconds_per_block: f64,
     /// The nbits that estimate uses.
@@ -171,6 +176,57 @@ pub struct BenchReport {
     /// Found proofs (not serialized; the CLI writes them with `--emit-proofs`).
     #[serde(skip)]
     pub proofs: Vec<BenchProof>,
+}
+
+/// Thread-seconds per mining phase (summed over threads; `other_s` is the rest of
+/// threads × seconds: B's set-up per job, waiting, scheduling).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Breakdown {
+    /// The GEMM kernel.
+    pub gemm_s: f64,
+    /// A's noise (sparse factor, dense rows, A + noise into panels).
+    pub noise_s: f64,
+    /// A's commitment (keyed BLAKE3) and noise seed.
+    pub commit_s: f64,
+    /// Drawing A's random signal.
+    pub signal_s: f64,
+    /// Transcript folds and jackpot hashes.
+    pub jackpot_s: f64,
+    /// Building and verifying won proofs.
+    pub proof_s: f64,
+    /// Everything else.
+    pub other_s: f64,
+}
+
+impl Breakdown {
+    fn from_counters(counters: &Counters, thread_seconds: f64) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        let p = &counters.phases;
+        let s = |a: &std::sync::atomic::AtomicU64| a.load(Relaxed) as f64 / 1e9;
+        let mut b = Self {
+            gemm_s: s(&p.gemm_ns),
+            noise_s: s(&p.noise_ns),
+            commit_s: s(&p.commit_ns),
+            signal_s: s(&p.signal_ns),
+            jackpot_s: s(&p.jackpot_ns),
+            proof_s: s(&p.proof_ns),
+            other_s: 0.0,
+        };
+        let known = b.gemm_s + b.noise_s + b.commit_s + b.signal_s + b.jackpot_s + b.proof_s;
+        b.other_s = (thread_seconds - known).max(0.0);
+        b
+    }
+
+    /// Total thread-seconds.
+    pub fn total_s(&self) -> f64 {
+        self.gemm_s
+            + self.noise_s
+            + self.commit_s
+            + self.signal_s
+            + self.jackpot_s
+            + self.proof_s
+            + self.other_s
+    }
 }
 
 /// Shape fields reported by the bench.
@@ -313,6 +369,11 @@ pub fn run_bench(
     let peak_int8 = peaks.and_then(|p| p.int8_mac_per_s);
     let peak_int16 = peaks.and_then(|p| p.int16_mac_per_s);
     let peak_vnni = peaks.and_then(|p| p.vnni_mac_per_s);
+    let own_peak = match miner.kernel() {
+        crate::Kernel::Avx512Vnni => peak_vnni,
+        crate::Kernel::Avx2 => peak_int8,
+        crate::Kernel::Portable => None,
+    };
     let shape = &opts.shape;
     Ok(BenchReport {
         kernel: miner.kernel().name(),
@@ -328,6 +389,8 @@ pub fn run_bench(
         ratio_int8: ratio(peak_int8),
         ratio_int16: ratio(peak_int16),
         ratio_vnni: ratio(peak_vnni),
+        ratio_own_peak: ratio(own_peak),
+        breakdown: Breakdown::from_counters(&counters, seconds * opts.threads as f64),
         expected_seconds_per_block: expected_seconds_per_block(mac_per_s, nbits, shape.rank),
         expected_for_nbits: nbits,
         memory_bytes: shape.memory_bytes(opts.threads),

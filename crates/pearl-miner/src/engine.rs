@@ -2,6 +2,7 @@
 //! its commitment and noise, the blocked GEMM with per-tile folds, and the win test.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use num_bigint::BigUint;
 use pearl_protocol::pattern::PeriodicPattern;
@@ -12,7 +13,7 @@ use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
 use crate::layout::{BlockLayout, Panels};
 use crate::merkle::{self, MerkleTree};
-use crate::miner::{CancelToken, Counters};
+use crate::miner::{CancelToken, Counters, PhaseTimes};
 use crate::noise::SideNoise;
 use crate::rng::SignalRng;
 use crate::shape::ParsedShape;
@@ -31,7 +32,8 @@ pub(crate) struct JobContext {
     pub(crate) b_seed: Hash32,
     /// Bᵀ signal, n×k two's-complement bytes (committed, opened on a win).
     pub(crate) bt_raw: Vec<u8>,
-    /// Bᵀ + noise in panels of `cols_period` lines.
+    /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's form
+    /// ([`Kernel::offset_b`]).
     pub(crate) bt_noised: Vec<i8>,
     pub(crate) b_panels: Panels,
     pub(crate) a_panels: Panels,
@@ -48,6 +50,7 @@ impl JobContext {
         target: BigUint,
         bound: FastBound,
         b_seed_rng: &mut SignalRng,
+        kernel: Kernel,
     ) -> Self {
         let shape = &parsed.shape;
         let (n, k) = (shape.n as usize, shape.k as usize);
@@ -70,6 +73,11 @@ impl JobContext {
         for (col, raw) in bt_raw.chunks_exact(k).enumerate() {
             noise.noised(col, raw, &mut dense, &mut line);
             b_panels.store(&mut bt_noised, col, &line);
+        }
+        if kernel.offset_b() {
+            for v in &mut bt_noised {
+                *v ^= i8::MIN;
+            }
         }
         Self {
             parsed,
@@ -147,9 +155,13 @@ impl Worker {
             shape.rank as usize,
         );
         let dot_len = jackpot::dot_len(shape.k, shape.rank) as usize;
+        let phases = &counters.phases;
+        let t = Instant::now();
         self.rng.fill_signal(&mut self.a_raw);
+        let t = PhaseTimes::add(&phases.signal_ns, t);
         let hash_a = commit::commit_matrix(&ctx.job_key, &self.a_raw);
         let a_seed = commit::a_noise_seed(ctx.derivation, &ctx.b_seed, &hash_a, shape.m);
+        let t = PhaseTimes::add(&phases.commit_ns, t);
         let noise = SideNoise::for_a(&a_seed, k, shape.rank);
         for (row, raw) in self.a_raw.chunks_exact(k).enumerate() {
             noise.noised(row, raw, &mut self.dense, &mut self.line);
@@ -162,6 +174,7 @@ impl Worker {
                 *abs = v.wrapping_abs();
             }
         }
+        PhaseTimes::add(&phases.noise_ns, t);
 
         let layout = &ctx.layout;
         let (rp, cp) = (layout.rows_period, layout.cols_period);
@@ -178,16 +191,25 @@ impl Worker {
                 }
                 self.acc.fill(0);
                 self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
+                let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
                 for block in 0..dot_len / rank {
                     let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
                     let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
                     let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
-                    kernel.accumulate(a, a_abs, b, dims, &mut self.acc);
+                    let t0 = Instant::now();
+                    kernel.accumulate_packed(a, a_abs, b, dims, &mut self.acc);
+                    let t1 = Instant::now();
                     layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
                     for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
                         jackpot::fold(j, block, x);
                     }
+                    gemm += t1 - t0;
+                    folds += t1.elapsed();
                 }
+                let hashing = Instant::now();
+                phases
+                    .gemm_ns
+                    .fetch_add(gemm.as_nanos() as u64, Ordering::Relaxed);
                 counters.add_block(block_macs, layout.tiles() as u64);
                 let mut first = None;
                 let mut further = 0u64;
@@ -201,6 +223,10 @@ impl Worker {
                         }
                     }
                 }
+                phases.jackpot_ns.fetch_add(
+                    (folds + hashing.elapsed()).as_nanos() as u64,
+                    Ordering::Relaxed,
+                );
                 if let Some(tile) = first {
                     counters.add_skipped(further);
                     let groups_per_row = layout.col_offsets.len();

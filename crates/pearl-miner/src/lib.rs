@@ -22,7 +22,7 @@ mod verify;
 pub const MERKLE_CHUNK_LEN: usize = 1024;
 
 pub use kernel::{Kernel, KernelChoice};
-pub use miner::{CancelToken, Counters, Found, Job, MineError, Miner, MinerOptions};
+pub use miner::{CancelToken, Counters, Found, Job, MineError, Miner, MinerOptions, PhaseTimes};
 pub use shape::{Shape, ShapeError};
 pub use verify::{
     Operand, Verified, VerifyError, check_jackpot_bounds, verify_plain_proof,

@@ -130,6 +130,36 @@ pub struct Counters {
     /// win in the same round. Pearl's gateway keeps one block per header, so these are not
     /// lost blocks.
     pub wins_skipped: AtomicU64,
+    /// Nanoseconds spent per phase, summed over threads.
+    pub phases: PhaseTimes,
+}
+
+/// Where mining time goes: nanoseconds per phase, summed over worker threads.
+#[derive(Debug, Default)]
+pub struct PhaseTimes {
+    /// Drawing A's random signal.
+    pub signal_ns: AtomicU64,
+    /// Committing A (keyed BLAKE3 over A) and deriving its noise seed.
+    pub commit_ns: AtomicU64,
+    /// A's noise: the sparse factor, the dense rows, A + noise into panels.
+    pub noise_ns: AtomicU64,
+    /// The GEMM kernel calls.
+    pub gemm_ns: AtomicU64,
+    /// Per-tile XOR folds of the accumulators into the transcripts, and the jackpot hashes.
+    pub jackpot_ns: AtomicU64,
+    /// Building a won proof (Merkle openings) and verifying it.
+    pub proof_ns: AtomicU64,
+}
+
+impl PhaseTimes {
+    pub(crate) fn add(slot: &AtomicU64, since: std::time::Instant) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        slot.fetch_add(
+            u64::try_from((now - since).as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        now
+    }
 }
 
 impl Counters {
@@ -235,6 +265,7 @@ impl Miner {
             job.target.clone(),
             FastBound::new(&bound),
             &mut b_rng,
+            self.kernel,
         );
         let stop = AtomicBool::new(false);
         let outcome: Mutex<Option<Result<Found, MineError>>> = Mutex::new(None);
@@ -253,7 +284,9 @@ impl Miner {
                             counters.add_skipped(1);
                             return;
                         }
+                        let started = std::time::Instant::now();
                         let result = self_check(ctx, &win);
+                        PhaseTimes::add(&counters.phases.proof_ns, started);
                         if result.is_ok() {
                             counters.proofs_found.fetch_add(1, Ordering::Relaxed);
                         }

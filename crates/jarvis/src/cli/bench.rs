@@ -17,7 +17,8 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) kernel: KernelArg,
     /// Difficulty (compact nbits, hex) for the time-to-block estimate; default: the node's
-    /// current template when pearld is configured and answers, else a mainnet-like 0x1a010000.
+    /// current template when pearld is configured and answers, else an assumed 0x1a010000
+    /// (said so in the output).
     #[arg(long, value_parser = parse_nbits)]
     pub(crate) nbits: Option<u32>,
     /// Write each found proof as a JSON line `{"mining_job": ..., "plain_proof": "..."}`.

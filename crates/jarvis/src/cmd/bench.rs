@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use jarvis_core::error::one_line;
 use jarvis_cpu_pearl::supervisor::shape_from_extra;
 use jarvis_mining::config::{MiningExtra, pearld_endpoint};
 use pearl_miner::KernelChoice;
@@ -19,11 +20,72 @@ use crate::cli::{BenchArgs, KernelArg};
 use crate::output::Mode;
 use crate::views;
 
+/// Where the difficulty of the time-to-block estimate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum DifficultySource {
+    /// The configured pearld's current block template.
+    Node,
+    /// `--nbits`.
+    Flag,
+    /// Neither: [`MAINNET_LIKE_NBITS`], an assumption, not the network's difficulty.
+    Assumed,
+}
+
+/// The difficulty the estimate uses, and what is known about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Difficulty {
+    /// The compact target.
+    pub(crate) nbits: u32,
+    /// Where it came from.
+    pub(crate) source: DifficultySource,
+    /// The node's network (`getblockchaininfo.chain`), when the node said.
+    pub(crate) network: Option<String>,
+    /// The template's height, when the node gave one.
+    pub(crate) height: Option<u64>,
+    /// Why no node difficulty was used (`Assumed`), in one line.
+    pub(crate) why_assumed: Option<String>,
+}
+
+impl Difficulty {
+    fn assumed(why: String) -> Self {
+        Self {
+            nbits: MAINNET_LIKE_NBITS,
+            source: DifficultySource::Assumed,
+            network: None,
+            height: None,
+            why_assumed: Some(why),
+        }
+    }
+
+    /// One line for `nbits_source` (kept for scripts written against earlier output).
+    fn source_line(&self) -> String {
+        match self.source {
+            DifficultySource::Node => format!(
+                "pearld {} template{}",
+                self.network.as_deref().unwrap_or("(network unknown)"),
+                self.height
+                    .map(|h| format!(" at height {h}"))
+                    .unwrap_or_default()
+            ),
+            DifficultySource::Flag => "--nbits".to_owned(),
+            DifficultySource::Assumed => format!(
+                "assumed, not the network's difficulty ({})",
+                self.why_assumed.as_deref().unwrap_or("no node")
+            ),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct BenchOutput<'a> {
     #[serde(flatten)]
     report: &'a BenchReport,
     nbits_source: String,
+    difficulty_source: DifficultySource,
+    difficulty_assumed: bool,
+    network: Option<&'a str>,
+    template_height: Option<u64>,
     portable_mac_per_s: Option<f64>,
 }
 
@@ -46,16 +108,20 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         KernelArg::Avx2 => KernelChoice::Avx2,
         KernelArg::Avx512Vnni => KernelChoice::Avx512Vnni,
     };
-    let (nbits, nbits_source) = match args.nbits {
-        Some(n) => (n, "--nbits".to_owned()),
+    let difficulty = match args.nbits {
+        Some(nbits) => Difficulty {
+            nbits,
+            source: DifficultySource::Flag,
+            network: None,
+            height: None,
+            why_assumed: None,
+        },
         None => match section.as_ref() {
-            Some(s) => template_nbits(&s.extra).await,
-            None => (
-                MAINNET_LIKE_NBITS,
-                "mainnet-like default (no [mining] config)".to_owned(),
-            ),
+            Some(s) => node_difficulty(&s.extra).await,
+            None => Difficulty::assumed("no [mining] config names a pearld".to_owned()),
         },
     };
+    let nbits = difficulty.nbits;
 
     if let Some(path) = &args.emit_proofs {
         ensure_writable(path)?;
@@ -114,40 +180,61 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
     }
     let output = BenchOutput {
         report: &report,
-        nbits_source,
+        nbits_source: difficulty.source_line(),
+        difficulty_source: difficulty.source,
+        difficulty_assumed: difficulty.source == DifficultySource::Assumed,
+        network: difficulty.network.as_deref(),
+        template_height: difficulty.height,
         portable_mac_per_s,
     };
     out.emit(&output, || {
-        views::bench::report(&report, &output.nbits_source, portable_mac_per_s)
+        views::bench::report(&report, &difficulty, portable_mac_per_s)
     })?;
     Ok(super::verdict(
         report.proofs_verified == report.proofs_found,
     ))
 }
 
-async fn template_nbits(extra: &MiningExtra) -> (u32, String) {
-    let fallback = |why: String| (MAINNET_LIKE_NBITS, format!("mainnet-like default ({why})"));
+/// The current difficulty from the configured pearld: its block template's `bits` (the
+/// target the next block must meet) and its network from `getblockchaininfo`.
+async fn node_difficulty(extra: &MiningExtra) -> Difficulty {
     let password = std::env::var(&extra.pearld_rpc_password_env).unwrap_or_default();
     let endpoint = pearld_endpoint(extra, password, Duration::from_secs(2));
     let client = match PearldClient::new(endpoint) {
         Ok(c) => c,
-        Err(e) => return fallback(format!("pearld: {e}")),
+        Err(e) => return Difficulty::assumed(format!("pearld: {}", one_line(&e))),
     };
     let params = serde_json::json!([{"capabilities": ["coinbasevalue"], "rules": ["segwit"]}]);
-    match client.call("getblocktemplate", params).await {
-        Ok(t) => {
-            let bits = t
-                .get("bits")
-                .and_then(|b| b.as_str())
-                .and_then(|b| u32::from_str_radix(b, 16).ok());
-            let height = t.get("height").and_then(serde_json::Value::as_u64);
-            match (bits, height) {
-                (Some(bits), Some(h)) => (bits, format!("pearld template at height {h}")),
-                (Some(bits), None) => (bits, "pearld template".to_owned()),
-                _ => fallback("pearld's template has no bits".to_owned()),
-            }
+    let (template, chain) = tokio::join!(
+        client.call("getblocktemplate", params),
+        client.get_blockchain_info()
+    );
+    let template = match template {
+        Ok(t) => t,
+        Err(e) => {
+            return Difficulty::assumed(format!(
+                "pearld at {} gave no block template: {}",
+                client.url(),
+                one_line(&e)
+            ));
         }
-        Err(_) => fallback("pearld did not answer getblocktemplate".to_owned()),
+    };
+    let bits = template
+        .get("bits")
+        .and_then(|b| b.as_str())
+        .and_then(|b| u32::from_str_radix(b, 16).ok());
+    let Some(nbits) = bits else {
+        return Difficulty::assumed(format!(
+            "pearld at {}: the block template has no hex bits",
+            client.url()
+        ));
+    };
+    Difficulty {
+        nbits,
+        source: DifficultySource::Node,
+        network: chain.ok().map(|c| c.chain),
+        height: template.get("height").and_then(serde_json::Value::as_u64),
+        why_assumed: None,
     }
 }
 

@@ -2,6 +2,8 @@
 
 use pearl_miner::bench::{BenchProgress, BenchReport};
 
+use crate::cmd::bench::{Difficulty, DifficultySource};
+use crate::output::format::UNKNOWN;
 use crate::output::format::{bytes, count, duration, mac_rate, ratio};
 use crate::output::{Doc, Pairs};
 
@@ -17,9 +19,40 @@ pub(crate) fn progress(p: &BenchProgress) -> String {
     )
 }
 
-/// What the bench found. `nbits_source` says where the difficulty came from; `portable` is
+/// Where the estimate's difficulty came from, plainly: the node's (and which network), the
+/// user's, or an assumption with its input and why.
+fn difficulty_line(d: &Difficulty) -> String {
+    match d.source {
+        DifficultySource::Node => format!(
+            "nbits {:#010x}, the current difficulty of pearld's {} (template at height {})",
+            d.nbits,
+            d.network.as_deref().map_or_else(
+                || "network (name unknown)".to_owned(),
+                |n| format!("{n} network")
+            ),
+            d.height
+                .map_or_else(|| UNKNOWN.to_owned(), |h| h.to_string())
+        ),
+        DifficultySource::Flag => format!("nbits {:#010x}, as given with --nbits", d.nbits),
+        DifficultySource::Assumed => format!(
+            "ASSUMED nbits {:#010x} (target 2^{}), not any network's difficulty: {}; configure pearld or pass --nbits",
+            d.nbits,
+            target_bits(d.nbits),
+            d.why_assumed.as_deref().unwrap_or("no node answered")
+        ),
+    }
+}
+
+/// log2 of the target of `nbits`, rounded down (for the assumed difficulty's input).
+fn target_bits(nbits: u32) -> u64 {
+    pearl_protocol::target::nbits_to_target(nbits)
+        .bits()
+        .saturating_sub(1)
+}
+
+/// What the bench found. `difficulty` is the estimate's input and its source; `portable` is
 /// the portable kernel's rate when another kernel ran.
-pub(crate) fn report(r: &BenchReport, nbits_source: &str, portable: Option<f64>) -> Doc {
+pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<f64>) -> Doc {
     let s = &r.shape;
     let peak = |p: Option<f64>, of_peak: Option<f64>| match p {
         Some(p) => format!(
@@ -63,6 +96,36 @@ pub(crate) fn report(r: &BenchReport, nbits_source: &str, portable: Option<f64>)
         .row("int8 peak", peak(r.peak_int8_mac_per_s, r.ratio_int8))
         .row("int16 peak", peak(r.peak_int16_mac_per_s, r.ratio_int16))
         .row("vnni peak", peak(r.peak_vnni_mac_per_s, r.ratio_vnni));
+    let own = match r.kernel {
+        "avx512-vnni" => Some("vpdpbusd"),
+        "avx2" => Some("vpmaddubsw+vpmaddwd"),
+        _ => None,
+    };
+    if let (Some(instruction), Some(share)) = (own, r.ratio_own_peak) {
+        rows.push(
+            "own peak",
+            format!("{} of the {instruction} peak", ratio(Some(share))),
+        );
+    }
+    let b = &r.breakdown;
+    let total = b.total_s();
+    if total > 0.0 {
+        // No space before % here: a wrapped row must not split a number from its unit.
+        let part = |name: &str, s: f64| format!("{name} {:.1}%", 100.0 * s / total);
+        rows.push(
+            "time",
+            [
+                part("gemm", b.gemm_s),
+                part("noise", b.noise_s),
+                part("commit", b.commit_s),
+                part("signal", b.signal_s),
+                part("jackpot", b.jackpot_s),
+                part("proof", b.proof_s),
+                part("other", b.other_s),
+            ]
+            .join(", "),
+        );
+    }
     if let Some(p) = portable {
         rows.push(
             "portable kernel",
@@ -78,13 +141,12 @@ pub(crate) fn report(r: &BenchReport, nbits_source: &str, portable: Option<f64>)
     } else {
         "no block at a zero rate".to_owned()
     };
-    rows.push(
-        "expected",
-        format!(
-            "{every} at nbits {:#010x} ({nbits_source})",
-            r.expected_for_nbits
-        ),
-    );
+    rows.push("difficulty", difficulty_line(difficulty));
+    let expected = match difficulty.source {
+        DifficultySource::Assumed => format!("{every}, if the difficulty were the assumed one"),
+        _ => every,
+    };
+    rows.push("expected", expected);
     let mut doc = Doc::new();
     doc.heading(format!(
         "Pearl NoisyGEMM bench: {:.1} s, {} thread(s), kernel {}",
@@ -117,6 +179,16 @@ mod tests {
             ratio_int8: Some(2.414e11 / 9.1e11),
             ratio_int16: Some(2.414e11 / 4.6e11),
             ratio_vnni: Some(2.414e11 / 1.82e12),
+            ratio_own_peak: Some(2.414e11 / 1.82e12),
+            breakdown: pearl_miner::bench::Breakdown {
+                gemm_s: 140.0,
+                noise_s: 6.0,
+                commit_s: 3.0,
+                signal_s: 2.0,
+                jackpot_s: 8.0,
+                proof_s: 0.2,
+                other_s: 1.1,
+            },
             expected_seconds_per_block: 4.2e6,
             expected_for_nbits: 0x1a01_0000,
             memory_bytes: 201_326_592,
@@ -134,7 +206,14 @@ mod tests {
 
     #[test]
     fn fast_kernel_against_its_peaks() {
-        let doc = report(&fixture(), "pearld template at height 4242", Some(1.9e10));
+        let node = Difficulty {
+            nbits: 0x1a01_0000,
+            source: DifficultySource::Node,
+            network: Some("mainnet".to_owned()),
+            height: Some(4242),
+            why_assumed: None,
+        };
+        let doc = report(&fixture(), &node, Some(1.9e10));
         insta::assert_snapshot!(plain(&doc));
     }
 
@@ -149,8 +228,16 @@ mod tests {
             r.peak_vnni_mac_per_s,
         ) = (None, None, None);
         (r.ratio_int8, r.ratio_int16, r.ratio_vnni) = (None, None, None);
+        r.ratio_own_peak = None;
         r.expected_seconds_per_block = f64::INFINITY;
-        let doc = report(&r, "mainnet-like default (no [mining] config)", None);
+        let assumed = Difficulty {
+            nbits: 0x1a01_0000,
+            source: DifficultySource::Assumed,
+            network: None,
+            height: None,
+            why_assumed: Some("no [mining] config names a pearld".to_owned()),
+        };
+        let doc = report(&r, &assumed, None);
         insta::assert_snapshot!(plain(&doc));
     }
 

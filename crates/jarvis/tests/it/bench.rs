@@ -69,18 +69,44 @@ fn bench_reports_json_and_emits_proofs_that_verify_offline() {
         "peak_int8_mac_per_s",
         "peak_int16_mac_per_s",
         "expected_seconds_per_block",
+        "ratio_own_peak",
+        "breakdown",
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
+    let breakdown = &v["breakdown"];
+    for part in [
+        "gemm_s",
+        "noise_s",
+        "commit_s",
+        "signal_s",
+        "jackpot_s",
+        "proof_s",
+        "other_s",
+    ] {
+        assert!(
+            breakdown[part].as_f64().is_some_and(|s| s >= 0.0),
+            "{part}: {v}"
+        );
+    }
+    assert!(
+        breakdown["gemm_s"].as_f64() > Some(0.0),
+        "the GEMM took time: {v}"
+    );
     assert_eq!(v["threads"], 1);
     assert!(v["mac_per_s"].as_f64().expect("rate") > 0.0);
     assert_eq!(v["proofs_found"], v["proofs_verified"]);
+    // No pearld answers here: the difficulty is an assumption, and the output says so.
     assert_eq!(v["expected_for_nbits"], 0x1a01_0000);
+    assert_eq!(v["difficulty_source"], "assumed");
+    assert_eq!(v["difficulty_assumed"], true);
+    assert_eq!(v["network"], serde_json::Value::Null);
     assert!(
         v["nbits_source"]
             .as_str()
             .expect("source")
-            .contains("mainnet-like")
+            .contains("not the network's difficulty"),
+        "{v}"
     );
     let found = v["proofs_found"].as_u64().expect("count");
     assert!(
@@ -290,4 +316,54 @@ fn verify_proof_names_the_failing_check() {
         "{}",
         out.stdout()
     );
+}
+
+#[test]
+fn bench_takes_the_difficulty_and_network_from_a_configured_pearld() {
+    use jarvis_testkit::{FakeMode, FakePearld, FakePearldOptions};
+    const PASSWORD: &str = "bench-pearld-secret-41";
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let pearld = runtime.block_on(FakePearld::start(FakePearldOptions {
+        password: PASSWORD.to_owned(),
+        mode: FakeMode::Healthy { height: 5_000 },
+        ..Default::default()
+    }));
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[mining]\nprovider = \"cpu-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nm = 64\nn = 256\npearld_rpc_url = \"{}\"\n",
+        pearld.url()
+    ));
+    let run = |json: bool| {
+        let mut args = vec!["mine", "bench", "--seconds", "1", "--threads", "1"];
+        if json {
+            args.push("--json");
+        }
+        let out = env.run(jarvis(&env, &args).env("PEARLD_RPC_PASSWORD", PASSWORD));
+        out.assert_success();
+        out
+    };
+    let v: serde_json::Value = serde_json::from_str(&run(true).stdout()).expect("json");
+    // The fake's template carries pearld's pow-limit bits 1b00ffff at height + 1.
+    assert_eq!(v["expected_for_nbits"], 0x1b00_ffff, "{v}");
+    assert_eq!(v["difficulty_source"], "node");
+    assert_eq!(v["difficulty_assumed"], false);
+    assert_eq!(v["network"], "mainnet");
+    assert_eq!(v["template_height"], 5_001);
+    let methods: Vec<String> = pearld
+        .requests()
+        .iter()
+        .filter_map(|r| r.json())
+        .filter_map(|j| j["method"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        methods.iter().any(|m| m == "getblocktemplate"),
+        "{methods:?}"
+    );
+
+    let human = run(false);
+    human
+        .assert_stdout_contains("nbits 0x1b00ffff, the current difficulty of pearld's mainnet")
+        .assert_stdout_contains("at height 5001)");
+    human.assert_output_lacks(PASSWORD);
+    human.assert_output_lacks("ASSUMED");
 }

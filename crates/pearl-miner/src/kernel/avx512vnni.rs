@@ -11,7 +11,6 @@
 use std::arch::x86_64::{
     _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
     _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_storeu_si512,
-    _mm512_xor_si512,
 };
 use std::hint::black_box;
 use std::time::Instant;
@@ -31,15 +30,34 @@ pub(super) fn available() -> bool {
         && std::arch::is_x86_feature_detected!("avx512vnni")
 }
 
-/// See [`super::Kernel::accumulate`]: 4×64 and 4×16 register blocks, portable code for
-/// ragged column edges (and for a whole call on a CPU without VNNI, since `Kernel` values
-/// can be built without [`super::Kernel::resolve`]).
+/// See [`super::Kernel::accumulate`]: B is offset into a scratch copy, then
+/// [`accumulate_offset`] runs. The miner keeps B offset once per job instead.
 pub(super) fn accumulate(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    let offset: Vec<i8> = b[..d.cols * d.r].iter().map(|&v| v ^ i8::MIN).collect();
+    accumulate_offset(a, &offset, d, acc);
+}
+
+/// Like [`accumulate`] with `b_offset[x] = b[x] XOR 0x80` (the u8 `b + 128`), as the miner
+/// stores B's panels for this kernel: no per-load fix-up in the inner loop. 4×64 and 4×16
+/// register blocks, portable code for ragged column edges (and for a whole call on a CPU
+/// without VNNI, since `Kernel` values can be built without [`super::Kernel::resolve`]).
+pub(super) fn accumulate_offset(a: &[i8], b_offset: &[i8], d: PanelDims, acc: &mut [i32]) {
     if !available() {
-        super::portable::accumulate(a, b, d, acc);
+        let b: Vec<i8> = b_offset[..d.cols * d.r]
+            .iter()
+            .map(|&v| v ^ i8::MIN)
+            .collect();
+        super::portable::accumulate(a, &b, d, acc);
         return;
     }
+    let b = b_offset;
     let cols16 = d.cols - d.cols % LANES;
+    if d.rows.is_multiple_of(4) && d.rows <= MAX_COLUMN_MAJOR_ROWS && cols16 == d.cols {
+        // SAFETY: `available()` confirmed the features; Kernel::accumulate_packed asserted
+        // the lengths; rows is a multiple of 4 within the offsets array, cols of 16.
+        unsafe { column_blocks_outer(a, b, d, acc) };
+        return;
+    }
     let mut i = 0;
     while i < d.rows {
         let rows_here = (d.rows - i).min(4);
@@ -56,7 +74,8 @@ pub(super) fn accumulate(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
         i += rows_here;
     }
     if cols16 < d.cols {
-        super::portable::accumulate_rows(a, b, d, 0..d.rows, cols16..d.cols, acc);
+        let signed: Vec<i8> = b[..d.cols * d.r].iter().map(|&v| v ^ i8::MIN).collect();
+        super::portable::accumulate_rows(a, &signed, d, 0..d.rows, cols16..d.cols, acc);
     }
 }
 
@@ -82,6 +101,40 @@ fn row_offset(line: &[i8]) -> i32 {
 
 /// Rows `i0..i0+R`, columns `0..cols16` (a multiple of 16).
 ///
+/// Most rows the column-major order handles (its row offsets live on the stack).
+const MAX_COLUMN_MAJOR_ROWS: usize = 64;
+
+/// The whole panel with column blocks outermost: one 64-column slice of B (64·r bytes, 8 KiB
+/// at r=128) stays in L1 while every 4-row group of A passes over it, instead of the whole
+/// B panel (cols·r) being re-read from L2 for each row group.
+///
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni; `rows` is a multiple of 4 and at most
+/// [`MAX_COLUMN_MAJOR_ROWS`], `cols` a multiple of 16, and the slices hold at least the
+/// lengths `Kernel::accumulate` asserts.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn column_blocks_outer(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    let mut offsets = [0i32; MAX_COLUMN_MAJOR_ROWS];
+    for (row, slot) in offsets.iter_mut().take(d.rows).enumerate() {
+        *slot = row_offset(&a[row * d.r..(row + 1) * d.r]);
+    }
+    let wide = d.cols - d.cols % (WIDE * LANES);
+    for j in (0..wide).step_by(WIDE * LANES) {
+        for i in (0..d.rows).step_by(4) {
+            let o = [offsets[i], offsets[i + 1], offsets[i + 2], offsets[i + 3]];
+            // SAFETY: same features; i + 4 <= rows and j + 64 <= cols (contract).
+            unsafe { block::<4, WIDE>(a, b, d, i, j, o, acc) };
+        }
+    }
+    for j in (wide..d.cols).step_by(LANES) {
+        for i in (0..d.rows).step_by(4) {
+            let o = [offsets[i], offsets[i + 1], offsets[i + 2], offsets[i + 3]];
+            // SAFETY: as above, with j + 16 <= cols.
+            unsafe { block::<4, 1>(a, b, d, i, j, o, acc) };
+        }
+    }
+}
+
 /// # Safety
 /// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `cols16 <= cols`, and the slices
 /// hold at least the lengths `Kernel::accumulate` asserts.
@@ -125,18 +178,17 @@ unsafe fn block<const R: usize, const V: usize>(
     offsets: [i32; R],
     acc: &mut [i32],
 ) {
-    let flip = _mm512_set1_epi8(i8::MIN);
     let mut c = [[_mm512_set1_epi32(0); V]; R];
     for (cr, &offset) in c.iter_mut().zip(&offsets) {
         *cr = [_mm512_set1_epi32(offset); V];
     }
     for q in 0..d.r / 4 {
         let at = (q * d.cols + j0) * 4;
-        let mut bu = [flip; V];
+        let mut bu = [_mm512_setzero_si512(); V];
         for (v, slot) in bu.iter_mut().enumerate() {
             // SAFETY: at + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4 (contract).
-            let raw = unsafe { _mm512_loadu_si512(b.as_ptr().add(at + 64 * v).cast()) };
-            *slot = _mm512_xor_si512(raw, flip);
+            // B is stored offset (u8 b + 128): loaded as is.
+            *slot = unsafe { _mm512_loadu_si512(b.as_ptr().add(at + 64 * v).cast()) };
         }
         for (row, cr) in c.iter_mut().enumerate() {
             let offset = (i0 + row) * d.r + 4 * q;

@@ -156,6 +156,43 @@ impl Kernel {
         }
     }
 
+    /// Whether B's panels for [`Self::accumulate_packed`] hold `b XOR 0x80` (the u8
+    /// `b + 128`, what `vpdpbusd` multiplies) instead of `b`.
+    pub fn offset_b(&self) -> bool {
+        matches!(self, Self::Avx512Vnni)
+    }
+
+    /// [`Self::accumulate`] with B's panel in this kernel's own form: `b XOR 0x80` where
+    /// [`Self::offset_b`], else `b`. The miner stores B so once per job.
+    ///
+    /// # Panics
+    /// As [`Self::accumulate`].
+    pub fn accumulate_packed(
+        &self,
+        a: &[i8],
+        a_abs: &[i8],
+        b: &[i8],
+        dims: PanelDims,
+        acc: &mut [i32],
+    ) {
+        match self {
+            Self::Avx512Vnni => {
+                assert!(
+                    dims.fits(a, a_abs, b, acc),
+                    "kernel panel {dims:?} does not fit its buffers"
+                );
+                #[cfg(target_arch = "x86_64")]
+                avx512vnni::accumulate_offset(a, b, dims, acc);
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let signed: Vec<i8> = b.iter().map(|&v| v ^ i8::MIN).collect();
+                    portable::accumulate(a, &signed, dims, acc);
+                }
+            }
+            _ => self.accumulate(a, a_abs, b, dims, acc),
+        }
+    }
+
     /// `acc[i·cols + j] += Σ_{l<r} a[i·r + l] · b[j][l]` (wrapping i32), with `b` in the
     /// quad-interleaved layout and `a_abs[x] = |a[x]|` (read by the AVX2 kernel only).
     ///

@@ -189,6 +189,46 @@ fn avx512vnni_kernel_matches_portable() {
     check_against_portable(kernel);
 }
 
+/// The miner's own entry point: B's panel in each kernel's form (`b XOR 0x80` for VNNI)
+/// gives the portable kernel's sums, bit for bit, over the whole i8 range.
+#[test]
+fn packed_b_path_matches_portable_for_every_kernel() {
+    let mut state = 7u64;
+    for choice in [
+        KernelChoice::Portable,
+        KernelChoice::Avx2,
+        KernelChoice::Avx512Vnni,
+    ] {
+        let Some(kernel) = kernel_or_skip(
+            "packed_b_path_matches_portable_for_every_kernel",
+            choice,
+        ) else {
+            continue;
+        };
+        for (rows, cols, r) in [(16, 256, 128), (5, 80, 64), (3, 130, 256), (1, 15, 8)] {
+            let d = PanelDims { rows, cols, r };
+            let a = full_range_operand(rows * r, &mut state);
+            let a: Vec<i8> = a.iter().map(|v| v.max(&-127)).copied().collect();
+            let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
+            let lines = full_range_operand(cols * r, &mut state);
+            let lines: Vec<i8> = lines.iter().map(|v| v.max(&-127)).copied().collect();
+            let mut b = vec![0i8; cols * r];
+            pack_b_panel(&lines, r, 0, d, &mut b);
+            let packed: Vec<i8> = if kernel.offset_b() {
+                b.iter().map(|&v| v ^ i8::MIN).collect()
+            } else {
+                b.clone()
+            };
+            let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
+            let mut want = start.clone();
+            let mut got = start;
+            Kernel::Portable.accumulate(&a, &abs, &b, d, &mut want);
+            kernel.accumulate_packed(&a, &abs, &packed, d, &mut got);
+            assert_eq!(got, want, "{kernel:?} packed vs portable on {d:?}");
+        }
+    }
+}
+
 #[test]
 fn auto_resolves_to_the_fastest_kernel_this_cpu_runs_and_refuses_what_it_lacks() {
     let want = if avx512vnni_available() {
