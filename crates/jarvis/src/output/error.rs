@@ -157,7 +157,16 @@ fn for_cause(err: &anyhow::Error) -> Option<String> {
         ));
     }
     use jarvis_core::fs::ReadFileError;
-    match err.chain().find_map(|e| e.downcast_ref::<ReadFileError>()) {
+    // `ConfigError::NotAConfigFile` is transparent: its inner error is not a link of the chain.
+    let read_file = err.chain().find_map(|e| {
+        e.downcast_ref::<ReadFileError>().or_else(|| {
+            match e.downcast_ref::<jarvis_core::config::ConfigError>() {
+                Some(jarvis_core::config::ConfigError::NotAConfigFile(inner)) => Some(inner),
+                _ => None,
+            }
+        })
+    });
+    match read_file {
         Some(ReadFileError::NotRegular { path, kind }) if *kind == "a directory" => {
             return io_hint(io::ErrorKind::IsADirectory, Subject::File(path));
         }
