@@ -50,6 +50,11 @@ enum KernelArg {
     Avx2,
     #[value(name = "avx512-vnni")]
     Avx512Vnni,
+    Neon,
+    #[value(name = "neon-dotprod")]
+    NeonDotprod,
+    #[value(name = "neon-i8mm")]
+    NeonI8mm,
 }
 
 fn parse_nbits(text: &str) -> Result<u32, String> {
@@ -87,6 +92,9 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         KernelArg::Portable => KernelChoice::Portable,
         KernelArg::Avx2 => KernelChoice::Avx2,
         KernelArg::Avx512Vnni => KernelChoice::Avx512Vnni,
+        KernelArg::Neon => KernelChoice::Neon,
+        KernelArg::NeonDotprod => KernelChoice::NeonDotprod,
+        KernelArg::NeonI8mm => KernelChoice::NeonI8mm,
     };
     let (nbits, nbits_source) = match args.nbits {
         Some(n) => (n, "--nbits".to_owned()),

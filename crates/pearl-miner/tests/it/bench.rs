@@ -63,6 +63,10 @@ fn short_bench_reports_consistent_counts() {
         "peak_int16_mac_per_s",
         "peak_vnni_mac_per_s",
         "ratio_vnni",
+        "peak_dot_mac_per_s",
+        "peak_mmla_mac_per_s",
+        "ratio_dot",
+        "ratio_mmla",
         "expected_seconds_per_block",
     ] {
         assert!(json.get(key).is_some(), "missing key {key}");
@@ -73,12 +77,21 @@ fn short_bench_reports_consistent_counts() {
 fn peaks_are_measured_on_x86_64_and_marked_absent_elsewhere() {
     let peaks = measure_peaks_on(0.01, 1);
     assert_eq!(peaks.threads, 1);
-    if cfg!(target_arch = "x86_64") && pearl_miner::kernel::avx2_available() {
+    // x86_64: the AVX2 sequences; aarch64: the neon kernel's widening sequences.
+    if pearl_miner::kernel::avx2_available() || pearl_miner::kernel::neon_available() {
         assert!(peaks.int8_mac_per_s.is_some_and(|v| v > 0.0));
         assert!(peaks.int16_mac_per_s.is_some_and(|v| v > 0.0));
     } else {
         assert_eq!(peaks.int8_mac_per_s, None);
     }
+    assert_eq!(
+        peaks.dot_mac_per_s.is_some_and(|v| v > 0.0),
+        pearl_miner::kernel::neon_dotprod_available()
+    );
+    assert_eq!(
+        peaks.mmla_mac_per_s.is_some_and(|v| v > 0.0),
+        pearl_miner::kernel::neon_i8mm_available()
+    );
     assert_eq!(
         peaks.vnni_mac_per_s.is_some(),
         pearl_miner::kernel::avx512vnni_available()
