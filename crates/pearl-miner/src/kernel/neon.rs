@@ -18,14 +18,14 @@
 //!
 //! Their intrinsics (`vdotq_laneq_s32`, `vmmlaq_s32`) are still unstable in Rust, so each is one
 //! `asm!` instruction on registers (pure, no memory): the compiler still allocates the
-//! registers and schedules around it.
+//! registers and schedules around it. `SMULL2`/`SMLAL2` are `asm!` too (see [`smull2`]).
 #![allow(unsafe_code)]
 
 use std::arch::aarch64::{
-    int8x16_t, int32x4_t, vaddq_s32, vdupq_n_s8, vdupq_n_s32, vget_low_s8, vld1q_s8, vld1q_s32,
-    vmlal_high_s8, vmlal_s8, vmull_high_s8, vmull_s8, vpadalq_s16, vpaddq_s32,
-    vreinterpretq_s8_s32, vreinterpretq_s32_s8, vreinterpretq_s32_s64, vreinterpretq_s64_s32,
-    vst1q_s32, vzip1q_s32, vzip1q_s64, vzip2q_s32, vzip2q_s64,
+    int8x16_t, int16x8_t, int32x4_t, vaddq_s32, vdupq_n_s8, vdupq_n_s32, vget_low_s8, vld1q_s8,
+    vld1q_s32, vmlal_s8, vmull_s8, vpadalq_s16, vpaddq_s32, vreinterpretq_s8_s32,
+    vreinterpretq_s32_s8, vreinterpretq_s32_s64, vreinterpretq_s64_s32, vst1q_s32, vzip1q_s32,
+    vzip1q_s64, vzip2q_s32, vzip2q_s64,
 };
 use std::arch::asm;
 use std::hint::black_box;
@@ -111,6 +111,66 @@ fn smmla(acc: int32x4_t, a: int8x16_t, b: int8x16_t) -> int32x4_t {
         );
     }
     acc
+}
+
+/// `SMULL2`: the high 8 bytes of `a` times those of `b`, widened to i16. In `asm!` because LLVM
+/// sees that A's broadcast quad has equal halves and turns the intrinsic into `EXT` + `SMULL`,
+/// one extra vector instruction per 8 MACs.
+#[inline]
+#[target_feature(enable = "neon")]
+fn smull2(a: int8x16_t, b: int8x16_t) -> int16x8_t {
+    let out: int16x8_t;
+    // SAFETY: one register-only Advanced SIMD instruction (this function's target feature).
+    unsafe {
+        asm!(
+            "smull2 {out:v}.8h, {a:v}.16b, {b:v}.16b",
+            out = lateout(vreg) out,
+            a = in(vreg) a,
+            b = in(vreg) b,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    out
+}
+
+/// `SMLAL2`: `acc` += the high 8 bytes of `a` times those of `b` (see [`smull2`]).
+#[inline]
+#[target_feature(enable = "neon")]
+fn smlal2(acc: int16x8_t, a: int8x16_t, b: int8x16_t) -> int16x8_t {
+    let mut acc = acc;
+    // SAFETY: one register-only Advanced SIMD instruction (this function's target feature).
+    unsafe {
+        asm!(
+            "smlal2 {acc:v}.8h, {a:v}.16b, {b:v}.16b",
+            acc = inout(vreg) acc,
+            a = in(vreg) a,
+            b = in(vreg) b,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    acc
+}
+
+/// `SMULL` + `SMLAL` on the low halves (the probe's copy, opaque so that LLVM cannot merge the
+/// two products when they share operands).
+#[inline]
+#[target_feature(enable = "neon")]
+fn smull_smlal(a0: int8x16_t, b0: int8x16_t, a1: int8x16_t, b1: int8x16_t) -> int16x8_t {
+    let out: int16x8_t;
+    // SAFETY: two register-only Advanced SIMD instructions (this function's target feature).
+    unsafe {
+        asm!(
+            "smull {out:v}.8h, {a0:v}.8b, {b0:v}.8b",
+            "smlal {out:v}.8h, {a1:v}.8b, {b1:v}.8b",
+            out = out(vreg) out,
+            a0 = in(vreg) a0,
+            b0 = in(vreg) b0,
+            a1 = in(vreg) a1,
+            b1 = in(vreg) b1,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    out
 }
 
 /// A's k-quad at `offset` broadcast to all four lanes.
@@ -239,7 +299,7 @@ unsafe fn widen_block<const R: usize, const V: usize>(
                     vget_low_s8(a1),
                     vget_low_s8(b1[v]),
                 );
-                let high = vmlal_high_s8(vmull_high_s8(a0, b0[v]), a1, b1[v]);
+                let high = smlal2(smull2(a0, b0[v]), a1, b1[v]);
                 lo[row][v] = vpadalq_s16(lo[row][v], low);
                 hi[row][v] = vpadalq_s16(hi[row][v], high);
             }
@@ -253,7 +313,7 @@ unsafe fn widen_block<const R: usize, const V: usize>(
             let a0 = unsafe { broadcast_quad(a, (i0 + row) * d.r + 4 * q) };
             for v in 0..V {
                 let low = vmull_s8(vget_low_s8(a0), vget_low_s8(b0[v]));
-                let high = vmull_high_s8(a0, b0[v]);
+                let high = smull2(a0, b0[v]);
                 lo[row][v] = vpadalq_s16(lo[row][v], low);
                 hi[row][v] = vpadalq_s16(hi[row][v], high);
             }
@@ -617,23 +677,25 @@ unsafe fn probe_neon(seconds: f64, which: Probe) -> (u64, f64) {
     let y = black_box(vdupq_n_s8(-2));
     let (steps, secs) = match which {
         Probe::Widen8 => run_chains(seconds, |c| {
+            // The kernel's sequence per 2 k-quads × 4 columns: SMULL, SMLAL, SMULL2, SMLAL2,
+            // two SADALP (32 MACs), fed back through the accumulator.
             for slot in c.iter_mut() {
                 let x = vreinterpretq_s8_s32(*slot);
-                let low = vmlal_s8(
-                    vmull_s8(vget_low_s8(x), vget_low_s8(y)),
-                    vget_low_s8(y),
-                    vget_low_s8(x),
-                );
-                let high = vmlal_high_s8(vmull_high_s8(x, y), y, x);
+                let low = smull_smlal(x, y, y, x);
+                let high = smlal2(smull2(x, y), y, x);
                 *slot = vpadalq_s16(vpadalq_s16(*slot, low), high);
             }
         }),
         _ => run_chains(seconds, |c| {
-            let y16 = vreinterpretq_s16_s32(vreinterpretq_s32_s8(y));
+            // Not splats to LLVM, which would otherwise trade SMLAL2 for EXT + SMLAL.
+            let x16 = black_box(vreinterpretq_s16_s32(vdupq_n_s32(0x0003_fffd)));
+            let y16 = black_box(vreinterpretq_s16_s32(vreinterpretq_s32_s8(y)));
             for slot in c.iter_mut() {
-                let x = vreinterpretq_s16_s32(*slot);
-                *slot =
-                    vmlal_high_s16(vmlal_s16(*slot, vget_low_s16(x), vget_low_s16(y16)), x, y16);
+                *slot = vmlal_high_s16(
+                    vmlal_s16(*slot, vget_low_s16(x16), vget_low_s16(y16)),
+                    x16,
+                    y16,
+                );
             }
         }),
     };
@@ -648,10 +710,11 @@ unsafe fn probe_neon(seconds: f64, which: Probe) -> (u64, f64) {
 /// The CPU has dotprod.
 #[target_feature(enable = "neon,dotprod")]
 unsafe fn probe_dot(seconds: f64) -> (u64, f64) {
-    let y = black_box(vdupq_n_s8(-2));
+    // Each chain's accumulator carries the dependency; the asm cannot be hoisted.
+    let (x, y) = (black_box(vdupq_n_s8(3)), black_box(vdupq_n_s8(-2)));
     let (steps, secs) = run_chains(seconds, |c| {
         for slot in c.iter_mut() {
-            *slot = sdot(*slot, vreinterpretq_s8_s32(*slot), y);
+            *slot = sdot(*slot, x, y);
         }
     });
     (steps * 16, secs)
@@ -661,10 +724,11 @@ unsafe fn probe_dot(seconds: f64) -> (u64, f64) {
 /// The CPU has i8mm.
 #[target_feature(enable = "neon,i8mm")]
 unsafe fn probe_mmla(seconds: f64) -> (u64, f64) {
-    let y = black_box(vdupq_n_s8(-2));
+    // As in `probe_dot`.
+    let (x, y) = (black_box(vdupq_n_s8(3)), black_box(vdupq_n_s8(-2)));
     let (steps, secs) = run_chains(seconds, |c| {
         for slot in c.iter_mut() {
-            *slot = smmla(*slot, vreinterpretq_s8_s32(*slot), y);
+            *slot = smmla(*slot, x, y);
         }
     });
     (steps * 32, secs)
