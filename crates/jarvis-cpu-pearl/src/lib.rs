@@ -47,6 +47,14 @@ fn create(home: &JarvisHome) -> Box<dyn MiningProvider> {
     Box::new(CpuPearlProvider::new(home.clone()))
 }
 
+/// The kernel this provider mines with on `hw` when it is an aarch64 host, from its detected
+/// CPU features (`neon-i8mm`, `neon-dotprod` or `neon`); `None` on other architectures.
+pub fn aarch64_kernel(hw: &HardwareInfo) -> Option<&'static str> {
+    let has = |feature: &str| hw.cpu.features.iter().any(|f| f == feature);
+    (hw.arch == "aarch64")
+        .then(|| pearl_miner::kernel::aarch64_auto_kernel(has("dotprod"), has("i8mm")).name())
+}
+
 /// Pure capability detection. Engine- and model-independent: it mines beside inference.
 pub fn detect(hw: &HardwareInfo, _engine_id: &str, _model: &str) -> MiningCapabilities {
     match hw.platform {

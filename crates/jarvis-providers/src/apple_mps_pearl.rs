@@ -1,4 +1,5 @@
-//! `apple-mps-pearl`: mining on the Apple GPU. Detection is real; the Metal miner is not built yet.
+//! `apple-mps-pearl`: mining on the Apple GPU. Detection is real; the Metal miner is not built yet,
+//! and the answer names the NEON kernel `cpu-pearl` mines with on the Mac instead.
 
 use jarvis_core::hardware::{GpuVendor, HardwareInfo, Platform};
 use jarvis_core::paths::JarvisHome;
@@ -43,7 +44,23 @@ pub fn detect(hw: &HardwareInfo, _engine_id: &str, _model: &str) -> MiningCapabi
     if !hw.gpus.iter().any(|g| g.vendor == GpuVendor::Apple) {
         return MiningCapabilities::unsupported("apple-mps-pearl requires an Apple GPU");
     }
-    MiningCapabilities::unsupported(
-        "apple-mps-pearl needs jarvis' Metal miner, which this build does not include yet; use cpu-pearl on this Mac",
-    )
+    MiningCapabilities::unsupported(format!(
+        "apple-mps-pearl needs jarvis' Metal miner, which this build does not include yet; use cpu-pearl on this Mac{}",
+        cpu_kernel_note(hw)
+    ))
+}
+
+/// Which NEON kernel cpu-pearl runs on this Mac's CPU (`init --provider auto` picks cpu-pearl).
+#[cfg(feature = "mining-pearl-cpu")]
+fn cpu_kernel_note(hw: &HardwareInfo) -> String {
+    crate::cpu_pearl::aarch64_kernel(hw).map_or_else(String::new, |kernel| {
+        format!(
+            " (it mines with its {kernel} kernel on this CPU; `jarvis mine init --provider auto` picks it)"
+        )
+    })
+}
+
+#[cfg(not(feature = "mining-pearl-cpu"))]
+fn cpu_kernel_note(_hw: &HardwareInfo) -> String {
+    String::new()
 }

@@ -15,15 +15,21 @@ use crate::miner::{CancelToken, Counters, Job, MineError, Miner, MinerOptions};
 use crate::shape::Shape;
 use crate::verify::{Verified, verify_plain_proof_with_target};
 
-/// Peak multiply-accumulate rates of this CPU, summed over all hardware threads.
+/// Peak multiply-accumulate rates of this CPU, summed over all hardware threads. Each is the
+/// rate of one kernel's instruction sequence, `None` where this CPU has no such kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Peaks {
-    /// `vpmaddubsw`+`vpmaddwd` MAC/s; `None` where not measured (non-x86_64 or no AVX2).
+    /// x86_64: `vpmaddubsw`+`vpmaddwd` (AVX2); aarch64: `SMULL`+`SMLAL`+`SADALP` (the neon
+    /// kernel's widening sequence). MAC/s.
     pub int8_mac_per_s: Option<f64>,
-    /// `vpmaddwd` MAC/s; `None` where not measured.
+    /// x86_64: `vpmaddwd` (AVX2); aarch64: `SMLAL` i16 → i32. MAC/s.
     pub int16_mac_per_s: Option<f64>,
     /// `vpdpbusd` (zmm) MAC/s; `None` where not measured (no AVX-512 VNNI).
     pub vnni_mac_per_s: Option<f64>,
+    /// aarch64 `SDOT` MAC/s; `None` where not measured (no dotprod).
+    pub dot_mac_per_s: Option<f64>,
+    /// aarch64 `SMMLA` MAC/s; `None` where not measured (no i8mm).
+    pub mmla_mac_per_s: Option<f64>,
     /// Threads the probes ran on.
     pub threads: usize,
 }
@@ -36,44 +42,67 @@ pub fn measure_peaks(seconds_per_probe: f64) -> Peaks {
     )
 }
 
+/// Runs `probe` on `threads` threads at once; the summed MAC/s.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn run_probe(probe: fn(f64) -> (u64, f64), seconds: f64, threads: usize) -> f64 {
+    let rates: Vec<f64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let (macs, secs) = probe(seconds.max(0.001));
+                    if secs > 0.0 { macs as f64 / secs } else { 0.0 }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(0.0))
+            .collect()
+    });
+    rates.iter().sum()
+}
+
 /// Like [`measure_peaks`] on `threads` threads (compare a miner with its own thread count).
 pub fn measure_peaks_on(seconds_per_probe: f64, threads: usize) -> Peaks {
     let threads = threads.max(1);
     #[cfg(target_arch = "x86_64")]
     {
-        let run = |probe: fn(f64) -> (u64, f64)| -> f64 {
-            let rates: Vec<f64> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        scope.spawn(move || {
-                            let (macs, secs) = probe(seconds_per_probe.max(0.001));
-                            if secs > 0.0 { macs as f64 / secs } else { 0.0 }
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or(0.0))
-                    .collect()
-            });
-            rates.iter().sum()
-        };
+        let run = |probe| run_probe(probe, seconds_per_probe, threads);
         let avx2 = crate::kernel::avx2_available();
         let vnni = crate::kernel::avx512vnni_available();
         Peaks {
             int8_mac_per_s: avx2.then(|| run(crate::kernel::probe_int8_macs)),
             int16_mac_per_s: avx2.then(|| run(crate::kernel::probe_int16_macs)),
             vnni_mac_per_s: vnni.then(|| run(crate::kernel::probe_vnni_macs)),
+            dot_mac_per_s: None,
+            mmla_mac_per_s: None,
             threads,
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    {
+        let run = |probe| run_probe(probe, seconds_per_probe, threads);
+        let neon = crate::kernel::neon_available();
+        let dot = crate::kernel::neon_dotprod_available();
+        let mmla = crate::kernel::neon_i8mm_available();
+        Peaks {
+            int8_mac_per_s: neon.then(|| run(crate::kernel::probe_neon_int8_macs)),
+            int16_mac_per_s: neon.then(|| run(crate::kernel::probe_neon_int16_macs)),
+            vnni_mac_per_s: None,
+            dot_mac_per_s: dot.then(|| run(crate::kernel::probe_dot_macs)),
+            mmla_mac_per_s: mmla.then(|| run(crate::kernel::probe_mmla_macs)),
+            threads,
+        }
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         let _ = seconds_per_probe;
         Peaks {
             int8_mac_per_s: None,
             int16_mac_per_s: None,
             vnni_mac_per_s: None,
+            dot_mac_per_s: None,
+            mmla_mac_per_s: None,
             threads,
         }
     }
@@ -134,7 +163,7 @@ pub struct BenchProof {
 /// The bench result (serde keys are the CLI's JSON contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BenchReport {
-    /// Kernel name ("avx512-vnni", "avx2", "portable").
+    /// Kernel name ("avx512-vnni", "avx2", "neon-i8mm", "neon-dotprod", "neon", "portable").
     pub kernel: &'static str,
     /// Worker threads.
     pub threads: usize,
@@ -148,12 +177,17 @@ pub struct BenchReport {
     pub proofs_found: u64,
     /// Proofs that passed a second, independent verification.
     pub proofs_verified: u64,
-    /// Peak int8 MAC/s (None: not measured or not x86_64 AVX2).
+    /// Peak int8 MAC/s, see [`Peaks::int8_mac_per_s`] (None: not measured, or neither x86_64
+    /// AVX2 nor aarch64).
     pub peak_int8_mac_per_s: Option<f64>,
-    /// Peak int16 MAC/s (None: not measured or not x86_64 AVX2).
+    /// Peak int16 MAC/s, see [`Peaks::int16_mac_per_s`] (None: as for int8).
     pub peak_int16_mac_per_s: Option<f64>,
     /// Peak `vpdpbusd` MAC/s (None: not measured or no AVX-512 VNNI).
     pub peak_vnni_mac_per_s: Option<f64>,
+    /// Peak `SDOT` MAC/s (None: not measured or no aarch64 dotprod).
+    pub peak_dot_mac_per_s: Option<f64>,
+    /// Peak `SMMLA` MAC/s (None: not measured or no aarch64 i8mm).
+    pub peak_mmla_mac_per_s: Option<f64>,
     /// mac_per_s / peak_int8_mac_per_s.
     pub ratio_int8: Option<f64>,
     /// mac_per_s / peak_int16_mac_per_s.
@@ -165,6 +199,10 @@ pub struct BenchReport {
     pub ratio_own_peak: Option<f64>,
     /// Where the mining threads' time went.
     pub breakdown: Breakdown,
+    /// mac_per_s / peak_dot_mac_per_s.
+    pub ratio_dot: Option<f64>,
+    /// mac_per_s / peak_mmla_mac_per_s.
+    pub ratio_mmla: Option<f64>,
     /// Expected seconds per block at [`pearl_protocol::target::MAINNET_LIKE_NBITS`].
     pub expected_seconds_per_block: f64,
     /// The nbits that estimate uses.
@@ -369,9 +407,14 @@ pub fn run_bench(
     let peak_int8 = peaks.and_then(|p| p.int8_mac_per_s);
     let peak_int16 = peaks.and_then(|p| p.int16_mac_per_s);
     let peak_vnni = peaks.and_then(|p| p.vnni_mac_per_s);
+    let peak_dot = peaks.and_then(|p| p.dot_mac_per_s);
+    let peak_mmla = peaks.and_then(|p| p.mmla_mac_per_s);
     let own_peak = match miner.kernel() {
         crate::Kernel::Avx512Vnni => peak_vnni,
         crate::Kernel::Avx2 => peak_int8,
+        crate::Kernel::NeonI8mm => peak_mmla,
+        crate::Kernel::NeonDotprod => peak_dot,
+        crate::Kernel::Neon => peak_int8,
         crate::Kernel::Portable => None,
     };
     let shape = &opts.shape;
@@ -386,11 +429,15 @@ pub fn run_bench(
         peak_int8_mac_per_s: peak_int8,
         peak_int16_mac_per_s: peak_int16,
         peak_vnni_mac_per_s: peak_vnni,
+        peak_dot_mac_per_s: peak_dot,
+        peak_mmla_mac_per_s: peak_mmla,
         ratio_int8: ratio(peak_int8),
         ratio_int16: ratio(peak_int16),
         ratio_vnni: ratio(peak_vnni),
         ratio_own_peak: ratio(own_peak),
         breakdown: Breakdown::from_counters(&counters, seconds * opts.threads as f64),
+        ratio_dot: ratio(peak_dot),
+        ratio_mmla: ratio(peak_mmla),
         expected_seconds_per_block: expected_seconds_per_block(mac_per_s, nbits, shape.rank),
         expected_for_nbits: nbits,
         memory_bytes: shape.memory_bytes(opts.threads),

@@ -181,3 +181,31 @@ fn apple_on_every_apple_chip_says_the_metal_miner_is_missing() {
         );
     }
 }
+
+#[test]
+fn apple_names_the_neon_kernel_cpu_pearl_runs_and_auto_picks_cpu_pearl() {
+    // M1: dotprod; M2 and later: dotprod and i8mm (as LLVM's apple-m1/m2 CPUs); a VM may
+    // report neither.
+    for (features, kernel) in [
+        (&["neon", "dotprod"][..], "neon-dotprod kernel"),
+        (&["neon", "dotprod", "i8mm"][..], "neon-i8mm kernel"),
+        (&["neon"][..], "neon kernel"),
+    ] {
+        let mut hw = mac("Apple M4 Max");
+        hw.cpu.features = features.iter().map(|f| (*f).to_owned()).collect();
+        let r = reason(&apple_mps_pearl::detect(&hw, "mlx", DEFAULT_MODEL));
+        assert!(
+            r.contains(&format!("its {kernel} on this CPU")) && r.contains("--provider auto"),
+            "{features:?}: {r}"
+        );
+        // `init --provider auto` takes the first supported provider in registry order.
+        let registry = jarvis_providers::builtin();
+        let first = registry
+            .descriptors()
+            .find(|d| (d.detect)(&hw, "mlx", DEFAULT_MODEL).supported)
+            .map(|d| d.id);
+        assert_eq!(first, Some(cpu_pearl::ID), "{features:?}");
+    }
+    // Off aarch64 there is no NEON kernel to name.
+    assert_eq!(cpu_pearl::aarch64_kernel(&plain_linux()), None);
+}

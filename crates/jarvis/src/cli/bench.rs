@@ -37,6 +37,11 @@ pub(crate) enum KernelArg {
     Avx2,
     #[value(name = "avx512-vnni")]
     Avx512Vnni,
+    Neon,
+    #[value(name = "neon-dotprod")]
+    NeonDotprod,
+    #[value(name = "neon-i8mm")]
+    NeonI8mm,
 }
 
 /// Parses a compact nbits value in hex, with or without `0x`.

@@ -107,6 +107,9 @@ pub(crate) async fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<ExitCode>
         KernelArg::Portable => KernelChoice::Portable,
         KernelArg::Avx2 => KernelChoice::Avx2,
         KernelArg::Avx512Vnni => KernelChoice::Avx512Vnni,
+        KernelArg::Neon => KernelChoice::Neon,
+        KernelArg::NeonDotprod => KernelChoice::NeonDotprod,
+        KernelArg::NeonI8mm => KernelChoice::NeonI8mm,
     };
     let difficulty = match args.nbits {
         Some(nbits) => Difficulty {

@@ -96,9 +96,21 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
         .row("int8 peak", peak(r.peak_int8_mac_per_s, r.ratio_int8))
         .row("int16 peak", peak(r.peak_int16_mac_per_s, r.ratio_int16))
         .row("vnni peak", peak(r.peak_vnni_mac_per_s, r.ratio_vnni));
+    // The aarch64 dot-product peaks, only where this CPU has the instruction.
+    for (label, p, of_peak) in [
+        ("sdot peak", r.peak_dot_mac_per_s, r.ratio_dot),
+        ("smmla peak", r.peak_mmla_mac_per_s, r.ratio_mmla),
+    ] {
+        if p.is_some() {
+            rows.push(label, peak(p, of_peak));
+        }
+    }
     let own = match r.kernel {
         "avx512-vnni" => Some("vpdpbusd"),
         "avx2" => Some("vpmaddubsw+vpmaddwd"),
+        "neon-i8mm" => Some("smmla"),
+        "neon-dotprod" => Some("sdot"),
+        "neon" => Some("smull/smlal"),
         _ => None,
     };
     if let (Some(instruction), Some(share)) = (own, r.ratio_own_peak) {
@@ -189,6 +201,10 @@ mod tests {
                 proof_s: 0.2,
                 other_s: 1.1,
             },
+            peak_dot_mac_per_s: None,
+            peak_mmla_mac_per_s: None,
+            ratio_dot: None,
+            ratio_mmla: None,
             expected_seconds_per_block: 4.2e6,
             expected_for_nbits: 0x1a01_0000,
             memory_bytes: 201_326_592,
@@ -239,6 +255,25 @@ mod tests {
         };
         let doc = report(&r, &assumed, None);
         insta::assert_snapshot!(plain(&doc));
+    }
+
+    #[test]
+    fn neon_i8mm_kernel_against_the_aarch64_peaks() {
+        // A made-up 8-core Graviton-class machine: sdot and smmla peaks are shown, vnni is not
+        // measured there.
+        let mut r = fixture();
+        r.kernel = "neon-i8mm";
+        r.threads = 8;
+        r.mac_per_s = 6.0e11;
+        (r.peak_int8_mac_per_s, r.ratio_int8) = (Some(2.6e11), Some(6.0e11 / 2.6e11));
+        (r.peak_int16_mac_per_s, r.ratio_int16) = (Some(1.3e11), Some(6.0e11 / 1.3e11));
+        (r.peak_vnni_mac_per_s, r.ratio_vnni) = (None, None);
+        (r.peak_dot_mac_per_s, r.ratio_dot) = (Some(1.67e12), Some(6.0e11 / 1.67e12));
+        (r.peak_mmla_mac_per_s, r.ratio_mmla) = (Some(3.3e12), Some(6.0e11 / 3.3e12));
+        let doc = report(&r, "--nbits", Some(1.2e10));
+        let text = plain(&doc);
+        assert!(text.contains("kernel neon-i8mm"), "{text}");
+        insta::assert_snapshot!(text);
     }
 
     #[test]

@@ -12,6 +12,8 @@ mod portable;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512vnni;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 
 /// Which kernel the caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +27,12 @@ pub enum KernelChoice {
     Avx2,
     /// The x86_64 AVX-512 VNNI kernel (refused where the CPU lacks avx512f/bw/vl/vnni).
     Avx512Vnni,
+    /// The aarch64 NEON widening kernel (refused off aarch64).
+    Neon,
+    /// The aarch64 `SDOT` kernel (refused where the CPU lacks dotprod).
+    NeonDotprod,
+    /// The aarch64 `SMMLA` kernel (refused where the CPU lacks i8mm or dotprod).
+    NeonI8mm,
 }
 
 /// A kernel that this CPU can run.
@@ -36,6 +44,12 @@ pub enum Kernel {
     Avx2,
     /// AVX-512 VNNI `vpdpbusd` with an unsigned offset on B (x86_64 only, checked at run time).
     Avx512Vnni,
+    /// NEON `SMULL`/`SMLAL`/`SADALP` widening multiplies (aarch64 only, checked at run time).
+    Neon,
+    /// NEON `SDOT` by element (aarch64 dotprod, checked at run time).
+    NeonDotprod,
+    /// NEON `SMMLA` 2×8·8×2 blocks (aarch64 i8mm, checked at run time).
+    NeonI8mm,
 }
 
 /// The requested kernel cannot run on this machine.
@@ -72,6 +86,52 @@ pub fn avx512vnni_available() -> bool {
     #[cfg(not(target_arch = "x86_64"))]
     {
         false
+    }
+}
+
+/// Whether this CPU can run the NEON widening kernel (any aarch64 Linux or macOS CPU).
+pub fn neon_available() -> bool {
+    #[cfg(target_arch = "aarch64")]
+    {
+        neon::neon_available()
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        false
+    }
+}
+
+/// Whether this CPU can run the NEON `SDOT` kernel (aarch64 with dotprod).
+pub fn neon_dotprod_available() -> bool {
+    #[cfg(target_arch = "aarch64")]
+    {
+        neon::dotprod_available()
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        false
+    }
+}
+
+/// Whether this CPU can run the NEON `SMMLA` kernel (aarch64 with i8mm and dotprod).
+pub fn neon_i8mm_available() -> bool {
+    #[cfg(target_arch = "aarch64")]
+    {
+        neon::i8mm_available()
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        false
+    }
+}
+
+/// The kernel [`KernelChoice::Auto`] picks on an aarch64 CPU with or without the dotprod and
+/// i8mm extensions (also for describing a host from its detected feature names).
+pub fn aarch64_auto_kernel(dotprod: bool, i8mm: bool) -> Kernel {
+    match (dotprod, i8mm) {
+        (true, true) => Kernel::NeonI8mm,
+        (true, false) => Kernel::NeonDotprod,
+        (false, _) => Kernel::Neon,
     }
 }
 
@@ -123,6 +183,8 @@ impl Kernel {
                 Self::Avx512Vnni
             } else if avx2_available() {
                 Self::Avx2
+            } else if neon_available() {
+                aarch64_auto_kernel(neon_dotprod_available(), neon_i8mm_available())
             } else {
                 Self::Portable
             }),
@@ -144,15 +206,46 @@ impl Kernel {
                     "not an x86_64 CPU"
                 },
             }),
+            KernelChoice::Neon if neon_available() => Ok(Self::Neon),
+            KernelChoice::Neon => Err(KernelUnavailable {
+                requested: "neon",
+                reason: if cfg!(target_arch = "aarch64") {
+                    "no Advanced SIMD support detected"
+                } else {
+                    "not an aarch64 CPU"
+                },
+            }),
+            KernelChoice::NeonDotprod if neon_dotprod_available() => Ok(Self::NeonDotprod),
+            KernelChoice::NeonDotprod => Err(KernelUnavailable {
+                requested: "neon-dotprod",
+                reason: if cfg!(target_arch = "aarch64") {
+                    "no dotprod (SDOT) support detected"
+                } else {
+                    "not an aarch64 CPU"
+                },
+            }),
+            KernelChoice::NeonI8mm if neon_i8mm_available() => Ok(Self::NeonI8mm),
+            KernelChoice::NeonI8mm => Err(KernelUnavailable {
+                requested: "neon-i8mm",
+                reason: if cfg!(target_arch = "aarch64") {
+                    "i8mm (SMMLA) and dotprod are not both detected"
+                } else {
+                    "not an aarch64 CPU"
+                },
+            }),
         }
     }
 
-    /// Short name for reports ("portable", "avx2", "avx512-vnni").
+    /// Short name for reports ("portable", "avx2", "avx512-vnni", "neon", "neon-dotprod",
+    /// "neon-i8mm").
     pub fn name(&self) -> &'static str {
         match self {
             Self::Portable => "portable",
             Self::Avx2 => "avx2",
             Self::Avx512Vnni => "avx512-vnni",
+            Self::Neon => "neon",
+            Self::NeonDotprod => "neon-dotprod",
+            Self::NeonI8mm => "neon-i8mm",
         }
     }
 
@@ -218,6 +311,24 @@ impl Kernel {
                 #[cfg(not(target_arch = "x86_64"))]
                 portable::accumulate(a, b, dims, acc);
             }
+            Self::Neon => {
+                #[cfg(target_arch = "aarch64")]
+                neon::accumulate_neon(a, b, dims, acc);
+                #[cfg(not(target_arch = "aarch64"))]
+                portable::accumulate(a, b, dims, acc);
+            }
+            Self::NeonDotprod => {
+                #[cfg(target_arch = "aarch64")]
+                neon::accumulate_dotprod(a, b, dims, acc);
+                #[cfg(not(target_arch = "aarch64"))]
+                portable::accumulate(a, b, dims, acc);
+            }
+            Self::NeonI8mm => {
+                #[cfg(target_arch = "aarch64")]
+                neon::accumulate_i8mm(a, b, dims, acc);
+                #[cfg(not(target_arch = "aarch64"))]
+                portable::accumulate(a, b, dims, acc);
+            }
         }
     }
 }
@@ -227,3 +338,9 @@ impl Kernel {
 pub(crate) use avx2::{probe_int8_macs, probe_int16_macs};
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx512vnni::probe_vnni_macs;
+/// Throughput probes for the bench (aarch64 only).
+#[cfg(target_arch = "aarch64")]
+pub(crate) use neon::{
+    probe_dot_macs, probe_int8_macs as probe_neon_int8_macs,
+    probe_int16_macs as probe_neon_int16_macs, probe_mmla_macs,
+};

@@ -20,7 +20,9 @@ fn expected_seconds_follow_work_over_rate() {
 #[test]
 fn short_bench_reports_consistent_counts() {
     let opts = BenchOptions {
-        seconds: 0,
+        // One second, not zero: under emulation (qemu-aarch64 in .ci/run) the first block can
+        // take longer than the bench's first 200 ms tick.
+        seconds: 1,
         threads: 1,
         kernel: KernelChoice::Portable,
         shape: tiny_shape(),
@@ -70,6 +72,10 @@ fn short_bench_reports_consistent_counts() {
         "peak_int16_mac_per_s",
         "peak_vnni_mac_per_s",
         "ratio_vnni",
+        "peak_dot_mac_per_s",
+        "peak_mmla_mac_per_s",
+        "ratio_dot",
+        "ratio_mmla",
         "expected_seconds_per_block",
     ] {
         assert!(json.get(key).is_some(), "missing key {key}");
@@ -81,15 +87,23 @@ fn peaks_are_measured_where_the_cpu_has_the_probe_and_marked_absent_elsewhere() 
     const TEST: &str = "peaks_are_measured_where_the_cpu_has_the_probe_and_marked_absent_elsewhere";
     let peaks = measure_peaks_on(0.01, 1);
     assert_eq!(peaks.threads, 1);
-    // The AVX2 probes need x86_64 with AVX2 (avx2_available is false elsewhere).
-    if pearl_miner::kernel::avx2_available() {
+    // x86_64: the AVX2 sequences; aarch64: the neon kernel's widening sequences.
+    if pearl_miner::kernel::avx2_available() || pearl_miner::kernel::neon_available() {
         assert!(peaks.int8_mac_per_s.is_some_and(|v| v > 0.0));
         assert!(peaks.int16_mac_per_s.is_some_and(|v| v > 0.0));
     } else {
         assert_eq!(peaks.int8_mac_per_s, None);
         assert_eq!(peaks.int16_mac_per_s, None);
-        say_skipped(TEST, "the int8/int16 peak probes", "this CPU has no AVX2");
+        say_skipped(TEST, "the int8/int16 peak probes", "this CPU has neither AVX2 nor NEON");
     }
+    assert_eq!(
+        peaks.dot_mac_per_s.is_some_and(|v| v > 0.0),
+        pearl_miner::kernel::neon_dotprod_available()
+    );
+    assert_eq!(
+        peaks.mmla_mac_per_s.is_some_and(|v| v > 0.0),
+        pearl_miner::kernel::neon_i8mm_available()
+    );
     if pearl_miner::kernel::avx512vnni_available() {
         assert!(peaks.vnni_mac_per_s.is_some_and(|v| v > 0.0));
     } else {

@@ -6,6 +6,7 @@ mod hostile;
 mod kernels;
 mod merkle;
 mod mine_verify;
+mod neon;
 mod noise;
 mod pearl_kat;
 mod pearl_vectors;

@@ -367,7 +367,7 @@ fn same_check(pearl_error: &str, ours: &VerifyError) -> bool {
             ours,
             VerifyError::Pattern {
                 operand: Operand::A,
-                source: PatternError::InvalidOffset { offset: o }
+                reason: PatternError::InvalidOffset { offset: o }
             } if *o == offset
         );
     }
@@ -376,7 +376,7 @@ fn same_check(pearl_error: &str, ours: &VerifyError) -> bool {
             ours,
             VerifyError::Pattern {
                 operand: Operand::A,
-                source: PatternError::NotPeriodic { .. }
+                reason: PatternError::NotPeriodic { .. }
             }
         );
     }
@@ -385,7 +385,7 @@ fn same_check(pearl_error: &str, ours: &VerifyError) -> bool {
             ours,
             VerifyError::Merkle {
                 operand: Operand::A,
-                source: MerkleError::BytesNotCovered { .. }
+                reason: MerkleError::BytesNotCovered { .. }
             }
         );
     }
@@ -394,7 +394,7 @@ fn same_check(pearl_error: &str, ours: &VerifyError) -> bool {
             ours,
             VerifyError::Merkle {
                 operand: Operand::A,
-                source: MerkleError::MissingSibling { .. }
+                reason: MerkleError::MissingSibling { .. }
             }
         );
     }
