@@ -270,7 +270,15 @@ mod tests {
         (r.peak_vnni_mac_per_s, r.ratio_vnni) = (None, None);
         (r.peak_dot_mac_per_s, r.ratio_dot) = (Some(1.67e12), Some(6.0e11 / 1.67e12));
         (r.peak_mmla_mac_per_s, r.ratio_mmla) = (Some(3.3e12), Some(6.0e11 / 3.3e12));
-        let doc = report(&r, "--nbits", Some(1.2e10));
+        r.ratio_own_peak = r.ratio_mmla;
+        let flag = Difficulty {
+            nbits: 0x1a01_0000,
+            source: DifficultySource::Flag,
+            network: None,
+            height: None,
+            why_assumed: None,
+        };
+        let doc = report(&r, &flag, Some(1.2e10));
         let text = plain(&doc);
         assert!(text.contains("kernel neon-i8mm"), "{text}");
         insta::assert_snapshot!(text);

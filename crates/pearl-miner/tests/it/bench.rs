@@ -94,7 +94,11 @@ fn peaks_are_measured_where_the_cpu_has_the_probe_and_marked_absent_elsewhere() 
     } else {
         assert_eq!(peaks.int8_mac_per_s, None);
         assert_eq!(peaks.int16_mac_per_s, None);
-        say_skipped(TEST, "the int8/int16 peak probes", "this CPU has neither AVX2 nor NEON");
+        say_skipped(
+            TEST,
+            "the int8/int16 peak probes",
+            "this CPU has neither AVX2 nor NEON",
+        );
     }
     assert_eq!(
         peaks.dot_mac_per_s.is_some_and(|v| v > 0.0),

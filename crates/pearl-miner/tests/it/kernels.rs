@@ -199,10 +199,9 @@ fn packed_b_path_matches_portable_for_every_kernel() {
         KernelChoice::Avx2,
         KernelChoice::Avx512Vnni,
     ] {
-        let Some(kernel) = kernel_or_skip(
-            "packed_b_path_matches_portable_for_every_kernel",
-            choice,
-        ) else {
+        let Some(kernel) =
+            kernel_or_skip("packed_b_path_matches_portable_for_every_kernel", choice)
+        else {
             continue;
         };
         for (rows, cols, r) in [(16, 256, 128), (5, 80, 64), (3, 130, 256), (1, 15, 8)] {
