@@ -753,7 +753,9 @@ impl Drop for Tmpfs {
 /// the write is retried until space is back.
 #[test]
 fn a_full_disk_during_a_gateway_restart_does_not_stop_mining() {
-    let rig = Rig::new("");
+    // A 1 ms hold after each taken proof: the restarted fake gateway serves the same header,
+    // and this test is about the state file, not the one-proof-per-header wait.
+    let rig = Rig::new("").with_env("JARVIS_MINER_RESUME_MS", "1");
     // Room for `start`'s free-space check (64 MiB), then filled up.
     let Some(disk) = Tmpfs::mount(&rig.env.oj_home().join("runtime"), "72m") else {
         return;
