@@ -13,7 +13,9 @@ pub const MAINNET_LIKE_NBITS: u32 = 0x1a01_0000;
 pub fn nbits_to_target(nbits: u32) -> BigUint {
     let exponent = nbits >> 24;
     let mantissa = nbits & 0x00ff_ffff;
-    if exponent == 0 || mantissa == 0 || mantissa & 0x0080_0000 != 0 {
+    // A zero exponent shifts every mantissa bit out and a zero mantissa is zero: only the sign
+    // bit needs its own check.
+    if mantissa & 0x0080_0000 != 0 {
         return BigUint::ZERO;
     }
     let mantissa = BigUint::from(mantissa);
@@ -22,11 +24,7 @@ pub fn nbits_to_target(nbits: u32) -> BigUint {
     } else {
         mantissa << (8 * (exponent - 3))
     };
-    if target.bits() > 256 {
-        target & ((BigUint::from(1u8) << 256u32) - 1u8)
-    } else {
-        target
-    }
+    target & ((BigUint::from(1u8) << 256u32) - 1u8)
 }
 
 /// The compact form of `target` (Bitcoin's `GetCompact`): rounds down to 3 significant bytes.
@@ -49,7 +47,8 @@ pub fn target_to_nbits(target: &BigUint) -> u32 {
     if size > 0xff {
         return 0xff7f_ffff;
     }
-    (compact as u32 & 0x00ff_ffff) | ((size as u32) << 24)
+    // compact < 2^24 here: the exponent byte is added above it.
+    ((size as u32) << 24) + compact as u32
 }
 
 fn low_u64(value: &BigUint) -> u64 {

@@ -96,3 +96,26 @@ fn canonical_nbits_round_trip() {
         );
     }
 }
+
+/// The largest exponent byte: a 255-byte target still encodes, a 256-byte one (also after the
+/// sign-bit shift) saturates to 0xff7fffff.
+#[test]
+fn target_to_nbits_saturates_only_past_exponent_0xff() {
+    let size_255 = pow2(8 * 254);
+    assert_eq!(target_to_nbits(&size_255), 0xff01_0000);
+    assert_eq!(target_to_nbits(&pow2(8 * 255)), 0xff7f_ffff);
+    // 255 bytes whose top byte has its high bit set: one more byte after the shift.
+    assert_eq!(target_to_nbits(&(pow2(8 * 255) - 1u8)), 0xff7f_ffff);
+    // 254 bytes with the high bit set shift into exactly 255.
+    assert_eq!(target_to_nbits(&pow2(8 * 254 - 1)), 0xff00_8000);
+}
+
+/// Exponents 0 to 3 shift the mantissa right; 0 leaves nothing of it.
+#[test]
+fn small_exponents_shift_the_mantissa_out() {
+    assert_eq!(nbits_to_target(0x0012_3456), BigUint::ZERO);
+    assert_eq!(nbits_to_target(0x0112_3456), BigUint::from(0x12u32));
+    assert_eq!(nbits_to_target(0x0312_3456), BigUint::from(0x12_3456u32));
+    assert_eq!(nbits_to_target(0x2000_0000), BigUint::ZERO);
+    assert_eq!(nbits_to_target(0x2080_0001), BigUint::ZERO);
+}

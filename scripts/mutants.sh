@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Mutation pass over Pearl consensus code: cargo-mutants changes the code one small edit at a
+# time (a `>` made `>=`, an XOR made OR, a body replaced by a default) and every such mutant must
+# make a test fail. A missed mutant is a consensus bug the tests would let through.
+#
+#   scripts/mutants.sh                     every consensus file (long: see the README)
+#   scripts/mutants.sh --in-diff REV       only the code changed since git revision REV
+#   scripts/mutants.sh --in-diff REV --max N   ... and at most N mutants (an even sample)
+#
+# Needs cargo-mutants (`cargo install --locked cargo-mutants`). Results go to
+# mutants.out/mutants.out/ (`missed.txt`, `caught.txt`, ...); the exit status is cargo-mutants'
+# (2: a mutant was missed, 3: one timed out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The verifier and what it shares with the miner, and the wire formats consensus reads.
+miner=(
+  crates/pearl-miner/src/verify.rs
+  crates/pearl-miner/src/jackpot.rs
+  crates/pearl-miner/src/merkle.rs
+  crates/pearl-miner/src/commit.rs
+  crates/pearl-miner/src/noise.rs
+)
+protocol=(
+  crates/pearl-protocol/src/proof.rs
+  crates/pearl-protocol/src/pattern.rs
+  crates/pearl-protocol/src/target.rs
+)
+
+base="" max=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --in-diff) base=${2:?--in-diff needs a git revision}; shift 2 ;;
+    --max) max=${2:?--max needs a count}; shift 2 ;;
+    *) echo "usage: scripts/mutants.sh [--in-diff REV [--max N]]" >&2; exit 64 ;;
+  esac
+done
+
+command -v cargo-mutants >/dev/null ||
+  { echo "cargo-mutants is not installed: cargo install --locked cargo-mutants" >&2; exit 1; }
+
+# Left out of each mutant's run to keep it to seconds (they still run in `cargo test`): every
+# byte of a mined proof flipped and re-verified (Pearl's tampered proofs cover each check), and
+# the proptest fuzzers, which look for panics.
+skips=(--skip tampering_any_byte_breaks_decoding_or_verification --skip _never_panic)
+
+files=("${miner[@]}" "${protocol[@]}")
+file_args=()
+for f in "${files[@]}"; do file_args+=(-f "$f"); done
+diff_args=() shard=()
+if [ -n "$base" ]; then
+  mkdir -p mutants.out
+  diff=mutants.out/consensus.diff
+  git diff "$base" -- "${files[@]}" >"$diff"
+  if [ ! -s "$diff" ]; then
+    echo "no consensus code changed since $base: no mutants to test"
+    exit 0
+  fi
+  diff_args=(--in-diff "$diff")
+  if [ -n "$max" ]; then
+    count=$(cargo mutants --list "${file_args[@]}" "${diff_args[@]}" | wc -l)
+    if [ "$count" -gt "$max" ]; then
+      shards=$(((count + max - 1) / max))
+      echo "$count mutants in the change: testing 1 in $shards of them (shard 0/$shards); scripts/mutants.sh --in-diff $base tests them all"
+      shard=(--shard "0/$shards" --sharding round-robin)
+    fi
+  fi
+fi
+
+# One pass, so one baseline build: pearl-protocol's mutants need pearl-miner's known answers,
+# and pearl-protocol's own tests take seconds. Only the lib's unit tests and the integration
+# tests run (doctests test nothing here).
+exec cargo mutants --no-shuffle --test-package pearl-miner,pearl-protocol -o mutants.out \
+  "${file_args[@]}" "${diff_args[@]}" "${shard[@]}" -- --lib --tests -- "${skips[@]}"
