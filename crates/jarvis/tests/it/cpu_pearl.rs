@@ -57,7 +57,7 @@ impl Rig {
         }
     }
 
-    fn with_env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn with_env(mut self, name: &str, value: &str) -> Self {
         self.extra_env.push((name.to_owned(), value.to_owned()));
         self
     }
