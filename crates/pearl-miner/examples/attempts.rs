@@ -1,6 +1,7 @@
 //! Runs a fixed number of mining attempts (full GEMMs) at a target no tile can win, for
 //! instruction-count profiles: `valgrind --tool=callgrind target/debug/examples/attempts
-//! [attempts] [kernel] [n]`. Prints the attempts done and the seconds taken.
+//! [attempts] [kernel] [n] [threads] [peaks]`. Prints the attempts done, the seconds taken
+//! and the time per phase (and, with `peaks`, the SIMD peaks on that many threads).
 #![allow(clippy::print_stdout)]
 
 use std::sync::atomic::Ordering;
@@ -23,7 +24,16 @@ fn main() {
     if let Some(n) = args.get(2).and_then(|a| a.parse().ok()) {
         shape.n = n;
     }
-    let miner = Miner::new(shape, MinerOptions { threads: 1, kernel })
+    let threads: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1);
+    if args.get(4).is_some_and(|a| a == "peaks") {
+        let peaks = pearl_miner::bench::measure_peaks_on(1.0, threads);
+        println!(
+            "peaks on {threads} thread(s): vpmaddubsw+vpmaddwd {:?} vpdpbusd {:?} GMAC/s",
+            peaks.int8_mac_per_s.map(|v| (v / 1e9).round()),
+            peaks.vnni_mac_per_s.map(|v| (v / 1e9).round())
+        );
+    }
+    let miner = Miner::new(shape, MinerOptions { threads, kernel })
         .expect("shape")
         .with_rng_seed(1);
     let nbits = 0x0301_0000;

@@ -98,12 +98,27 @@ impl BlockLayout {
         let groups_per_row = self.col_offsets.len();
         if let Some(groups8) = self.col_group8 {
             for (rg, rows) in self.row_groups.iter().enumerate() {
+                // Fold each row in 64-wide strips first (eight independent 8-lane
+                // accumulators the compiler keeps in vector registers), then to 8 lanes.
+                let mut wide = [0u32; 64];
                 let mut lanes = [0u32; 8];
                 for &row in rows {
-                    for chunk in acc[row * cp..(row + 1) * cp].chunks_exact(8) {
+                    let line = &acc[row * cp..(row + 1) * cp];
+                    let mut strips = line.chunks_exact(64);
+                    for strip in &mut strips {
+                        for (w, &v) in wide.iter_mut().zip(strip) {
+                            *w ^= v as u32;
+                        }
+                    }
+                    for chunk in strips.remainder().chunks_exact(8) {
                         for (lane, &v) in lanes.iter_mut().zip(chunk) {
                             *lane ^= v as u32;
                         }
+                    }
+                }
+                for chunk in wide.chunks_exact(8) {
+                    for (lane, &v) in lanes.iter_mut().zip(chunk) {
+                        *lane ^= v;
                     }
                 }
                 let out = &mut xors[rg * groups_per_row..(rg + 1) * groups_per_row];
