@@ -234,6 +234,11 @@ fn auto_resolves_to_the_fastest_kernel_this_cpu_runs_and_refuses_what_it_lacks()
         Kernel::Avx512Vnni
     } else if avx2_available() {
         Kernel::Avx2
+    } else if pearl_miner::kernel::neon_available() {
+        pearl_miner::kernel::aarch64_auto_kernel(
+            pearl_miner::kernel::neon_dotprod_available(),
+            pearl_miner::kernel::neon_i8mm_available(),
+        )
     } else {
         Kernel::Portable
     };
