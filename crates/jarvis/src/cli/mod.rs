@@ -5,9 +5,12 @@ mod ask;
 mod attach;
 mod bench;
 mod completions;
+mod deploy;
 mod engines;
+mod fleet;
 mod history;
 mod model;
+mod pearl;
 mod service;
 mod supervise;
 mod verify_proof;
@@ -22,9 +25,12 @@ pub(crate) use self::ask::AskArgs;
 pub(crate) use self::attach::{AttachArgs, DetachArgs};
 pub(crate) use self::bench::{BenchArgs, KernelArg};
 pub(crate) use self::completions::{CompletionsArgs, Shell};
+pub(crate) use self::deploy::DeployCommand;
 pub(crate) use self::engines::EnginesArgs;
+pub(crate) use self::fleet::FleetCommand;
 pub(crate) use self::history::{HistoryArgs, ReportArgs, parse_span};
 pub(crate) use self::model::{InspectModelArgs, ValidateModelArgs};
+pub(crate) use self::pearl::{AddressArgs, HomeArg, InstallGatewayArgs, PearlArgs, PearlCommand};
 pub(crate) use self::service::{Manager, ServiceCommand};
 pub(crate) use self::supervise::SuperviseArgs;
 pub(crate) use self::verify_proof::VerifyProofArgs;
@@ -55,7 +61,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Mine(MineCommand),
     /// Access Pearl node, wallet, and RPC tools.
-    Pearl(crate::cmd::pearl::PearlArgs),
+    Pearl(PearlArgs),
     /// Print a shell completion script (bash, zsh or fish).
     Completions(CompletionsArgs),
     /// List the inference engines found, which is preferred, and whether each answers.
@@ -64,7 +70,7 @@ pub(crate) enum Command {
     Ask(AskArgs),
     /// Watch miners on many hosts through Prometheus.
     #[command(subcommand)]
-    Fleet(crate::cmd::fleet::FleetCommand),
+    Fleet(FleetCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,7 +113,7 @@ pub(crate) enum MineCommand {
     Detach(DetachArgs),
     /// Render the vllm-pearl miner for a cluster (Kubernetes manifests) from config.toml.
     #[command(subcommand)]
-    Deploy(crate::cmd::deploy::DeployCommand),
+    Deploy(DeployCommand),
 }
 
 #[derive(Debug, Args)]

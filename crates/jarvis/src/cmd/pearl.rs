@@ -12,7 +12,6 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Subcommand};
 use jarvis_core::command::{find_program, output_within};
 use serde::Serialize;
 
@@ -20,8 +19,8 @@ use jarvis_core::gateway_install::{self, InstalledGateway};
 use jarvis_core::paths::JarvisHome;
 use jarvis_mining::progress::ProgressEvent;
 use jarvis_pearl_source::gateway::{self, InstallError, InstallEvent, InstallRequest};
-use jarvis_pearl_source::{PEARL_PINNED_REF, PEARL_REPO_URL};
 
+use crate::cli::{AddressArgs, HomeArg, InstallGatewayArgs, PearlArgs, PearlCommand};
 use crate::output::Printer;
 use crate::output::error::hinted;
 use crate::views;
@@ -31,109 +30,6 @@ use crate::views::pearl::Tool;
 const TOOLS: [&str; 4] = ["pearld", "oyster", "prlctl", "pearl-gateway"];
 /// How long `doctor` waits for `<tool> --version`.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(3);
-/// Default env var holding Oyster's RPC password.
-const DEFAULT_PASSWORD_ENV: &str = "OYSTER_RPC_PASSWORD";
-
-/// `jarvis pearl` flags.
-#[derive(Debug, Args)]
-pub(crate) struct PearlArgs {
-    #[command(subcommand)]
-    pub(crate) command: PearlCommand,
-}
-
-/// `jarvis pearl` subcommands.
-#[derive(Debug, Subcommand)]
-pub(crate) enum PearlCommand {
-    /// Find pearld, oyster, prlctl and pearl-gateway and show their versions.
-    Doctor(DoctorArgs),
-    /// Run pearld with the given arguments (stdio and exit code passed through).
-    #[command(disable_version_flag = true)]
-    Node(PassArgs),
-    /// Run oyster (the wallet) with the given arguments.
-    #[command(disable_version_flag = true)]
-    Wallet(PassArgs),
-    /// Run prlctl (the RPC client) with the given arguments.
-    #[command(disable_version_flag = true)]
-    Ctl(PassArgs),
-    /// Ask Oyster for a new Taproot payout address.
-    Address(AddressArgs),
-    /// Build Pearl's pearl-gateway from source into jarvis' cache (uv if present, else pip).
-    InstallGateway(InstallGatewayArgs),
-}
-
-/// `jarvis pearl install-gateway` flags.
-#[derive(Debug, Args)]
-pub(crate) struct InstallGatewayArgs {
-    /// Pearl commit, tag or branch to build (default: the commit jarvis pins).
-    #[arg(long = "ref", value_name = "REF", default_value = PEARL_PINNED_REF)]
-    pub(crate) reference: String,
-    /// Pearl's repository: a git URL or a local clone.
-    #[arg(long, value_name = "URL|PATH", default_value = PEARL_REPO_URL)]
-    pub(crate) source: String,
-    /// Rebuild even when this commit is already installed.
-    #[arg(long)]
-    pub(crate) force: bool,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-/// Where to look for Pearl's binaries.
-#[derive(Debug, Args)]
-pub(crate) struct HomeArg {
-    /// Pearl install directory; its bin/ wins over PATH and $PEARL_HOME.
-    #[arg(long, value_name = "DIR")]
-    pub(crate) pearl_home: Option<PathBuf>,
-}
-
-/// `jarvis pearl doctor` flags.
-#[derive(Debug, Args)]
-pub(crate) struct DoctorArgs {
-    #[command(flatten)]
-    pub(crate) home: HomeArg,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-/// Pass-through flags: `--pearl-home` first, everything else goes to the tool.
-#[derive(Debug, Args)]
-pub(crate) struct PassArgs {
-    #[command(flatten)]
-    pub(crate) home: HomeArg,
-    /// Arguments for the tool (use `--` before ones that jarvis would take).
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "ARGS"
-    )]
-    pub(crate) args: Vec<OsString>,
-}
-
-/// `jarvis pearl address` flags.
-#[derive(Debug, Args)]
-pub(crate) struct AddressArgs {
-    #[command(flatten)]
-    pub(crate) home: HomeArg,
-    /// Oyster RPC user.
-    #[arg(short, long, default_value = "rpcuser")]
-    pub(crate) user: String,
-    /// Oyster RPC server, host:port.
-    #[arg(short, long, default_value = "localhost:44207")]
-    pub(crate) server: String,
-    /// Name of the environment variable holding the RPC password; without it jarvis prompts.
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_PASSWORD_ENV)]
-    pub(crate) password_env: String,
-    /// Use TLS (default: --notls, Oyster's local default).
-    #[arg(long)]
-    pub(crate) tls: bool,
-    /// With --tls, verify the server certificate (default: --skipverify).
-    #[arg(long, requires = "tls")]
-    pub(crate) verify: bool,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
 
 /// Runs `jarvis pearl ...`.
 pub(crate) fn run(out: &Printer, args: &PearlArgs) -> anyhow::Result<ExitCode> {
