@@ -1,7 +1,10 @@
-//! Criterion benches: noise generation, GEMM kernels, commitment hashing, Merkle openings.
+//! Criterion benches: noise generation, GEMM kernels, jackpot hashing, commitment hashing,
+//! Merkle openings.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pearl_miner::commit::commit_matrix;
+use pearl_miner::jackpot::jackpot_hash;
+use pearl_miner::keyed_batch::{Backend, keyed_hashes_with};
 use pearl_miner::kernel::{Kernel, KernelChoice, PanelDims, pack_b_panel};
 use pearl_miner::merkle::{MerkleTree, leaf_indices_for_rows, recompute_root};
 use pearl_miner::noise::SideNoise;
@@ -54,6 +57,29 @@ fn gemm(c: &mut Criterion) {
     }
 }
 
+/// One attempt's jackpot hashes at the default shape (4096 tiles): the scalar reference
+/// against each batched backend this CPU runs.
+fn jackpot_hashes(c: &mut Criterion) {
+    const TILES: usize = 4096;
+    let key = [3u8; 32];
+    let jackpots: Vec<[u32; 16]> = (0..TILES)
+        .map(|t| std::array::from_fn(|w| ((t * 16 + w) as u32).wrapping_mul(0x9e37_79b9)))
+        .collect();
+    let mut out = vec![[0u8; 32]; TILES];
+    c.bench_function("jackpot/hash_4096_reference", |b| {
+        b.iter(|| {
+            for (hash, j) in out.iter_mut().zip(&jackpots) {
+                *hash = jackpot_hash(black_box(j), &key);
+            }
+        })
+    });
+    for backend in Backend::available() {
+        c.bench_function(&format!("jackpot/hash_4096_{backend:?}"), |b| {
+            b.iter(|| keyed_hashes_with(backend, &key, black_box(&jackpots), &mut out))
+        });
+    }
+}
+
 fn commitment(c: &mut Criterion) {
     let data = vec![5u8; 256 * K];
     c.bench_function("commit/keyed_blake3_512KiB", |b| {
@@ -78,5 +104,5 @@ fn merkle(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, noise, gemm, commitment, merkle);
+criterion_group!(benches, noise, gemm, jackpot_hashes, commitment, merkle);
 criterion_main!(benches);
