@@ -117,6 +117,51 @@ pub fn keyed_hashes_with(backend: Backend, key: &Hash32, messages: &[Block], out
     }
 }
 
+/// `out[i] = blake3_keyed(key, message i)` where message i is `template` with word `slot`
+/// set to `first + i` (wrapping): the noise PRF's messages, built in registers.
+///
+/// # Panics
+/// When `slot >= 16`.
+pub fn keyed_hashes_counting(
+    key: &Hash32,
+    template: &Block,
+    slot: usize,
+    first: u32,
+    out: &mut [Hash32],
+) {
+    keyed_hashes_counting_with(Backend::detect(), key, template, slot, first, out);
+}
+
+/// Like [`keyed_hashes_counting`] with a chosen backend (scalar where this CPU lacks it).
+///
+/// # Panics
+/// When `slot >= 16`.
+pub fn keyed_hashes_counting_with(
+    backend: Backend,
+    key: &Hash32,
+    template: &Block,
+    slot: usize,
+    first: u32,
+    out: &mut [Hash32],
+) {
+    assert!(slot < 16, "a message has 16 words");
+    let key_words = words(key);
+    let done = match backend {
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => x86::counting_avx512(&key_words, template, slot, first, out),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => x86::counting_avx2(&key_words, template, slot, first, out),
+        #[cfg(target_arch = "aarch64")]
+        Backend::Neon => neon::counting_neon(&key_words, template, slot, first, out),
+        _ => 0,
+    };
+    for (i, hash) in out.iter_mut().enumerate().skip(done) {
+        let mut message = *template;
+        message[slot] = first.wrapping_add(i as u32);
+        *hash = scalar(key, &message);
+    }
+}
+
 /// One message through `blake3::keyed_hash`.
 pub fn scalar(key: &Hash32, message: &Block) -> Hash32 {
     let mut bytes = [0u8; 64];
@@ -195,6 +240,29 @@ mod tests {
             keyed_hashes(&[1; 32], &changed, &mut b);
             for i in 0..16 {
                 assert_eq!(a[i] == b[i], i != lane, "lane {lane}, message {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn counting_messages_match_their_built_out_batch() {
+        let template: Block = std::array::from_fn(|w| 0x1000_0001u32.wrapping_mul(w as u32 + 3));
+        // Word 15 and 0, every tail length, and a count that wraps past u32::MAX.
+        for (slot, first) in [(0usize, 1u32), (15, 77), (1, u32::MAX - 20)] {
+            for count in [0usize, 1, 5, 16, 17, 33, 40] {
+                let messages: Vec<Block> = (0..count)
+                    .map(|i| {
+                        let mut m = template;
+                        m[slot] = first.wrapping_add(i as u32);
+                        m
+                    })
+                    .collect();
+                let expected: Vec<Hash32> = messages.iter().map(|m| scalar(&[9; 32], m)).collect();
+                for backend in Backend::available() {
+                    let mut out = vec![[0u8; 32]; count];
+                    keyed_hashes_counting_with(backend, &[9; 32], &template, slot, first, &mut out);
+                    assert_eq!(out, expected, "{backend:?} slot {slot} count {count}");
+                }
             }
         }
     }

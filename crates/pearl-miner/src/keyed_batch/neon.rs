@@ -82,3 +82,28 @@ pub(super) fn hash_neon(key: &[u32; 8], messages: &[Block], out: &mut [Hash32]) 
     }
     messages.len()
 }
+
+/// Counting messages (see [`super::keyed_hashes_counting`]) with NEON (0 when this CPU
+/// lacks it).
+pub(super) fn counting_neon(
+    key: &[u32; 8],
+    template: &Block,
+    slot: usize,
+    first: u32,
+    out: &mut [Hash32],
+) -> usize {
+    if !std::arch::is_aarch64_feature_detected!("neon") {
+        return 0;
+    }
+    for (i, hashes) in out.chunks_mut(4).enumerate() {
+        let at = first.wrapping_add((i * 4) as u32);
+        let mut group = [*template; 4];
+        for (lane, message) in group.iter_mut().enumerate() {
+            message[slot] = at.wrapping_add(lane as u32);
+        }
+        // SAFETY: neon was detected.
+        let words = unsafe { batch4(key, &group) };
+        untranspose(&words, hashes);
+    }
+    out.len()
+}

@@ -100,19 +100,53 @@ impl Lanes for Ymm {
     }
 }
 
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn finish16(key: &[u32; 8], m: &[Zmm; 16]) -> [[u32; 16]; 8] {
+    let h = rounds::compress(key, m);
+    let mut out = [[0u32; 16]; 8];
+    for (row, word) in out.iter_mut().zip(h) {
+        // SAFETY: a 64-byte store into a [u32; 16].
+        unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), word.0) };
+    }
+    out
+}
+
 #[target_feature(enable = "avx512f")]
 fn batch16(key: &[u32; 8], messages: &[Block; 16]) -> [[u32; 16]; 8] {
-    let offsets = _mm512_setr_epi32(0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240);
+    let offsets = _mm512_setr_epi32(
+        0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240,
+    );
     let base = messages.as_ptr().cast::<i32>();
     let m: [Zmm; 16] = std::array::from_fn(|w| {
         // SAFETY: lane l reads word w of message l, inside `messages`.
         Zmm(unsafe { _mm512_i32gather_epi32::<4>(offsets, base.add(w)) })
     });
-    let h = rounds::compress(key, &m);
-    let mut out = [[0u32; 16]; 8];
+    finish16(key, &m)
+}
+
+/// 16 messages equal to `template` except word `slot`, which counts up from `first`.
+#[target_feature(enable = "avx512f")]
+fn counting16(key: &[u32; 8], template: &Block, slot: usize, first: u32) -> [[u32; 16]; 8] {
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let m: [Zmm; 16] = std::array::from_fn(|w| {
+        if w == slot {
+            Zmm(_mm512_add_epi32(_mm512_set1_epi32(first as i32), lanes))
+        } else {
+            Zmm(_mm512_set1_epi32(template[w] as i32))
+        }
+    });
+    finish16(key, &m)
+}
+
+#[inline]
+#[target_feature(enable = "avx2")]
+fn finish8(key: &[u32; 8], m: &[Ymm; 16]) -> [[u32; 8]; 8] {
+    let h = rounds::compress(key, m);
+    let mut out = [[0u32; 8]; 8];
     for (row, word) in out.iter_mut().zip(h) {
-        // SAFETY: a 64-byte store into a [u32; 16].
-        unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), word.0) };
+        // SAFETY: a 32-byte store into a [u32; 8].
+        unsafe { _mm256_storeu_si256(row.as_mut_ptr().cast(), word.0) };
     }
     out
 }
@@ -125,13 +159,21 @@ fn batch8(key: &[u32; 8], messages: &[Block; 8]) -> [[u32; 8]; 8] {
         // SAFETY: lane l reads word w of message l, inside `messages`.
         Ymm(unsafe { _mm256_i32gather_epi32::<4>(base.add(w), offsets) })
     });
-    let h = rounds::compress(key, &m);
-    let mut out = [[0u32; 8]; 8];
-    for (row, word) in out.iter_mut().zip(h) {
-        // SAFETY: a 32-byte store into a [u32; 8].
-        unsafe { _mm256_storeu_si256(row.as_mut_ptr().cast(), word.0) };
-    }
-    out
+    finish8(key, &m)
+}
+
+/// 8 messages equal to `template` except word `slot`, which counts up from `first`.
+#[target_feature(enable = "avx2")]
+fn counting8(key: &[u32; 8], template: &Block, slot: usize, first: u32) -> [[u32; 8]; 8] {
+    let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let m: [Ymm; 16] = std::array::from_fn(|w| {
+        if w == slot {
+            Ymm(_mm256_add_epi32(_mm256_set1_epi32(first as i32), lanes))
+        } else {
+            Ymm(_mm256_set1_epi32(template[w] as i32))
+        }
+    });
+    finish8(key, &m)
 }
 
 /// Hashes every message with `batch`, N at a time (a short tail zero-padded); returns how
@@ -171,4 +213,46 @@ pub(super) fn hash_avx2(key: &[u32; 8], messages: &[Block], out: &mut [Hash32]) 
     }
     // SAFETY: avx2 was detected.
     hash_in_batches::<8>(messages, out, |group| unsafe { batch8(key, group) })
+}
+
+/// Hashes `out.len()` counting messages (see [`super::keyed_hashes_counting`]) N at a time.
+fn counting_in_batches<const N: usize>(
+    first: u32,
+    out: &mut [Hash32],
+    batch: impl Fn(u32) -> [[u32; N]; 8],
+) -> usize {
+    for (i, hashes) in out.chunks_mut(N).enumerate() {
+        untranspose(&batch(first.wrapping_add((i * N) as u32)), hashes);
+    }
+    out.len()
+}
+
+/// Counting messages with AVX-512F (0 when this CPU lacks it).
+pub(super) fn counting_avx512(
+    key: &[u32; 8],
+    template: &Block,
+    slot: usize,
+    first: u32,
+    out: &mut [Hash32],
+) -> usize {
+    if !std::arch::is_x86_feature_detected!("avx512f") {
+        return 0;
+    }
+    // SAFETY: avx512f was detected.
+    counting_in_batches::<16>(first, out, |at| unsafe { counting16(key, template, slot, at) })
+}
+
+/// Counting messages with AVX2 (0 when this CPU lacks it).
+pub(super) fn counting_avx2(
+    key: &[u32; 8],
+    template: &Block,
+    slot: usize,
+    first: u32,
+    out: &mut [Hash32],
+) -> usize {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return 0;
+    }
+    // SAFETY: avx2 was detected.
+    counting_in_batches::<8>(first, out, |at| unsafe { counting8(key, template, slot, at) })
 }

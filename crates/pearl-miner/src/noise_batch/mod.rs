@@ -6,7 +6,7 @@
 //! row), or as a plain loop elsewhere.
 
 use crate::commit::Hash32;
-use crate::keyed_batch::{self, Block};
+use crate::keyed_batch;
 use crate::noise::{self, LABEL_A, LABEL_B};
 
 #[cfg(target_arch = "x86_64")]
@@ -68,7 +68,6 @@ pub struct NoiseBatch {
     second_segment: Vec<u8>,
     /// Dense factor rows filled by [`Self::fill_dense`], `rank` values each.
     dense: Vec<i8>,
-    messages: Vec<Block>,
     digests: Vec<Hash32>,
 }
 
@@ -104,7 +103,6 @@ impl NoiseBatch {
             second_low: Vec::new(),
             second_segment: Vec::new(),
             dense: Vec::new(),
-            messages: Vec::new(),
             digests: Vec::new(),
         }
     }
@@ -115,15 +113,9 @@ impl NoiseBatch {
         for (word, bytes) in template[8..].iter_mut().zip(self.label.chunks_exact(4)) {
             *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         }
-        self.messages.clear();
-        self.messages.extend((0..count).map(|index| {
-            let mut message = template;
-            // Pearl writes `(index + 1) as i32`.
-            message[slot] = (index as u32).wrapping_add(1);
-            message
-        }));
         self.digests.resize(count, [0; 32]);
-        keyed_batch::keyed_hashes(&self.seed, &self.messages, &mut self.digests);
+        // Pearl writes `(index + 1) as i32` into the slot.
+        keyed_batch::keyed_hashes_counting(&self.seed, &template, slot, 1, &mut self.digests);
     }
 
     /// Takes a new seed: derives its sparse factor (k lines) and forgets the dense rows.
@@ -165,14 +157,19 @@ impl NoiseBatch {
     pub fn fill_dense(&mut self, rows: usize) {
         let values = rows * self.rank;
         self.digests(noise::DENSE_SLOT, values.div_ceil(DENSE_PER_DIGEST));
-        self.dense.clear();
-        self.dense.extend(
-            self.digests
-                .iter()
-                .flatten()
-                .take(values)
-                .map(|&b| noise::dense_value(b)),
-        );
+        // rank is a multiple of 32 (a power of two >= 128), so the digests fill whole rows;
+        // fixed-size chunks keep the byte map vectorised.
+        self.dense.resize(self.digests.len() * DENSE_PER_DIGEST, 0);
+        for (values, digest) in self
+            .dense
+            .chunks_exact_mut(DENSE_PER_DIGEST)
+            .zip(&self.digests)
+        {
+            for (value, &byte) in values.iter_mut().zip(digest) {
+                *value = noise::dense_value(byte);
+            }
+        }
+        self.dense.truncate(values);
     }
 
     /// Dense row `row` (after [`Self::fill_dense`] covered it).
