@@ -4,8 +4,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use pearl_miner::commit::commit_matrix;
 use pearl_miner::jackpot::jackpot_hash;
-use pearl_miner::keyed_batch::{Backend, keyed_hashes_with};
 use pearl_miner::kernel::{Kernel, KernelChoice, PanelDims, pack_b_panel};
+use pearl_miner::keyed_batch::{Backend, keyed_hashes_with};
 use pearl_miner::merkle::{MerkleTree, leaf_indices_for_rows, recompute_root};
 use pearl_miner::noise::{LABEL_A, SideNoise};
 use pearl_miner::noise_batch::{Gather, NoiseBatch};

@@ -10,8 +10,8 @@ use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfigurati
 
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, FastBound, Jackpot};
-use crate::keyed_batch;
 use crate::kernel::{Kernel, PanelDims};
+use crate::keyed_batch;
 use crate::layout::{BlockLayout, Panels};
 use crate::merkle::{self, MerkleTree};
 use crate::miner::{CancelToken, Counters, PhaseTimes};

@@ -35,9 +35,10 @@ impl SignalRng {
             word.copy_from_slice(chunk);
             s[i / LANES][i % LANES] = u64::from_le_bytes(word);
         }
-        for lane in 0..LANES {
-            if (0..4).all(|i| s[i][lane] == 0) {
-                s[0][lane] = 1;
+        let all_zero: [bool; LANES] = std::array::from_fn(|lane| s.iter().all(|w| w[lane] == 0));
+        for (word, zero) in s[0].iter_mut().zip(all_zero) {
+            if zero {
+                *word = 1;
             }
         }
         Self { s }

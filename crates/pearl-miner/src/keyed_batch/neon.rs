@@ -55,7 +55,12 @@ impl Lanes for Q {
 #[target_feature(enable = "neon")]
 fn batch4(key: &[u32; 8], messages: &[Block; 4]) -> [[u32; 4]; 8] {
     let m: [Q; 16] = std::array::from_fn(|w| {
-        let lanes = [messages[0][w], messages[1][w], messages[2][w], messages[3][w]];
+        let lanes = [
+            messages[0][w],
+            messages[1][w],
+            messages[2][w],
+            messages[3][w],
+        ];
         // SAFETY: a 16-byte load from a [u32; 4].
         Q(unsafe { vld1q_u32(lanes.as_ptr()) })
     });

@@ -3,11 +3,10 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m256i, __m512i, _mm256_add_epi32, _mm256_i32gather_epi32, _mm256_or_si256,
-    _mm256_set1_epi32, _mm256_setr_epi8, _mm256_setr_epi32, _mm256_shuffle_epi8,
-    _mm256_slli_epi32, _mm256_srli_epi32, _mm256_storeu_si256, _mm256_xor_si256,
-    _mm512_add_epi32, _mm512_i32gather_epi32, _mm512_ror_epi32, _mm512_set1_epi32,
-    _mm512_setr_epi32, _mm512_storeu_si512, _mm512_xor_si512,
+    __m256i, __m512i, _mm256_add_epi32, _mm256_i32gather_epi32, _mm256_or_si256, _mm256_set1_epi32,
+    _mm256_setr_epi8, _mm256_setr_epi32, _mm256_shuffle_epi8, _mm256_slli_epi32, _mm256_srli_epi32,
+    _mm256_storeu_si256, _mm256_xor_si256, _mm512_add_epi32, _mm512_i32gather_epi32,
+    _mm512_ror_epi32, _mm512_set1_epi32, _mm512_setr_epi32, _mm512_storeu_si512, _mm512_xor_si512,
 };
 
 use super::rounds::{self, Lanes};
@@ -88,7 +87,12 @@ impl Lanes for Ymm {
     }
     #[inline(always)]
     fn rotr12(self) -> Self {
-        Self(unsafe { _mm256_or_si256(_mm256_srli_epi32::<12>(self.0), _mm256_slli_epi32::<20>(self.0)) })
+        Self(unsafe {
+            _mm256_or_si256(
+                _mm256_srli_epi32::<12>(self.0),
+                _mm256_slli_epi32::<20>(self.0),
+            )
+        })
     }
     #[inline(always)]
     fn rotr8(self) -> Self {
@@ -96,7 +100,12 @@ impl Lanes for Ymm {
     }
     #[inline(always)]
     fn rotr7(self) -> Self {
-        Self(unsafe { _mm256_or_si256(_mm256_srli_epi32::<7>(self.0), _mm256_slli_epi32::<25>(self.0)) })
+        Self(unsafe {
+            _mm256_or_si256(
+                _mm256_srli_epi32::<7>(self.0),
+                _mm256_slli_epi32::<25>(self.0),
+            )
+        })
     }
 }
 
@@ -239,7 +248,9 @@ pub(super) fn counting_avx512(
         return 0;
     }
     // SAFETY: avx512f was detected.
-    counting_in_batches::<16>(first, out, |at| unsafe { counting16(key, template, slot, at) })
+    counting_in_batches::<16>(first, out, |at| unsafe {
+        counting16(key, template, slot, at)
+    })
 }
 
 /// Counting messages with AVX2 (0 when this CPU lacks it).
@@ -254,5 +265,7 @@ pub(super) fn counting_avx2(
         return 0;
     }
     // SAFETY: avx2 was detected.
-    counting_in_batches::<8>(first, out, |at| unsafe { counting8(key, template, slot, at) })
+    counting_in_batches::<8>(first, out, |at| unsafe {
+        counting8(key, template, slot, at)
+    })
 }

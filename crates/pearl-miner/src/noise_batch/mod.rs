@@ -126,7 +126,12 @@ impl NoiseBatch {
         self.digests(noise::SPARSE_SLOT, self.k.div_ceil(LINES_PER_DIGEST));
         self.first.clear();
         self.second.clear();
-        for word in self.digests.iter().flat_map(|d| d.chunks_exact(4)).take(self.k) {
+        for word in self
+            .digests
+            .iter()
+            .flat_map(|d| d.chunks_exact(4))
+            .take(self.k)
+        {
             let u = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
             let [first, second] = noise::sparse_pair(u, mask);
             self.first.push(first);

@@ -37,7 +37,11 @@ pub(super) fn noised(
     assert!(available(), "AVX-512 VBMI");
     assert!(dense.len().is_multiple_of(SEGMENT) && !dense.is_empty());
     let k = out.len();
-    assert!([first[0], first[1], second[0], second[1], signal].iter().all(|v| v.len() >= k));
+    assert!(
+        [first[0], first[1], second[0], second[1], signal]
+            .iter()
+            .all(|v| v.len() >= k)
+    );
     let whole = k - k % LANES;
     // SAFETY: the features were checked; every slice is at least `whole` long.
     unsafe { noised_vbmi(dense, first, second, signal, &mut out[..whole]) };
