@@ -36,7 +36,7 @@ fn noise(c: &mut Criterion) {
             }
         })
     });
-    for gather in Gather::available() {
+    for gather in Gather::available(128) {
         let mut batch = NoiseBatch::with_gather(LABEL_A, K, 128, gather);
         c.bench_function(&format!("noise/attempt_a_m256_{gather:?}"), |b| {
             b.iter(|| {

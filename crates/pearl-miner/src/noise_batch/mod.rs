@@ -3,14 +3,15 @@
 //! whole dense factor at once, and the per-element gather
 //! `signal[l] + dense[first_l] − dense[second_l]` runs 64 lanes per step with AVX-512 VBMI
 //! (`vpermi2b` looks up 64 bytes in a 128-byte table, one 128-column segment of the dense
-//! row), or as a plain loop elsewhere.
+//! row), 32 lanes with AVX2 at rank 128 (eight `vpshufb` of 16-byte tables per lookup), or as
+//! a plain loop elsewhere.
 
 use crate::commit::Hash32;
 use crate::keyed_batch;
 use crate::noise::{self, LABEL_A, LABEL_B};
 
 #[cfg(target_arch = "x86_64")]
-mod vbmi;
+mod x86;
 
 /// Dense-factor bytes per PRF digest.
 const DENSE_PER_DIGEST: usize = 32;
@@ -24,28 +25,31 @@ pub(crate) const SEGMENT: usize = 128;
 pub enum Gather {
     /// One element at a time.
     Scalar,
+    /// 32 elements per step with AVX2 `vpshufb` (rank 128 only).
+    Avx2,
     /// 64 elements per step with AVX-512 VBMI `vpermi2b`.
     Vbmi,
 }
 
 impl Gather {
-    /// The fastest gather this CPU runs.
-    pub fn detect() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if vbmi::available() {
-                return Self::Vbmi;
-            }
-        }
-        Self::Scalar
+    /// The fastest gather this CPU runs at `rank`.
+    pub fn detect(rank: u32) -> Self {
+        Self::available(rank).pop().unwrap_or(Self::Scalar)
     }
 
-    /// Every gather this CPU runs, the scalar one first.
-    pub fn available() -> Vec<Self> {
+    /// Every gather this CPU runs at `rank`, slowest (scalar) first.
+    pub fn available(rank: u32) -> Vec<Self> {
         let mut all = vec![Self::Scalar];
-        if Self::detect() == Self::Vbmi {
-            all.push(Self::Vbmi);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86::avx2_available() && rank as usize == SEGMENT {
+                all.push(Self::Avx2);
+            }
+            if x86::available() {
+                all.push(Self::Vbmi);
+            }
         }
+        let _ = rank;
         all
     }
 }
@@ -61,7 +65,8 @@ pub struct NoiseBatch {
     /// Sparse columns: `first[l]`, `second[l]` (< rank).
     first: Vec<u16>,
     second: Vec<u16>,
-    /// For the VBMI gather: low 7 bits and 128-column segment of each index.
+    /// For the SIMD gathers: low 7 bits and 128-column segment of each index (at rank 128
+    /// the low bits are the index).
     first_low: Vec<u8>,
     first_segment: Vec<u8>,
     second_low: Vec<u8>,
@@ -75,17 +80,17 @@ impl NoiseBatch {
     /// A's noise (label "A_tensor") for lines of `k` at `rank` (a power of two >= 128,
     /// as [`crate::Shape::validate`] ensures), with the fastest gather.
     pub fn for_a(k: usize, rank: u32) -> Self {
-        Self::with_gather(LABEL_A, k, rank, Gather::detect())
+        Self::with_gather(LABEL_A, k, rank, Gather::detect(rank))
     }
 
     /// Bᵀ's noise (label "B_tensor"); see [`Self::for_a`].
     pub fn for_b(k: usize, rank: u32) -> Self {
-        Self::with_gather(LABEL_B, k, rank, Gather::detect())
+        Self::with_gather(LABEL_B, k, rank, Gather::detect(rank))
     }
 
     /// With a chosen gather; one this CPU lacks runs the scalar loop.
     pub fn with_gather(label: [u8; 32], k: usize, rank: u32, gather: Gather) -> Self {
-        let gather = if Gather::available().contains(&gather) {
+        let gather = if Gather::available(rank).contains(&gather) {
             gather
         } else {
             Gather::Scalar
@@ -137,7 +142,7 @@ impl NoiseBatch {
             self.first.push(first);
             self.second.push(second);
         }
-        if self.gather == Gather::Vbmi {
+        if self.gather != Gather::Scalar {
             let low = |v: &[u16], out: &mut Vec<u8>| {
                 out.clear();
                 out.extend(v.iter().map(|&i| (usize::from(i) % SEGMENT) as u8));
@@ -198,7 +203,9 @@ impl NoiseBatch {
         let dense = self.dense_row(row);
         match self.gather {
             #[cfg(target_arch = "x86_64")]
-            Gather::Vbmi => vbmi::noised(
+            Gather::Avx2 => x86::noised_avx2(dense, &self.first_low, &self.second_low, signal, out),
+            #[cfg(target_arch = "x86_64")]
+            Gather::Vbmi => x86::noised(
                 dense,
                 [&self.first_low, &self.first_segment],
                 [&self.second_low, &self.second_segment],
@@ -238,7 +245,7 @@ mod tests {
                     (LABEL_A, SideNoise::for_a(&seed, k, rank)),
                     (LABEL_B, SideNoise::for_b(&seed, k, rank)),
                 ] {
-                    for gather in Gather::available() {
+                    for gather in Gather::available(rank) {
                         let mut fast = NoiseBatch::with_gather(label, k, rank, gather);
                         fast.reseed(&seed);
                         assert!(fast.pairs().eq(reference.pairs().iter().copied()));
