@@ -40,18 +40,26 @@ impl Gather {
     /// Every gather this CPU runs at `rank`, slowest (scalar) first.
     pub fn available(rank: u32) -> Vec<Self> {
         let mut all = vec![Self::Scalar];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if x86::avx2_available() && rank as usize == SEGMENT {
-                all.push(Self::Avx2);
-            }
-            if x86::available() {
-                all.push(Self::Vbmi);
-            }
-        }
-        let _ = rank;
+        all.extend(simd_gathers(rank));
         all
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn simd_gathers(rank: u32) -> Vec<Gather> {
+    let mut all = Vec::new();
+    if x86::avx2_available() && rank as usize == SEGMENT {
+        all.push(Gather::Avx2);
+    }
+    if x86::available() {
+        all.push(Gather::Vbmi);
+    }
+    all
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn simd_gathers(_rank: u32) -> Vec<Gather> {
+    Vec::new()
 }
 
 /// One side's noise (A or Bᵀ) for the current seed, with buffers reused across seeds.
