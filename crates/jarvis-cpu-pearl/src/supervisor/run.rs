@@ -55,8 +55,9 @@ pub async fn supervise(
             source,
         })?;
     let me = ProcessIdentity::current();
-    // Published once the gateway answers: until then `mine start` holds the lock and waits,
-    // and a concurrent `start` meets that lock.
+    // Written in state `starting` with the gateway's identity when it is spawned, `ready`
+    // once it answers: until then `mine start` holds the lock and waits, and a concurrent
+    // `start` meets that lock.
     let mut sidecar = SupervisorState::starting(
         home.sidecar_path(),
         crate::ID,

@@ -8,7 +8,9 @@
 //! (`ignore_term`: SIGTERM, the parent-death signal included, is ignored; SIGINT still stops
 //! it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
 //! JSON), `FAKE_GATEWAY_LEAK=1` (a careless gateway: it logs the pearld credentials it was
-//! given in every derived form, on stdout and stderr, for the redaction tests).
+//! given in every derived form, on stdout and stderr, for the redaction tests),
+//! `FAKE_GATEWAY_SLOW_START_MS=<N>` (listens only after N ms, as the real one does while it
+//! warms its ZK prover; signals are handled meanwhile, per `FAKE_GATEWAY_MODE`).
 
 // It imitates a program whose interface is its log on stdout and its errors on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -42,6 +44,8 @@ struct Settings {
     mode: Mode,
     /// The lines a careless gateway would log (`FAKE_GATEWAY_LEAK`).
     leaks: Vec<String>,
+    /// How long it waits before it listens (`FAKE_GATEWAY_SLOW_START_MS`).
+    slow_start: Duration,
 }
 
 fn main() -> ExitCode {
@@ -144,7 +148,14 @@ fn settings() -> Result<Settings, String> {
             }
         },
     };
+    let slow_start = match env("FAKE_GATEWAY_SLOW_START_MS") {
+        None => Duration::ZERO,
+        Some(text) => Duration::from_millis(text.trim().parse().map_err(|_| {
+            format!("FAKE_GATEWAY_SLOW_START_MS: {text:?} is not a number of milliseconds")
+        })?),
+    };
     Ok(Settings {
+        slow_start,
         transport_tcp,
         socket_path: PathBuf::from(
             env("MINER_RPC_SOCKET_PATH").unwrap_or_else(|| DEFAULT_SOCKET_PATH.to_owned()),
@@ -174,13 +185,18 @@ fn leak_lines(url: &str, user: &str, password: &str) -> Vec<String> {
 
 async fn run(settings: Settings) -> ExitCode {
     // Listen before announcing the start, so an early SIGTERM is still a clean stop.
-    let signals = match Signals::new() {
+    let mut signals = match Signals::new() {
         Ok(signals) => signals,
         Err(e) => {
             eprintln!("cannot listen for signals: {e}");
             return ExitCode::from(1);
         }
     };
+    let ignore_term = matches!(settings.mode, Mode::IgnoreTerm);
+    tokio::select! {
+        () = tokio::time::sleep(settings.slow_start) => {}
+        () = signals.wait(ignore_term) => return ExitCode::SUCCESS,
+    }
     let options = FakeGatewayOptions {
         paused: matches!(settings.mode, Mode::Paused),
         record_path: settings.record.clone(),
@@ -229,7 +245,6 @@ async fn run(settings: Settings) -> ExitCode {
             _ => std::future::pending().await,
         }
     };
-    let ignore_term = matches!(settings.mode, Mode::IgnoreTerm);
     tokio::select! {
         () = signals.wait(ignore_term) => {}
         () = crash => {
@@ -257,7 +272,7 @@ impl Signals {
     }
 
     /// Resolves on the first SIGTERM or SIGINT (SIGINT only, when `ignore_term`).
-    async fn wait(mut self, ignore_term: bool) {
+    async fn wait(&mut self, ignore_term: bool) {
         loop {
             tokio::select! {
                 _ = self.term.recv() => {

@@ -123,6 +123,28 @@ impl Rig {
         }
     }
 
+    /// Live fake gateways of this rig, found in /proc (by their `FAKE_GATEWAY_RECORD`), whether
+    /// or not a sidecar names them.
+    fn live_gateways(&self) -> Vec<u32> {
+        let marker = format!("FAKE_GATEWAY_RECORD={}", self.record.display());
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let read = |what: &str| std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
+                let cmdline = read("cmdline");
+                let program = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+                String::from_utf8_lossy(program).ends_with("pearl-gateway")
+                    && read("environ")
+                        .split(|&b| b == 0)
+                        .any(|var| var == marker.as_bytes())
+            })
+            .collect()
+    }
+
     pub(crate) fn status(&self) -> Value {
         let out = self.run(&["mine", "status", "--json"]);
         out.assert_success();
@@ -149,6 +171,12 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
+        // Gateways no sidecar names (a test that failed) go too.
+        for pid in self.live_gateways() {
+            if let Some(id) = ProcessIdentity::of(pid) {
+                let _ = signal_identity(&id, Signal::Kill);
+            }
+        }
         let Ok(text) = std::fs::read_to_string(self.sidecar_path()) else {
             return;
         };
@@ -683,6 +711,62 @@ fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
     let last = rig.gateway();
     rig.run(&["mine", "stop"]).assert_success();
     until("stop ended the new gateway", || gone(&last));
+}
+
+/// A `start` that fails (here: the gateway never answers within the ready timeout) ends the
+/// gateway its supervisor recorded, not only the supervisor's process group: a gateway that
+/// ignores the parent-death SIGTERM is not left behind.
+#[test]
+fn a_failed_start_ends_the_gateway_its_supervisor_recorded() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "3");
+    rig.run(&["mine", "start"])
+        .assert_failure()
+        .assert_stderr_contains("did not answer getMiningInfo within 3s");
+    until("no gateway of this failed start is left", || {
+        rig.live_gateways().is_empty()
+    });
+    assert!(!rig.sidecar_path().exists());
+}
+
+/// A supervisor SIGKILLed before its gateway answered (and the `start` that waited for it
+/// killed too) leaves a sidecar in state `starting` that names the gateway, so `stop` ends it.
+#[test]
+fn a_supervisor_killed_before_it_was_ready_leaves_its_gateway_on_record() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "600");
+    let mut start = rig
+        .cmd(&["mine", "start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn jarvis mine start");
+    until("the starting supervisor recorded its gateway", || {
+        std::fs::read_to_string(rig.sidecar_path())
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|s| s["supervisor"]["gateway"]["pid"].is_u64())
+    });
+    assert_eq!(rig.sidecar()["supervisor"]["state"], "starting");
+    let supervisor = rig.supervisor();
+    let gateway = rig.gateway();
+    let _ = start.kill();
+    let _ = start.wait();
+    assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
+    until("the supervisor is gone", || gone(&supervisor));
+    assert!(!gone(&gateway), "the gateway ignored the parent-death SIGTERM");
+    rig.run(&["mine", "stop", "--timeout", "1"])
+        .assert_success()
+        .assert_stderr_contains(&format!(
+            "ended the left-over gateway (pid {}) with SIGKILL after it ignored SIGTERM",
+            gateway.pid
+        ));
+    until("stop ended the orphaned gateway", || gone(&gateway));
+    assert!(rig.live_gateways().is_empty());
 }
 
 /// A small tmpfs mounted over a directory (needs root and CAP_SYS_ADMIN), unmounted on drop.
