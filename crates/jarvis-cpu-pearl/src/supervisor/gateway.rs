@@ -12,6 +12,7 @@ use pearl_rpc::gateway::{GatewayClient, GatewayError};
 use super::detach::terminate_with_parent;
 use super::error::SupervisorError;
 use super::logfile::{LogFile, pump};
+use super::metrics::MinerMetrics;
 use super::plan::GatewayLaunch;
 
 /// A running gateway, leader of its own process group.
@@ -24,8 +25,12 @@ pub(crate) struct GatewayChild {
 
 impl GatewayChild {
     /// Runs `pearl-gateway start` with `launch.env` added, its output piped into `log`
-    /// (redacted, size-capped: see `logfile`).
-    pub(crate) fn spawn(launch: &GatewayLaunch, log: &Path) -> Result<Self, SupervisorError> {
+    /// (redacted, size-capped: see `logfile`) and read by `metrics` (blocks it logs).
+    pub(crate) fn spawn(
+        launch: &GatewayLaunch,
+        log: &Path,
+        metrics: &Arc<MinerMetrics>,
+    ) -> Result<Self, SupervisorError> {
         let log = LogFile::open(log, launch.log_format, &[&launch.password])
             .map(Arc::new)
             .map_err(|source| SupervisorError::Io {
@@ -55,11 +60,12 @@ impl GatewayChild {
             source,
         })?;
         // The pumps end when the gateway's pipes close; they own the log until then.
+        let reader = |metrics: Arc<MinerMetrics>| move |line: &str| metrics.gateway_log_line(line);
         if let Some(out) = child.stdout.take() {
-            pump(out, Arc::clone(&log));
+            pump(out, Arc::clone(&log), reader(Arc::clone(metrics)));
         }
         if let Some(err) = child.stderr.take() {
-            pump(err, log);
+            pump(err, log, reader(Arc::clone(metrics)));
         }
         let pid = child.id().unwrap_or(0);
         let identity = ProcessIdentity::of(pid).unwrap_or(ProcessIdentity { pid, start_time: 0 });

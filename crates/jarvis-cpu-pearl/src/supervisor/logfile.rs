@@ -189,10 +189,12 @@ impl LogFile {
     }
 }
 
-/// Copies a child's output into `log` line by line until it closes.
-pub(crate) fn pump<R>(output: R, log: Arc<LogFile>) -> tokio::task::JoinHandle<()>
+/// Copies a child's output into `log` line by line until it closes; `observe` sees each
+/// line as the child wrote it (before redaction; it must not keep or show it).
+pub(crate) fn pump<R, F>(output: R, log: Arc<LogFile>, observe: F) -> tokio::task::JoinHandle<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
+    F: Fn(&str) + Send + 'static,
 {
     tokio::spawn(async move {
         let mut reader = BufReader::new(output);
@@ -207,7 +209,9 @@ where
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let text = String::from_utf8_lossy(&line);
-                    log.line(text.trim_end_matches(['\r', '\n']));
+                    let text = text.trim_end_matches(['\r', '\n']);
+                    observe(text);
+                    log.line(text);
                 }
             }
         }

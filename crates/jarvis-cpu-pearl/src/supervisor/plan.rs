@@ -28,6 +28,9 @@ pub struct GatewayLaunch {
     pub password: String,
     /// How the gateway's output (and the supervisor's own logs) are written.
     pub log_format: LogFormat,
+    /// Whether its log level lets its INFO lines through, `Block accepted by node!` among
+    /// them: only then are the blocks counted from its log known.
+    pub logs_blocks: bool,
 }
 
 impl std::fmt::Debug for GatewayLaunch {
@@ -153,6 +156,7 @@ impl SupervisorPlan {
                 address,
                 password,
                 log_format: extra.log_format,
+                logs_blocks: logs_info(env("PEARL_LOG_LEVEL").as_deref()),
             },
             shape,
             threads,
@@ -165,6 +169,17 @@ impl SupervisorPlan {
             history_path: home.mining_history_path(),
             pearld,
         })
+    }
+}
+
+/// Whether pearl-gateway, whose loguru level is `PEARL_LOG_LEVEL` (default INFO; `NONE`
+/// silences it), logs its INFO lines.
+pub(super) fn logs_info(level: Option<&str>) -> bool {
+    match level.map(str::trim).filter(|l| !l.is_empty()) {
+        None => true,
+        Some(level) => ["TRACE", "DEBUG", "INFO"]
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(level)),
     }
 }
 
@@ -184,4 +199,19 @@ pub fn shape_from_extra(extra: &MiningExtra) -> Result<Shape, SupervisorError> {
         .validate()
         .map_err(|source| SupervisorError::Shape { source })?;
     Ok(shape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::logs_info;
+
+    #[test]
+    fn blocks_are_counted_only_where_the_gateway_logs_info() {
+        for level in [None, Some(""), Some("INFO"), Some(" debug "), Some("TRACE")] {
+            assert!(logs_info(level), "{level:?}");
+        }
+        for level in ["WARNING", "error", "SUCCESS", "CRITICAL", "NONE"] {
+            assert!(!logs_info(Some(level)), "{level}");
+        }
+    }
 }

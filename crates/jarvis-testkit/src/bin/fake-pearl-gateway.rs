@@ -11,6 +11,9 @@
 //! given in every derived form, on stdout and stderr, for the redaction tests),
 //! `FAKE_GATEWAY_SLOW_START_MS=<N>` (listens only after N ms, as the real one does while it
 //! warms its ZK prover; signals are handled meanwhile, per `FAKE_GATEWAY_MODE`).
+//!
+//! It logs each submission as the real one does (`fake_gateway::log`: loguru's coloured
+//! format on stderr, filtered by `PEARL_LOG_LEVEL`).
 
 // It imitates a program whose interface is its log on stdout and its errors on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -19,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions, Fault};
+use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions, Fault, log};
 use pearl_protocol::address::{Network, validate_taproot_address};
 use pearl_protocol::gateway::{DEFAULT_SOCKET_PATH, DEFAULT_TCP_PORT, GatewayAddress};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -46,6 +49,8 @@ struct Settings {
     leaks: Vec<String>,
     /// How long it waits before it listens (`FAKE_GATEWAY_SLOW_START_MS`).
     slow_start: Duration,
+    /// The least severity logged (`PEARL_LOG_LEVEL`, as loguru reads it); `None`: nothing.
+    log_threshold: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -155,6 +160,7 @@ fn settings() -> Result<Settings, String> {
         })?),
     };
     Ok(Settings {
+        log_threshold: log::threshold(env("PEARL_LOG_LEVEL").as_deref()),
         slow_start,
         transport_tcp,
         socket_path: PathBuf::from(
@@ -245,11 +251,29 @@ async fn run(settings: Settings) -> ExitCode {
             _ => std::future::pending().await,
         }
     };
-    tokio::select! {
-        () = signals.wait(ignore_term) => {}
-        () = crash => {
-            eprintln!("fake-pearl-gateway: crashing on purpose (FAKE_GATEWAY_MODE)");
-            return ExitCode::from(CRASH_STATUS);
+    tokio::pin!(crash);
+    // What the real gateway logs about each submission, as it takes them.
+    let mut logged = 0;
+    let mut every = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            () = signals.wait(ignore_term) => break,
+            () = &mut crash => {
+                eprintln!("fake-pearl-gateway: crashing on purpose (FAKE_GATEWAY_MODE)");
+                return ExitCode::from(CRASH_STATUS);
+            }
+            _ = every.tick() => {
+                let submissions = gateway.submissions();
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                for submission in submissions.iter().skip(logged) {
+                    for line in log::submission_lines(submission, now, settings.log_threshold) {
+                        eprintln!("{line}");
+                    }
+                }
+                logged = submissions.len();
+            }
         }
     }
     gateway.shutdown().await;

@@ -45,7 +45,8 @@ pub(crate) fn summary(summary: &HistorySummary, from: f64, providers: &[String])
         )
         .row("proofs found", count(totals.proofs_found))
         .row("proofs submitted", count(totals.proofs_submitted))
-        .row("submit errors", count(totals.submit_errors));
+        .row("submit errors", count(totals.submit_errors))
+        .row("blocks accepted", count(totals.blocks_accepted));
     if totals.vllm_tokens.is_some() {
         rows.push("vLLM requests", count(totals.vllm_requests));
         rows.push("vLLM tokens", count(totals.vllm_tokens));

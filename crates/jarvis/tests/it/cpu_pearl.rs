@@ -713,6 +713,58 @@ fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
     until("stop ended the new gateway", || gone(&last));
 }
 
+/// The blocks pearld accepted, as the gateway's log says (the fake logs each submission as the
+/// real gateway does), reach `status --json`, human status, the metrics and the history; where
+/// the gateway's log level hides those lines, they stay unknown (null), never zero.
+#[test]
+fn status_counts_the_blocks_the_gateway_logged_and_unknown_stays_null() {
+    let rig = Rig::new("sample_interval_s = 1\n");
+    rig.run(&["mine", "start"]).assert_success();
+    until("a verified proof", || rig.verified() >= 1);
+    let verified = rig.verified() as u64;
+    until("status counts the block pearld accepted", || {
+        rig.status()["stats"]["blocks_found"].as_u64() == Some(verified)
+    });
+    let status = rig.status();
+    assert_eq!(status["stats"]["shares_accepted"], Value::Null);
+    assert_eq!(status["stats"]["details"]["blocks_rejected"], 0);
+    rig.run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains(&format!("blocks {verified}"));
+    let metrics_url = rig.sidecar()["metrics_url"].as_str().expect("metrics_url").to_owned();
+    let (code, metrics) =
+        jarvis_testkit::real_engine::http_get(&metrics_url).expect("scrape /metrics");
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains(&format!("jarvis_mining_blocks_accepted_total {verified}")),
+        "{metrics}"
+    );
+    let history = rig.env.oj_home().join("telemetry/mining.sqlite");
+    until("the history holds the block", || {
+        jarvis_telemetry::history::HistoryStore::open(&history)
+            .and_then(|store| store.samples(0.0))
+            .is_ok_and(|samples| samples.iter().any(|s| s.blocks_accepted == Some(verified)))
+    });
+    rig.run(&["mine", "stop"]).assert_success();
+
+    let quiet = Rig::new("").with_env("PEARL_LOG_LEVEL", "WARNING");
+    quiet.run(&["mine", "start"]).assert_success();
+    until("a verified proof", || quiet.verified() >= 1);
+    until("status shows the proof", || {
+        quiet.status()["stats"]["shares_submitted"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
+    let status = quiet.status();
+    assert_eq!(status["stats"]["blocks_found"], Value::Null, "{status:#}");
+    assert_eq!(status["stats"]["shares_accepted"], Value::Null);
+    quiet
+        .run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains("blocks unknown");
+    quiet.run(&["mine", "stop"]).assert_success();
+}
+
 /// A `start` that fails (here: the gateway never answers within the ready timeout) ends the
 /// gateway its supervisor recorded, not only the supervisor's process group: a gateway that
 /// ignores the parent-death SIGTERM is not left behind.
