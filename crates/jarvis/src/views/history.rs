@@ -177,6 +177,7 @@ mod tests {
             s.proofs_found = Some(k / 40);
             s.proofs_submitted = Some(k / 40);
             s.submit_errors = Some(0);
+            s.blocks_accepted = Some(k / 80);
             s.template_height = Some(4242 + k / 20);
             if vllm {
                 s.vllm_requests_total = Some(k * 3);
