@@ -3,7 +3,7 @@
 #![no_main]
 
 use jarvis_core::redact::redact;
-use jarvis_vllm_pearl::status::LogEvidence;
+use pearl_protocol::gateway::log::LogEvidence;
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &str = "pearld-rpc-s3cret";

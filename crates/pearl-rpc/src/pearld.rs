@@ -451,7 +451,10 @@ mod tests {
             let err = result.unwrap_err();
             assert!(matches!(err, PearldError::CertFile { .. }), "{err:?}");
             let text = err.to_string();
-            assert!(text.contains(&path.display().to_string()) && text.contains(kind), "{text}");
+            assert!(
+                text.contains(&path.display().to_string()) && text.contains(kind),
+                "{text}"
+            );
         }
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -101,7 +101,9 @@ impl MinerMetrics {
     /// Counts blocks from the gateway's log from now on: call when its log level lets
     /// `Block accepted by node!` through, so that no line means none.
     pub fn count_gateway_log(&self) {
-        self.lock().gateway_log.get_or_insert_with(LogEvidence::default);
+        self.lock()
+            .gateway_log
+            .get_or_insert_with(LogEvidence::default);
     }
 
     /// Reads one line of the gateway's output (ignored unless [`Self::count_gateway_log`]).

@@ -159,13 +159,31 @@ fn blocks_the_gateway_logged_reach_status() {
     };
     assert_eq!(read(&metrics).blocks_found, Some(0));
     let line = |level: &str, message: &str, source: &str| {
-        format!("\x1b[32m2026-12-03 12:00:01\x1b[0m - {level}\x1b[0m - \x1b[37m{message}\x1b[0m - \x1b[34m{source}\x1b[0m")
+        format!(
+            "\x1b[32m2026-12-03 12:00:01\x1b[0m - {level}\x1b[0m - \x1b[37m{message}\x1b[0m - \x1b[34m{source}\x1b[0m"
+        )
     };
     for text in [
-        line("\x1b[1mINFO", "Submitting block to Pearl node", "pearl_client.py:105"),
-        line("\x1b[1mINFO", "Block accepted by node!", "submission_service.py:82"),
-        line("\x1b[33m\x1b[1mWARNING", "Block rejected: duplicate", "pearl_client.py:113"),
-        line("\x1b[33m\x1b[1mWARNING", "Block rejected: rejected: duplicate", "submission_service.py:85"),
+        line(
+            "\x1b[1mINFO",
+            "Submitting block to Pearl node",
+            "pearl_client.py:105",
+        ),
+        line(
+            "\x1b[1mINFO",
+            "Block accepted by node!",
+            "submission_service.py:82",
+        ),
+        line(
+            "\x1b[33m\x1b[1mWARNING",
+            "Block rejected: duplicate",
+            "pearl_client.py:113",
+        ),
+        line(
+            "\x1b[33m\x1b[1mWARNING",
+            "Block rejected: rejected: duplicate",
+            "submission_service.py:85",
+        ),
     ] {
         metrics.gateway_log_line(&text);
     }

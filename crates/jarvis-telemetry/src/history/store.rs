@@ -15,7 +15,8 @@ pub const HISTORY_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const BUSY_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit.
-const MIGRATIONS: &[&str] = &["CREATE TABLE samples (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE samples (
         id INTEGER PRIMARY KEY,
         at REAL NOT NULL,
         provider TEXT NOT NULL,

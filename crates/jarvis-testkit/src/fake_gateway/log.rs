@@ -141,7 +141,12 @@ mod tests {
     #[test]
     fn a_line_is_logurus_coloured_format() {
         assert_eq!(
-            line(0, Level::Info, "Block accepted by node!", "submission_service.py:82"),
+            line(
+                0,
+                Level::Info,
+                "Block accepted by node!",
+                "submission_service.py:82"
+            ),
             "\x1b[32m1970-01-01 00:00:00\x1b[0m - \x1b[1mINFO\x1b[0m - \x1b[37mBlock accepted by node!\x1b[0m - \x1b[34msubmission_service.py:82\x1b[0m"
         );
     }

@@ -134,7 +134,8 @@ impl Rig {
             .flatten()
             .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
             .filter(|pid| {
-                let read = |what: &str| std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
+                let read =
+                    |what: &str| std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
                 let cmdline = read("cmdline");
                 let program = cmdline.split(|&b| b == 0).next().unwrap_or_default();
                 String::from_utf8_lossy(program).ends_with("pearl-gateway")
@@ -731,7 +732,10 @@ fn status_counts_the_blocks_the_gateway_logged_and_unknown_stays_null() {
     rig.run(&["mine", "status"])
         .assert_success()
         .assert_stdout_contains(&format!("blocks {verified}"));
-    let metrics_url = rig.sidecar()["metrics_url"].as_str().expect("metrics_url").to_owned();
+    let metrics_url = rig.sidecar()["metrics_url"]
+        .as_str()
+        .expect("metrics_url")
+        .to_owned();
     let (code, metrics) =
         jarvis_testkit::real_engine::http_get(&metrics_url).expect("scrape /metrics");
     assert_eq!(code, 200);
@@ -810,7 +814,10 @@ fn a_supervisor_killed_before_it_was_ready_leaves_its_gateway_on_record() {
     let _ = start.wait();
     assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
     until("the supervisor is gone", || gone(&supervisor));
-    assert!(!gone(&gateway), "the gateway ignored the parent-death SIGTERM");
+    assert!(
+        !gone(&gateway),
+        "the gateway ignored the parent-death SIGTERM"
+    );
     rig.run(&["mine", "stop", "--timeout", "1"])
         .assert_success()
         .assert_stderr_contains(&format!(
