@@ -190,3 +190,20 @@ fn every_two_dimension_byte_form_round_trips_through_the_list() {
         }
     }
 }
+
+#[test]
+fn unrepresentable_lists_name_their_three_dimensions() {
+    // Peeled dims innermost first, padded with (period, 1) to the wire form's three.
+    assert_eq!(
+        rejected(&[0, 300]),
+        PatternError::NotRepresentable {
+            dims: vec![(300, 2), (600, 1), (600, 1)]
+        }
+    );
+    assert_eq!(
+        rejected(&[0, 1, 2, 4, 5, 6]),
+        PatternError::NotRepresentable {
+            dims: vec![(1, 3), (4, 2), (8, 1)]
+        }
+    );
+}
