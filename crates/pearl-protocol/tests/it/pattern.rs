@@ -226,3 +226,23 @@ fn a_period_of_exactly_2_pow_24_is_the_largest_accepted() {
         }
     );
 }
+
+#[test]
+fn order_errors_name_the_offending_element() {
+    assert_eq!(
+        rejected(&[0, 2, 4, 3]),
+        PatternError::NotSorted {
+            index: 3,
+            value: 3,
+            previous: 4
+        }
+    );
+    assert_eq!(
+        PeriodicPattern::split_offset(&[7, 9, 9]).unwrap_err(),
+        PatternError::IndicesNotIncreasing {
+            index: 2,
+            value: 9,
+            previous: 9
+        }
+    );
+}
