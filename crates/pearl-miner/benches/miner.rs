@@ -1,13 +1,18 @@
-//! Criterion benches: noise generation, GEMM kernels, commitment hashing, Merkle openings.
+//! Criterion benches: noise generation, GEMM kernels, jackpot hashing, commitment hashing,
+//! Merkle openings.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pearl_miner::commit::commit_matrix;
+use pearl_miner::jackpot::jackpot_hash;
 use pearl_miner::kernel::{Kernel, KernelChoice, PanelDims, pack_b_panel};
+use pearl_miner::keyed_batch::{Backend, keyed_hashes_with};
 use pearl_miner::merkle::{MerkleTree, leaf_indices_for_rows, recompute_root};
-use pearl_miner::noise::SideNoise;
+use pearl_miner::noise::{LABEL_A, SideNoise};
+use pearl_miner::noise_batch::{Gather, NoiseBatch};
 use std::hint::black_box;
 
 const K: usize = 2048;
+const M: usize = 256;
 
 fn noise(c: &mut Criterion) {
     let mut dense = Vec::new();
@@ -20,6 +25,44 @@ fn noise(c: &mut Criterion) {
     c.bench_function("noise/noised_line_k2048_r128", |b| {
         b.iter(|| side.noised(black_box(5), &signal, &mut dense, &mut line))
     });
+    // One attempt's A noise at the default shape (m=256 rows of k=2048, r=128): the scalar
+    // reference against the batched digests with each gather this CPU runs.
+    let signal = vec![3u8; M * K];
+    c.bench_function("noise/attempt_a_m256_reference", |b| {
+        b.iter(|| {
+            let side = SideNoise::for_a(black_box(&[7; 32]), K, 128);
+            for (row, raw) in signal.chunks_exact(K).enumerate() {
+                side.noised(row, raw, &mut dense, &mut line);
+            }
+        })
+    });
+    for gather in Gather::available(128) {
+        let mut batch = NoiseBatch::with_gather(LABEL_A, K, 128, gather);
+        c.bench_function(&format!("noise/attempt_a_m256_{gather:?}"), |b| {
+            b.iter(|| {
+                batch.reseed(black_box(&[7; 32]));
+                batch.fill_dense(M);
+                for (row, raw) in signal.chunks_exact(K).enumerate() {
+                    batch.noised(row, raw, &mut line);
+                }
+            })
+        });
+        c.bench_function(&format!("noise/sparse_factor_k2048_{gather:?}"), |b| {
+            b.iter(|| batch.reseed(black_box(&[7; 32])))
+        });
+        c.bench_function(&format!("noise/dense_factor_m256_{gather:?}"), |b| {
+            b.iter(|| batch.fill_dense(black_box(M)))
+        });
+        batch.reseed(&[7; 32]);
+        batch.fill_dense(M);
+        c.bench_function(&format!("noise/gather_m256_{gather:?}"), |b| {
+            b.iter(|| {
+                for (row, raw) in signal.chunks_exact(K).enumerate() {
+                    batch.noised(black_box(row), raw, &mut line);
+                }
+            })
+        });
+    }
 }
 
 fn gemm(c: &mut Criterion) {
@@ -54,6 +97,29 @@ fn gemm(c: &mut Criterion) {
     }
 }
 
+/// One attempt's jackpot hashes at the default shape (4096 tiles): the scalar reference
+/// against each batched backend this CPU runs.
+fn jackpot_hashes(c: &mut Criterion) {
+    const TILES: usize = 4096;
+    let key = [3u8; 32];
+    let jackpots: Vec<[u32; 16]> = (0..TILES)
+        .map(|t| std::array::from_fn(|w| ((t * 16 + w) as u32).wrapping_mul(0x9e37_79b9)))
+        .collect();
+    let mut out = vec![[0u8; 32]; TILES];
+    c.bench_function("jackpot/hash_4096_reference", |b| {
+        b.iter(|| {
+            for (hash, j) in out.iter_mut().zip(&jackpots) {
+                *hash = jackpot_hash(black_box(j), &key);
+            }
+        })
+    });
+    for backend in Backend::available() {
+        c.bench_function(&format!("jackpot/hash_4096_{backend:?}"), |b| {
+            b.iter(|| keyed_hashes_with(backend, &key, black_box(&jackpots), &mut out))
+        });
+    }
+}
+
 fn commitment(c: &mut Criterion) {
     let data = vec![5u8; 256 * K];
     c.bench_function("commit/keyed_blake3_512KiB", |b| {
@@ -78,5 +144,5 @@ fn merkle(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, noise, gemm, commitment, merkle);
+criterion_group!(benches, noise, gemm, jackpot_hashes, commitment, merkle);
 criterion_main!(benches);

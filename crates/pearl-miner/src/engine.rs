@@ -11,10 +11,11 @@ use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfigurati
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
+use crate::keyed_batch;
 use crate::layout::{BlockLayout, Panels};
 use crate::merkle::{self, MerkleTree};
 use crate::miner::{CancelToken, Counters, PhaseTimes};
-use crate::noise::SideNoise;
+use crate::noise_batch::NoiseBatch;
 use crate::rng::SignalRng;
 use crate::shape::ParsedShape;
 
@@ -62,16 +63,17 @@ impl JobContext {
         b_seed_rng.fill_signal(&mut bt_raw);
         let hash_b = commit::commit_matrix(&job_key, &bt_raw);
         let b_seed = commit::b_noise_seed(derivation, &job_key, &hash_b, shape.n);
-        let noise = SideNoise::for_b(&b_seed, k, shape.rank);
+        let mut noise = NoiseBatch::for_b(k, shape.rank);
+        noise.reseed(&b_seed);
+        noise.fill_dense(n);
         let dot_len = jackpot::dot_len(shape.k, shape.rank) as usize;
         let rank = shape.rank as usize;
         let b_panels = Panels::new(layout.cols_period, rank, dot_len, true);
         let a_panels = Panels::new(layout.rows_period, rank, dot_len, false);
         let mut bt_noised = vec![0i8; b_panels.len(n)];
-        let mut dense = Vec::new();
         let mut line = vec![0i8; k];
         for (col, raw) in bt_raw.chunks_exact(k).enumerate() {
-            noise.noised(col, raw, &mut dense, &mut line);
+            noise.noised(col, raw, &mut line);
             b_panels.store(&mut bt_noised, col, &line);
         }
         if kernel.offset_b() {
@@ -111,11 +113,12 @@ pub(crate) struct Worker {
     a_noised: Vec<i8>,
     a_abs: Vec<i8>,
     line: Vec<i8>,
-    dense: Vec<i8>,
+    noise: NoiseBatch,
     acc: Vec<i32>,
     row_xor: Vec<u32>,
     xors: Vec<u32>,
     jackpots: Vec<Jackpot>,
+    hashes: Vec<Hash32>,
 }
 
 impl Worker {
@@ -129,11 +132,12 @@ impl Worker {
             a_noised: vec![0; ctx.a_panels.len(shape.m as usize)],
             a_abs: vec![0; ctx.a_panels.len(shape.m as usize)],
             line: vec![0; shape.k as usize],
-            dense: Vec::new(),
+            noise: NoiseBatch::for_a(shape.k as usize, shape.rank),
             acc: vec![0; ctx.layout.rows_period * ctx.layout.cols_period],
             row_xor: vec![0; ctx.layout.cols_period],
             xors: vec![0; tiles],
             jackpots: vec![[0; jackpot::JACKPOT_WORDS]; tiles],
+            hashes: vec![[0; 32]; tiles],
         }
     }
 
@@ -162,9 +166,10 @@ impl Worker {
         let hash_a = commit::commit_matrix(&ctx.job_key, &self.a_raw);
         let a_seed = commit::a_noise_seed(ctx.derivation, &ctx.b_seed, &hash_a, shape.m);
         let t = PhaseTimes::add(&phases.commit_ns, t);
-        let noise = SideNoise::for_a(&a_seed, k, shape.rank);
+        self.noise.reseed(&a_seed);
+        self.noise.fill_dense(m);
         for (row, raw) in self.a_raw.chunks_exact(k).enumerate() {
-            noise.noised(row, raw, &mut self.dense, &mut self.line);
+            self.noise.noised(row, raw, &mut self.line);
             ctx.a_panels.store(&mut self.a_noised, row, &self.line);
         }
         // Only the AVX2 kernel reads |A|. Noised values lie in [-127, 127], so the absolute
@@ -213,9 +218,10 @@ impl Worker {
                 counters.add_block(block_macs, layout.tiles() as u64);
                 let mut first = None;
                 let mut further = 0u64;
-                for (tile, transcript) in self.jackpots.iter().enumerate() {
-                    let hash = jackpot::jackpot_hash(transcript, &a_seed);
-                    if ctx.bound.accepts(&hash) {
+                // Equal to `jackpot::jackpot_hash` per tile, many tiles per SIMD pass.
+                keyed_batch::keyed_hashes(&a_seed, &self.jackpots, &mut self.hashes);
+                for (tile, hash) in self.hashes.iter().enumerate() {
+                    if ctx.bound.accepts(hash) {
                         if first.is_none() {
                             first = Some(tile);
                         } else {

@@ -10,8 +10,8 @@ pub const LABEL_A: [u8; 32] = padded_label(*b"A_tensor");
 /// Label of B's noise messages ("B_tensor", zero-padded to 32 bytes).
 pub const LABEL_B: [u8; 32] = padded_label(*b"B_tensor");
 
-const DENSE_SLOT: usize = 0;
-const SPARSE_SLOT: usize = 1;
+pub(crate) const DENSE_SLOT: usize = 0;
+pub(crate) const SPARSE_SLOT: usize = 1;
 const LINES_PER_DIGEST: usize = 8;
 
 const fn padded_label(label: [u8; 8]) -> [u8; 32] {
@@ -68,14 +68,19 @@ pub fn sparse_pairs(seed: &Hash32, label: &[u8; 32], k: usize, rank: u32) -> Vec
                 break;
             }
             let u = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-            let first = u & mask;
-            let mulhi = ((u64::from(mask) * u64::from(u)) >> 32) as u32;
-            let second = first ^ (1 + mulhi);
-            // rank <= 1024 (Shape::validate), so both fit u16.
-            pairs.push([first as u16, second as u16]);
+            pairs.push(sparse_pair(u, mask));
         }
     }
     pairs
+}
+
+/// The (+1, −1) columns of one sparse line from its PRF word `u`, with `mask = rank − 1`.
+pub fn sparse_pair(u: u32, mask: u32) -> [u16; 2] {
+    let first = u & mask;
+    let mulhi = ((u64::from(mask) * u64::from(u)) >> 32) as u32;
+    let second = first ^ (1 + mulhi);
+    // rank <= 1024 (Shape::validate), so both fit u16.
+    [first as u16, second as u16]
 }
 
 /// One noise line: `out[l] = dense[first_l] − dense[second_l]`, in [-63, 63].
