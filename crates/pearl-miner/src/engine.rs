@@ -116,6 +116,10 @@ pub(crate) struct Worker {
     row_xor: Vec<u32>,
     xors: Vec<u32>,
     jackpots: Vec<Jackpot>,
+    /// Per A panel (row block × r-chunk), each row's [`Kernel::row_terms`].
+    a_terms: Vec<i32>,
+    /// Per-row-group lanes of [`Kernel::accumulate_lanes`].
+    lanes: Vec<u32>,
 }
 
 impl Worker {
@@ -134,6 +138,12 @@ impl Worker {
             row_xor: vec![0; ctx.layout.cols_period],
             xors: vec![0; tiles],
             jackpots: vec![[0; jackpot::JACKPOT_WORDS]; tiles],
+            a_terms: vec![
+                0;
+                shape.m as usize
+                    * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize
+            ],
+            lanes: vec![0; ctx.layout.lane_len()],
         }
     }
 
@@ -184,6 +194,18 @@ impl Worker {
             cols: cp,
             r: rank,
         };
+        let chunks = dot_len / rank;
+        // Fused tile XORs: the kernel XORs the accumulators per row group and lane while
+        // they are in registers, so only 16 lanes per row group are left to fold.
+        let fused = layout.has_lanes();
+        if fused {
+            for (panel, terms) in self.a_terms.chunks_exact_mut(rp).enumerate() {
+                let a = ctx
+                    .a_panels
+                    .panel(&self.a_noised, panel / chunks, panel % chunks);
+                kernel.row_terms(a, dims, terms);
+            }
+        }
         for col_block in (0..n).step_by(cp) {
             for row_block in (0..m).step_by(rp) {
                 if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
@@ -192,7 +214,29 @@ impl Worker {
                 self.acc.fill(0);
                 self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
                 let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
-                for block in 0..dot_len / rank {
+                if fused {
+                    // One clock read per block: the per-chunk folds count as GEMM time.
+                    let t0 = Instant::now();
+                    for block in 0..chunks {
+                        let panel = row_block / rp * chunks + block;
+                        kernel.accumulate_lanes(
+                            ctx.a_panels.panel(&self.a_noised, row_block / rp, block),
+                            ctx.a_panels.panel(&self.a_abs, row_block / rp, block),
+                            &self.a_terms[panel * rp..(panel + 1) * rp],
+                            ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block),
+                            dims,
+                            &mut self.acc,
+                            &layout.row_slots,
+                            &mut self.lanes,
+                        );
+                        layout.tile_xors_from_lanes(&self.lanes, &mut self.xors);
+                        for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
+                            jackpot::fold(j, block, x);
+                        }
+                    }
+                    gemm = t0.elapsed();
+                }
+                for block in (0..chunks).filter(|_| !fused) {
                     let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
                     let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
                     let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);

@@ -20,6 +20,11 @@ pub(crate) struct BlockLayout {
     /// Column groups of columns 0..8 when the group map repeats every 8 columns (as for
     /// Pearl's standard patterns): then a tile XOR is an 8-lane fold plus 8 scalar steps.
     col_group8: Option<[u32; 8]>,
+    /// Row group of every local row (the lane slots of [`crate::Kernel::accumulate_lanes`]).
+    pub(crate) row_slots: Vec<u32>,
+    /// Column groups of columns 0..16 when the group map repeats every 16 columns: then a
+    /// tile's XOR is the XOR of its row group's lanes in its column group.
+    lane_group: Option<[u32; 16]>,
 }
 
 /// Masked reductions cost groups × period per row group; use them up to this many groups.
@@ -79,6 +84,16 @@ impl BlockLayout {
         } else {
             None
         };
+        let repeats_every_16 = col_group.len().is_multiple_of(16)
+            && col_group
+                .iter()
+                .enumerate()
+                .all(|(c, &g)| g == col_group[c % 16]);
+        let lane_group = repeats_every_16.then(|| {
+            let mut first = [0u32; 16];
+            first.copy_from_slice(&col_group[..16]);
+            first
+        });
         Some(Self {
             rows_period: row_group.len(),
             cols_period: col_group.len(),
@@ -88,6 +103,8 @@ impl BlockLayout {
             col_group,
             col_masks,
             col_group8,
+            row_slots: row_group,
+            lane_group,
         })
     }
 
@@ -152,6 +169,36 @@ impl BlockLayout {
                         out[g as usize] ^= v;
                     }
                 }
+            }
+        }
+    }
+
+    /// Whether [`Self::tile_xors_from_lanes`] applies (the column-group map repeats every 16
+    /// columns, as for Pearl's standard patterns).
+    pub(crate) fn has_lanes(&self) -> bool {
+        self.lane_group.is_some()
+    }
+
+    /// Slots of 16 lanes [`crate::Kernel::accumulate_lanes`] writes for this layout.
+    pub(crate) fn lane_len(&self) -> usize {
+        16 * self.row_offsets.len()
+    }
+
+    /// Every tile's XOR from the per-row-group lanes of [`crate::Kernel::accumulate_lanes`]
+    /// (called with [`Self::row_slots`]); the same values as [`Self::tile_xors`] on the
+    /// block. Does nothing without [`Self::has_lanes`].
+    pub(crate) fn tile_xors_from_lanes(&self, lanes: &[u32], xors: &mut [u32]) {
+        let Some(groups) = &self.lane_group else {
+            return;
+        };
+        let groups_per_row = self.col_offsets.len();
+        for (out, slot) in xors
+            .chunks_exact_mut(groups_per_row)
+            .zip(lanes.chunks_exact(16))
+        {
+            out.fill(0);
+            for (&g, &lane) in groups.iter().zip(slot) {
+                out[g as usize] ^= lane;
             }
         }
     }

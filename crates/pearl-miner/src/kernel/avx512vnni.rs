@@ -11,6 +11,7 @@
 use std::arch::x86_64::{
     _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
     _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_storeu_si512,
+    _mm512_xor_si512,
 };
 use std::hint::black_box;
 use std::time::Instant;
@@ -211,6 +212,180 @@ unsafe fn block<const R: usize, const V: usize>(
                 let total = _mm512_add_epi32(_mm512_loadu_si512(p.cast()), sum);
                 _mm512_storeu_si512(p.cast(), total);
             }
+        }
+    }
+}
+
+/// −128·Σ of each row of an A panel (`d.rows` rows of `d.r` values): the term that turns
+/// `vpdpbusd`'s Σ (b+128)·a back into Σ a·b, for [`accumulate_lanes`].
+pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
+    for (row, slot) in out.iter_mut().take(d.rows).enumerate() {
+        let line = &a[row * d.r..(row + 1) * d.r];
+        *slot = if available() {
+            // SAFETY: the features were detected just above.
+            unsafe { row_offset(line) }
+        } else {
+            line.iter()
+                .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
+                .wrapping_mul(-128)
+        };
+    }
+}
+
+/// [`accumulate_offset`] with the row terms given (`terms[i]`, from [`row_terms`]) and the
+/// tile XORs fused into the register blocks: after adding, `lanes[16·s + l]` is the XOR of
+/// every updated `acc[i][j]` with `row_slots[i] = s` and `j ≡ l (mod 16)` (slots of
+/// `lanes.len() / 16`, zeroed first). The accumulators are XORed while still in registers,
+/// so no pass over `acc` follows the GEMM.
+pub(super) fn accumulate_lanes(
+    a: &[i8],
+    b_offset: &[i8],
+    d: PanelDims,
+    terms: &[i32],
+    acc: &mut [i32],
+    row_slots: &[u32],
+    lanes: &mut [u32],
+) {
+    lanes.fill(0);
+    let slots = lanes.len() / LANES;
+    assert!(
+        terms.len() >= d.rows
+            && row_slots.len() >= d.rows
+            && row_slots[..d.rows].iter().all(|&s| (s as usize) < slots),
+        "row terms or slots do not fit {d:?}"
+    );
+    if !available() || !d.cols.is_multiple_of(LANES) {
+        accumulate_offset(a, b_offset, d, acc);
+        super::lanes_from_acc(acc, d, row_slots, lanes);
+        return;
+    }
+    let b = b_offset;
+    let wide = d.cols - d.cols % (WIDE * LANES);
+    let mut i = 0;
+    while i < d.rows {
+        let rows_here = (d.rows - i).min(4);
+        // SAFETY: `available()` confirmed the features; Kernel::accumulate_packed-style
+        // asserts (the caller's) cover a, b and acc; terms and row_slots hold rows values
+        // and every slot is below lanes.len()/16 (asserted above); i + rows_here <= rows,
+        // and the column blocks stay below cols (a multiple of 16).
+        unsafe {
+            match rows_here {
+                4 => lane_rows::<4>(a, b, d, i, wide, terms, acc, row_slots, lanes),
+                3 => lane_rows::<3>(a, b, d, i, wide, terms, acc, row_slots, lanes),
+                2 => lane_rows::<2>(a, b, d, i, wide, terms, acc, row_slots, lanes),
+                _ => lane_rows::<1>(a, b, d, i, wide, terms, acc, row_slots, lanes),
+            }
+        }
+        i += rows_here;
+    }
+}
+
+/// Rows `i0..i0+R` of [`accumulate_lanes`]: 64-column blocks up to `wide`, then 16-column
+/// blocks.
+///
+/// # Safety
+/// As [`accumulate_lanes`] after its checks: features present, `i0 + R <= rows`,
+/// `wide <= cols`, both multiples of 16 (`wide` of 64), slices long enough.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn lane_rows<const R: usize>(
+    a: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    wide: usize,
+    terms: &[i32],
+    acc: &mut [i32],
+    row_slots: &[u32],
+    lanes: &mut [u32],
+) {
+    let mut t = [0i32; R];
+    let mut s = [0usize; R];
+    for row in 0..R {
+        t[row] = terms[i0 + row];
+        s[row] = row_slots[i0 + row] as usize;
+    }
+    for j in (0..wide).step_by(WIDE * LANES) {
+        // SAFETY: the contract above; j + 64 <= wide <= cols.
+        unsafe { lane_block::<R, WIDE>(a, b, d, i0, j, t, s, acc, lanes) };
+    }
+    for j in (wide..d.cols).step_by(LANES) {
+        // SAFETY: as above, with j + 16 <= cols.
+        unsafe { lane_block::<R, 1>(a, b, d, i0, j, t, s, acc, lanes) };
+    }
+}
+
+/// Rows `i0..i0+R`, columns `j0..j0+16·V`: `acc += terms + Σ (b+128)·a`, then each row's
+/// XOR over its V vectors into `lanes` at the row's slot.
+///
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `j0 + 16·V <= cols`; a holds
+/// rows·r values, b cols·r, acc rows·cols; every `slots[x]` is below `lanes.len() / 16`.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn lane_block<const R: usize, const V: usize>(
+    a: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    j0: usize,
+    terms: [i32; R],
+    slots: [usize; R],
+    acc: &mut [i32],
+    lanes: &mut [u32],
+) {
+    let acc_ptr = acc.as_mut_ptr();
+    let mut c = [[_mm512_setzero_si512(); V]; R];
+    for (row, cr) in c.iter_mut().enumerate() {
+        let term = _mm512_set1_epi32(terms[row]);
+        for (v, slot) in cr.iter_mut().enumerate() {
+            // SAFETY: (i0 + row)·cols + j0 + 16v + 16 <= rows·cols (contract).
+            let old = unsafe {
+                _mm512_loadu_si512(acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast())
+            };
+            *slot = _mm512_add_epi32(old, term);
+        }
+    }
+    let b_ptr = b.as_ptr();
+    let a_ptr = a.as_ptr();
+    for q in 0..d.r / 4 {
+        let at = (q * d.cols + j0) * 4;
+        let mut bu = [_mm512_setzero_si512(); V];
+        for (v, slot) in bu.iter_mut().enumerate() {
+            // SAFETY: at + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4.
+            *slot = unsafe { _mm512_loadu_si512(b_ptr.add(at + 64 * v).cast()) };
+        }
+        for (row, cr) in c.iter_mut().enumerate() {
+            // SAFETY: (i0 + row)·r + 4q + 4 <= rows·r because i0 + row < rows, q < r/4.
+            let quad = unsafe {
+                a_ptr
+                    .add((i0 + row) * d.r + 4 * q)
+                    .cast::<i32>()
+                    .read_unaligned()
+            };
+            let av = _mm512_set1_epi32(quad);
+            for (slot, &bv) in cr.iter_mut().zip(&bu) {
+                *slot = _mm512_dpbusd_epi32(*slot, bv, av);
+            }
+        }
+    }
+    let lanes_ptr = lanes.as_mut_ptr();
+    for (row, cr) in c.iter().enumerate() {
+        let mut x = _mm512_setzero_si512();
+        for (v, &sum) in cr.iter().enumerate() {
+            // SAFETY: as for the loads above.
+            unsafe {
+                _mm512_storeu_si512(
+                    acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast(),
+                    sum,
+                );
+            }
+            x = _mm512_xor_si512(x, sum);
+        }
+        // SAFETY: slots[row] < lanes.len() / 16 (contract), so 16 lanes fit.
+        unsafe {
+            let p = lanes_ptr.add(slots[row] * LANES).cast();
+            _mm512_storeu_si512(p, _mm512_xor_si512(_mm512_loadu_si512(p), x));
         }
     }
 }
