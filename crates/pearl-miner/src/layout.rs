@@ -256,3 +256,75 @@ impl Panels {
         &packed[start..start + size]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::Shape;
+
+    fn layout(rows: Vec<u32>, cols: Vec<u32>) -> BlockLayout {
+        let period = pearl_protocol::PeriodicPattern::from_list(&cols)
+            .expect("pattern")
+            .period();
+        let shape = Shape {
+            m: 256,
+            n: 2048 - 2048 % period,
+            k: 2048,
+            rank: 128,
+            rows_pattern: rows,
+            cols_pattern: cols,
+        };
+        BlockLayout::new(&shape.parse().expect("valid shape")).expect("tiles")
+    }
+
+    /// Lanes folded per row group and lane, as `Kernel::accumulate_lanes` writes them.
+    fn lanes_of(layout: &BlockLayout, acc: &[i32]) -> Vec<u32> {
+        let mut lanes = vec![0u32; layout.lane_len()];
+        for (row, line) in acc.chunks_exact(layout.cols_period).enumerate() {
+            let slot = layout.row_slots[row] as usize;
+            for (col, &v) in line.iter().enumerate() {
+                lanes[16 * slot + col % 16] ^= v as u32;
+            }
+        }
+        lanes
+    }
+
+    #[test]
+    fn tile_xors_from_lanes_equal_the_direct_fold() {
+        let cases = [
+            // The CPU default: pairs every 8 columns, rows [0,8].
+            (
+                vec![0, 8],
+                (0..32u32).flat_map(|p| [p * 8, p * 8 + 1]).collect(),
+            ),
+            // 16 consecutive columns, rows [0,1].
+            (vec![0, 1], (0..16).collect()),
+            // Columns every 4th, 4 groups in 16.
+            (vec![0, 4], (0..32u32).map(|c| c * 4).collect::<Vec<_>>()),
+        ];
+        let mut state = 1u32;
+        for (rows, cols) in cases {
+            let layout = layout(rows, cols);
+            assert!(layout.has_lanes());
+            let acc: Vec<i32> = (0..layout.rows_period * layout.cols_period)
+                .map(|_| {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    state as i32
+                })
+                .collect();
+            let mut want = vec![0u32; layout.tiles()];
+            let mut row_xor = vec![0u32; layout.cols_period];
+            layout.tile_xors(&acc, &mut row_xor, &mut want);
+            let mut got = vec![u32::MAX; layout.tiles()];
+            layout.tile_xors_from_lanes(&lanes_of(&layout, &acc), &mut got);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn a_group_map_that_does_not_repeat_every_16_columns_has_no_lanes() {
+        // 24 consecutive columns: period 24, not a multiple of 16.
+        let layout = layout(vec![0, 8], (0..24).collect());
+        assert!(!layout.has_lanes());
+    }
+}
