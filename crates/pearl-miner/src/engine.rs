@@ -11,7 +11,7 @@ use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfigurati
 use crate::commit::{self, Hash32, SeedDerivation};
 use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
-use crate::layout::{BlockLayout, Panels};
+use crate::layout::{BlockLayout, CacheAligned, Panels};
 use crate::merkle::{self, MerkleTree};
 use crate::miner::{CancelToken, Counters, PhaseTimes};
 use crate::noise::SideNoise;
@@ -34,7 +34,7 @@ pub(crate) struct JobContext {
     pub(crate) bt_raw: Vec<u8>,
     /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's form
     /// ([`Kernel::offset_b`]).
-    pub(crate) bt_noised: Vec<i8>,
+    pub(crate) bt_noised: CacheAligned<i8>,
     pub(crate) b_panels: Panels,
     pub(crate) a_panels: Panels,
 }
@@ -67,7 +67,7 @@ impl JobContext {
         let rank = shape.rank as usize;
         let b_panels = Panels::new(layout.cols_period, rank, dot_len, true);
         let a_panels = Panels::new(layout.rows_period, rank, dot_len, false);
-        let mut bt_noised = vec![0i8; b_panels.len(n)];
+        let mut bt_noised = CacheAligned::new(b_panels.len(n));
         let mut dense = Vec::new();
         let mut line = vec![0i8; k];
         for (col, raw) in bt_raw.chunks_exact(k).enumerate() {
@@ -75,7 +75,7 @@ impl JobContext {
             b_panels.store(&mut bt_noised, col, &line);
         }
         if kernel.offset_b() {
-            for v in &mut bt_noised {
+            for v in bt_noised.iter_mut() {
                 *v ^= i8::MIN;
             }
         }
@@ -108,18 +108,18 @@ pub(crate) struct Win {
 pub(crate) struct Worker {
     rng: SignalRng,
     a_raw: Vec<u8>,
-    a_noised: Vec<i8>,
-    a_abs: Vec<i8>,
+    a_noised: CacheAligned<i8>,
+    a_abs: CacheAligned<i8>,
     line: Vec<i8>,
     dense: Vec<i8>,
-    acc: Vec<i32>,
+    acc: CacheAligned<i32>,
     row_xor: Vec<u32>,
     xors: Vec<u32>,
     jackpots: Vec<Jackpot>,
     /// Per A panel (row block × r-chunk), each row's [`Kernel::row_terms`].
     a_terms: Vec<i32>,
     /// Per-row-group lanes of [`Kernel::accumulate_lanes`].
-    lanes: Vec<u32>,
+    lanes: CacheAligned<u32>,
 }
 
 impl Worker {
@@ -130,11 +130,11 @@ impl Worker {
         Self {
             rng,
             a_raw: vec![0; a_len],
-            a_noised: vec![0; ctx.a_panels.len(shape.m as usize)],
-            a_abs: vec![0; ctx.a_panels.len(shape.m as usize)],
+            a_noised: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
+            a_abs: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
             line: vec![0; shape.k as usize],
             dense: Vec::new(),
-            acc: vec![0; ctx.layout.rows_period * ctx.layout.cols_period],
+            acc: CacheAligned::new(ctx.layout.rows_period * ctx.layout.cols_period),
             row_xor: vec![0; ctx.layout.cols_period],
             xors: vec![0; tiles],
             jackpots: vec![[0; jackpot::JACKPOT_WORDS]; tiles],
@@ -143,7 +143,7 @@ impl Worker {
                 shape.m as usize
                     * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize
             ],
-            lanes: vec![0; ctx.layout.lane_len()],
+            lanes: CacheAligned::new(ctx.layout.lane_len()),
         }
     }
 

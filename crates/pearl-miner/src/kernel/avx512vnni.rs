@@ -259,59 +259,73 @@ pub(super) fn accumulate_lanes(
         super::lanes_from_acc(acc, d, row_slots, lanes);
         return;
     }
-    let b = b_offset;
     let wide = d.cols - d.cols % (WIDE * LANES);
-    let mut i = 0;
-    while i < d.rows {
-        let rows_here = (d.rows - i).min(4);
-        // SAFETY: `available()` confirmed the features; Kernel::accumulate_packed-style
-        // asserts (the caller's) cover a, b and acc; terms and row_slots hold rows values
-        // and every slot is below lanes.len()/16 (asserted above); i + rows_here <= rows,
-        // and the column blocks stay below cols (a multiple of 16).
-        unsafe {
-            match rows_here {
-                4 => lane_rows::<4>(a, b, d, i, wide, terms, acc, row_slots, lanes),
-                3 => lane_rows::<3>(a, b, d, i, wide, terms, acc, row_slots, lanes),
-                2 => lane_rows::<2>(a, b, d, i, wide, terms, acc, row_slots, lanes),
-                _ => lane_rows::<1>(a, b, d, i, wide, terms, acc, row_slots, lanes),
-            }
-        }
-        i += rows_here;
+    // Column slices outermost: one slice of B (16·V columns × r) stays in L1 while every
+    // row group passes over it.
+    for j in (0..wide).step_by(WIDE * LANES) {
+        // SAFETY: `available()` confirmed the features; the caller asserted that a, b and
+        // acc fit `d`; terms and row_slots hold rows values and every slot is below
+        // lanes.len()/16 (asserted above); j + 64 <= wide <= cols.
+        unsafe { lane_slice::<WIDE>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
+    }
+    for j in (wide..d.cols).step_by(LANES) {
+        // SAFETY: as above, with j + 16 <= cols (a multiple of 16).
+        unsafe { lane_slice::<1>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
     }
 }
 
-/// Rows `i0..i0+R` of [`accumulate_lanes`]: 64-column blocks up to `wide`, then 16-column
-/// blocks.
+/// Columns `j..j+16·V` of [`accumulate_lanes`], every row, in blocks of up to 4 rows.
 ///
 /// # Safety
-/// As [`accumulate_lanes`] after its checks: features present, `i0 + R <= rows`,
-/// `wide <= cols`, both multiples of 16 (`wide` of 64), slices long enough.
+/// As [`accumulate_lanes`] after its checks: features present, `j + 16·V <= cols`, slices
+/// long enough, slots below `lanes.len() / 16`.
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn lane_rows<const R: usize>(
+unsafe fn lane_slice<const V: usize>(
     a: &[i8],
     b: &[i8],
     d: PanelDims,
-    i0: usize,
-    wide: usize,
+    j: usize,
     terms: &[i32],
     acc: &mut [i32],
     row_slots: &[u32],
     lanes: &mut [u32],
 ) {
-    let mut t = [0i32; R];
-    let mut s = [0usize; R];
-    for row in 0..R {
-        t[row] = terms[i0 + row];
-        s[row] = row_slots[i0 + row] as usize;
-    }
-    for j in (0..wide).step_by(WIDE * LANES) {
-        // SAFETY: the contract above; j + 64 <= wide <= cols.
-        unsafe { lane_block::<R, WIDE>(a, b, d, i0, j, t, s, acc, lanes) };
-    }
-    for j in (wide..d.cols).step_by(LANES) {
-        // SAFETY: as above, with j + 16 <= cols.
-        unsafe { lane_block::<R, 1>(a, b, d, i0, j, t, s, acc, lanes) };
+    let mut i = 0;
+    while i < d.rows {
+        let rows_here = (d.rows - i).min(4);
+        let t = |row: usize| terms[i + row.min(rows_here - 1)];
+        let s = |row: usize| row_slots[i + row.min(rows_here - 1)] as usize;
+        // SAFETY: the contract above; i + rows_here <= rows.
+        unsafe {
+            match rows_here {
+                4 => lane_block::<4, V>(
+                    a,
+                    b,
+                    d,
+                    i,
+                    j,
+                    [t(0), t(1), t(2), t(3)],
+                    [s(0), s(1), s(2), s(3)],
+                    acc,
+                    lanes,
+                ),
+                3 => lane_block::<3, V>(
+                    a,
+                    b,
+                    d,
+                    i,
+                    j,
+                    [t(0), t(1), t(2)],
+                    [s(0), s(1), s(2)],
+                    acc,
+                    lanes,
+                ),
+                2 => lane_block::<2, V>(a, b, d, i, j, [t(0), t(1)], [s(0), s(1)], acc, lanes),
+                _ => lane_block::<1, V>(a, b, d, i, j, [t(0)], [s(0)], acc, lanes),
+            }
+        }
+        i += rows_here;
     }
 }
 
