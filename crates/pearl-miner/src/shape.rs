@@ -228,21 +228,20 @@ pub(crate) struct ParsedShape {
 
 impl Shape {
     /// The CPU default: r=128, k=2048, rows [0,8], 64 columns 0,1,8,9,…,248,249 (h·w=128,
-    /// like Pearl's reference GPU miner), m=256, n=4096: one GEMM is 2^31 MACs and 8192
-    /// tiles. The per-attempt work that scales with m·k and not with m·n·k (A's signal,
-    /// commitment and noise) shrinks against the GEMM as n grows: n=4096 gives it a quarter
-    /// of its share at n=1024. n is free within the consensus limits (§4.5: m, n <= 2^24;
-    /// (h+w)·dot_len and the proof's trace do not involve n), and k and h·w stay at the
-    /// values pools and Pearl's GPU miner use. Memory: Bᵀ raw + noised 16 MiB shared
-    /// (L2/L3-resident per 256-column block of 512 KiB), plus about 1.5 MiB per thread (A
-    /// raw, noised, |noised|; a 16×256 i32 block of 16 KiB that stays in L1).
+    /// like Pearl's reference GPU miner), m=256, n=2048: one GEMM is 2^30 MACs and 4096
+    /// tiles. n=2048 rather than 1024 halves the share of the per-attempt work that scales
+    /// with m·k and not with m·n·k (A's signal, commitment and noise) against the GEMM; the
+    /// consensus limits (§4.5: m, n <= 2^24, (h+w)·dot_len <= 4 MiB) do not involve n beyond
+    /// that. Memory: Bᵀ raw + noised 8 MiB shared (L2/L3-resident per 256-column block of
+    /// 512 KiB), plus about 1.5 MiB per thread (A raw, noised, |noised|; a 16×256 i32 block
+    /// of 16 KiB that stays in L1).
     pub fn default_for_cpu() -> Self {
         let cols_pattern = (0..32u32)
             .flat_map(|pair| [pair * 8, pair * 8 + 1])
             .collect();
         Self {
             m: 256,
-            n: 4096,
+            n: 2048,
             k: 2048,
             rank: 128,
             rows_pattern: vec![0, 8],

@@ -19,8 +19,7 @@ fn defaults_are_valid() {
     assert_eq!((cpu.h(), cpu.w(), cpu.k, cpu.rank), (2, 64, 2048, 128));
     assert_eq!(&cpu.cols_pattern[..4], &[0, 1, 8, 9]);
     assert_eq!(cpu.cols_pattern.last(), Some(&249));
-    assert_eq!((cpu.m, cpu.n), (256, 4096));
-    assert!(cpu.memory_bytes(1) < 20 << 20);
+    assert!(cpu.memory_bytes(1) < 16 << 20);
 }
 
 #[test]
