@@ -251,7 +251,7 @@ fn sibling_ranges(opening: &MerkleProof) -> BTreeMap<(u64, u64), Hash32> {
     let mut next_sibling = opening.siblings.iter();
     let mut level_len = total;
     let mut level = 0u32;
-    while level_len > 1 && !current.is_empty() && next_sibling.len() > 0 {
+    while level_len > 1 && !current.is_empty() {
         for &i in &current {
             let sib = if i % 2 == 0 { i + 1 } else { i - 1 };
             let needed = !current.contains(&sib) && (i % 2 == 1 || sib < level_len);
