@@ -254,7 +254,8 @@ fn sibling_ranges(opening: &MerkleProof) -> BTreeMap<(u64, u64), Hash32> {
     while level_len > 1 && !current.is_empty() {
         for &i in &current {
             let sib = if i % 2 == 0 { i + 1 } else { i - 1 };
-            let needed = !current.contains(&sib) && (i % 2 == 1 || sib < level_len);
+            // Only the last node of an odd-length level lacks a sibling (`sib == level_len`).
+            let needed = sib < level_len && !current.contains(&sib);
             if needed {
                 let Some(&hash) = next_sibling.next() else {
                     break;
