@@ -90,7 +90,11 @@ fn dense_rows_are_pearls_stream_computed_from_its_definition() {
         let mut row = vec![0i8; rank];
         for r in 0..rows {
             dense_row(&seed, &LABEL_B, r, &mut row);
-            assert_eq!(row, stream[r * rank..(r + 1) * rank], "rank {rank}, row {r}");
+            assert_eq!(
+                row,
+                stream[r * rank..(r + 1) * rank],
+                "rank {rank}, row {r}"
+            );
         }
     }
 }
