@@ -9,6 +9,7 @@ use pearl_protocol::pattern::PeriodicPattern;
 use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfiguration, PlainProof};
 
 use crate::commit::{self, Hash32, SeedDerivation};
+use crate::commit_tree::CommitTree;
 use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
 use crate::keyed_batch;
@@ -110,6 +111,10 @@ pub(crate) struct Win {
 pub(crate) struct Worker {
     rng: SignalRng,
     a_raw: Vec<u8>,
+    /// A's commitment tree: each attempt rewrites one row of A (the next in turn), which
+    /// re-keys all of A's noise and the jackpot hashes, and re-hashes only that row's path.
+    a_tree: CommitTree,
+    next_row: usize,
     a_noised: CacheAligned<i8>,
     a_abs: CacheAligned<i8>,
     line: Vec<i8>,
@@ -126,13 +131,18 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(ctx: &JobContext, rng: SignalRng) -> Self {
+    pub(crate) fn new(ctx: &JobContext, mut rng: SignalRng) -> Self {
         let shape = &ctx.parsed.shape;
         let a_len = shape.m as usize * shape.k as usize;
         let tiles = ctx.layout.tiles();
+        let mut a_raw = vec![0; a_len];
+        rng.fill_signal(&mut a_raw);
+        let a_tree = CommitTree::new(&ctx.job_key, &a_raw);
         Self {
             rng,
-            a_raw: vec![0; a_len],
+            a_raw,
+            a_tree,
+            next_row: 0,
             a_noised: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
             a_abs: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
             line: vec![0; shape.k as usize],
@@ -171,9 +181,11 @@ impl Worker {
         let dot_len = jackpot::dot_len(shape.k, shape.rank) as usize;
         let phases = &counters.phases;
         let t = Instant::now();
-        self.rng.fill_signal(&mut self.a_raw);
+        let row = self.next_row * k..(self.next_row + 1) * k;
+        self.next_row = (self.next_row + 1) % m;
+        self.rng.fill_signal(&mut self.a_raw[row.clone()]);
         let t = PhaseTimes::add(&phases.signal_ns, t);
-        let hash_a = commit::commit_matrix(&ctx.job_key, &self.a_raw);
+        let hash_a = self.a_tree.update(&self.a_raw, row);
         let a_seed = commit::a_noise_seed(ctx.derivation, &ctx.b_seed, &hash_a, shape.m);
         let t = PhaseTimes::add(&phases.commit_ns, t);
         self.noise.reseed(&a_seed);

@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod commit;
+mod commit_tree;
 mod engine;
 pub mod jackpot;
 pub mod kernel;
