@@ -174,6 +174,20 @@ pub(crate) fn store_b_line(chunk: &[i8], j: usize, cols: usize, out: &mut [i8]) 
     }
 }
 
+/// The row terms and slots of [`Kernel::accumulate_lanes`] cover `dims.rows` and every slot
+/// fits `lanes`.
+#[cfg(target_arch = "x86_64")]
+fn check_slots(terms: &[i32], row_slots: &[u32], lanes: &[u32], dims: PanelDims) {
+    assert!(
+        terms.len() >= dims.rows
+            && row_slots.len() >= dims.rows
+            && row_slots[..dims.rows]
+                .iter()
+                .all(|&s| (s as usize) < lanes.len() / 16),
+        "row terms or slots do not fit {dims:?}"
+    );
+}
+
 /// XORs every `acc[i][j]` (a `dims.rows × dims.cols` block) into `lanes[16·row_slots[i] + j % 16]`.
 pub(crate) fn lanes_from_acc(acc: &[i32], dims: PanelDims, row_slots: &[u32], lanes: &mut [u32]) {
     for (line, &slot) in acc.chunks_exact(dims.cols).zip(row_slots).take(dims.rows) {
@@ -302,12 +316,6 @@ impl Kernel {
         }
     }
 
-    /// Whether [`Self::accumulate_lanes`] fuses the lane XORs into the kernel (otherwise it
-    /// runs [`Self::accumulate_packed`] and then XORs the accumulators).
-    pub fn fuses_lanes(&self) -> bool {
-        matches!(self, Self::Avx512Vnni)
-    }
-
     /// The per-row terms [`Self::accumulate_lanes`] adds for the A panel `a` (`dims.rows`
     /// rows of `dims.r`): −128·Σ row for the AVX-512 VNNI kernel (its B is offset by 128),
     /// 0 for the others. They depend on A alone, so the miner computes them once per
@@ -363,6 +371,12 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vnni => {
                 avx512vnni::accumulate_lanes(a, b, dims, terms, acc, row_slots, lanes);
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => {
+                check_slots(terms, row_slots, lanes, dims);
+                lanes.fill(0);
+                avx2::accumulate_lanes(a, a_abs, b, dims, acc, row_slots, lanes);
             }
             _ => {
                 assert!(
