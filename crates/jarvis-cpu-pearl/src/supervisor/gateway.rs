@@ -9,7 +9,7 @@ use jarvis_core::process::{ProcessIdentity, Signal, signal_group};
 use pearl_protocol::gateway::GatewayAddress;
 use pearl_rpc::gateway::{GatewayClient, GatewayError};
 
-use super::detach::terminate_with_parent;
+use super::detach::spawn_bound_to_process;
 use super::error::SupervisorError;
 use super::logfile::{LogFile, pump};
 use super::metrics::MinerMetrics;
@@ -25,7 +25,8 @@ pub(crate) struct GatewayChild {
 
 impl GatewayChild {
     /// Runs `pearl-gateway start` with `launch.env` added, its output piped into `log`
-    /// (redacted, size-capped: see `logfile`) and read by `metrics` (blocks it logs).
+    /// (redacted, size-capped: see `logfile`) and read by `metrics` (blocks it logs). On Linux
+    /// it dies with this process, even SIGKILLed (see `detach`).
     pub(crate) fn spawn(
         launch: &GatewayLaunch,
         log: &Path,
@@ -54,8 +55,7 @@ impl GatewayChild {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        terminate_with_parent(&mut command);
-        let mut child = command.spawn().map_err(|source| SupervisorError::Spawn {
+        let mut child = spawn_bound_to_process(command).map_err(|source| SupervisorError::Spawn {
             program: launch.program.clone(),
             source,
         })?;

@@ -127,12 +127,14 @@ impl SupervisorPlan {
                 port: extra.gateway_port,
             }
         };
+        let log_level = gateway_log_level(env(LOG_LEVEL_VAR).as_deref());
+        let logs_blocks = logs_info(Some(&log_level));
         let mut vars = vec![
             ("PEARLD_RPC_URL", pearld_rpc_url),
             ("PEARLD_RPC_USER", extra.pearld_rpc_user.clone()),
             ("PEARLD_RPC_PASSWORD", password.clone()),
             ("PEARLD_MINING_ADDRESS", config.wallet_address.clone()),
-            ("LOGGING_LEVEL", "info".to_owned()),
+            (LOG_LEVEL_VAR, log_level),
         ];
         match &address {
             GatewayAddress::Unix(path) => {
@@ -156,7 +158,7 @@ impl SupervisorPlan {
                 address,
                 password,
                 log_format: extra.log_format,
-                logs_blocks: logs_info(env("PEARL_LOG_LEVEL").as_deref()),
+                logs_blocks,
             },
             shape,
             threads,
@@ -169,6 +171,19 @@ impl SupervisorPlan {
             history_path: home.mining_history_path(),
             pearld,
         })
+    }
+}
+
+/// The one variable pearl-gateway reads for its log level: `miner_utils`' loguru set-up
+/// (default INFO; `NONE` silences it). Its settings (`config.py`) read no other.
+const LOG_LEVEL_VAR: &str = "PEARL_LOG_LEVEL";
+
+/// The level the gateway is started with: the user's `PEARL_LOG_LEVEL`, else INFO, which lets
+/// through the `Block accepted by node!` lines the blocks are counted from.
+fn gateway_log_level(user: Option<&str>) -> String {
+    match user.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(level) => level.to_owned(),
+        None => "INFO".to_owned(),
     }
 }
 

@@ -5,12 +5,14 @@
 //! Also reads `GATEWAY_PROOF_MAX_PENDING` (an integer >= 1, as the real one requires).
 //! Extra env: `FAKE_GATEWAY_RECORD=<file>` (one JSON line per submission, with the verdict),
 //! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>|ignore_term|garbage_after_ms=<N>`
-//! (`ignore_term`: SIGTERM, the parent-death signal included, is ignored; SIGINT still stops
-//! it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
+//! (`ignore_term`: SIGTERM is ignored; SIGINT still stops it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
 //! JSON), `FAKE_GATEWAY_LEAK=1` (a careless gateway: it logs the pearld credentials it was
 //! given in every derived form, on stdout and stderr, for the redaction tests),
 //! `FAKE_GATEWAY_SLOW_START_MS=<N>` (listens only after N ms, as the real one does while it
-//! warms its ZK prover; signals are handled meanwhile, per `FAKE_GATEWAY_MODE`).
+//! warms its ZK prover; signals are handled meanwhile, per `FAKE_GATEWAY_MODE`),
+//! `FAKE_GATEWAY_ESCAPE_PARENT_DEATH=1` (Linux: it clears the parent-death signal the
+//! supervisor set, as a gateway that escaped it would, and then prints
+//! `fake-pearl-gateway: parent-death signal cleared`; the tests of the orphan clean-up by recorded identity use it).
 //!
 //! It logs each submission as the real one does (`fake_gateway::log`: loguru's coloured
 //! format on stderr, filtered by `PEARL_LOG_LEVEL`).
@@ -53,11 +55,22 @@ struct Settings {
     log_threshold: Option<u32>,
 }
 
+/// Printed once the parent-death signal is cleared (`FAKE_GATEWAY_ESCAPE_PARENT_DEATH`).
+const ESCAPED_PARENT_DEATH: &str = "fake-pearl-gateway: parent-death signal cleared";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "start") {
         eprintln!("usage: fake-pearl-gateway start [-v]");
         return ExitCode::from(2);
+    }
+    if env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH").is_some() {
+        #[cfg(target_os = "linux")]
+        if let Err(e) = rustix::process::set_parent_process_death_signal(None) {
+            eprintln!("cannot clear the parent-death signal: {e}");
+            return ExitCode::from(1);
+        }
+        println!("{ESCAPED_PARENT_DEATH}");
     }
     let settings = match settings() {
         Ok(settings) => settings,

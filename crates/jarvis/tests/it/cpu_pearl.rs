@@ -367,6 +367,48 @@ fn a_gateway_that_logs_derived_secrets_leaves_none_on_disk_or_shown() {
     rig.run(&["mine", "stop"]).assert_success();
 }
 
+/// pearl-gateway logs with loguru's colours (the fake writes them as the real one does): its
+/// lines reach `gateway.log` and `mine logs` as text, and its blocks are still counted. A
+/// coloured line already on disk (an older jarvis wrote them) is shown as text too.
+#[test]
+fn the_gateways_colours_reach_neither_the_log_file_nor_mine_logs() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    until("a verified proof", || rig.verified() >= 1);
+    let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
+    let mut on_disk = String::new();
+    until("the gateway logged the accepted block", || {
+        on_disk = std::fs::read_to_string(&log_path).unwrap_or_default();
+        on_disk.contains("Block accepted by node!")
+    });
+    assert!(
+        on_disk.contains(" - INFO - Block accepted by node! - submission_service.py:82"),
+        "{on_disk:?}"
+    );
+    assert!(!on_disk.contains('\x1b') && !on_disk.contains("[0m"), "{on_disk:?}");
+    until("status counts the block", || {
+        rig.status()["stats"]["blocks_found"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_path)
+        .expect("gateway.log");
+    std::io::Write::write_all(
+        &mut log,
+        b"\x1b[32m2026-12-03 12:00:01\x1b[0m - \x1b[33m\x1b[1mWARNING\x1b[0m - \x1b[37mold coloured line\x1b[0m - \x1b[34mpearl_client.py:113\x1b[0m\n",
+    )
+    .expect("append");
+    rig.run(&["mine", "logs", "-n", "100"])
+        .assert_success()
+        .assert_stdout_contains("- INFO - Block accepted by node! - submission_service.py:82")
+        .assert_stdout_contains("2026-12-03 12:00:01 - WARNING - old coloured line - pearl_client.py:113")
+        .assert_output_lacks("\x1b")
+        .assert_output_lacks("[0m");
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
 #[test]
 fn status_shows_the_template_height_from_pearld() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -668,12 +710,56 @@ fn the_python_tools_stop_ends_the_supervisor_and_its_gateway() {
     assert_eq!(status["session"]["state"], "absent");
 }
 
-/// A gateway that ignores SIGTERM outlives a SIGKILLed supervisor (parent 1). `stop` ends it
+/// On Linux a gateway dies with its supervisor, however that ends: kill -9 the supervisor
+/// while its gateway ignores SIGTERM and has not answered yet (so, maybe, before the sidecar
+/// names it), and the gateway is gone. Found through /proc, no sidecar involved.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sigkilled_supervisor_takes_its_gateway_with_it() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "600");
+    let mut start = rig
+        .cmd(&["mine", "start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn jarvis mine start");
+    let mut gateways = Vec::new();
+    until("the supervisor spawned its gateway", || {
+        gateways = rig.live_gateways();
+        !gateways.is_empty()
+    });
+    let gateway = ProcessIdentity::of(gateways[0]).expect("the gateway's identity");
+    let parent = parent_pid(gateway.pid).expect("the gateway's parent");
+    assert_ne!(parent, 1, "the gateway has its supervisor as parent");
+    let supervisor = ProcessIdentity::of(parent).expect("the supervisor's identity");
+    // `start` first, so that no failure path of its own ends the gateway.
+    let _ = start.kill();
+    let _ = start.wait();
+    assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
+    until("the gateway died with its supervisor", || gone(&gateway));
+    assert!(rig.live_gateways().is_empty());
+}
+
+/// The parent pid of `pid`, from /proc/PID/stat (the field after the parenthesised name).
+#[cfg(target_os = "linux")]
+fn parent_pid(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A gateway that escaped the parent-death signal (the fake clears it, as on a platform
+/// without one) and ignores SIGTERM outlives a SIGKILLed supervisor (parent 1). `stop` ends it
 /// (identity checked, SIGKILL after the grace) instead of only removing the stale sidecar, and
 /// `start` ends such an orphan before it launches a new gateway beside it.
 #[test]
 fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
-    let rig = Rig::new("").with_env("FAKE_GATEWAY_MODE", "ignore_term");
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH", "1");
     let orphan = |rig: &Rig| {
         rig.run(&["mine", "start"]).assert_success();
         let supervisor = rig.supervisor();
@@ -683,7 +769,7 @@ fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
         std::thread::sleep(Duration::from_millis(300));
         assert!(
             !gone(&gateway),
-            "the gateway ignored the parent-death SIGTERM"
+            "the gateway escaped the parent-death signal and ignores SIGTERM"
         );
         gateway
     };
@@ -771,11 +857,12 @@ fn status_counts_the_blocks_the_gateway_logged_and_unknown_stays_null() {
 
 /// A `start` that fails (here: the gateway never answers within the ready timeout) ends the
 /// gateway its supervisor recorded, not only the supervisor's process group: a gateway that
-/// ignores the parent-death SIGTERM is not left behind.
+/// escaped the parent-death signal and ignores SIGTERM is not left behind.
 #[test]
 fn a_failed_start_ends_the_gateway_its_supervisor_recorded() {
     let rig = Rig::new("")
         .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH", "1")
         .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
         .with_env("JARVIS_MINE_READY_TIMEOUT_S", "3");
     rig.run(&["mine", "start"])
@@ -788,11 +875,13 @@ fn a_failed_start_ends_the_gateway_its_supervisor_recorded() {
 }
 
 /// A supervisor SIGKILLed before its gateway answered (and the `start` that waited for it
-/// killed too) leaves a sidecar in state `starting` that names the gateway, so `stop` ends it.
+/// killed too) leaves a sidecar in state `starting` that names the gateway, so `stop` ends a
+/// gateway that escaped the parent-death signal.
 #[test]
 fn a_supervisor_killed_before_it_was_ready_leaves_its_gateway_on_record() {
     let rig = Rig::new("")
         .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH", "1")
         .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
         .with_env("JARVIS_MINE_READY_TIMEOUT_S", "600");
     let mut start = rig
@@ -810,13 +899,18 @@ fn a_supervisor_killed_before_it_was_ready_leaves_its_gateway_on_record() {
     assert_eq!(rig.sidecar()["supervisor"]["state"], "starting");
     let supervisor = rig.supervisor();
     let gateway = rig.gateway();
+    let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
+    until("the gateway cleared its parent-death signal", || {
+        std::fs::read_to_string(&gateway_log)
+            .is_ok_and(|t| t.contains("parent-death signal cleared"))
+    });
     let _ = start.kill();
     let _ = start.wait();
     assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
     until("the supervisor is gone", || gone(&supervisor));
     assert!(
         !gone(&gateway),
-        "the gateway ignored the parent-death SIGTERM"
+        "the gateway escaped the parent-death signal and ignores SIGTERM"
     );
     rig.run(&["mine", "stop", "--timeout", "1"])
         .assert_success()
