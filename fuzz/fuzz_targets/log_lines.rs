@@ -3,8 +3,8 @@
 #![no_main]
 
 use jarvis_core::redact::redact;
-use jarvis_vllm_pearl::status::LogEvidence;
 use libfuzzer_sys::fuzz_target;
+use pearl_protocol::gateway::log::LogEvidence;
 
 const SECRET: &str = "pearld-rpc-s3cret";
 

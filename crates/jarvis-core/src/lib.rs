@@ -1,11 +1,12 @@
 //! Foundations of `jarvis` with no protocol or network stack: home paths, the `config.toml`
 //! document (reads that know their positions, edits that keep comments), atomic file writes,
-//! lock files, process identity, secret redaction, error chains in one line, hardware
+//! lock files, process identity, secret redaction, terminal escapes stripped from logs, error chains in one line, hardware
 //! detection, a generic registry and UTC time.
 
 pub mod command;
 pub mod config;
 pub mod error;
+pub mod escapes;
 pub mod fs;
 pub mod gateway_install;
 pub mod hardware;

@@ -27,6 +27,12 @@ const SECRET_NAMES: &[&str] = &[
     "rpcpassword",
 ];
 
+/// A log line as it is written to disk or shown: terminal escapes stripped
+/// ([`crate::escapes::strip`]), then [`redact`]ed (so no escape can split a secret's pattern).
+pub fn redact_log_line(line: &str, secrets: &[&str]) -> String {
+    redact(&crate::escapes::strip(line), secrets)
+}
+
 /// Returns `text` with every literal `secrets` value (>= 4 chars), its base64 forms, and every
 /// known secret pattern (RPC passwords, HF tokens, bearer/basic/authorization credentials, URL
 /// userinfo) replaced by `[REDACTED]`.

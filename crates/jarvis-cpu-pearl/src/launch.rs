@@ -10,6 +10,7 @@ use jarvis_mining::config::MiningConfig;
 use jarvis_mining::daemon::{DaemonContext, DaemonEntry, DaemonLaunch};
 use jarvis_mining::error::MiningError;
 use jarvis_mining::provider::BoxFuture;
+use jarvis_mining::session::end_recorded_processes;
 use jarvis_mining::sidecar::{DaemonState, SidecarState, read_sidecar, remove_sidecar};
 
 use crate::logs::tail_lines;
@@ -88,11 +89,22 @@ pub(crate) async fn start_detached(
         .map_or(Duration::from_secs(60), Duration::from_secs);
     let result = wait_ready(home, &mut child, timeout).await;
     if let Err(detail) = result {
-        // Leave nothing behind: the supervisor's group (gateway included) goes down.
+        // Leave nothing behind: the supervisor's group goes down, and so does the gateway it
+        // recorded (its own group; it may ignore the parent-death SIGTERM). The file is read
+        // once the supervisor is dead, so it can record nothing later.
         if let Some(identity) = ProcessIdentity::of(child.id()) {
             let _ = signal_group(&identity, Signal::Kill);
         }
         let _ = child.wait();
+        if let SidecarState::Present(sidecar) = read_sidecar(&home.sidecar_path())
+            && sidecar
+                .supervisor
+                .as_ref()
+                .is_some_and(|s| s.process.pid == child.id())
+        {
+            // Identity-checked: a process that already exited (or a reused pid) is untouched.
+            let _ = end_recorded_processes(&sidecar, Duration::ZERO).await;
+        }
         let _ = remove_sidecar(&home.sidecar_path());
         let secrets = [plan.gateway.password.as_str()];
         let logs = &plan.logs_dir;

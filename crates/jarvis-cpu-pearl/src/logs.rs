@@ -1,11 +1,12 @@
-//! `mine logs` for cpu-pearl: the supervisor, gateway and miner logs, redacted.
+//! `mine logs` for cpu-pearl: the supervisor, gateway and miner logs, without terminal
+//! escapes, redacted.
 
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jarvis_core::paths::JarvisHome;
-use jarvis_core::redact::redact;
+use jarvis_core::redact::redact_log_line;
 use jarvis_mining::error::MiningError;
 use jarvis_mining::provider::{LogLine, LogRequest};
 
@@ -37,7 +38,7 @@ fn secrets(home: &JarvisHome) -> Vec<String> {
         .collect()
 }
 
-/// The last `n` lines of `path`, redacted; empty when unreadable or not a regular file.
+/// The last `n` lines of `path`, escapes stripped and redacted; empty when unreadable or not a regular file.
 pub(super) fn tail_lines(path: &Path, n: usize, secrets: &[&str]) -> Vec<String> {
     let Ok(mut file) = jarvis_core::fs::open_regular(path) else {
         return Vec::new();
@@ -60,7 +61,7 @@ pub(super) fn tail_lines(path: &Path, n: usize, secrets: &[&str]) -> Vec<String>
     lines
         .into_iter()
         .skip(skip)
-        .map(|l| redact(l, secrets))
+        .map(|l| redact_log_line(l, secrets))
         .collect()
 }
 
@@ -93,7 +94,7 @@ pub(super) async fn stream_logs(
             for line in read_new_lines(path, offset) {
                 sink(LogLine {
                     source: (*source).to_owned(),
-                    line: redact(&line, &secrets),
+                    line: redact_log_line(&line, &secrets),
                 });
             }
         }

@@ -63,6 +63,9 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
     // The gateway answers "submitted" (queued for pearld), never "accepted": what became of
     // a proof is not known here, so accepted stays unknown rather than a copy of submitted.
     stats.shares_accepted = None;
+    // Blocks pearld accepted, as the gateway's log says; absent (unknown) when the supervisor
+    // could not count them (the gateway's log level hides those lines).
+    stats.blocks_found = metrics.counter(n::BLOCKS_ACCEPTED);
     let rate = |label: &str| {
         metrics
             .with_label(n::HASHRATE, "window", label)
@@ -127,6 +130,9 @@ pub fn stats_from_metrics(metrics: &PromText, mut stats: MiningStats, now: f64) 
         if let Some(v) = metrics.counter(name) {
             d.insert(key, Detail::Count(Some(v)));
         }
+    }
+    if let Some(rejected) = metrics.counter(n::BLOCKS_REJECTED) {
+        d.insert("blocks_rejected", Detail::Count(Some(rejected)));
     }
     if let Some(height) = metrics.counter(n::TEMPLATE_HEIGHT) {
         d.insert("template_height", Detail::Number(Some(height)));

@@ -16,6 +16,12 @@ pub const SUBMIT_ERRORS: &str = "jarvis_mining_submit_errors_total";
 pub const WINS_SKIPPED: &str = "jarvis_mining_wins_skipped_total";
 /// 1 while mining waits for a new job because the gateway took a proof for this header.
 pub const HEADER_SUBMITTED: &str = "jarvis_mining_header_submitted";
+/// Blocks pearld accepted, as pearl-gateway's log says (`Block accepted by node!`); absent
+/// when the gateway's log level hides those lines (unknown, not zero).
+pub const BLOCKS_ACCEPTED: &str = "jarvis_mining_blocks_accepted_total";
+/// Blocks pearld rejected, as pearl-gateway's log says (`Block rejected: <reason>`); absent
+/// like [`BLOCKS_ACCEPTED`].
+pub const BLOCKS_REJECTED: &str = "jarvis_mining_blocks_rejected_total";
 /// New jobs received.
 pub const JOBS: &str = "jarvis_mining_jobs_total";
 /// 1 while the gateway answers.

@@ -3,11 +3,13 @@
 //! `submitPlainProof` with `"submitted"` like the real gateway, and verifies each proof with
 //! pearl-miner's verifier, recording the verdict for tests. Like the real gateway it builds
 //! one block per header: a later proof for a header that already made one is recorded as
-//! skipped ("already submitted"). Faults can be injected.
+//! skipped ("already submitted"). Faults can be injected. [`log`] writes what the real one
+//! logs about each submission.
 
 mod dispatch;
 mod exe;
 mod jobs;
+pub mod log;
 mod state;
 
 use std::io;

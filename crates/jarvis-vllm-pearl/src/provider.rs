@@ -282,7 +282,7 @@ impl VllmPearlProvider {
         let secrets = spec.secrets();
         let mut lines = Vec::new();
         let _ = container::log_lines(engine, id, "20", 0, false, &mut |l| {
-            lines.push(jarvis_core::redact::redact(&l, &secrets));
+            lines.push(jarvis_core::redact::redact_log_line(&l, &secrets));
         })
         .await;
         let tail = if lines.is_empty() {
@@ -515,7 +515,7 @@ impl VllmPearlProvider {
             &mut |line| {
                 sink(LogLine {
                     source: "container".to_owned(),
-                    line: jarvis_core::redact::redact(&line, &secrets),
+                    line: jarvis_core::redact::redact_log_line(&line, &secrets),
                 });
             },
         )

@@ -109,6 +109,7 @@ pub fn sample(
     Sample {
         proofs_submitted: evidence.map(|e| e.proofs_received),
         template_height: evidence.and_then(|e| e.template_height),
+        blocks_accepted: evidence.map(|e| e.blocks_accepted),
         restarts: u64::try_from(found.restarts).ok(),
         vllm_requests_total: count(metrics.and_then(|m| m.requests)),
         vllm_tokens_total: count(metrics.and_then(|m| m.generation_tokens)),

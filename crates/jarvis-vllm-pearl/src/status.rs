@@ -10,47 +10,7 @@ use serde::Serialize;
 pub use jarvis_engines::server_base;
 
 /// Mining evidence counted from the gateway's log lines since the container started.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LogEvidence {
-    /// `Received PlainProof submission` lines: proofs handed to the gateway.
-    pub proofs_received: u64,
-    /// `Block accepted by node!`.
-    pub blocks_accepted: u64,
-    /// `Block rejected`.
-    pub blocks_rejected: u64,
-    /// `dropping stale proof`.
-    pub stale_dropped: u64,
-    /// `Block already submitted`.
-    pub duplicates: u64,
-    /// `Proof submission queue full`.
-    pub queue_full: u64,
-    /// Latest `Updating block template to height N`.
-    pub template_height: Option<u64>,
-}
-
-impl LogEvidence {
-    /// Counts one log line.
-    pub fn observe(&mut self, line: &str) {
-        if line.contains("Received PlainProof submission") {
-            self.proofs_received += 1;
-        } else if line.contains("Block accepted by node!") {
-            self.blocks_accepted += 1;
-        } else if line.contains("Block rejected") {
-            self.blocks_rejected += 1;
-        } else if line.contains("dropping stale proof") {
-            self.stale_dropped += 1;
-        } else if line.contains("Block already submitted") {
-            self.duplicates += 1;
-        } else if line.contains("Proof submission queue full") {
-            self.queue_full += 1;
-        } else if let Some(rest) = line.split("Updating block template to height ").nth(1) {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            if let Ok(h) = digits.parse() {
-                self.template_height = Some(h);
-            }
-        }
-    }
-}
+pub use pearl_protocol::gateway::log::LogEvidence;
 
 /// vLLM serving counters from its Prometheus `/metrics`; `None` = not exposed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -151,35 +111,6 @@ pub(crate) fn url_host(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn evidence_counts_each_kind() {
-        let mut e = LogEvidence::default();
-        for line in [
-            "INFO Updating block template to height 441",
-            "INFO Received PlainProof submission for template time 1",
-            "INFO Block accepted by node!",
-            "WARN Block rejected: bad-proof",
-            "WARN Job changed since submission was queued; dropping stale proof",
-            "INFO Block already submitted, skipping",
-            "WARN Proof submission queue full, rejecting submitPlainProof",
-            "INFO Updating block template to height 442",
-        ] {
-            e.observe(line);
-        }
-        assert_eq!(
-            e,
-            LogEvidence {
-                proofs_received: 1,
-                blocks_accepted: 1,
-                blocks_rejected: 1,
-                stale_dropped: 1,
-                duplicates: 1,
-                queue_full: 1,
-                template_height: Some(442),
-            }
-        );
-    }
 
     #[test]
     fn vllm_metrics_sum_series() {

@@ -13,7 +13,7 @@ use crate::commit_tree::CommitTree;
 use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
 use crate::keyed_batch;
-use crate::layout::{BlockLayout, Panels};
+use crate::layout::{BlockLayout, CacheAligned, Panels};
 use crate::merkle::{self, MerkleTree};
 use crate::miner::{CancelToken, Counters, PhaseTimes};
 use crate::noise_batch::NoiseBatch;
@@ -36,7 +36,7 @@ pub(crate) struct JobContext {
     pub(crate) bt_raw: Vec<u8>,
     /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's form
     /// ([`Kernel::offset_b`]).
-    pub(crate) bt_noised: Vec<i8>,
+    pub(crate) bt_noised: CacheAligned<i8>,
     pub(crate) b_panels: Panels,
     pub(crate) a_panels: Panels,
 }
@@ -71,14 +71,14 @@ impl JobContext {
         let rank = shape.rank as usize;
         let b_panels = Panels::new(layout.cols_period, rank, dot_len, true);
         let a_panels = Panels::new(layout.rows_period, rank, dot_len, false);
-        let mut bt_noised = vec![0i8; b_panels.len(n)];
+        let mut bt_noised = CacheAligned::new(b_panels.len(n));
         let mut line = vec![0i8; k];
         for (col, raw) in bt_raw.chunks_exact(k).enumerate() {
             noise.noised(col, raw, &mut line);
             b_panels.store(&mut bt_noised, col, &line);
         }
         if kernel.offset_b() {
-            for v in &mut bt_noised {
+            for v in bt_noised.iter_mut() {
                 *v ^= i8::MIN;
             }
         }
@@ -115,15 +115,19 @@ pub(crate) struct Worker {
     /// re-keys all of A's noise and the jackpot hashes, and re-hashes only that row's path.
     a_tree: CommitTree,
     next_row: usize,
-    a_noised: Vec<i8>,
-    a_abs: Vec<i8>,
+    a_noised: CacheAligned<i8>,
+    a_abs: CacheAligned<i8>,
     line: Vec<i8>,
     noise: NoiseBatch,
-    acc: Vec<i32>,
+    acc: CacheAligned<i32>,
     row_xor: Vec<u32>,
     xors: Vec<u32>,
     jackpots: Vec<Jackpot>,
     hashes: Vec<Hash32>,
+    /// Per A panel (row block × r-chunk), each row's [`Kernel::row_terms`].
+    a_terms: Vec<i32>,
+    /// Per-row-group lanes of [`Kernel::accumulate_lanes`].
+    lanes: CacheAligned<u32>,
 }
 
 impl Worker {
@@ -139,15 +143,21 @@ impl Worker {
             a_raw,
             a_tree,
             next_row: 0,
-            a_noised: vec![0; ctx.a_panels.len(shape.m as usize)],
-            a_abs: vec![0; ctx.a_panels.len(shape.m as usize)],
+            a_noised: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
+            a_abs: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
             line: vec![0; shape.k as usize],
             noise: NoiseBatch::for_a(shape.k as usize, shape.rank),
-            acc: vec![0; ctx.layout.rows_period * ctx.layout.cols_period],
+            acc: CacheAligned::new(ctx.layout.rows_period * ctx.layout.cols_period),
             row_xor: vec![0; ctx.layout.cols_period],
             xors: vec![0; tiles],
             jackpots: vec![[0; jackpot::JACKPOT_WORDS]; tiles],
             hashes: vec![[0; 32]; tiles],
+            a_terms: vec![
+                0;
+                shape.m as usize
+                    * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize
+            ],
+            lanes: CacheAligned::new(ctx.layout.lane_len()),
         }
     }
 
@@ -201,6 +211,18 @@ impl Worker {
             cols: cp,
             r: rank,
         };
+        let chunks = dot_len / rank;
+        // Fused tile XORs: the kernel XORs the accumulators per row group and lane while
+        // they are in registers, so only 16 lanes per row group are left to fold.
+        let fused = layout.has_lanes();
+        if fused {
+            for (panel, terms) in self.a_terms.chunks_exact_mut(rp).enumerate() {
+                let a = ctx
+                    .a_panels
+                    .panel(&self.a_noised, panel / chunks, panel % chunks);
+                kernel.row_terms(a, dims, terms);
+            }
+        }
         for col_block in (0..n).step_by(cp) {
             for row_block in (0..m).step_by(rp) {
                 if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
@@ -209,7 +231,29 @@ impl Worker {
                 self.acc.fill(0);
                 self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
                 let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
-                for block in 0..dot_len / rank {
+                if fused {
+                    // One clock read per block: the per-chunk folds count as GEMM time.
+                    let t0 = Instant::now();
+                    for block in 0..chunks {
+                        let panel = row_block / rp * chunks + block;
+                        kernel.accumulate_lanes(
+                            ctx.a_panels.panel(&self.a_noised, row_block / rp, block),
+                            ctx.a_panels.panel(&self.a_abs, row_block / rp, block),
+                            &self.a_terms[panel * rp..(panel + 1) * rp],
+                            ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block),
+                            dims,
+                            &mut self.acc,
+                            &layout.row_slots,
+                            &mut self.lanes,
+                        );
+                        layout.tile_xors_from_lanes(&self.lanes, &mut self.xors);
+                        for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
+                            jackpot::fold(j, block, x);
+                        }
+                    }
+                    gemm = t0.elapsed();
+                }
+                for block in (0..chunks).filter(|_| !fused) {
                     let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
                     let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
                     let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);

@@ -78,6 +78,14 @@ fn parent_cv(key: &Hash32, left: &Hash32, right: &Hash32, root: bool) -> Hash32 
     }
 }
 
+/// Leaf `index` of `data` into `leaf` (1024 bytes), zero-padded past the end of the data.
+fn copy_leaf(data: &[u8], index: usize, leaf: &mut [u8]) {
+    leaf.fill(0);
+    let rest = data.get(index * MERKLE_CHUNK_LEN..).unwrap_or_default();
+    let take = rest.len().min(MERKLE_CHUNK_LEN);
+    leaf[..take].copy_from_slice(&rest[..take]);
+}
+
 /// Number of 1024-byte leaves of `byte_len` bytes of (padded) data.
 pub fn leaf_count(byte_len: usize) -> u64 {
     byte_len.div_ceil(MERKLE_CHUNK_LEN) as u64
@@ -113,12 +121,7 @@ impl MerkleTree {
         let mut first = Vec::with_capacity(leaves);
         let mut chunk = [0u8; MERKLE_CHUNK_LEN];
         for index in 0..leaves {
-            let start = index * MERKLE_CHUNK_LEN;
-            let end = (start + MERKLE_CHUNK_LEN).min(data.len());
-            chunk.fill(0);
-            if start < end {
-                chunk[..end - start].copy_from_slice(&data[start..end]);
-            }
+            copy_leaf(data, index, &mut chunk);
             first.push(chunk_cv(key, &chunk, index as u64));
         }
         let mut layers = vec![first];
@@ -176,12 +179,8 @@ impl MerkleTree {
         let leaf_data = unique
             .iter()
             .map(|&i| {
-                let start = (i as usize) * MERKLE_CHUNK_LEN;
-                let end = (start + MERKLE_CHUNK_LEN).min(data.len());
                 let mut leaf = vec![0u8; MERKLE_CHUNK_LEN];
-                if start < end {
-                    leaf[..end - start].copy_from_slice(&data[start..end]);
-                }
+                copy_leaf(data, i as usize, &mut leaf);
                 leaf
             })
             .collect();
@@ -252,10 +251,11 @@ fn sibling_ranges(opening: &MerkleProof) -> BTreeMap<(u64, u64), Hash32> {
     let mut next_sibling = opening.siblings.iter();
     let mut level_len = total;
     let mut level = 0u32;
-    while level_len > 1 && !current.is_empty() && next_sibling.len() > 0 {
+    while level_len > 1 && !current.is_empty() {
         for &i in &current {
             let sib = if i % 2 == 0 { i + 1 } else { i - 1 };
-            let needed = !current.contains(&sib) && (i % 2 == 1 || sib < level_len);
+            // Only the last node of an odd-length level lacks a sibling (`sib == level_len`).
+            let needed = sib < level_len && !current.contains(&sib);
             if needed {
                 let Some(&hash) = next_sibling.next() else {
                     break;

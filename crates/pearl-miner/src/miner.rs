@@ -143,9 +143,10 @@ pub struct PhaseTimes {
     pub commit_ns: AtomicU64,
     /// A's noise: the sparse factor, the dense rows, A + noise into panels.
     pub noise_ns: AtomicU64,
-    /// The GEMM kernel calls.
+    /// The GEMM kernel calls, with the tile XORs and transcript folds fused into them (see
+    /// [`crate::bench::Breakdown::gemm_s`]).
     pub gemm_ns: AtomicU64,
-    /// Per-tile XOR folds of the accumulators into the transcripts, and the jackpot hashes.
+    /// The jackpot hashes, and the per-tile XOR folds where they are not fused.
     pub jackpot_ns: AtomicU64,
     /// Building a won proof (Merkle openings) and verifying it.
     pub proof_ns: AtomicU64,

@@ -427,6 +427,38 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// A FIFO or a device where `rpc.cert` belongs is refused at once with its kind, never
+    /// waited on (a FIFO without a writer) nor read until memory runs out (`/dev/zero`).
+    #[cfg(unix)]
+    #[test]
+    fn special_cert_files_are_refused_without_reading() {
+        let dir = std::env::temp_dir().join(format!("pearld-cert-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("rpc.cert");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", fifo.display());
+        for (path, kind) in [(fifo, "FIFO"), (PathBuf::from("/dev/zero"), "device")] {
+            let mut ep = endpoint("https://127.0.0.1:1");
+            ep.cert_path = Some(path.clone());
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(PearldClient::new(ep).map(|_| ()));
+            });
+            // The bound only stops a hung test: the refusal itself needs no waiting.
+            let result = rx
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("reading {} as rpc.cert hung", path.display()));
+            let err = result.unwrap_err();
+            assert!(matches!(err, PearldError::CertFile { .. }), "{err:?}");
+            let text = err.to_string();
+            assert!(
+                text.contains(&path.display().to_string()) && text.contains(kind),
+                "{text}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn sync_state() {
         let mut info = BlockchainInfo {

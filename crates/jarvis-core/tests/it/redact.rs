@@ -184,3 +184,14 @@ proptest! {
         }
     }
 }
+
+/// A coloured line (loguru's) loses its escapes before redaction: what is written or shown is
+/// the text, and a colour code inside a credential does not hide it from the patterns.
+#[test]
+fn log_lines_lose_their_escapes_and_their_secrets() {
+    let line = "\x1b[32m2026-12-03 12:00:01\x1b[0m - \x1b[1mINFO\x1b[0m - \x1b[37mAuthorization: \x1b[1mBasic\x1b[0m dXNlcjpodW50ZXIy\x1b[0m - \x1b[34mpearl_client.py:90\x1b[0m";
+    assert_eq!(
+        jarvis_core::redact::redact_log_line(line, &["hunter2"]),
+        format!("2026-12-03 12:00:01 - INFO - Authorization: Basic {MARKER} - pearl_client.py:90")
+    );
+}

@@ -9,9 +9,10 @@ use jarvis_core::process::{ProcessIdentity, Signal, signal_group};
 use pearl_protocol::gateway::GatewayAddress;
 use pearl_rpc::gateway::{GatewayClient, GatewayError};
 
-use super::detach::terminate_with_parent;
+use super::detach::spawn_bound_to_process;
 use super::error::SupervisorError;
 use super::logfile::{LogFile, pump};
+use super::metrics::MinerMetrics;
 use super::plan::GatewayLaunch;
 
 /// A running gateway, leader of its own process group.
@@ -24,8 +25,13 @@ pub(crate) struct GatewayChild {
 
 impl GatewayChild {
     /// Runs `pearl-gateway start` with `launch.env` added, its output piped into `log`
-    /// (redacted, size-capped: see `logfile`).
-    pub(crate) fn spawn(launch: &GatewayLaunch, log: &Path) -> Result<Self, SupervisorError> {
+    /// (redacted, size-capped: see `logfile`) and read by `metrics` (blocks it logs). On Linux
+    /// it dies with this process, even SIGKILLed (see `detach`).
+    pub(crate) fn spawn(
+        launch: &GatewayLaunch,
+        log: &Path,
+        metrics: &Arc<MinerMetrics>,
+    ) -> Result<Self, SupervisorError> {
         let log = LogFile::open(log, launch.log_format, &[&launch.password])
             .map(Arc::new)
             .map_err(|source| SupervisorError::Io {
@@ -49,17 +55,17 @@ impl GatewayChild {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        terminate_with_parent(&mut command);
-        let mut child = command.spawn().map_err(|source| SupervisorError::Spawn {
+        let mut child = spawn_bound_to_process(command).map_err(|source| SupervisorError::Spawn {
             program: launch.program.clone(),
             source,
         })?;
         // The pumps end when the gateway's pipes close; they own the log until then.
+        let reader = |metrics: Arc<MinerMetrics>| move |line: &str| metrics.gateway_log_line(line);
         if let Some(out) = child.stdout.take() {
-            pump(out, Arc::clone(&log));
+            pump(out, Arc::clone(&log), reader(Arc::clone(metrics)));
         }
         if let Some(err) = child.stderr.take() {
-            pump(err, log);
+            pump(err, log, reader(Arc::clone(metrics)));
         }
         let pid = child.id().unwrap_or(0);
         let identity = ProcessIdentity::of(pid).unwrap_or(ProcessIdentity { pid, start_time: 0 });

@@ -48,6 +48,7 @@ pub fn history_sample(now: f64, metrics: &MinerMetrics) -> Sample {
         submit_errors: Some(metrics.submit_errors_total()),
         restarts: Some(metrics.restarts_total()),
         template_height: metrics.template_height(),
+        blocks_accepted: metrics.blocks_accepted(),
         gateway_up: Some(metrics.gateway_up()),
         ..Sample::new(now, crate::ID)
     }

@@ -4,16 +4,17 @@
 //! Each file is written through `tracing`: a `tracing-subscriber` fmt layer (text lines, or
 //! JSON lines with `[mining.extra].log_format = "json"`) over `tracing-appender`'s
 //! non-blocking writer over a [`RotatingFile`], which caps the file at [`LOG_MAX_BYTES`] and
-//! keeps [`LOG_KEEP`] rotated generations (`x.log.1` … `x.log.3`). Every line is redacted
-//! before it is formatted, so the RPC password, its base64 `user:password` form, URL userinfo
-//! and `Authorization:` values never reach the disk.
+//! keeps [`LOG_KEEP`] rotated generations (`x.log.1` … `x.log.3`). Every line loses its terminal
+//! escapes (the gateway's loguru colours) and is redacted before it is formatted, so the RPC
+//! password, its base64 `user:password` form, URL userinfo and `Authorization:` values never
+//! reach the disk.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use jarvis_core::redact::redact;
+use jarvis_core::redact::redact_log_line;
 use jarvis_mining::config::LogFormat;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, BufReader};
 use tracing::Dispatch;
@@ -181,18 +182,20 @@ impl LogFile {
         })
     }
 
-    /// Logs `message` (redacted) at level INFO.
+    /// Logs `message` (terminal escapes stripped, redacted) at level INFO.
     pub(crate) fn line(&self, message: &str) {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        let message = redact(message, &secrets);
+        let message = redact_log_line(message, &secrets);
         tracing::dispatcher::with_default(&self.dispatch, || tracing::info!("{message}"));
     }
 }
 
-/// Copies a child's output into `log` line by line until it closes.
-pub(crate) fn pump<R>(output: R, log: Arc<LogFile>) -> tokio::task::JoinHandle<()>
+/// Copies a child's output into `log` line by line until it closes; `observe` sees each
+/// line without its terminal escapes but before redaction (it must not keep or show it).
+pub(crate) fn pump<R, F>(output: R, log: Arc<LogFile>, observe: F) -> tokio::task::JoinHandle<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
+    F: Fn(&str) + Send + 'static,
 {
     tokio::spawn(async move {
         let mut reader = BufReader::new(output);
@@ -207,7 +210,9 @@ where
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let text = String::from_utf8_lossy(&line);
-                    log.line(text.trim_end_matches(['\r', '\n']));
+                    let text = jarvis_core::escapes::strip(text.trim_end_matches(['\r', '\n']));
+                    observe(&text);
+                    log.line(&text);
                 }
             }
         }
@@ -273,6 +278,51 @@ mod tests {
         );
         assert!(text.starts_with("20"), "an ISO-8601 time first: {text}");
         assert!(!text.contains("hunter2-pass"), "{text}");
+    }
+
+    /// loguru's coloured line, as pearl-gateway writes it.
+    const COLOURED: &str = "\x1b[32m2026-12-03 12:00:01\x1b[0m - \x1b[1mINFO\x1b[0m - \x1b[37mBlock accepted by node!\x1b[0m - \x1b[34msubmission_service.py:82\x1b[0m";
+
+    #[test]
+    fn coloured_lines_reach_the_file_as_plain_text() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in [LogFormat::Text, LogFormat::Json] {
+            let path = dir.path().join(format!("gateway-{format:?}.log"));
+            let log = LogFile::open(&path, format, &[]).unwrap();
+            log.line(COLOURED);
+            log.line("\x1b]0;pearl-gateway\x07title set");
+            drop(log);
+            let text = read_when(&path, |t| t.contains("title set"));
+            assert!(
+                text.contains("2026-12-03 12:00:01 - INFO - Block accepted by node! - submission_service.py:82"),
+                "{text}"
+            );
+            assert!(!text.contains('\x1b') && !text.contains("[0m"), "{text:?}");
+            assert!(!text.contains("\\u001b") && !text.contains("\\x1b"), "{text:?}");
+        }
+    }
+
+    /// The gateway's output, coloured or not, is counted by the log evidence and written plain.
+    #[tokio::test]
+    async fn the_pump_counts_blocks_with_and_without_colours_and_writes_plain_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gateway.log");
+        let log = Arc::new(LogFile::open(&path, LogFormat::Text, &[]).unwrap());
+        let output = format!("{COLOURED}\n2026-12-03 12:00:02 - INFO - Block accepted by node! - submission_service.py:82\n");
+        let evidence = Arc::new(std::sync::Mutex::new(
+            pearl_protocol::gateway::log::LogEvidence::default(),
+        ));
+        let seen = Arc::clone(&evidence);
+        pump(std::io::Cursor::new(output.into_bytes()), log, move |line| {
+            assert!(!line.contains('\x1b'), "{line:?}");
+            seen.lock().unwrap().observe(line);
+        })
+        .await
+        .unwrap();
+        assert_eq!(evidence.lock().unwrap().blocks_accepted, 2);
+        let text = read_when(&path, |t| t.matches("Block accepted by node!").count() == 2);
+        assert_eq!(text.matches(" - INFO - Block accepted by node! - ").count(), 2, "{text:?}");
+        assert!(!text.contains('\x1b'), "{text:?}");
     }
 
     #[test]

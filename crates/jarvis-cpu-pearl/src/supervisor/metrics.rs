@@ -8,6 +8,7 @@ use jarvis_core::time::unix_now;
 use jarvis_telemetry::names;
 use jarvis_telemetry::{Exposition, RateWindows};
 use pearl_miner::Counters;
+use pearl_protocol::gateway::log::LogEvidence;
 
 /// What failed, as the bounded `kind` label of [`names::LAST_ERROR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,6 +63,8 @@ struct Guarded {
     error_times: BTreeMap<ErrorKind, f64>,
     last_submit_at: Option<f64>,
     rates: RateWindows,
+    /// What the gateway's log said; `None` while its lines are not counted (unknown).
+    gateway_log: Option<LogEvidence>,
 }
 
 impl MinerMetrics {
@@ -93,6 +96,26 @@ impl MinerMetrics {
     pub fn submitted(&self) {
         self.proofs_submitted.fetch_add(1, Ordering::Relaxed);
         self.lock().last_submit_at = Some(unix_now());
+    }
+
+    /// Counts blocks from the gateway's log from now on: call when its log level lets
+    /// `Block accepted by node!` through, so that no line means none.
+    pub fn count_gateway_log(&self) {
+        self.lock()
+            .gateway_log
+            .get_or_insert_with(LogEvidence::default);
+    }
+
+    /// Reads one line of the gateway's output (ignored unless [`Self::count_gateway_log`]).
+    pub fn gateway_log_line(&self, line: &str) {
+        if let Some(evidence) = self.lock().gateway_log.as_mut() {
+            evidence.observe(line);
+        }
+    }
+
+    /// Blocks pearld accepted, as the gateway logged; `None` when not counted.
+    pub fn blocks_accepted(&self) -> Option<u64> {
+        self.lock().gateway_log.as_ref().map(|e| e.blocks_accepted)
     }
 
     /// Counts a failed submission under `code` and remembers the error.
@@ -294,6 +317,20 @@ impl MinerMetrics {
             if let Some(rate) = rate {
                 out.sample(names::HASHRATE, &[("window", label)], rate);
             }
+        }
+        if let Some(evidence) = &g.gateway_log {
+            out.single(
+                names::BLOCKS_ACCEPTED,
+                "counter",
+                "Blocks pearld accepted, as pearl-gateway logged them.",
+                evidence.blocks_accepted as f64,
+            )
+            .single(
+                names::BLOCKS_REJECTED,
+                "counter",
+                "Blocks pearld rejected, as pearl-gateway logged them.",
+                evidence.blocks_rejected as f64,
+            );
         }
         if let Some(at) = g.last_submit_at {
             out.single(

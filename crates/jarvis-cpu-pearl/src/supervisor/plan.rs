@@ -28,6 +28,9 @@ pub struct GatewayLaunch {
     pub password: String,
     /// How the gateway's output (and the supervisor's own logs) are written.
     pub log_format: LogFormat,
+    /// Whether its log level lets its INFO lines through, `Block accepted by node!` among
+    /// them: only then are the blocks counted from its log known.
+    pub logs_blocks: bool,
 }
 
 impl std::fmt::Debug for GatewayLaunch {
@@ -124,12 +127,14 @@ impl SupervisorPlan {
                 port: extra.gateway_port,
             }
         };
+        let log_level = gateway_log_level(env(LOG_LEVEL_VAR).as_deref());
+        let logs_blocks = logs_info(Some(&log_level));
         let mut vars = vec![
             ("PEARLD_RPC_URL", pearld_rpc_url),
             ("PEARLD_RPC_USER", extra.pearld_rpc_user.clone()),
             ("PEARLD_RPC_PASSWORD", password.clone()),
             ("PEARLD_MINING_ADDRESS", config.wallet_address.clone()),
-            ("LOGGING_LEVEL", "info".to_owned()),
+            (LOG_LEVEL_VAR, log_level),
         ];
         match &address {
             GatewayAddress::Unix(path) => {
@@ -153,6 +158,7 @@ impl SupervisorPlan {
                 address,
                 password,
                 log_format: extra.log_format,
+                logs_blocks,
             },
             shape,
             threads,
@@ -165,6 +171,30 @@ impl SupervisorPlan {
             history_path: home.mining_history_path(),
             pearld,
         })
+    }
+}
+
+/// The one variable pearl-gateway reads for its log level: `miner_utils`' loguru set-up
+/// (default INFO; `NONE` silences it). Its settings (`config.py`) read no other.
+const LOG_LEVEL_VAR: &str = "PEARL_LOG_LEVEL";
+
+/// The level the gateway is started with: the user's `PEARL_LOG_LEVEL`, else INFO, which lets
+/// through the `Block accepted by node!` lines the blocks are counted from.
+fn gateway_log_level(user: Option<&str>) -> String {
+    match user.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(level) => level.to_owned(),
+        None => "INFO".to_owned(),
+    }
+}
+
+/// Whether pearl-gateway, whose loguru level is `PEARL_LOG_LEVEL` (default INFO; `NONE`
+/// silences it), logs its INFO lines.
+pub(super) fn logs_info(level: Option<&str>) -> bool {
+    match level.map(str::trim).filter(|l| !l.is_empty()) {
+        None => true,
+        Some(level) => ["TRACE", "DEBUG", "INFO"]
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(level)),
     }
 }
 
@@ -184,4 +214,19 @@ pub fn shape_from_extra(extra: &MiningExtra) -> Result<Shape, SupervisorError> {
         .validate()
         .map_err(|source| SupervisorError::Shape { source })?;
     Ok(shape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::logs_info;
+
+    #[test]
+    fn blocks_are_counted_only_where_the_gateway_logs_info() {
+        for level in [None, Some(""), Some("INFO"), Some(" debug "), Some("TRACE")] {
+            assert!(logs_info(level), "{level:?}");
+        }
+        for level in ["WARNING", "error", "SUCCESS", "CRITICAL", "NONE"] {
+            assert!(!logs_info(Some(level)), "{level}");
+        }
+    }
 }

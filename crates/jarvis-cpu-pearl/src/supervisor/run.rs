@@ -47,6 +47,9 @@ pub async fn supervise(
     )
     .map_err(|source| SupervisorError::Miner { source })?;
     let metrics = Arc::new(MinerMetrics::new(plan.threads));
+    if plan.gateway.logs_blocks {
+        metrics.count_gateway_log();
+    }
     let render_metrics = Arc::clone(&metrics);
     let server = MetricsServer::bind(plan.metrics_port, Arc::new(move || render_metrics.render()))
         .await
@@ -55,8 +58,9 @@ pub async fn supervise(
             source,
         })?;
     let me = ProcessIdentity::current();
-    // Published once the gateway answers: until then `mine start` holds the lock and waits,
-    // and a concurrent `start` meets that lock.
+    // Written in state `starting` with the gateway's identity when it is spawned, `ready`
+    // once it answers: until then `mine start` holds the lock and waits, and a concurrent
+    // `start` meets that lock.
     let mut sidecar = SupervisorState::starting(
         home.sidecar_path(),
         crate::ID,
@@ -316,7 +320,7 @@ impl Children<'_> {
     /// and retried: the gateway runs and mining goes on).
     fn start_gateway(&mut self, sidecar: &mut SupervisorState) -> Result<(), SupervisorError> {
         let log = self.plan.logs_dir.join("gateway.log");
-        let child = GatewayChild::spawn(&self.plan.gateway, &log)?;
+        let child = GatewayChild::spawn(&self.plan.gateway, &log, &self.metrics)?;
         self.log.line(&format!(
             "pearl-gateway started (pid {})",
             child.identity.pid

@@ -1,8 +1,10 @@
 //! The supervisor's side of the sidecar: the one writer of cpu-pearl's `runtime/mining.json`.
 //!
-//! The sidecar is published once the gateway answers (until then `mine start` holds the lock
-//! and waits); after that every change of state, gateway or latest error is written through
-//! here, and the file is removed on a clean stop or left in state `failed` with the reason.
+//! The sidecar is first written in state `starting` when the gateway is spawned (so its
+//! identity is on record before anything can orphan it; `mine start` holds the lock and waits
+//! for `ready`), and state `ready` is published once the gateway answers; after that every
+//! change of state, gateway or latest error is written through here, and the file is removed
+//! on a clean stop or left in state `failed` with the reason.
 //!
 //! Once published, a failed write (a full disk) never stops mining: the change stays in
 //! memory, [`SupervisorState::retry`] writes it again on every tick, and the failure is the
@@ -30,8 +32,8 @@ pub(crate) struct SupervisorState {
 }
 
 impl SupervisorState {
-    /// State `starting` for the supervisor `me`, in memory only: nothing is published until
-    /// [`Self::ready`] or [`Self::failed`].
+    /// State `starting` for the supervisor `me`, in memory only: nothing is written until a
+    /// gateway is spawned ([`Self::gateway_started`]), [`Self::ready`] or [`Self::failed`].
     pub(crate) fn starting(
         path: PathBuf,
         provider: &str,
@@ -126,17 +128,16 @@ impl SupervisorState {
         self.write()
     }
 
-    /// A gateway child runs as `gateway`; written at once when the sidecar is published.
+    /// A gateway child runs as `gateway`; written at once, in state `starting` too: a
+    /// supervisor killed before it is ready must not leave a gateway nobody recorded (`start`'s
+    /// failure path, `stop` and the next `start` end what the file names).
     pub(crate) fn gateway_started(
         &mut self,
         gateway: ProcessIdentity,
     ) -> Result<(), SupervisorError> {
         self.sidecar.gateway_pid = Some(gateway.pid);
         self.section().gateway = Some(gateway);
-        if self.is_ready() {
-            self.write()?;
-        }
-        Ok(())
+        self.write()
     }
 
     /// The gateway child exited; written with the next change.

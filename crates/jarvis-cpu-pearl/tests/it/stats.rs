@@ -136,7 +136,61 @@ fn submitted_proofs_are_not_reported_as_accepted() {
     );
     assert_eq!(stats.shares_submitted, Some(2));
     assert_eq!(stats.shares_accepted, None, "nobody reported an acceptance");
-    assert_eq!(stats.blocks_found, None);
+    assert_eq!(
+        stats.blocks_found, None,
+        "the gateway's log was not counted (its level hides the lines): unknown"
+    );
+    let json = serde_json::to_value(&stats).expect("json");
+    assert_eq!(json["blocks_found"], serde_json::Value::Null);
+}
+
+/// Blocks pearld accepted or rejected, as the gateway's log says, reach status: the block
+/// count, and the rejections as a detail. None logged yet is a known zero.
+#[test]
+fn blocks_the_gateway_logged_reach_status() {
+    let metrics = MinerMetrics::new(1);
+    metrics.count_gateway_log();
+    let read = |m: &MinerMetrics| {
+        stats_from_metrics(
+            &parse_prometheus(&m.render()),
+            MiningStats::unknown("cpu-pearl"),
+            0.0,
+        )
+    };
+    assert_eq!(read(&metrics).blocks_found, Some(0));
+    let line = |level: &str, message: &str, source: &str| {
+        format!(
+            "\x1b[32m2026-12-03 12:00:01\x1b[0m - {level}\x1b[0m - \x1b[37m{message}\x1b[0m - \x1b[34m{source}\x1b[0m"
+        )
+    };
+    for text in [
+        line(
+            "\x1b[1mINFO",
+            "Submitting block to Pearl node",
+            "pearl_client.py:105",
+        ),
+        line(
+            "\x1b[1mINFO",
+            "Block accepted by node!",
+            "submission_service.py:82",
+        ),
+        line(
+            "\x1b[33m\x1b[1mWARNING",
+            "Block rejected: duplicate",
+            "pearl_client.py:113",
+        ),
+        line(
+            "\x1b[33m\x1b[1mWARNING",
+            "Block rejected: rejected: duplicate",
+            "submission_service.py:85",
+        ),
+    ] {
+        metrics.gateway_log_line(&text);
+    }
+    let stats = read(&metrics);
+    assert_eq!(stats.blocks_found, Some(1));
+    assert_eq!(stats.shares_accepted, None);
+    assert_eq!(stats.details["blocks_rejected"].as_u64(), Some(1));
 }
 
 /// A failed state-file write is exported, and status says so (the sidecar cannot).

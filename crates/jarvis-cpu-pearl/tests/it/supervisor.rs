@@ -50,6 +50,50 @@ fn plan_puts_the_password_in_the_gateway_env_only() {
     );
 }
 
+/// pearl-gateway reads its log level from `PEARL_LOG_LEVEL` alone (`miner_utils`' loguru
+/// set-up; its settings read no `LOGGING_LEVEL`): the plan passes that, INFO unless the user
+/// chose another, so the `Block accepted by node!` lines appear and are counted.
+#[test]
+fn plan_sets_the_log_level_the_gateway_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = JarvisHome::at(dir.path().join("home"));
+    let plan_with = |level: Option<&str>| {
+        let mut vars = vec![
+            ("PATH", path_with_gateway(dir.path())),
+            ("PEARLD_RPC_PASSWORD", PASSWORD.to_owned()),
+        ];
+        if let Some(level) = level {
+            vars.push(("PEARL_LOG_LEVEL", level.to_owned()));
+        }
+        SupervisorPlan::prepare(&home, &tiny_config(), &env_with(&vars)).expect("plan")
+    };
+    let level_of = |plan: &SupervisorPlan| -> Vec<(String, String)> {
+        plan.gateway
+            .env
+            .iter()
+            .filter(|(name, _)| name.contains("LOG"))
+            .cloned()
+            .collect()
+    };
+    for user in [None, Some(""), Some("  ")] {
+        let plan = plan_with(user);
+        assert_eq!(
+            level_of(&plan),
+            [("PEARL_LOG_LEVEL".to_owned(), "INFO".to_owned())],
+            "{user:?}"
+        );
+        assert!(plan.gateway.logs_blocks);
+    }
+    let quiet = plan_with(Some(" WARNING "));
+    assert_eq!(
+        level_of(&quiet),
+        [("PEARL_LOG_LEVEL".to_owned(), "WARNING".to_owned())]
+    );
+    assert!(!quiet.gateway.logs_blocks, "blocks stay unknown, not 0");
+    let debug = plan_with(Some("debug"));
+    assert!(debug.gateway.logs_blocks);
+}
+
 #[test]
 fn plan_refuses_bad_setups_before_launch() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -24,6 +24,9 @@ pub struct Sample {
     pub restarts: Option<u64>,
     /// Height of the block template being mined.
     pub template_height: Option<u64>,
+    /// Blocks pearld accepted, as the gateway's log says (`None`: nobody could tell).
+    #[serde(default)]
+    pub blocks_accepted: Option<u64>,
     /// vLLM requests served (vllm-pearl).
     pub vllm_requests_total: Option<u64>,
     /// vLLM tokens generated (vllm-pearl).
@@ -45,6 +48,7 @@ impl Sample {
             submit_errors: None,
             restarts: None,
             template_height: None,
+            blocks_accepted: None,
             vllm_requests_total: None,
             vllm_tokens_total: None,
             gateway_up: None,

@@ -15,7 +15,8 @@ pub const HISTORY_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const BUSY_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit.
-const MIGRATIONS: &[&str] = &["CREATE TABLE samples (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE samples (
         id INTEGER PRIMARY KEY,
         at REAL NOT NULL,
         provider TEXT NOT NULL,
@@ -30,10 +31,13 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE samples (
         vllm_tokens_total INTEGER,
         gateway_up INTEGER
     );
-    CREATE INDEX samples_at ON samples (at);"];
+    CREATE INDEX samples_at ON samples (at);",
+    "ALTER TABLE samples ADD COLUMN blocks_accepted INTEGER;",
+];
 
 const COLUMNS: &str = "at, provider, mac_total, tiles_total, proofs_found, proofs_submitted, \
-     submit_errors, restarts, template_height, vllm_requests_total, vllm_tokens_total, gateway_up";
+     submit_errors, restarts, template_height, vllm_requests_total, vllm_tokens_total, gateway_up, \
+     blocks_accepted";
 
 /// Why the history file cannot be used. Mining goes on regardless.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +146,7 @@ impl HistoryStore {
     pub fn record(&self, sample: &Sample) -> Result<(), HistoryError> {
         self.conn
             .execute(
-                &format!("INSERT INTO samples ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                &format!("INSERT INTO samples ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
                 params![
                     sample.at,
                     sample.provider,
@@ -156,6 +160,7 @@ impl HistoryStore {
                     sample.vllm_requests_total.map(to_sql),
                     sample.vllm_tokens_total.map(to_sql),
                     sample.gateway_up,
+                    sample.blocks_accepted.map(to_sql),
                 ],
             )
             .map_err(|e| HistoryError::from_sqlite(&self.path, e))?;
@@ -241,5 +246,6 @@ fn row_to_sample(row: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {
         vllm_requests_total: counter(9)?,
         vllm_tokens_total: counter(10)?,
         gateway_up: row.get(11)?,
+        blocks_accepted: counter(12)?,
     })
 }

@@ -51,6 +51,8 @@ pub struct Totals {
     pub proofs_submitted: Option<u64>,
     /// Submit errors.
     pub submit_errors: Option<u64>,
+    /// Blocks pearld accepted (from the gateway's log).
+    pub blocks_accepted: Option<u64>,
     /// vLLM requests.
     pub vllm_requests: Option<u64>,
     /// vLLM tokens.
@@ -106,6 +108,10 @@ pub fn summarize(samples: &[Sample], sample_interval_s: f64) -> HistorySummary {
         add(&mut totals.proofs_submitted, i.proofs_submitted);
         add(&mut totals.submit_errors, i.submit_errors);
         add(
+            &mut totals.blocks_accepted,
+            delta(a.blocks_accepted, b.blocks_accepted).0,
+        );
+        add(
             &mut totals.vllm_requests,
             delta(a.vllm_requests_total, b.vllm_requests_total).0,
         );
@@ -151,6 +157,7 @@ fn interval(a: &Sample, b: &Sample, gap: f64) -> IntervalRate {
         (a.proofs_found, b.proofs_found),
         (a.proofs_submitted, b.proofs_submitted),
         (a.submit_errors, b.submit_errors),
+        (a.blocks_accepted, b.blocks_accepted),
         (a.vllm_requests_total, b.vllm_requests_total),
         (a.vllm_tokens_total, b.vllm_tokens_total),
     ];

@@ -33,6 +33,7 @@ fn store_round_trips_samples_oldest_first_and_keeps_unknowns_unknown() {
     full.vllm_requests_total = Some(40);
     full.vllm_tokens_total = Some(9000);
     full.gateway_up = Some(false);
+    full.blocks_accepted = Some(3);
     let bare = Sample::new(100.0, "cpu-pearl");
     store.record(&full).expect("record full");
     store.record(&bare).expect("record bare");
@@ -42,6 +43,34 @@ fn store_round_trips_samples_oldest_first_and_keeps_unknowns_unknown() {
     );
     assert_eq!(store.samples(150.0).expect("read since"), vec![full]);
     assert_eq!(store.latest_at().expect("latest"), Some(200.0));
+}
+
+/// A history written before blocks were recorded (schema 1) is migrated in place: its rows
+/// keep their counters and know no block count (unknown, not zero).
+#[test]
+fn a_schema_1_history_gains_the_block_count_as_unknown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mining.sqlite");
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute_batch(
+        "CREATE TABLE samples (id INTEGER PRIMARY KEY, at REAL NOT NULL, provider TEXT NOT NULL,
+            mac_total INTEGER, tiles_total INTEGER, proofs_found INTEGER, proofs_submitted INTEGER,
+            submit_errors INTEGER, restarts INTEGER, template_height INTEGER,
+            vllm_requests_total INTEGER, vllm_tokens_total INTEGER, gateway_up INTEGER);
+         CREATE INDEX samples_at ON samples (at);
+         INSERT INTO samples (at, provider, mac_total) VALUES (5.0, 'cpu-pearl', 42);
+         PRAGMA user_version = 1;",
+    )
+    .expect("a schema 1 file");
+    drop(conn);
+    let store = HistoryStore::open(&path).expect("migrates");
+    let mut newer = Sample::new(6.0, "cpu-pearl");
+    newer.blocks_accepted = Some(0);
+    store.record(&newer).expect("record");
+    let samples = store.samples(0.0).expect("read");
+    assert_eq!(samples[0].mac_total, Some(42));
+    assert_eq!(samples[0].blocks_accepted, None);
+    assert_eq!(samples[1].blocks_accepted, Some(0));
 }
 
 #[test]

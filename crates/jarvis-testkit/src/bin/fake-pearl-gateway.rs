@@ -5,10 +5,17 @@
 //! Also reads `GATEWAY_PROOF_MAX_PENDING` (an integer >= 1, as the real one requires).
 //! Extra env: `FAKE_GATEWAY_RECORD=<file>` (one JSON line per submission, with the verdict),
 //! `FAKE_GATEWAY_MODE=paused|crash_after_ms=<N>|ignore_term|garbage_after_ms=<N>`
-//! (`ignore_term`: SIGTERM, the parent-death signal included, is ignored; SIGINT still stops
-//! it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
+//! (`ignore_term`: SIGTERM is ignored; SIGINT still stops it. `garbage_after_ms`: from N ms on, every request is answered with a line that is not
 //! JSON), `FAKE_GATEWAY_LEAK=1` (a careless gateway: it logs the pearld credentials it was
-//! given in every derived form, on stdout and stderr, for the redaction tests).
+//! given in every derived form, on stdout and stderr, for the redaction tests),
+//! `FAKE_GATEWAY_SLOW_START_MS=<N>` (listens only after N ms, as the real one does while it
+//! warms its ZK prover; signals are handled meanwhile, per `FAKE_GATEWAY_MODE`),
+//! `FAKE_GATEWAY_ESCAPE_PARENT_DEATH=1` (Linux: it clears the parent-death signal the
+//! supervisor set, as a gateway that escaped it would, and then prints
+//! `fake-pearl-gateway: parent-death signal cleared`; the tests of the orphan clean-up by recorded identity use it).
+//!
+//! It logs each submission as the real one does (`fake_gateway::log`: loguru's coloured
+//! format on stderr, filtered by `PEARL_LOG_LEVEL`).
 
 // It imitates a program whose interface is its log on stdout and its errors on stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -17,7 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions, Fault};
+use jarvis_testkit::fake_gateway::{FakeGateway, FakeGatewayOptions, Fault, log};
 use pearl_protocol::address::{Network, validate_taproot_address};
 use pearl_protocol::gateway::{DEFAULT_SOCKET_PATH, DEFAULT_TCP_PORT, GatewayAddress};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -42,13 +49,28 @@ struct Settings {
     mode: Mode,
     /// The lines a careless gateway would log (`FAKE_GATEWAY_LEAK`).
     leaks: Vec<String>,
+    /// How long it waits before it listens (`FAKE_GATEWAY_SLOW_START_MS`).
+    slow_start: Duration,
+    /// The least severity logged (`PEARL_LOG_LEVEL`, as loguru reads it); `None`: nothing.
+    log_threshold: Option<u32>,
 }
+
+/// Printed once the parent-death signal is cleared (`FAKE_GATEWAY_ESCAPE_PARENT_DEATH`).
+const ESCAPED_PARENT_DEATH: &str = "fake-pearl-gateway: parent-death signal cleared";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "start") {
         eprintln!("usage: fake-pearl-gateway start [-v]");
         return ExitCode::from(2);
+    }
+    if env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH").is_some() {
+        #[cfg(target_os = "linux")]
+        if let Err(e) = rustix::process::set_parent_process_death_signal(None) {
+            eprintln!("cannot clear the parent-death signal: {e}");
+            return ExitCode::from(1);
+        }
+        println!("{ESCAPED_PARENT_DEATH}");
     }
     let settings = match settings() {
         Ok(settings) => settings,
@@ -144,7 +166,15 @@ fn settings() -> Result<Settings, String> {
             }
         },
     };
+    let slow_start = match env("FAKE_GATEWAY_SLOW_START_MS") {
+        None => Duration::ZERO,
+        Some(text) => Duration::from_millis(text.trim().parse().map_err(|_| {
+            format!("FAKE_GATEWAY_SLOW_START_MS: {text:?} is not a number of milliseconds")
+        })?),
+    };
     Ok(Settings {
+        log_threshold: log::threshold(env("PEARL_LOG_LEVEL").as_deref()),
+        slow_start,
         transport_tcp,
         socket_path: PathBuf::from(
             env("MINER_RPC_SOCKET_PATH").unwrap_or_else(|| DEFAULT_SOCKET_PATH.to_owned()),
@@ -174,13 +204,18 @@ fn leak_lines(url: &str, user: &str, password: &str) -> Vec<String> {
 
 async fn run(settings: Settings) -> ExitCode {
     // Listen before announcing the start, so an early SIGTERM is still a clean stop.
-    let signals = match Signals::new() {
+    let mut signals = match Signals::new() {
         Ok(signals) => signals,
         Err(e) => {
             eprintln!("cannot listen for signals: {e}");
             return ExitCode::from(1);
         }
     };
+    let ignore_term = matches!(settings.mode, Mode::IgnoreTerm);
+    tokio::select! {
+        () = tokio::time::sleep(settings.slow_start) => {}
+        () = signals.wait(ignore_term) => return ExitCode::SUCCESS,
+    }
     let options = FakeGatewayOptions {
         paused: matches!(settings.mode, Mode::Paused),
         record_path: settings.record.clone(),
@@ -229,12 +264,29 @@ async fn run(settings: Settings) -> ExitCode {
             _ => std::future::pending().await,
         }
     };
-    let ignore_term = matches!(settings.mode, Mode::IgnoreTerm);
-    tokio::select! {
-        () = signals.wait(ignore_term) => {}
-        () = crash => {
-            eprintln!("fake-pearl-gateway: crashing on purpose (FAKE_GATEWAY_MODE)");
-            return ExitCode::from(CRASH_STATUS);
+    tokio::pin!(crash);
+    // What the real gateway logs about each submission, as it takes them.
+    let mut logged = 0;
+    let mut every = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            () = signals.wait(ignore_term) => break,
+            () = &mut crash => {
+                eprintln!("fake-pearl-gateway: crashing on purpose (FAKE_GATEWAY_MODE)");
+                return ExitCode::from(CRASH_STATUS);
+            }
+            _ = every.tick() => {
+                let submissions = gateway.submissions();
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                for submission in submissions.iter().skip(logged) {
+                    for line in log::submission_lines(submission, now, settings.log_threshold) {
+                        eprintln!("{line}");
+                    }
+                }
+                logged = submissions.len();
+            }
         }
     }
     gateway.shutdown().await;
@@ -257,7 +309,7 @@ impl Signals {
     }
 
     /// Resolves on the first SIGTERM or SIGINT (SIGINT only, when `ignore_term`).
-    async fn wait(mut self, ignore_term: bool) {
+    async fn wait(&mut self, ignore_term: bool) {
         loop {
             tokio::select! {
                 _ = self.term.recv() => {

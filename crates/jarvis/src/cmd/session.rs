@@ -13,7 +13,7 @@ use jarvis_mining::provider::{LogLine, LogRequest, StartMode, StartOptions, Stop
 use jarvis_mining::session::{
     LockHandle, ORPHAN_GRACE, Session, SessionState, end_recorded_processes, lock_session,
 };
-use jarvis_mining::sidecar::remove_sidecar;
+use jarvis_mining::sidecar::{DaemonState, remove_sidecar};
 use jarvis_mining::stats::MiningStats;
 use serde::Serialize;
 
@@ -52,13 +52,25 @@ pub(crate) async fn start(ctx: &Ctx, args: &StartArgs) -> anyhow::Result<ExitCod
     let session = Session::read(&ctx.home);
     // Only a process-verified session short-circuits here; a container session is the
     // provider's to check (its start is a no-op when the same launch spec is running).
-    if matches!(&session.state, SessionState::Running(s) if s.provider == descriptor.id) {
+    let running = matches!(&session.state, SessionState::Running(s) if s.provider == descriptor.id);
+    // A background process still starting is normally its `start`'s, which holds the lock:
+    // this one meets that lock first (and is told who holds it).
+    let starting = session
+        .sidecar()
+        .and_then(|s| s.supervisor.as_ref())
+        .is_some_and(|s| s.state == DaemonState::Starting);
+    if running && !starting {
         out.note(&views::start::already_running(descriptor.id));
         return print_status(ctx, &out, &session).await;
     }
     // Held until the session is ready or has failed, in both modes: the provider releases
     // it (under --foreground before its daemon runs on, so `mine stop` can take it).
     let lock = LockHandle::new(lock_session(&ctx.home)?);
+    if running {
+        // Its `start` is gone, but it runs on: not a second one beside it.
+        out.note(&views::start::already_running(descriptor.id));
+        return print_status(ctx, &out, &session).await;
+    }
     clean_stale(&out, &session, ORPHAN_GRACE).await?;
     let mut provider = (descriptor.create)(&ctx.home);
     let options = StartOptions {

@@ -45,7 +45,8 @@ pub(crate) fn summary(summary: &HistorySummary, from: f64, providers: &[String])
         )
         .row("proofs found", count(totals.proofs_found))
         .row("proofs submitted", count(totals.proofs_submitted))
-        .row("submit errors", count(totals.submit_errors));
+        .row("submit errors", count(totals.submit_errors))
+        .row("blocks accepted", count(totals.blocks_accepted));
     if totals.vllm_tokens.is_some() {
         rows.push("vLLM requests", count(totals.vllm_requests));
         rows.push("vLLM tokens", count(totals.vllm_tokens));
@@ -176,6 +177,7 @@ mod tests {
             s.proofs_found = Some(k / 40);
             s.proofs_submitted = Some(k / 40);
             s.submit_errors = Some(0);
+            s.blocks_accepted = Some(k / 80);
             s.template_height = Some(4242 + k / 20);
             if vllm {
                 s.vllm_requests_total = Some(k * 3);

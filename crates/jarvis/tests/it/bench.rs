@@ -34,7 +34,7 @@ fn bench_reports_json_and_emits_proofs_that_verify_offline() {
     let env = TestEnv::new();
     small_shape_config(&env);
     let proofs = env.home().join("out/proofs.jsonl");
-    // Proofs arrive at random (one every ~0.5 s on a quiet machine, far fewer in a debug build
+    // Proofs arrive at random (one every ~2 s on a quiet machine, far fewer in a debug build
     // on a loaded one): retry with longer runs rather than rely on one being lucky.
     let mut v = serde_json::Value::Null;
     for seconds in ["2", "4", "8", "16", "32"] {

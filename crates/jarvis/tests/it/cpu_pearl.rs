@@ -123,6 +123,29 @@ impl Rig {
         }
     }
 
+    /// Live fake gateways of this rig, found in /proc (by their `FAKE_GATEWAY_RECORD`), whether
+    /// or not a sidecar names them.
+    fn live_gateways(&self) -> Vec<u32> {
+        let marker = format!("FAKE_GATEWAY_RECORD={}", self.record.display());
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                let read =
+                    |what: &str| std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
+                let cmdline = read("cmdline");
+                let program = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+                String::from_utf8_lossy(program).ends_with("pearl-gateway")
+                    && read("environ")
+                        .split(|&b| b == 0)
+                        .any(|var| var == marker.as_bytes())
+            })
+            .collect()
+    }
+
     pub(crate) fn status(&self) -> Value {
         let out = self.run(&["mine", "status", "--json"]);
         out.assert_success();
@@ -149,6 +172,12 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
+        // Gateways no sidecar names (a test that failed) go too.
+        for pid in self.live_gateways() {
+            if let Some(id) = ProcessIdentity::of(pid) {
+                let _ = signal_identity(&id, Signal::Kill);
+            }
+        }
         let Ok(text) = std::fs::read_to_string(self.sidecar_path()) else {
             return;
         };
@@ -335,6 +364,48 @@ fn a_gateway_that_logs_derived_secrets_leaves_none_on_disk_or_shown() {
         .assert_stdout_contains("refused password [REDACTED]")
         .assert_output_lacks(PASSWORD)
         .assert_output_lacks(BASIC);
+    rig.run(&["mine", "stop"]).assert_success();
+}
+
+/// pearl-gateway logs with loguru's colours (the fake writes them as the real one does): its
+/// lines reach `gateway.log` and `mine logs` as text, and its blocks are still counted. A
+/// coloured line already on disk (an older jarvis wrote them) is shown as text too.
+#[test]
+fn the_gateways_colours_reach_neither_the_log_file_nor_mine_logs() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    until("a verified proof", || rig.verified() >= 1);
+    let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
+    let mut on_disk = String::new();
+    until("the gateway logged the accepted block", || {
+        on_disk = std::fs::read_to_string(&log_path).unwrap_or_default();
+        on_disk.contains("Block accepted by node!")
+    });
+    assert!(
+        on_disk.contains(" - INFO - Block accepted by node! - submission_service.py:82"),
+        "{on_disk:?}"
+    );
+    assert!(!on_disk.contains('\x1b') && !on_disk.contains("[0m"), "{on_disk:?}");
+    until("status counts the block", || {
+        rig.status()["stats"]["blocks_found"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_path)
+        .expect("gateway.log");
+    std::io::Write::write_all(
+        &mut log,
+        b"\x1b[32m2026-12-03 12:00:01\x1b[0m - \x1b[33m\x1b[1mWARNING\x1b[0m - \x1b[37mold coloured line\x1b[0m - \x1b[34mpearl_client.py:113\x1b[0m\n",
+    )
+    .expect("append");
+    rig.run(&["mine", "logs", "-n", "100"])
+        .assert_success()
+        .assert_stdout_contains("- INFO - Block accepted by node! - submission_service.py:82")
+        .assert_stdout_contains("2026-12-03 12:00:01 - WARNING - old coloured line - pearl_client.py:113")
+        .assert_output_lacks("\x1b")
+        .assert_output_lacks("[0m");
     rig.run(&["mine", "stop"]).assert_success();
 }
 
@@ -639,12 +710,56 @@ fn the_python_tools_stop_ends_the_supervisor_and_its_gateway() {
     assert_eq!(status["session"]["state"], "absent");
 }
 
-/// A gateway that ignores SIGTERM outlives a SIGKILLed supervisor (parent 1). `stop` ends it
+/// On Linux a gateway dies with its supervisor, however that ends: kill -9 the supervisor
+/// while its gateway ignores SIGTERM and has not answered yet (so, maybe, before the sidecar
+/// names it), and the gateway is gone. Found through /proc, no sidecar involved.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sigkilled_supervisor_takes_its_gateway_with_it() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "600");
+    let mut start = rig
+        .cmd(&["mine", "start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn jarvis mine start");
+    let mut gateways = Vec::new();
+    until("the supervisor spawned its gateway", || {
+        gateways = rig.live_gateways();
+        !gateways.is_empty()
+    });
+    let gateway = ProcessIdentity::of(gateways[0]).expect("the gateway's identity");
+    let parent = parent_pid(gateway.pid).expect("the gateway's parent");
+    assert_ne!(parent, 1, "the gateway has its supervisor as parent");
+    let supervisor = ProcessIdentity::of(parent).expect("the supervisor's identity");
+    // `start` first, so that no failure path of its own ends the gateway.
+    let _ = start.kill();
+    let _ = start.wait();
+    assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
+    until("the gateway died with its supervisor", || gone(&gateway));
+    assert!(rig.live_gateways().is_empty());
+}
+
+/// The parent pid of `pid`, from /proc/PID/stat (the field after the parenthesised name).
+#[cfg(target_os = "linux")]
+fn parent_pid(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A gateway that escaped the parent-death signal (the fake clears it, as on a platform
+/// without one) and ignores SIGTERM outlives a SIGKILLed supervisor (parent 1). `stop` ends it
 /// (identity checked, SIGKILL after the grace) instead of only removing the stale sidecar, and
 /// `start` ends such an orphan before it launches a new gateway beside it.
 #[test]
 fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
-    let rig = Rig::new("").with_env("FAKE_GATEWAY_MODE", "ignore_term");
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH", "1");
     let orphan = |rig: &Rig| {
         rig.run(&["mine", "start"]).assert_success();
         let supervisor = rig.supervisor();
@@ -654,7 +769,7 @@ fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
         std::thread::sleep(Duration::from_millis(300));
         assert!(
             !gone(&gateway),
-            "the gateway ignored the parent-death SIGTERM"
+            "the gateway escaped the parent-death signal and ignores SIGTERM"
         );
         gateway
     };
@@ -683,6 +798,128 @@ fn an_orphaned_gateway_is_ended_by_stop_and_by_the_next_start() {
     let last = rig.gateway();
     rig.run(&["mine", "stop"]).assert_success();
     until("stop ended the new gateway", || gone(&last));
+}
+
+/// The blocks pearld accepted, as the gateway's log says (the fake logs each submission as the
+/// real gateway does), reach `status --json`, human status, the metrics and the history; where
+/// the gateway's log level hides those lines, they stay unknown (null), never zero.
+#[test]
+fn status_counts_the_blocks_the_gateway_logged_and_unknown_stays_null() {
+    let rig = Rig::new("sample_interval_s = 1\n");
+    rig.run(&["mine", "start"]).assert_success();
+    until("a verified proof", || rig.verified() >= 1);
+    let verified = rig.verified() as u64;
+    until("status counts the block pearld accepted", || {
+        rig.status()["stats"]["blocks_found"].as_u64() == Some(verified)
+    });
+    let status = rig.status();
+    assert_eq!(status["stats"]["shares_accepted"], Value::Null);
+    assert_eq!(status["stats"]["details"]["blocks_rejected"], 0);
+    rig.run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains(&format!("blocks {verified}"));
+    let metrics_url = rig.sidecar()["metrics_url"]
+        .as_str()
+        .expect("metrics_url")
+        .to_owned();
+    let (code, metrics) =
+        jarvis_testkit::real_engine::http_get(&metrics_url).expect("scrape /metrics");
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains(&format!("jarvis_mining_blocks_accepted_total {verified}")),
+        "{metrics}"
+    );
+    let history = rig.env.oj_home().join("telemetry/mining.sqlite");
+    until("the history holds the block", || {
+        jarvis_telemetry::history::HistoryStore::open(&history)
+            .and_then(|store| store.samples(0.0))
+            .is_ok_and(|samples| samples.iter().any(|s| s.blocks_accepted == Some(verified)))
+    });
+    rig.run(&["mine", "stop"]).assert_success();
+
+    let quiet = Rig::new("").with_env("PEARL_LOG_LEVEL", "WARNING");
+    quiet.run(&["mine", "start"]).assert_success();
+    until("a verified proof", || quiet.verified() >= 1);
+    until("status shows the proof", || {
+        quiet.status()["stats"]["shares_submitted"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
+    let status = quiet.status();
+    assert_eq!(status["stats"]["blocks_found"], Value::Null, "{status:#}");
+    assert_eq!(status["stats"]["shares_accepted"], Value::Null);
+    quiet
+        .run(&["mine", "status"])
+        .assert_success()
+        .assert_stdout_contains("blocks unknown");
+    quiet.run(&["mine", "stop"]).assert_success();
+}
+
+/// A `start` that fails (here: the gateway never answers within the ready timeout) ends the
+/// gateway its supervisor recorded, not only the supervisor's process group: a gateway that
+/// escaped the parent-death signal and ignores SIGTERM is not left behind.
+#[test]
+fn a_failed_start_ends_the_gateway_its_supervisor_recorded() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH", "1")
+        .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "3");
+    rig.run(&["mine", "start"])
+        .assert_failure()
+        .assert_stderr_contains("did not answer getMiningInfo within 3s");
+    until("no gateway of this failed start is left", || {
+        rig.live_gateways().is_empty()
+    });
+    assert!(!rig.sidecar_path().exists());
+}
+
+/// A supervisor SIGKILLed before its gateway answered (and the `start` that waited for it
+/// killed too) leaves a sidecar in state `starting` that names the gateway, so `stop` ends a
+/// gateway that escaped the parent-death signal.
+#[test]
+fn a_supervisor_killed_before_it_was_ready_leaves_its_gateway_on_record() {
+    let rig = Rig::new("")
+        .with_env("FAKE_GATEWAY_MODE", "ignore_term")
+        .with_env("FAKE_GATEWAY_ESCAPE_PARENT_DEATH", "1")
+        .with_env("FAKE_GATEWAY_SLOW_START_MS", "600000")
+        .with_env("JARVIS_MINE_READY_TIMEOUT_S", "600");
+    let mut start = rig
+        .cmd(&["mine", "start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn jarvis mine start");
+    until("the starting supervisor recorded its gateway", || {
+        std::fs::read_to_string(rig.sidecar_path())
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|s| s["supervisor"]["gateway"]["pid"].is_u64())
+    });
+    assert_eq!(rig.sidecar()["supervisor"]["state"], "starting");
+    let supervisor = rig.supervisor();
+    let gateway = rig.gateway();
+    let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
+    until("the gateway cleared its parent-death signal", || {
+        std::fs::read_to_string(&gateway_log)
+            .is_ok_and(|t| t.contains("parent-death signal cleared"))
+    });
+    let _ = start.kill();
+    let _ = start.wait();
+    assert!(signal_identity(&supervisor, Signal::Kill).expect("kill -9 the supervisor"));
+    until("the supervisor is gone", || gone(&supervisor));
+    assert!(
+        !gone(&gateway),
+        "the gateway escaped the parent-death signal and ignores SIGTERM"
+    );
+    rig.run(&["mine", "stop", "--timeout", "1"])
+        .assert_success()
+        .assert_stderr_contains(&format!(
+            "ended the left-over gateway (pid {}) with SIGKILL after it ignored SIGTERM",
+            gateway.pid
+        ));
+    until("stop ended the orphaned gateway", || gone(&gateway));
+    assert!(rig.live_gateways().is_empty());
 }
 
 /// A small tmpfs mounted over a directory (needs root and CAP_SYS_ADMIN), unmounted on drop.

@@ -7,7 +7,7 @@
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi32, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_maddubs_epi16,
     _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256, _mm256_sign_epi8,
-    _mm256_storeu_si256,
+    _mm256_storeu_si256, _mm256_xor_si256,
 };
 use std::hint::black_box;
 use std::time::Instant;
@@ -45,6 +45,84 @@ pub(super) fn accumulate(a: &[i8], a_abs: &[i8], b: &[i8], d: PanelDims, acc: &m
     }
     if cols16 < d.cols {
         super::portable::accumulate_rows(a, b, d, 0..d.rows, cols16..d.cols, acc);
+    }
+}
+
+/// [`accumulate`] with the tile XORs fused in: after adding, `lanes[16·s + l]` is XORed with
+/// every updated `acc[i][j]` whose `row_slots[i] = s` and `j ≡ l (mod 16)`, while the block
+/// is still in L1 (see [`super::Kernel::accumulate_lanes`]).
+pub(super) fn accumulate_lanes(
+    a: &[i8],
+    a_abs: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    acc: &mut [i32],
+    row_slots: &[u32],
+    lanes: &mut [u32],
+) {
+    if !std::arch::is_x86_feature_detected!("avx2") || !d.cols.is_multiple_of(COLS) {
+        accumulate(a, a_abs, b, d, acc);
+        super::lanes_from_acc(acc, d, row_slots, lanes);
+        return;
+    }
+    let mut i = 0;
+    while i < d.rows {
+        let rows_here = (d.rows - i).min(4);
+        let s = |row: usize| row_slots[i + row.min(rows_here - 1)] as usize;
+        for j in (0..d.cols).step_by(COLS) {
+            // SAFETY: AVX2 was detected above; Kernel::accumulate_lanes asserted that a,
+            // a_abs hold rows·r values, b cols·r, acc rows·cols, that row_slots holds rows
+            // values and that every slot is below lanes.len()/16; i + rows_here <= rows and
+            // j + 16 <= cols.
+            unsafe {
+                match rows_here {
+                    4 => {
+                        lane_block::<4>(a, a_abs, b, d, i, j, acc, [s(0), s(1), s(2), s(3)], lanes)
+                    }
+                    3 => lane_block::<3>(a, a_abs, b, d, i, j, acc, [s(0), s(1), s(2)], lanes),
+                    2 => lane_block::<2>(a, a_abs, b, d, i, j, acc, [s(0), s(1)], lanes),
+                    _ => lane_block::<1>(a, a_abs, b, d, i, j, acc, [s(0)], lanes),
+                }
+            }
+        }
+        i += rows_here;
+    }
+}
+
+/// [`block`], then each row's 16 updated sums XORed into its slot of `lanes`.
+///
+/// # Safety
+/// As [`block`], and every `slots[x]` is below `lanes.len() / 16`.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+unsafe fn lane_block<const R: usize>(
+    a: &[i8],
+    a_abs: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    j0: usize,
+    acc: &mut [i32],
+    slots: [usize; R],
+    lanes: &mut [u32],
+) {
+    // SAFETY: the contract above is block's.
+    unsafe { block::<R>(a, a_abs, b, d, i0, j0, acc) };
+    for (row, &slot) in slots.iter().enumerate() {
+        let start = (i0 + row) * d.cols + j0;
+        // SAFETY: start + 16 <= rows·cols (contract) and slot·16 + 16 <= lanes.len(); the
+        // 16 sums were just stored, so these loads hit L1.
+        unsafe {
+            let p = acc.as_ptr().add(start);
+            let q = lanes.as_mut_ptr().add(16 * slot);
+            let lo = _mm256_xor_si256(_mm256_loadu_si256(q.cast()), _mm256_loadu_si256(p.cast()));
+            let hi = _mm256_xor_si256(
+                _mm256_loadu_si256(q.add(8).cast()),
+                _mm256_loadu_si256(p.add(8).cast()),
+            );
+            _mm256_storeu_si256(q.cast(), lo);
+            _mm256_storeu_si256(q.add(8).cast(), hi);
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 use std::arch::x86_64::{
     _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
     _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_storeu_si512,
+    _mm512_xor_si512,
 };
 use std::hint::black_box;
 use std::time::Instant;
@@ -211,6 +212,194 @@ unsafe fn block<const R: usize, const V: usize>(
                 let total = _mm512_add_epi32(_mm512_loadu_si512(p.cast()), sum);
                 _mm512_storeu_si512(p.cast(), total);
             }
+        }
+    }
+}
+
+/// −128·Σ of each row of an A panel (`d.rows` rows of `d.r` values): the term that turns
+/// `vpdpbusd`'s Σ (b+128)·a back into Σ a·b, for [`accumulate_lanes`].
+pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
+    for (row, slot) in out.iter_mut().take(d.rows).enumerate() {
+        let line = &a[row * d.r..(row + 1) * d.r];
+        *slot = if available() {
+            // SAFETY: the features were detected just above.
+            unsafe { row_offset(line) }
+        } else {
+            line.iter()
+                .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
+                .wrapping_mul(-128)
+        };
+    }
+}
+
+/// [`accumulate_offset`] with the row terms given (`terms[i]`, from [`row_terms`]) and the
+/// tile XORs fused into the register blocks: after adding, `lanes[16·s + l]` is the XOR of
+/// every updated `acc[i][j]` with `row_slots[i] = s` and `j ≡ l (mod 16)` (slots of
+/// `lanes.len() / 16`, zeroed first). The accumulators are XORed while still in registers,
+/// so no pass over `acc` follows the GEMM.
+pub(super) fn accumulate_lanes(
+    a: &[i8],
+    b_offset: &[i8],
+    d: PanelDims,
+    terms: &[i32],
+    acc: &mut [i32],
+    row_slots: &[u32],
+    lanes: &mut [u32],
+) {
+    lanes.fill(0);
+    let slots = lanes.len() / LANES;
+    assert!(
+        terms.len() >= d.rows
+            && row_slots.len() >= d.rows
+            && row_slots[..d.rows].iter().all(|&s| (s as usize) < slots),
+        "row terms or slots do not fit {d:?}"
+    );
+    if !available() || !d.cols.is_multiple_of(LANES) {
+        accumulate_offset(a, b_offset, d, acc);
+        super::lanes_from_acc(acc, d, row_slots, lanes);
+        return;
+    }
+    let wide = d.cols - d.cols % (WIDE * LANES);
+    // Column slices outermost: one slice of B (16·V columns × r) stays in L1 while every
+    // row group passes over it.
+    for j in (0..wide).step_by(WIDE * LANES) {
+        // SAFETY: `available()` confirmed the features; the caller asserted that a, b and
+        // acc fit `d`; terms and row_slots hold rows values and every slot is below
+        // lanes.len()/16 (asserted above); j + 64 <= wide <= cols.
+        unsafe { lane_slice::<WIDE>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
+    }
+    for j in (wide..d.cols).step_by(LANES) {
+        // SAFETY: as above, with j + 16 <= cols (a multiple of 16).
+        unsafe { lane_slice::<1>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
+    }
+}
+
+/// Columns `j..j+16·V` of [`accumulate_lanes`], every row, in blocks of up to 4 rows.
+///
+/// # Safety
+/// As [`accumulate_lanes`] after its checks: features present, `j + 16·V <= cols`, slices
+/// long enough, slots below `lanes.len() / 16`.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn lane_slice<const V: usize>(
+    a: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    j: usize,
+    terms: &[i32],
+    acc: &mut [i32],
+    row_slots: &[u32],
+    lanes: &mut [u32],
+) {
+    let mut i = 0;
+    while i < d.rows {
+        let rows_here = (d.rows - i).min(4);
+        let t = |row: usize| terms[i + row.min(rows_here - 1)];
+        let s = |row: usize| row_slots[i + row.min(rows_here - 1)] as usize;
+        // SAFETY: the contract above; i + rows_here <= rows.
+        unsafe {
+            match rows_here {
+                4 => lane_block::<4, V>(
+                    a,
+                    b,
+                    d,
+                    i,
+                    j,
+                    [t(0), t(1), t(2), t(3)],
+                    [s(0), s(1), s(2), s(3)],
+                    acc,
+                    lanes,
+                ),
+                3 => lane_block::<3, V>(
+                    a,
+                    b,
+                    d,
+                    i,
+                    j,
+                    [t(0), t(1), t(2)],
+                    [s(0), s(1), s(2)],
+                    acc,
+                    lanes,
+                ),
+                2 => lane_block::<2, V>(a, b, d, i, j, [t(0), t(1)], [s(0), s(1)], acc, lanes),
+                _ => lane_block::<1, V>(a, b, d, i, j, [t(0)], [s(0)], acc, lanes),
+            }
+        }
+        i += rows_here;
+    }
+}
+
+/// Rows `i0..i0+R`, columns `j0..j0+16·V`: `acc += terms + Σ (b+128)·a`, then each row's
+/// XOR over its V vectors into `lanes` at the row's slot.
+///
+/// # Safety
+/// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `j0 + 16·V <= cols`; a holds
+/// rows·r values, b cols·r, acc rows·cols; every `slots[x]` is below `lanes.len() / 16`.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+unsafe fn lane_block<const R: usize, const V: usize>(
+    a: &[i8],
+    b: &[i8],
+    d: PanelDims,
+    i0: usize,
+    j0: usize,
+    terms: [i32; R],
+    slots: [usize; R],
+    acc: &mut [i32],
+    lanes: &mut [u32],
+) {
+    let acc_ptr = acc.as_mut_ptr();
+    let mut c = [[_mm512_setzero_si512(); V]; R];
+    for (row, cr) in c.iter_mut().enumerate() {
+        let term = _mm512_set1_epi32(terms[row]);
+        for (v, slot) in cr.iter_mut().enumerate() {
+            // SAFETY: (i0 + row)·cols + j0 + 16v + 16 <= rows·cols (contract).
+            let old = unsafe {
+                _mm512_loadu_si512(acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast())
+            };
+            *slot = _mm512_add_epi32(old, term);
+        }
+    }
+    let b_ptr = b.as_ptr();
+    let a_ptr = a.as_ptr();
+    for q in 0..d.r / 4 {
+        let at = (q * d.cols + j0) * 4;
+        let mut bu = [_mm512_setzero_si512(); V];
+        for (v, slot) in bu.iter_mut().enumerate() {
+            // SAFETY: at + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4.
+            *slot = unsafe { _mm512_loadu_si512(b_ptr.add(at + 64 * v).cast()) };
+        }
+        for (row, cr) in c.iter_mut().enumerate() {
+            // SAFETY: (i0 + row)·r + 4q + 4 <= rows·r because i0 + row < rows, q < r/4.
+            let quad = unsafe {
+                a_ptr
+                    .add((i0 + row) * d.r + 4 * q)
+                    .cast::<i32>()
+                    .read_unaligned()
+            };
+            let av = _mm512_set1_epi32(quad);
+            for (slot, &bv) in cr.iter_mut().zip(&bu) {
+                *slot = _mm512_dpbusd_epi32(*slot, bv, av);
+            }
+        }
+    }
+    let lanes_ptr = lanes.as_mut_ptr();
+    for (row, cr) in c.iter().enumerate() {
+        let mut x = _mm512_setzero_si512();
+        for (v, &sum) in cr.iter().enumerate() {
+            // SAFETY: as for the loads above.
+            unsafe {
+                _mm512_storeu_si512(
+                    acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast(),
+                    sum,
+                );
+            }
+            x = _mm512_xor_si512(x, sum);
+        }
+        // SAFETY: slots[row] < lanes.len() / 16 (contract), so 16 lanes fit.
+        unsafe {
+            let p = lanes_ptr.add(slots[row] * LANES).cast();
+            _mm512_storeu_si512(p, _mm512_xor_si512(_mm512_loadu_si512(p), x));
         }
     }
 }

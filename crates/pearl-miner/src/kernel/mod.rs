@@ -174,6 +174,36 @@ pub(crate) fn store_b_line(chunk: &[i8], j: usize, cols: usize, out: &mut [i8]) 
     }
 }
 
+/// The row terms and slots of [`Kernel::accumulate_lanes`] cover `dims.rows` and every slot
+/// fits `lanes`.
+#[cfg(target_arch = "x86_64")]
+fn check_slots(terms: &[i32], row_slots: &[u32], lanes: &[u32], dims: PanelDims) {
+    assert!(
+        terms.len() >= dims.rows
+            && row_slots.len() >= dims.rows
+            && row_slots[..dims.rows]
+                .iter()
+                .all(|&s| (s as usize) < lanes.len() / 16),
+        "row terms or slots do not fit {dims:?}"
+    );
+}
+
+/// XORs every `acc[i][j]` (a `dims.rows × dims.cols` block) into `lanes[16·row_slots[i] + j % 16]`.
+pub(crate) fn lanes_from_acc(acc: &[i32], dims: PanelDims, row_slots: &[u32], lanes: &mut [u32]) {
+    for (line, &slot) in acc.chunks_exact(dims.cols).zip(row_slots).take(dims.rows) {
+        let out = &mut lanes[16 * slot as usize..16 * slot as usize + 16];
+        let mut strips = line.chunks_exact(16);
+        for strip in &mut strips {
+            for (x, &v) in out.iter_mut().zip(strip) {
+                *x ^= v as u32;
+            }
+        }
+        for (x, &v) in out.iter_mut().zip(strips.remainder()) {
+            *x ^= v as u32;
+        }
+    }
+}
+
 impl Kernel {
     /// Resolves a choice against this CPU.
     pub fn resolve(choice: KernelChoice) -> Result<Self, KernelUnavailable> {
@@ -283,6 +313,84 @@ impl Kernel {
                 }
             }
             _ => self.accumulate(a, a_abs, b, dims, acc),
+        }
+    }
+
+    /// The per-row terms [`Self::accumulate_lanes`] adds for the A panel `a` (`dims.rows`
+    /// rows of `dims.r`): −128·Σ row for the AVX-512 VNNI kernel (its B is offset by 128),
+    /// 0 for the others. They depend on A alone, so the miner computes them once per
+    /// attempt rather than once per column block.
+    pub fn row_terms(&self, a: &[i8], dims: PanelDims, out: &mut [i32]) {
+        assert!(
+            a.len() >= dims.rows * dims.r && out.len() >= dims.rows,
+            "row terms of {dims:?} do not fit their buffers"
+        );
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512Vnni => avx512vnni::row_terms(a, dims, out),
+            #[cfg(not(target_arch = "x86_64"))]
+            Self::Avx512Vnni => {
+                for (row, slot) in out.iter_mut().take(dims.rows).enumerate() {
+                    *slot = a[row * dims.r..(row + 1) * dims.r]
+                        .iter()
+                        .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
+                        .wrapping_mul(-128);
+                }
+            }
+            _ => out[..dims.rows].fill(0),
+        }
+    }
+
+    /// [`Self::accumulate_packed`], then for every row slot s and lane l < 16:
+    /// `lanes[16·s + l]` = XOR of the updated `acc[i][j]` over rows i with
+    /// `row_slots[i] = s` and columns j ≡ l (mod 16) (`lanes.len() / 16` slots, all
+    /// overwritten). With rows grouped by tile and a column-group map that repeats every 16
+    /// columns, a tile's XOR is the XOR of some lanes of its slot. `terms` comes from
+    /// [`Self::row_terms`] on the same panel.
+    ///
+    /// # Panics
+    /// As [`Self::accumulate`], and when `terms` or `row_slots` hold fewer than `dims.rows`
+    /// values or a slot does not fit `lanes`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn accumulate_lanes(
+        &self,
+        a: &[i8],
+        a_abs: &[i8],
+        terms: &[i32],
+        b: &[i8],
+        dims: PanelDims,
+        acc: &mut [i32],
+        row_slots: &[u32],
+        lanes: &mut [u32],
+    ) {
+        assert!(
+            dims.fits(a, a_abs, b, acc),
+            "kernel panel {dims:?} does not fit its buffers"
+        );
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512Vnni => {
+                avx512vnni::accumulate_lanes(a, b, dims, terms, acc, row_slots, lanes);
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => {
+                check_slots(terms, row_slots, lanes, dims);
+                lanes.fill(0);
+                avx2::accumulate_lanes(a, a_abs, b, dims, acc, row_slots, lanes);
+            }
+            _ => {
+                assert!(
+                    terms.len() >= dims.rows
+                        && row_slots.len() >= dims.rows
+                        && row_slots[..dims.rows]
+                            .iter()
+                            .all(|&s| (s as usize) < lanes.len() / 16),
+                    "row terms or slots do not fit {dims:?}"
+                );
+                self.accumulate_packed(a, a_abs, b, dims, acc);
+                lanes.fill(0);
+                lanes_from_acc(acc, dims, row_slots, lanes);
+            }
         }
     }
 

@@ -262,3 +262,109 @@ fn unavailable_kernel_error_names_the_kernel_and_the_fix() {
     let text = err.to_string();
     assert!(text.contains("avx512-vnni") && text.contains("auto or portable"));
 }
+
+/// Lanes computed from a finished accumulator block: the definition of
+/// `Kernel::accumulate_lanes`'s second output.
+fn reference_lanes(acc: &[i32], d: PanelDims, row_slots: &[u32], slots: usize) -> Vec<u32> {
+    let mut lanes = vec![0u32; 16 * slots];
+    for i in 0..d.rows {
+        for j in 0..d.cols {
+            lanes[16 * row_slots[i] as usize + j % 16] ^= acc[i * d.cols + j] as u32;
+        }
+    }
+    lanes
+}
+
+/// Every kernel's fused path (`row_terms` + `accumulate_lanes`, B in the kernel's own
+/// form) gives the portable kernel's accumulators and the lanes of the XOR definition,
+/// over several cumulative calls, for 64-wide, 16-wide and ragged column counts and row
+/// counts that are and are not multiples of 4, with stale values in `lanes`.
+#[test]
+fn fused_lane_path_matches_portable_for_every_kernel() {
+    let mut state = 3u64;
+    for choice in [
+        KernelChoice::Portable,
+        KernelChoice::Avx2,
+        KernelChoice::Avx512Vnni,
+    ] {
+        let Some(kernel) =
+            kernel_or_skip("fused_lane_path_matches_portable_for_every_kernel", choice)
+        else {
+            continue;
+        };
+        for (rows, cols, r, slots) in [
+            (16, 256, 128, 8),
+            (2, 16, 128, 1),
+            (6, 80, 64, 3),
+            (7, 96, 32, 7),
+            (3, 40, 8, 2),
+            (1, 15, 4, 1),
+        ] {
+            let d = PanelDims { rows, cols, r };
+            // Row i goes to slot i mod slots, as rows of one tile share a slot.
+            let row_slots: Vec<u32> = (0..rows).map(|i| (i % slots) as u32).collect();
+            let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
+            let mut want = start.clone();
+            let mut got = start;
+            let mut lanes = vec![0xdead_beef_u32; 16 * slots];
+            for _ in 0..3 {
+                let a = random_operand(rows * r, &mut state);
+                let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
+                let lines = random_operand(cols * r, &mut state);
+                let mut b = vec![0i8; cols * r];
+                pack_b_panel(&lines, r, 0, d, &mut b);
+                let packed: Vec<i8> = if kernel.offset_b() {
+                    b.iter().map(|&v| v ^ i8::MIN).collect()
+                } else {
+                    b.clone()
+                };
+                let mut terms = vec![0i32; rows];
+                kernel.row_terms(&a, d, &mut terms);
+                Kernel::Portable.accumulate(&a, &abs, &b, d, &mut want);
+                kernel.accumulate_lanes(
+                    &a, &abs, &terms, &packed, d, &mut got, &row_slots, &mut lanes,
+                );
+                assert_eq!(got, want, "{kernel:?} fused accumulators on {d:?}");
+                assert_eq!(
+                    lanes,
+                    reference_lanes(&want, d, &row_slots, slots),
+                    "{kernel:?} lanes on {d:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The VNNI row terms are −128·Σ row, wrapping, whatever the row length (64-byte strips
+/// and a tail).
+#[test]
+fn row_terms_are_minus_128_times_each_row_sum() {
+    let mut state = 5u64;
+    for choice in [KernelChoice::Portable, KernelChoice::Avx512Vnni] {
+        let Some(kernel) = kernel_or_skip("row_terms_are_minus_128_times_each_row_sum", choice)
+        else {
+            continue;
+        };
+        for r in [4, 36, 128, 1024] {
+            let d = PanelDims {
+                rows: 3,
+                cols: 16,
+                r,
+            };
+            let a = full_range_operand(3 * r, &mut state);
+            let mut terms = vec![7i32; 3];
+            kernel.row_terms(&a, d, &mut terms);
+            let want: Vec<i32> = a
+                .chunks_exact(r)
+                .map(|line| {
+                    if kernel.offset_b() {
+                        line.iter().map(|&v| i32::from(v)).sum::<i32>() * -128
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            assert_eq!(terms, want, "{kernel:?} r={r}");
+        }
+    }
+}

@@ -19,6 +19,7 @@ fn root_is_the_keyed_hash_of_the_padded_data() {
         let tree = MerkleTree::build(&KEY, &bytes);
         assert_eq!(tree.root(), commit_matrix(&KEY, &bytes), "len {len}");
         assert_eq!(tree.num_leaves(), len.div_ceil(1024) as u64);
+        assert_eq!(tree.key(), KEY);
     }
 }
 

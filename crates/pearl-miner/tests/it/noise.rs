@@ -1,6 +1,6 @@
 //! Noise factor ranges and structure.
 
-use pearl_miner::noise::{LABEL_A, SideNoise, dense_row, dense_value, sparse_pairs};
+use pearl_miner::noise::{LABEL_A, LABEL_B, SideNoise, dense_row, dense_value, sparse_pairs};
 
 #[test]
 fn dense_values_span_minus_32_to_31() {
@@ -60,4 +60,52 @@ fn noise_lines_stay_in_minus_63_to_63_and_noised_operands_in_127() {
     for (n, l) in noised.iter().zip(&line) {
         assert_eq!(i16::from(*n), 64 + i16::from(*l));
     }
+}
+
+/// Pearl's dense factor stream straight from its definition (reference §4.3): element `idx`
+/// is byte `idx % 32` of digest `idx / 32`, the keyed hash of slot 0 = `idx / 32 + 1` (i32 LE)
+/// and the zero-padded label, mapped to `(byte & 63) - 32`.
+fn dense_stream(seed: &[u8; 32], label: &[u8; 8], len: usize) -> Vec<i8> {
+    let mut stream = Vec::with_capacity(len);
+    for digest_index in 0..len.div_ceil(32) {
+        let mut message = [0u8; 64];
+        let slot0 = i32::try_from(digest_index + 1).expect("small index");
+        message[..4].copy_from_slice(&slot0.to_le_bytes());
+        message[32..40].copy_from_slice(label);
+        let digest = blake3::keyed_hash(seed, &message);
+        stream.extend(digest.as_bytes().iter().map(|&b| (b % 64) as i8 - 32));
+    }
+    stream.truncate(len);
+    stream
+}
+
+#[test]
+fn dense_rows_are_pearls_stream_computed_from_its_definition() {
+    let seed = [0x5a; 32];
+    // Valid ranks are multiples of 32, so a row is whole digests; 24 and 40 also check that a
+    // row starting or ending inside a digest takes exactly its own bytes of the stream.
+    for rank in [32usize, 128, 24, 40] {
+        let rows = 7;
+        let stream = dense_stream(&seed, b"B_tensor", rows * rank);
+        let mut row = vec![0i8; rank];
+        for r in 0..rows {
+            dense_row(&seed, &LABEL_B, r, &mut row);
+            assert_eq!(
+                row,
+                stream[r * rank..(r + 1) * rank],
+                "rank {rank}, row {r}"
+            );
+        }
+    }
+}
+
+#[test]
+fn each_side_holds_its_own_labels_sparse_pairs() {
+    let (seed, k, rank) = ([0x11; 32], 100, 256);
+    let a = SideNoise::for_a(&seed, k, rank);
+    let b = SideNoise::for_b(&seed, k, rank);
+    assert_eq!(a.pairs(), sparse_pairs(&seed, &LABEL_A, k, rank));
+    assert_eq!(b.pairs(), sparse_pairs(&seed, &LABEL_B, k, rank));
+    assert_ne!(a.pairs(), b.pairs());
+    assert_eq!(a.pairs().len(), k);
 }

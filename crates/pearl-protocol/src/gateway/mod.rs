@@ -1,10 +1,12 @@
 //! pearl-gateway's miner RPC, as data: where it listens ([`GatewayAddress`]) and its
-//! newline-delimited JSON-RPC 2.0 messages ([`rpc`]: `getMiningInfo`, `submitPlainProof`).
+//! newline-delimited JSON-RPC 2.0 messages ([`rpc`]: `getMiningInfo`, `submitPlainProof`),
+//! and the log lines that say what became of a proof ([`log`]).
 //!
 //! Jobs never pass through `serde_json::Value`: the gateway's `target` is an unbounded integer,
 //! so results are kept as raw JSON and parsed by [`crate::MiningJob`].
 
 mod address;
+pub mod log;
 pub mod rpc;
 
 pub use address::{

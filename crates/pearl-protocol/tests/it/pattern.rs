@@ -46,6 +46,9 @@ fn size_max_and_period() {
     let p = pattern(&cols);
     assert_eq!((p.len(), p.max_value(), p.period()), (64, 63, 64));
     assert!(!p.is_empty());
+    // Three used dimensions: the outermost one's stride × length.
+    let p = pattern(&[0, 1, 8, 9, 32, 33, 40, 41]);
+    assert_eq!((p.len(), p.max_value(), p.period()), (8, 41, 64));
 }
 
 fn rejected(list: &[u32]) -> PatternError {
@@ -189,4 +192,57 @@ fn every_two_dimension_byte_form_round_trips_through_the_list() {
             }
         }
     }
+}
+
+#[test]
+fn unrepresentable_lists_name_their_three_dimensions() {
+    // Peeled dims innermost first, padded with (period, 1) to the wire form's three.
+    assert_eq!(
+        rejected(&[0, 300]),
+        PatternError::NotRepresentable {
+            dims: vec![(300, 2), (600, 1), (600, 1)]
+        }
+    );
+    assert_eq!(
+        rejected(&[0, 1, 2, 4, 5, 6]),
+        PatternError::NotRepresentable {
+            dims: vec![(1, 3), (4, 2), (8, 1)]
+        }
+    );
+}
+
+#[test]
+fn a_period_of_exactly_2_pow_24_is_the_largest_accepted() {
+    // (256 × 256) then (factor 2, length 128): period 65536 · 256 = 2^24.
+    let p = PeriodicPattern::from_bytes([0xff, 0xff, 0x01, 0x7f, 0, 0]).unwrap();
+    assert_eq!(p.period(), 1 << 24);
+    assert_eq!(p.dims(), [(256, 256), (131_072, 128), (1 << 24, 1)]);
+    // Factor 3 instead: 65536 · 3 · 128 = 25165824 > 2^24.
+    assert_eq!(
+        PeriodicPattern::from_bytes([0xff, 0xff, 0x02, 0x7f, 0, 0]).unwrap_err(),
+        PatternError::PeriodTooLarge {
+            dim: 1,
+            period: 25_165_824
+        }
+    );
+}
+
+#[test]
+fn order_errors_name_the_offending_element() {
+    assert_eq!(
+        rejected(&[0, 2, 4, 3]),
+        PatternError::NotSorted {
+            index: 3,
+            value: 3,
+            previous: 4
+        }
+    );
+    assert_eq!(
+        PeriodicPattern::split_offset(&[7, 9, 9]).unwrap_err(),
+        PatternError::IndicesNotIncreasing {
+            index: 2,
+            value: 9,
+            previous: 9
+        }
+    );
 }

@@ -289,3 +289,18 @@ fn base64_errors_are_reported() {
         WireError::Truncated { .. }
     ));
 }
+
+#[test]
+fn encoding_allocates_the_exact_size_once() {
+    // `Vec::with_capacity(n)` gives exactly n: a size computed wrong shows as spare capacity
+    // (too large) or as a regrown buffer (too small).
+    let mut other = sample();
+    other.a.proof.leaf_data.push(leaf(7));
+    other.a.proof.leaf_indices.push(11);
+    other.bt.proof.siblings.clear();
+    other.bt.row_indices = vec![0, 1, 2, 3, 4];
+    for p in [sample(), other, PlainProof::default()] {
+        let bytes = p.to_bincode();
+        assert_eq!(bytes.capacity(), bytes.len(), "{} bytes", bytes.len());
+    }
+}

@@ -67,7 +67,7 @@ impl PinnedCertVerifier {
             path: path.to_owned(),
             detail,
         };
-        let pem = std::fs::read(path).map_err(|e| cert_err(e.to_string()))?;
+        let pem = read_cert_file(path).map_err(cert_err)?;
         let pinned = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| cert_err(format!("not a PEM certificate file: {e}")))?;
@@ -91,6 +91,75 @@ impl PinnedCertVerifier {
             webpki,
             provider,
         })
+    }
+}
+
+/// Largest `rpc.cert` read (pearld's is about 1 KiB).
+const MAX_CERT_BYTES: u64 = 1024 * 1024;
+
+/// Reads the certificate file as a regular file of at most [`MAX_CERT_BYTES`]: a FIFO is
+/// refused instead of waited on, a device (`/dev/zero`) instead of read until memory runs out.
+/// Returns why not, in words.
+fn read_cert_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // Opening a FIFO without a writer blocks unless non-blocking.
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!(
+            "it is {}, not a regular file",
+            kind_of(&meta.file_type())
+        ));
+    }
+    if meta.len() > MAX_CERT_BYTES {
+        return Err(format!(
+            "it holds {} bytes, more than a certificate file's {MAX_CERT_BYTES}",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CERT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_CERT_BYTES {
+        return Err(format!(
+            "it grew past a certificate file's {MAX_CERT_BYTES} bytes while being read"
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
     }
 }
 
