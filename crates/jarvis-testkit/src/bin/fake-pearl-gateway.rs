@@ -282,7 +282,7 @@ async fn run(settings: Settings) -> ExitCode {
                     .map_or(0, |d| d.as_secs() as i64);
                 for submission in submissions.iter().skip(logged) {
                     for line in log::submission_lines(submission, now, settings.log_threshold) {
-                        eprintln!("{line}");
+                        log_line(&line);
                     }
                 }
                 logged = submissions.len();
@@ -292,6 +292,13 @@ async fn run(settings: Settings) -> ExitCode {
     gateway.shutdown().await;
     println!("Miner RPC server stopped");
     ExitCode::SUCCESS
+}
+
+/// Writes one log line to stderr, as loguru does: a reader that went away (a supervisor
+/// SIGKILLed) is no reason to exit, so a failed write is dropped, not a panic like `eprintln!`.
+fn log_line(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// SIGTERM and SIGINT listeners.

@@ -310,12 +310,12 @@ async fn foreign_container_is_refused_left_alone_by_stop_and_replaced_on_request
 }
 
 #[tokio::test]
-async fn container_that_dies_while_loading_fails_start_with_redacted_logs() {
+async fn container_that_dies_while_loading_fails_start_with_redacted_plain_logs() {
     let rig = Rig::new().await;
     rig.docker.add_image(TAG, &[]);
     rig.docker.set_default_logs(&[
         "pearl-gateway: PEARLD_RPC_PASSWORD=s3cret-rpc-pw-42",
-        "torch.OutOfMemoryError: CUDA out of memory",
+        "\x1b[31mtorch.OutOfMemoryError\x1b[0m: CUDA out of memory",
     ]);
     let vllm = FakeVllm::start(FakeVllmOptions {
         ready: false,
@@ -344,10 +344,14 @@ async fn container_that_dies_while_loading_fails_start_with_redacted_logs() {
     let (result, ()) = tokio::join!(start, watcher);
     let text = result.unwrap_err().to_string();
     assert!(
-        text.contains("exited") && text.contains("CUDA out of memory"),
+        text.contains("exited") && text.contains("torch.OutOfMemoryError: CUDA out of memory"),
         "{text}"
     );
     assert!(!text.contains(PASSWORD), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "the log's colours are stripped: {text:?}"
+    );
     assert!(
         rig.docker.containers().is_empty(),
         "a failed start removes its container"
