@@ -55,10 +55,11 @@ impl GatewayChild {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child = spawn_bound_to_process(command).map_err(|source| SupervisorError::Spawn {
-            program: launch.program.clone(),
-            source,
-        })?;
+        let mut child =
+            spawn_bound_to_process(command).map_err(|source| SupervisorError::Spawn {
+                program: launch.program.clone(),
+                source,
+            })?;
         // The pumps end when the gateway's pipes close; they own the log until then.
         let reader = |metrics: Arc<MinerMetrics>| move |line: &str| metrics.gateway_log_line(line);
         if let Some(out) = child.stdout.take() {

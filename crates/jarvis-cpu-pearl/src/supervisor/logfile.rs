@@ -298,7 +298,10 @@ mod tests {
                 "{text}"
             );
             assert!(!text.contains('\x1b') && !text.contains("[0m"), "{text:?}");
-            assert!(!text.contains("\\u001b") && !text.contains("\\x1b"), "{text:?}");
+            assert!(
+                !text.contains("\\u001b") && !text.contains("\\x1b"),
+                "{text:?}"
+            );
         }
     }
 
@@ -308,20 +311,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gateway.log");
         let log = Arc::new(LogFile::open(&path, LogFormat::Text, &[]).unwrap());
-        let output = format!("{COLOURED}\n2026-12-03 12:00:02 - INFO - Block accepted by node! - submission_service.py:82\n");
+        let output = format!(
+            "{COLOURED}\n2026-12-03 12:00:02 - INFO - Block accepted by node! - submission_service.py:82\n"
+        );
         let evidence = Arc::new(std::sync::Mutex::new(
             pearl_protocol::gateway::log::LogEvidence::default(),
         ));
         let seen = Arc::clone(&evidence);
-        pump(std::io::Cursor::new(output.into_bytes()), log, move |line| {
-            assert!(!line.contains('\x1b'), "{line:?}");
-            seen.lock().unwrap().observe(line);
-        })
+        pump(
+            std::io::Cursor::new(output.into_bytes()),
+            log,
+            move |line| {
+                assert!(!line.contains('\x1b'), "{line:?}");
+                seen.lock().unwrap().observe(line);
+            },
+        )
         .await
         .unwrap();
         assert_eq!(evidence.lock().unwrap().blocks_accepted, 2);
         let text = read_when(&path, |t| t.matches("Block accepted by node!").count() == 2);
-        assert_eq!(text.matches(" - INFO - Block accepted by node! - ").count(), 2, "{text:?}");
+        assert_eq!(
+            text.matches(" - INFO - Block accepted by node! - ").count(),
+            2,
+            "{text:?}"
+        );
         assert!(!text.contains('\x1b'), "{text:?}");
     }
 

@@ -385,7 +385,10 @@ fn the_gateways_colours_reach_neither_the_log_file_nor_mine_logs() {
         on_disk.contains(" - INFO - Block accepted by node! - submission_service.py:82"),
         "{on_disk:?}"
     );
-    assert!(!on_disk.contains('\x1b') && !on_disk.contains("[0m"), "{on_disk:?}");
+    assert!(
+        !on_disk.contains('\x1b') && !on_disk.contains("[0m"),
+        "{on_disk:?}"
+    );
     until("status counts the block", || {
         rig.status()["stats"]["blocks_found"]
             .as_u64()
@@ -403,7 +406,9 @@ fn the_gateways_colours_reach_neither_the_log_file_nor_mine_logs() {
     rig.run(&["mine", "logs", "-n", "100"])
         .assert_success()
         .assert_stdout_contains("- INFO - Block accepted by node! - submission_service.py:82")
-        .assert_stdout_contains("2026-12-03 12:00:01 - WARNING - old coloured line - pearl_client.py:113")
+        .assert_stdout_contains(
+            "2026-12-03 12:00:01 - WARNING - old coloured line - pearl_client.py:113",
+        )
         .assert_output_lacks("\x1b")
         .assert_output_lacks("[0m");
     rig.run(&["mine", "stop"]).assert_success();
