@@ -1,7 +1,9 @@
 //! Runs a fixed number of mining attempts (full GEMMs) at a target no tile can win, for
 //! instruction-count profiles: `valgrind --tool=callgrind target/debug/examples/attempts
-//! [attempts] [kernel] [n] [threads] [peaks]`. Prints the attempts done, the seconds taken
-//! and the time per phase (and, with `peaks`, the SIMD peaks on that many threads).
+//! [attempts] [kernel] [n] [threads] [peaks]`. Prints the attempts done, the seconds taken,
+//! the process's CPU seconds (Linux; B's set-up per job included, so difference two attempt
+//! counts for a per-attempt figure on a loaded machine) and the time per phase (and, with
+//! `peaks`, the SIMD peaks on that many threads).
 #![allow(clippy::print_stdout)]
 
 use std::sync::atomic::Ordering;
