@@ -237,11 +237,11 @@ impl Children<'_> {
                     }
                     if let Some(text) = self.metrics.last_error() {
                         let written = sidecar.last_error(&text);
-                        self.state_written(written);
+                        self.state_written(written, sidecar.unwritten());
                     }
                     if sidecar.unwritten() {
                         let written = sidecar.retry();
-                        self.state_written(written);
+                        self.state_written(written, sidecar.unwritten());
                     }
                 }
             }
@@ -278,8 +278,9 @@ impl Children<'_> {
     }
 
     /// Reports a write of the state file: a failure is logged and exported once (mining goes
-    /// on; the tick retries it), and so is the recovery.
-    fn state_written(&mut self, written: Result<(), SupervisorError>) {
+    /// on; the tick retries it), and so is the recovery. `Ok` while `still_unwritten` means
+    /// nothing was written (no change to write) and a failed write still waits: no recovery.
+    fn state_written(&mut self, written: Result<(), SupervisorError>, still_unwritten: bool) {
         match written {
             Err(error) => {
                 if !self.state_failing {
@@ -292,6 +293,7 @@ impl Children<'_> {
                 }
                 self.state_failing = true;
             }
+            Ok(()) if still_unwritten => {}
             Ok(()) => {
                 if self.state_failing {
                     self.log.line("session state written again");
@@ -328,7 +330,7 @@ impl Children<'_> {
         let written = sidecar.gateway_started(child.identity);
         self.gateway = Some(child);
         let _ = self.alive_tx.send(true);
-        self.state_written(written);
+        self.state_written(written, sidecar.unwritten());
         Ok(())
     }
 
