@@ -13,13 +13,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The verifier and what it shares with the miner, and the wire formats consensus reads.
+# The verifier and what it shares with the miner, the miner's fast twins of the commitment,
+# jackpot and noise code, and the wire formats consensus reads.
 miner=(
   crates/pearl-miner/src/verify.rs
   crates/pearl-miner/src/jackpot.rs
   crates/pearl-miner/src/merkle.rs
   crates/pearl-miner/src/commit.rs
   crates/pearl-miner/src/noise.rs
+  crates/pearl-miner/src/commit_tree.rs
+  crates/pearl-miner/src/keyed_batch/mod.rs
+  crates/pearl-miner/src/keyed_batch/rounds.rs
+  crates/pearl-miner/src/keyed_batch/x86.rs
+  crates/pearl-miner/src/keyed_batch/neon.rs
+  crates/pearl-miner/src/noise_batch/mod.rs
+  crates/pearl-miner/src/noise_batch/x86.rs
 )
 protocol=(
   crates/pearl-protocol/src/proof.rs

@@ -45,21 +45,21 @@ impl Gather {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+/// One function for every target, so that the mutation pass mutates only code this target runs.
 fn simd_gathers(rank: u32) -> Vec<Gather> {
     let mut all = Vec::new();
-    if x86::avx2_available() && rank as usize == SEGMENT {
-        all.push(Gather::Avx2);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if x86::avx2_available() && rank as usize == SEGMENT {
+            all.push(Gather::Avx2);
+        }
+        if x86::available() {
+            all.push(Gather::Vbmi);
+        }
     }
-    if x86::available() {
-        all.push(Gather::Vbmi);
-    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = rank;
     all
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn simd_gathers(_rank: u32) -> Vec<Gather> {
-    Vec::new()
 }
 
 /// One side's noise (A or Bᵀ) for the current seed, with buffers reused across seeds.
