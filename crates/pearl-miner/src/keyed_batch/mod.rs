@@ -74,16 +74,6 @@ impl Backend {
         }
         all
     }
-
-    /// Messages hashed per vector pass.
-    pub fn lanes(self) -> usize {
-        match self {
-            Self::Scalar => 1,
-            Self::Avx2 => 8,
-            Self::Avx512 => 16,
-            Self::Neon => 4,
-        }
-    }
 }
 
 /// `out[i] = blake3_keyed(key, messages[i] as 64 LE bytes)` with the widest backend.
@@ -200,6 +190,19 @@ mod tests {
             let mut out = vec![[0u8; 32]; messages.len()];
             keyed_hashes_with(backend, key, messages, &mut out);
             assert_eq!(out, expected, "{backend:?}, {} messages", messages.len());
+        }
+    }
+
+    #[test]
+    fn available_lists_the_scalar_path_first_and_every_detected_backend() {
+        let all = Backend::available();
+        assert_eq!(all[0], Backend::Scalar);
+        assert_eq!(Some(&Backend::detect()), all.last());
+        #[cfg(target_arch = "x86_64")]
+        {
+            let has = |backend| all.contains(&backend);
+            assert_eq!(has(Backend::Avx2), std::arch::is_x86_feature_detected!("avx2"));
+            assert_eq!(has(Backend::Avx512), std::arch::is_x86_feature_detected!("avx512f"));
         }
     }
 

@@ -274,6 +274,51 @@ mod tests {
     }
 
     #[test]
+    fn available_lists_scalar_first_and_each_detected_gather_avx2_only_at_rank_128() {
+        for rank in [128u32, 256, 1024] {
+            let all = Gather::available(rank);
+            assert_eq!(all[0], Gather::Scalar);
+            assert_eq!(Some(&Gather::detect(rank)), all.last());
+            #[cfg(target_arch = "x86_64")]
+            {
+                use std::arch::is_x86_feature_detected as has;
+                let vbmi = has!("avx512f") && has!("avx512bw") && has!("avx512vbmi");
+                assert_eq!(all.contains(&Gather::Vbmi), vbmi, "rank {rank}");
+                let avx2 = has!("avx2") && rank == 128;
+                assert_eq!(all.contains(&Gather::Avx2), avx2, "rank {rank}");
+            }
+        }
+    }
+
+    /// Lines shorter than a vector or with a tail: each gather writes its k bytes and nothing
+    /// past them (the 64 bytes after `out` keep their sentinel).
+    #[test]
+    fn short_and_ragged_lines_match_the_reference_and_stay_in_bounds() {
+        const SENTINEL: i8 = 0x55;
+        for rank in [128u32, 256] {
+            for k in [1usize, 31, 37, 63, 100, 130, 191] {
+                let seed: Hash32 = std::array::from_fn(|i| (i as u32 * 3 + rank) as u8 ^ k as u8);
+                let reference = SideNoise::for_b(&seed, k, rank);
+                for gather in Gather::available(rank) {
+                    let mut fast = NoiseBatch::with_gather(LABEL_B, k, rank, gather);
+                    fast.reseed(&seed);
+                    fast.fill_dense(2);
+                    let (mut dense, mut want) = (Vec::new(), vec![0i8; k]);
+                    let signal = signal_line(1, k + 64);
+                    reference.noised(1, &signal[..k], &mut dense, &mut want);
+                    let mut buffer = vec![SENTINEL; k + 64];
+                    fast.noised(1, &signal[..k], &mut buffer[..k]);
+                    assert_eq!(buffer[..k], want[..], "rank {rank} k {k} {gather:?}");
+                    assert!(
+                        buffer[k..].iter().all(|&b| b == SENTINEL),
+                        "rank {rank} k {k} {gather:?} wrote past its line"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn reseeding_replaces_the_factors() {
         let (k, rank) = (2048, 128);
         let mut fast = NoiseBatch::for_a(k, rank);
