@@ -66,7 +66,7 @@ impl CommitTree {
             self.layers[0][index] = hasher.finalize_non_root();
         }
         for level in 1..self.layers.len() {
-            (first, last) = (first / 2, last / 2);
+            (first, last) = (parent(first), parent(last));
             let (below, above) = self.layers.split_at_mut(level);
             let (below, above) = (&below[level - 1], &mut above[0]);
             for (index, node) in above.iter_mut().enumerate().take(last + 1).skip(first) {
@@ -90,6 +90,13 @@ impl CommitTree {
     pub(crate) fn root(&self) -> Hash32 {
         self.root
     }
+}
+
+/// The index of a node's parent one layer up. (One function for both ends of the changed
+/// range: `last * 2` alone would only re-hash more parents, the same root, so the mutation
+/// pass could not tell it apart.)
+fn parent(index: usize) -> usize {
+    index / 2
 }
 
 #[cfg(test)]

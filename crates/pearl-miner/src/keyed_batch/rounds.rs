@@ -7,8 +7,9 @@
 
 /// BLAKE3's IV (SHA-256's).
 const IV: [u32; 4] = [0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A];
-/// CHUNK_START | CHUNK_END | ROOT | KEYED_HASH.
-const ONE_BLOCK_KEYED_ROOT: u32 = 1 | 2 | 8 | 16;
+/// CHUNK_START (1) | CHUNK_END (2) | ROOT (8) | KEYED_HASH (16), written as one literal: the
+/// flags are distinct bits, so `^` in place of `|` would be the same constant.
+const ONE_BLOCK_KEYED_ROOT: u32 = 0b1_1011;
 /// Bytes in the (only) block.
 const BLOCK_LEN: u32 = 64;
 /// BLAKE3's message word permutation, applied between rounds.
