@@ -201,8 +201,14 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         {
             let has = |backend| all.contains(&backend);
-            assert_eq!(has(Backend::Avx2), std::arch::is_x86_feature_detected!("avx2"));
-            assert_eq!(has(Backend::Avx512), std::arch::is_x86_feature_detected!("avx512f"));
+            assert_eq!(
+                has(Backend::Avx2),
+                std::arch::is_x86_feature_detected!("avx2")
+            );
+            assert_eq!(
+                has(Backend::Avx512),
+                std::arch::is_x86_feature_detected!("avx512f")
+            );
         }
     }
 
