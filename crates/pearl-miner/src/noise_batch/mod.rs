@@ -47,6 +47,7 @@ impl Gather {
 
 /// One function for every target, so that the mutation pass mutates only code this target runs.
 fn simd_gathers(rank: u32) -> Vec<Gather> {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     let mut all = Vec::new();
     #[cfg(target_arch = "x86_64")]
     {
