@@ -230,8 +230,7 @@ impl Worker {
                 }
                 self.acc.fill(0);
                 self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
-                let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
-                if fused {
+                let (gemm, folds) = if fused {
                     // One clock read per block: the per-chunk folds count as GEMM time.
                     let t0 = Instant::now();
                     for block in 0..chunks {
@@ -251,22 +250,25 @@ impl Worker {
                             jackpot::fold(j, block, x);
                         }
                     }
-                    gemm = t0.elapsed();
-                }
-                for block in (0..chunks).filter(|_| !fused) {
-                    let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
-                    let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
-                    let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
-                    let t0 = Instant::now();
-                    kernel.accumulate_packed(a, a_abs, b, dims, &mut self.acc);
-                    let t1 = Instant::now();
-                    layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
-                    for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
-                        jackpot::fold(j, block, x);
+                    (t0.elapsed(), Duration::ZERO)
+                } else {
+                    let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
+                    for block in 0..chunks {
+                        let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
+                        let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
+                        let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
+                        let t0 = Instant::now();
+                        kernel.accumulate_packed(a, a_abs, b, dims, &mut self.acc);
+                        let t1 = Instant::now();
+                        layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
+                        for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
+                            jackpot::fold(j, block, x);
+                        }
+                        gemm += t1 - t0;
+                        folds += t1.elapsed();
                     }
-                    gemm += t1 - t0;
-                    folds += t1.elapsed();
-                }
+                    (gemm, folds)
+                };
                 let hashing = Instant::now();
                 phases
                     .gemm_ns

@@ -233,10 +233,11 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
 }
 
 /// [`accumulate_offset`] with the row terms given (`terms[i]`, from [`row_terms`]) and the
-/// tile XORs fused into the register blocks: after adding, `lanes[16·s + l]` is the XOR of
+/// tile XORs fused into the register blocks: after adding, `lanes[16·s + l]` is XORed with
 /// every updated `acc[i][j]` with `row_slots[i] = s` and `j ≡ l (mod 16)` (slots of
-/// `lanes.len() / 16`, zeroed first). The accumulators are XORed while still in registers,
-/// so no pass over `acc` follows the GEMM.
+/// `lanes.len() / 16`; [`super::Kernel::accumulate_lanes`] zeroes them and checks that
+/// terms and slots fit). The accumulators are XORed while still in registers, so no pass
+/// over `acc` follows the GEMM.
 pub(super) fn accumulate_lanes(
     a: &[i8],
     b_offset: &[i8],
@@ -246,14 +247,6 @@ pub(super) fn accumulate_lanes(
     row_slots: &[u32],
     lanes: &mut [u32],
 ) {
-    lanes.fill(0);
-    let slots = lanes.len() / LANES;
-    assert!(
-        terms.len() >= d.rows
-            && row_slots.len() >= d.rows
-            && row_slots[..d.rows].iter().all(|&s| (s as usize) < slots),
-        "row terms or slots do not fit {d:?}"
-    );
     if !available() || !d.cols.is_multiple_of(LANES) {
         accumulate_offset(a, b_offset, d, acc);
         super::lanes_from_acc(acc, d, row_slots, lanes);
@@ -263,9 +256,9 @@ pub(super) fn accumulate_lanes(
     // Column slices outermost: one slice of B (16·V columns × r) stays in L1 while every
     // row group passes over it.
     for j in (0..wide).step_by(WIDE * LANES) {
-        // SAFETY: `available()` confirmed the features; the caller asserted that a, b and
-        // acc fit `d`; terms and row_slots hold rows values and every slot is below
-        // lanes.len()/16 (asserted above); j + 64 <= wide <= cols.
+        // SAFETY: `available()` confirmed the features; Kernel::accumulate_lanes asserted
+        // that a, b and acc fit `d`, that terms and row_slots hold rows values and that
+        // every slot is below lanes.len()/16; j + 64 <= wide <= cols.
         unsafe { lane_slice::<WIDE>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
     }
     for j in (wide..d.cols).step_by(LANES) {

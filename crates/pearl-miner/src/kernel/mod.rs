@@ -176,7 +176,6 @@ pub(crate) fn store_b_line(chunk: &[i8], j: usize, cols: usize, out: &mut [i8]) 
 
 /// The row terms and slots of [`Kernel::accumulate_lanes`] cover `dims.rows` and every slot
 /// fits `lanes`.
-#[cfg(target_arch = "x86_64")]
 fn check_slots(terms: &[i32], row_slots: &[u32], lanes: &[u32], dims: PanelDims) {
     assert!(
         terms.len() >= dims.rows
@@ -367,28 +366,17 @@ impl Kernel {
             dims.fits(a, a_abs, b, acc),
             "kernel panel {dims:?} does not fit its buffers"
         );
+        check_slots(terms, row_slots, lanes, dims);
+        lanes.fill(0);
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vnni => {
                 avx512vnni::accumulate_lanes(a, b, dims, terms, acc, row_slots, lanes);
             }
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => {
-                check_slots(terms, row_slots, lanes, dims);
-                lanes.fill(0);
-                avx2::accumulate_lanes(a, a_abs, b, dims, acc, row_slots, lanes);
-            }
+            Self::Avx2 => avx2::accumulate_lanes(a, a_abs, b, dims, acc, row_slots, lanes),
             _ => {
-                assert!(
-                    terms.len() >= dims.rows
-                        && row_slots.len() >= dims.rows
-                        && row_slots[..dims.rows]
-                            .iter()
-                            .all(|&s| (s as usize) < lanes.len() / 16),
-                    "row terms or slots do not fit {dims:?}"
-                );
                 self.accumulate_packed(a, a_abs, b, dims, acc);
-                lanes.fill(0);
                 lanes_from_acc(acc, dims, row_slots, lanes);
             }
         }
