@@ -21,7 +21,6 @@ miner=(
   crates/pearl-miner/src/merkle.rs
   crates/pearl-miner/src/commit.rs
   crates/pearl-miner/src/noise.rs
-  crates/pearl-miner/src/commit_tree.rs
   crates/pearl-miner/src/keyed_batch/mod.rs
   crates/pearl-miner/src/keyed_batch/rounds.rs
   crates/pearl-miner/src/keyed_batch/x86.rs

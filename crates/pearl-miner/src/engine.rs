@@ -9,7 +9,6 @@ use pearl_protocol::pattern::PeriodicPattern;
 use pearl_protocol::{IncompleteBlockHeader, MatrixMerkleProof, MiningConfiguration, PlainProof};
 
 use crate::commit::{self, Hash32, SeedDerivation};
-use crate::commit_tree::CommitTree;
 use crate::jackpot::{self, FastBound, Jackpot};
 use crate::kernel::{Kernel, PanelDims};
 use crate::keyed_batch;
@@ -34,6 +33,8 @@ pub(crate) struct JobContext {
     pub(crate) b_seed: Hash32,
     /// Bᵀ signal, n×k two's-complement bytes (committed, opened on a win).
     pub(crate) bt_raw: Vec<u8>,
+    /// Bᵀ's commitment tree (its root is `hash_b`).
+    pub(crate) bt_tree: MerkleTree,
     /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's form
     /// ([`Kernel::offset_b`]).
     pub(crate) bt_noised: CacheAligned<i8>,
@@ -62,7 +63,9 @@ impl JobContext {
         let job_key = commit::job_key(&header.to_bytes(), &config.to_bytes());
         let mut bt_raw = vec![0u8; n * k];
         b_seed_rng.fill_signal(&mut bt_raw);
-        let hash_b = commit::commit_matrix(&job_key, &bt_raw);
+        // Kept for the job: its root is hash_b, and every win opens rows of it.
+        let bt_tree = MerkleTree::build(&job_key, &bt_raw);
+        let hash_b = bt_tree.root();
         let b_seed = commit::b_noise_seed(derivation, &job_key, &hash_b, shape.n);
         let mut noise = NoiseBatch::for_b(k, shape.rank);
         noise.reseed(&b_seed);
@@ -93,6 +96,7 @@ impl JobContext {
             job_key,
             b_seed,
             bt_raw,
+            bt_tree,
             bt_noised,
             b_panels,
             a_panels,
@@ -113,7 +117,7 @@ pub(crate) struct Worker {
     a_raw: Vec<u8>,
     /// A's commitment tree: each attempt rewrites one row of A (the next in turn), which
     /// re-keys all of A's noise and the jackpot hashes, and re-hashes only that row's path.
-    a_tree: CommitTree,
+    a_tree: MerkleTree,
     next_row: usize,
     a_noised: CacheAligned<i8>,
     a_abs: CacheAligned<i8>,
@@ -137,7 +141,7 @@ impl Worker {
         let tiles = ctx.layout.tiles();
         let mut a_raw = vec![0; a_len];
         rng.fill_signal(&mut a_raw);
-        let a_tree = CommitTree::new(&ctx.job_key, &a_raw);
+        let a_tree = MerkleTree::build(&ctx.job_key, &a_raw);
         Self {
             rng,
             a_raw,
@@ -311,7 +315,7 @@ impl Worker {
 
 /// Opens the rows `offset + pattern` of one committed matrix (`k` bytes per row).
 fn open_rows(
-    key: &Hash32,
+    tree: &MerkleTree,
     data: &[u8],
     pattern: &PeriodicPattern,
     offset: u32,
@@ -322,7 +326,6 @@ fn open_rows(
         .iter()
         .map(|&r| u64::from(offset + r))
         .collect();
-    let tree = MerkleTree::build(key, data);
     MatrixMerkleProof {
         proof: tree.open(data, &merkle::leaf_indices_for_rows(&rows, k)),
         row_indices: rows,
@@ -338,7 +341,13 @@ pub(crate) fn build_proof(ctx: &JobContext, win: &Win) -> PlainProof {
         n: u64::from(shape.n),
         k,
         noise_rank: u64::from(shape.rank),
-        a: open_rows(&ctx.job_key, &win.a_raw, &ctx.parsed.rows, win.t_rows, k),
-        bt: open_rows(&ctx.job_key, &ctx.bt_raw, &ctx.parsed.cols, win.t_cols, k),
+        a: open_rows(
+            &MerkleTree::build(&ctx.job_key, &win.a_raw),
+            &win.a_raw,
+            &ctx.parsed.rows,
+            win.t_rows,
+            k,
+        ),
+        bt: open_rows(&ctx.bt_tree, &ctx.bt_raw, &ctx.parsed.cols, win.t_cols, k),
     }
 }

@@ -7,7 +7,6 @@
 
 pub mod bench;
 pub mod commit;
-mod commit_tree;
 mod engine;
 pub mod jackpot;
 pub mod kernel;

@@ -3,6 +3,7 @@
 //! siblings (as Pearl's verifier does).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use blake3::hazmat::{HasherExt, Mode, merge_subtrees_non_root, merge_subtrees_root};
 use pearl_protocol::MerkleProof;
@@ -86,6 +87,13 @@ fn copy_leaf(data: &[u8], index: usize, leaf: &mut [u8]) {
     leaf[..take].copy_from_slice(&rest[..take]);
 }
 
+/// The index of a node's parent one layer up. (One function for both ends of a changed
+/// range in [`MerkleTree::update`]: `last * 2` alone would only re-hash more parents, the
+/// same root, so the mutation pass could not tell it apart.)
+fn parent(index: usize) -> usize {
+    index / 2
+}
+
 /// Number of 1024-byte leaves of `byte_len` bytes of (padded) data.
 pub fn leaf_count(byte_len: usize) -> u64 {
     byte_len.div_ceil(MERKLE_CHUNK_LEN) as u64
@@ -164,6 +172,43 @@ impl MerkleTree {
     /// The key the tree was built with.
     pub fn key(&self) -> Hash32 {
         self.key
+    }
+
+    /// The root after `data[bytes]` changed (`data` the whole matrix, as long as when the
+    /// tree was built): only the changed leaves and the paths above them are hashed again.
+    ///
+    /// # Panics
+    /// When `bytes` lies outside `data`.
+    pub fn update(&mut self, data: &[u8], bytes: Range<usize>) -> Hash32 {
+        assert!(bytes.start <= bytes.end && bytes.end <= data.len());
+        if self.layers[0].len() == 1 {
+            self.root = crate::commit::commit_matrix(&self.key, data);
+            return self.root;
+        }
+        if bytes.is_empty() {
+            return self.root;
+        }
+        let mut first = bytes.start / MERKLE_CHUNK_LEN;
+        let mut last = (bytes.end - 1) / MERKLE_CHUNK_LEN;
+        let mut chunk = [0u8; MERKLE_CHUNK_LEN];
+        for index in first..=last {
+            copy_leaf(data, index, &mut chunk);
+            self.layers[0][index] = chunk_cv(&self.key, &chunk, index as u64);
+        }
+        for level in 1..self.layers.len() {
+            (first, last) = (parent(first), parent(last));
+            let (below, above) = self.layers.split_at_mut(level);
+            let (below, above) = (&below[level - 1], &mut above[0]);
+            for (index, node) in above.iter_mut().enumerate().take(last + 1).skip(first) {
+                *node = match below.get(2 * index + 1) {
+                    Some(right) => parent_cv(&self.key, &below[2 * index], right, false),
+                    None => below[2 * index],
+                };
+            }
+        }
+        let top = &self.layers[self.layers.len() - 1];
+        self.root = parent_cv(&self.key, &top[0], &top[1], true);
+        self.root
     }
 
     /// Opens `leaf_indices` (any order, duplicates ignored; each must be below

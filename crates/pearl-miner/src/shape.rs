@@ -324,12 +324,13 @@ impl Shape {
         let cols_period = self.cols_pattern.last().map_or(1, |&v| u64::from(v) + 1);
         // The period is at most 2 × (max + 1) for any pattern; take that bound.
         let block = 4 * (2 * rows_period) * (2 * cols_period);
-        // Shared: Bᵀ raw and noised (and, while a job starts, B's dense noise factor and its
-        // digests). Per thread: A raw, noised and |noised|, the block's accumulators (+ row
+        // Shared: Bᵀ raw and noised, Bᵀ's commitment tree (at most two 32-byte nodes per
+        // 1024-byte chunk) and, while a job starts, B's dense noise factor and its digests.
+        // Per thread: A raw, noised and |noised|, the block's accumulators (+ row
         // scratch), noise pairs and one line, A's dense noise factor and its digests, and
         // A's commitment tree (at most two 32-byte nodes per 1024-byte chunk).
         let r = u64::from(self.rank);
-        let shared = 2 * n * k + 4 * k + 2 * n * r;
+        let shared = 2 * n * k + n * k / 16 + 4 * k + 2 * n * r;
         let per_thread = 3 * m * k + block * 2 + 8 * k + 2 * m * r + m * k / 16;
         shared + threads as u64 * per_thread
     }

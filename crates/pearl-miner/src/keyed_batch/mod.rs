@@ -152,13 +152,9 @@ pub fn keyed_hashes_counting_with(
     }
 }
 
-/// One message through `blake3::keyed_hash`.
+/// One message through `blake3::keyed_hash`: the verifier's [`crate::jackpot::jackpot_hash`].
 pub fn scalar(key: &Hash32, message: &Block) -> Hash32 {
-    let mut bytes = [0u8; 64];
-    for (chunk, word) in bytes.chunks_exact_mut(4).zip(message) {
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    *blake3::keyed_hash(key, &bytes).as_bytes()
+    crate::jackpot::jackpot_hash(message, key)
 }
 
 fn words(key: &Hash32) -> [u32; 8] {

@@ -143,3 +143,46 @@ fn rows_map_to_leaves_and_bytes_come_back() {
         Err(MerkleError::BytesNotCovered { .. })
     ));
 }
+
+proptest::proptest! {
+    /// The tree kept and updated in place (the miner's A, one row rewritten per attempt)
+    /// keeps the root equal to the keyed hash of the whole matrix.
+    #[test]
+    fn update_follows_every_rewrite(
+        len in 1usize..9000,
+        seed in proptest::prelude::any::<u8>(),
+        edits in proptest::collection::vec(
+            (proptest::prelude::any::<usize>(), 0usize..3000, proptest::prelude::any::<u8>()),
+            1..6,
+        ),
+    ) {
+        let key = [seed; 32];
+        let mut data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed | 1)).collect();
+        let mut tree = MerkleTree::build(&key, &data);
+        proptest::prop_assert_eq!(tree.root(), commit_matrix(&key, &data));
+        for (at, span, value) in edits {
+            let start = at % len;
+            let end = (start + span).min(len);
+            data[start..end].fill(value);
+            let root = tree.update(&data, start..end);
+            proptest::prop_assert_eq!(root, commit_matrix(&key, &data));
+        }
+    }
+}
+
+#[test]
+fn update_of_the_last_byte_matches_for_power_of_two_and_odd_leaf_counts() {
+    for chunks in [1usize, 2, 3, 4, 5, 7, 8, 9, 16, 31, 512] {
+        let bytes = data(chunks * 1024);
+        let mut tree = MerkleTree::build(&[4; 32], &bytes);
+        assert_eq!(tree.root(), commit_matrix(&[4; 32], &bytes), "{chunks}");
+        let mut changed = bytes.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        assert_eq!(
+            tree.update(&changed, last..last + 1),
+            commit_matrix(&[4; 32], &changed),
+            "{chunks}"
+        );
+    }
+}
