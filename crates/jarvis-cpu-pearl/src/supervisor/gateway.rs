@@ -1,6 +1,5 @@
 //! The `pearl-gateway` child: spawn with the launch environment, probe, stop by group.
 
-use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,15 +28,9 @@ impl GatewayChild {
     /// it dies with this process, even SIGKILLed (see `detach`).
     pub(crate) fn spawn(
         launch: &GatewayLaunch,
-        log: &Path,
+        log: &Arc<LogFile>,
         metrics: &Arc<MinerMetrics>,
     ) -> Result<Self, SupervisorError> {
-        let log = LogFile::open(log, launch.log_format, &[&launch.password])
-            .map(Arc::new)
-            .map_err(|source| SupervisorError::Io {
-                path: log.to_owned(),
-                source,
-            })?;
         if let GatewayAddress::Unix(socket) = &launch.address
             && let Some(dir) = socket.parent()
         {
@@ -63,10 +56,10 @@ impl GatewayChild {
         // The pumps end when the gateway's pipes close; they own the log until then.
         let reader = |metrics: Arc<MinerMetrics>| move |line: &str| metrics.gateway_log_line(line);
         if let Some(out) = child.stdout.take() {
-            pump(out, Arc::clone(&log), reader(Arc::clone(metrics)));
+            pump(out, Arc::clone(log), reader(Arc::clone(metrics)));
         }
         if let Some(err) = child.stderr.take() {
-            pump(err, log, reader(Arc::clone(metrics)));
+            pump(err, Arc::clone(log), reader(Arc::clone(metrics)));
         }
         let pid = child.id().unwrap_or(0);
         let identity = ProcessIdentity::of(pid).unwrap_or(ProcessIdentity { pid, start_time: 0 });

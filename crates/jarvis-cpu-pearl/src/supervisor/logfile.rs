@@ -56,11 +56,7 @@ pub fn rotate_if_large(path: &Path, max_bytes: u64, keep: u32) -> io::Result<()>
 /// Opens `path` for appending (mode 0600), creating its directory, rotating it first if large.
 /// The detached supervisor's own stdout and stderr go there.
 pub(crate) fn open_append(path: &Path) -> io::Result<File> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    rotate_if_large(path, LOG_MAX_BYTES, LOG_KEEP)?;
-    append_only(path)
+    open_append_capped(path, LOG_MAX_BYTES, LOG_KEEP)
 }
 
 fn append_only(path: &Path) -> io::Result<File> {

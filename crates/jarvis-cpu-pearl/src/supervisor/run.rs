@@ -38,6 +38,9 @@ pub async fn supervise(
         Shutdown::new().map_err(|source| SupervisorError::Signals { source })?;
     let log = Arc::new(open_log(&plan, "supervisor.log")?);
     let miner_log = Arc::new(open_log(&plan, "miner.log")?);
+    // Opened once for every gateway the supervisor starts: one writer (and one size count
+    // for its rotation) however often the gateway restarts.
+    let gateway_log = Arc::new(open_log(&plan, "gateway.log")?);
     let miner = Miner::new(
         plan.shape.clone(),
         MinerOptions {
@@ -94,6 +97,7 @@ pub async fn supervise(
         plan: &plan,
         tuning,
         log: Arc::clone(&log),
+        gateway_log,
         metrics: Arc::clone(&metrics),
         gateway: None,
         gateway_restart: None,
@@ -140,6 +144,8 @@ struct Children<'a> {
     plan: &'a SupervisorPlan,
     tuning: Tuning,
     log: Arc<LogFile>,
+    /// The gateways' output (`gateway.log`).
+    gateway_log: Arc<LogFile>,
     metrics: Arc<MinerMetrics>,
     gateway: Option<GatewayChild>,
     gateway_restart: Option<tokio::time::Instant>,
@@ -237,11 +243,11 @@ impl Children<'_> {
                     }
                     if let Some(text) = self.metrics.last_error() {
                         let written = sidecar.last_error(&text);
-                        self.state_written(written, sidecar.unwritten());
+                        self.state_written(written, sidecar);
                     }
                     if sidecar.unwritten() {
                         let written = sidecar.retry();
-                        self.state_written(written, sidecar.unwritten());
+                        self.state_written(written, sidecar);
                     }
                 }
             }
@@ -278,9 +284,9 @@ impl Children<'_> {
     }
 
     /// Reports a write of the state file: a failure is logged and exported once (mining goes
-    /// on; the tick retries it), and so is the recovery. `Ok` while `still_unwritten` means
-    /// nothing was written (no change to write) and a failed write still waits: no recovery.
-    fn state_written(&mut self, written: Result<(), SupervisorError>, still_unwritten: bool) {
+    /// on; the tick retries it), and so is the recovery. `Ok` while `sidecar` still holds an
+    /// unwritten change means nothing was written (there was no change to write): no recovery.
+    fn state_written(&mut self, written: Result<(), SupervisorError>, sidecar: &SupervisorState) {
         match written {
             Err(error) => {
                 if !self.state_failing {
@@ -293,7 +299,7 @@ impl Children<'_> {
                 }
                 self.state_failing = true;
             }
-            Ok(()) if still_unwritten => {}
+            Ok(()) if sidecar.unwritten() => {}
             Ok(()) => {
                 if self.state_failing {
                     self.log.line("session state written again");
@@ -321,8 +327,7 @@ impl Children<'_> {
     /// Spawns the gateway; only a failed spawn is an error (a failed state write is reported
     /// and retried: the gateway runs and mining goes on).
     fn start_gateway(&mut self, sidecar: &mut SupervisorState) -> Result<(), SupervisorError> {
-        let log = self.plan.logs_dir.join("gateway.log");
-        let child = GatewayChild::spawn(&self.plan.gateway, &log, &self.metrics)?;
+        let child = GatewayChild::spawn(&self.plan.gateway, &self.gateway_log, &self.metrics)?;
         self.log.line(&format!(
             "pearl-gateway started (pid {})",
             child.identity.pid
@@ -330,7 +335,7 @@ impl Children<'_> {
         let written = sidecar.gateway_started(child.identity);
         self.gateway = Some(child);
         let _ = self.alive_tx.send(true);
-        self.state_written(written, sidecar.unwritten());
+        self.state_written(written, sidecar);
         Ok(())
     }
 

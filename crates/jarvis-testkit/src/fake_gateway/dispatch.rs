@@ -15,6 +15,8 @@ pub(crate) const QUEUE_FULL: &str = "proof submission queue full";
 /// What the fake records for a second proof of a header (the real gateway logs "Block
 /// already submitted, skipping").
 pub(crate) const ALREADY_SUBMITTED: &str = "already submitted";
+/// How a submission the verifier refused begins (the log writes the gateway's error line).
+pub(crate) const VERIFIER_REJECTED: &str = "verifier rejected";
 const PAUSED: &str = "mining_paused: no block template available";
 const ENVELOPE_KEYS: [&str; 4] = ["jsonrpc", "method", "params", "id"];
 
@@ -213,7 +215,7 @@ fn judge(
     // Pearl's gateway judges the bound by the header's nbits, not the job's `target` field.
     pearl_miner::verify_plain_proof(&current.header, proof, current.cert_version)
         .map(|_| ())
-        .map_err(|e| format!("verifier rejected the proof: {e}"))
+        .map_err(|e| format!("{VERIFIER_REJECTED} the proof: {e}"))
 }
 
 /// `SUBMIT_PLAIN_PROOF_SCHEMA`, except the target, which is checked on its raw text.

@@ -8,7 +8,7 @@
 use jarvis_core::time::UtcTime;
 use pearl_protocol::MiningJob;
 
-use super::dispatch::ALREADY_SUBMITTED;
+use super::dispatch::{ALREADY_SUBMITTED, VERIFIER_REJECTED};
 use super::state::Submission;
 
 /// loguru's levels the gateway logs at.
@@ -114,7 +114,7 @@ pub fn submission_lines(submission: &Submission, at: i64, threshold: Option<u32>
             "Block already submitted, skipping".to_owned(),
             "submission_service.py:59",
         )],
-        Err(reason) if reason.starts_with("verifier rejected") => vec![
+        Err(reason) if reason.starts_with(VERIFIER_REJECTED) => vec![
             received(),
             (
                 Level::Error,
