@@ -1,4 +1,11 @@
-//! The loopback `/metrics` server (axum) and its scrape client (reqwest, through jarvis-http).
+//! The loopback `/metrics` server (axum routes on hyper's HTTP/1 connection builder) and its
+//! scrape client (reqwest, through jarvis-http).
+//!
+//! The server bounds what a client can hold: a connection whose request headers are not
+//! complete within [`ServeLimits::header_read_timeout`] (a slowloris client, or an idle one
+//! between keep-alive requests) is closed by hyper's header-read timer, and at most
+//! [`ServeLimits::max_connections`] connections are open at once (further ones wait in the
+//! kernel's accept queue, holding none of this process's file descriptors).
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -8,8 +15,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use tokio::sync::Semaphore;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::exposition::CONTENT_TYPE;
 
@@ -18,6 +28,31 @@ const MAX_RESPONSE: usize = 4 * 1024 * 1024;
 
 /// Produces the current `/metrics` body (an [`crate::Exposition`]'s text).
 pub type RenderFn = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// What one client may hold of the metrics server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// A connection whose request line and headers have not all arrived this long after it
+    /// opened (or after its previous response) is closed.
+    pub header_read_timeout: Duration,
+    /// Connections open at once; more wait in the kernel's accept queue until one closes.
+    pub max_connections: usize,
+}
+
+impl ServeLimits {
+    /// The limits [`MetricsServer::bind`] serves with: headers within 10 s (a scrape on
+    /// loopback sends them at once), 64 connections.
+    pub const DEFAULT: Self = Self {
+        header_read_timeout: Duration::from_secs(10),
+        max_connections: 64,
+    };
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// Serves `GET /metrics` on 127.0.0.1 until dropped.
 pub struct MetricsServer {
@@ -35,8 +70,17 @@ impl std::fmt::Debug for MetricsServer {
 
 impl MetricsServer {
     /// Binds 127.0.0.1:`port` (0: an ephemeral port) and serves `render()` at `/metrics`;
-    /// other paths answer 404, other methods 405.
+    /// other paths answer 404, other methods 405. Serves within [`ServeLimits::DEFAULT`].
     pub async fn bind(port: u16, render: RenderFn) -> io::Result<Self> {
+        Self::bind_with_limits(port, render, ServeLimits::DEFAULT).await
+    }
+
+    /// [`MetricsServer::bind`] with other [`ServeLimits`].
+    pub async fn bind_with_limits(
+        port: u16,
+        render: RenderFn,
+        limits: ServeLimits,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let address = listener.local_addr()?;
         let metrics = move || {
@@ -46,9 +90,7 @@ impl MetricsServer {
         let app = Router::new()
             .route("/metrics", get(metrics))
             .fallback(|| async { (StatusCode::NOT_FOUND, "only /metrics is served\n") });
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let task = tokio::spawn(serve(listener, app, limits));
         Ok(Self { address, task })
     }
 
@@ -65,8 +107,50 @@ impl MetricsServer {
 
 impl Drop for MetricsServer {
     fn drop(&mut self) {
+        // The connections are tasks of `serve`'s JoinSet: they end with it.
         self.task.abort();
     }
+}
+
+/// Accepts connections while fewer than `limits.max_connections` are open and serves each
+/// with HTTP/1 under the header-read timeout, until aborted (which ends every connection).
+async fn serve(listener: TcpListener, app: Router, limits: ServeLimits) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut connections = JoinSet::new();
+    loop {
+        while connections.try_join_next().is_some() {}
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let stream = loop {
+            match listener.accept().await {
+                Ok((stream, _)) => break stream,
+                // The peer gave up before we took it: take the next one.
+                Err(e) if is_connection_error(&e) => {}
+                // Out of file descriptors or the like: wait for some to close.
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        };
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        connections.spawn(async move {
+            // A timed-out, reset or malformed connection is simply closed.
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+}
+
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Why a metrics scrape failed.

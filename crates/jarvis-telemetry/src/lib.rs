@@ -11,6 +11,6 @@ mod prom;
 mod rates;
 
 pub use exposition::Exposition;
-pub use http::{FetchError, MetricsServer, RenderFn, fetch_metrics};
+pub use http::{FetchError, MetricsServer, RenderFn, ServeLimits, fetch_metrics};
 pub use prom::{PromSample, PromText, parse_prometheus};
 pub use rates::{RATE_WINDOWS, RateWindows};

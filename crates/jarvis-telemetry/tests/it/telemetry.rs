@@ -4,9 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jarvis_telemetry::{
-    Exposition, FetchError, MetricsServer, RateWindows, fetch_metrics, parse_prometheus,
+    Exposition, FetchError, MetricsServer, RateWindows, ServeLimits, fetch_metrics,
+    parse_prometheus,
 };
 use proptest::prelude::*;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 
 #[test]
 fn parses_labels_timestamps_specials_and_colon_names() {
@@ -164,4 +167,88 @@ async fn server_serves_metrics_and_client_reads_them() {
         fetch_metrics(&gone, Duration::from_secs(2)).await,
         Err(FetchError::Unreachable { .. })
     ));
+}
+
+/// Reads until the server closes `stream` (end of file or a reset), or gives up after `within`:
+/// `false` then. Bytes it answered first (an error status) are allowed.
+async fn closed_by_server(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut answer = Vec::new();
+    tokio::time::timeout(within, stream.read_to_end(&mut answer))
+        .await
+        .is_ok()
+}
+
+/// A slowloris client (a request line and half a header, then nothing) and one that connects
+/// and says nothing are both disconnected once the header-read timeout passes; a scrape while
+/// they are connected is served. Before the timeout they would be held open for ever.
+#[tokio::test]
+async fn clients_that_never_finish_their_headers_are_disconnected_while_scrapes_go_on() {
+    let limits = ServeLimits {
+        header_read_timeout: Duration::from_millis(200),
+        ..ServeLimits::DEFAULT
+    };
+    let server = MetricsServer::bind_with_limits(0, Arc::new(|| "x_total 5\n".to_owned()), limits)
+        .await
+        .expect("bind an ephemeral port");
+    let mut slow = TcpStream::connect(server.address()).await.expect("connect");
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/")
+        .await
+        .expect("send a partial request");
+    let mut silent = TcpStream::connect(server.address()).await.expect("connect");
+
+    let body = fetch_metrics(&server.url(), Duration::from_secs(10))
+        .await
+        .expect("a scrape while stalled clients are connected");
+    assert_eq!(parse_prometheus(&body).counter("x_total"), Some(5));
+
+    // A generous bound (the timeout is 200 ms): it only keeps a regression from hanging.
+    let bound = Duration::from_secs(30);
+    assert!(
+        closed_by_server(&mut slow, bound).await,
+        "the server still holds a connection whose headers never finished"
+    );
+    assert!(
+        closed_by_server(&mut silent, bound).await,
+        "the server still holds a connection that never sent a byte"
+    );
+    let body = fetch_metrics(&server.url(), Duration::from_secs(10))
+        .await
+        .expect("a scrape after they were dropped");
+    assert_eq!(parse_prometheus(&body).counter("x_total"), Some(5));
+}
+
+/// At most `max_connections` are served at once: a complete request on a second connection is
+/// answered only once the first (which holds the one slot) closes.
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let limits = ServeLimits {
+        header_read_timeout: Duration::from_secs(600),
+        max_connections: 1,
+    };
+    let server = MetricsServer::bind_with_limits(0, Arc::new(|| "x_total 5\n".to_owned()), limits)
+        .await
+        .expect("bind an ephemeral port");
+    // The kernel hands connections over in the order they came: `holder` takes the slot.
+    let holder = TcpStream::connect(server.address()).await.expect("connect");
+    let mut waiting = TcpStream::connect(server.address()).await.expect("connect");
+    waiting
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("send a request");
+    let mut first = [0u8; 1];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), waiting.read(&mut first))
+            .await
+            .is_err(),
+        "a connection over the cap was served"
+    );
+    drop(holder);
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), waiting.read_to_end(&mut answer))
+        .await
+        .expect("served once the slot was free")
+        .expect("read the answer");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("x_total 5\n"), "{answer}");
 }
