@@ -7,7 +7,8 @@
 //! keeps [`LOG_KEEP`] rotated generations (`x.log.1` … `x.log.3`). Every line loses its terminal
 //! escapes (the gateway's loguru colours) and is redacted before it is formatted, so the RPC
 //! password, its base64 `user:password` form, URL userinfo and `Authorization:` values never
-//! reach the disk.
+//! reach the disk. A gateway line is recorded at the level loguru wrote in it (see
+//! [`record_level`]); a line without one at INFO.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -16,8 +17,9 @@ use std::sync::Arc;
 
 use jarvis_core::redact::redact_log_line;
 use jarvis_mining::config::LogFormat;
+use pearl_protocol::gateway::log::GatewayLevel;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt as _, BufReader};
-use tracing::Dispatch;
+use tracing::{Dispatch, Level};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -180,14 +182,38 @@ impl LogFile {
 
     /// Logs `message` (terminal escapes stripped, redacted) at level INFO.
     pub(crate) fn line(&self, message: &str) {
+        self.line_at(Level::INFO, message);
+    }
+
+    /// Logs `message` (terminal escapes stripped, redacted) at `level`.
+    pub(crate) fn line_at(&self, level: Level, message: &str) {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         let message = redact_log_line(message, &secrets);
-        tracing::dispatcher::with_default(&self.dispatch, || tracing::info!("{message}"));
+        tracing::dispatcher::with_default(&self.dispatch, || match level {
+            Level::ERROR => tracing::error!("{message}"),
+            Level::WARN => tracing::warn!("{message}"),
+            Level::DEBUG => tracing::debug!("{message}"),
+            Level::TRACE => tracing::trace!("{message}"),
+            _ => tracing::info!("{message}"),
+        });
     }
 }
 
-/// Copies a child's output into `log` line by line until it closes; `observe` sees each
-/// line without its terminal escapes but before redaction (it must not keep or show it).
+/// The level a gateway line is recorded at: loguru's own, on `tracing`'s scale (which has no
+/// SUCCESS or CRITICAL: they become INFO and ERROR; the line itself still names them).
+pub(crate) fn record_level(level: Option<GatewayLevel>) -> Level {
+    match level {
+        Some(GatewayLevel::Trace) => Level::TRACE,
+        Some(GatewayLevel::Debug) => Level::DEBUG,
+        Some(GatewayLevel::Info | GatewayLevel::Success) | None => Level::INFO,
+        Some(GatewayLevel::Warning) => Level::WARN,
+        Some(GatewayLevel::Error | GatewayLevel::Critical) => Level::ERROR,
+    }
+}
+
+/// Copies the gateway's output into `log` line by line until it closes, each line at the
+/// level loguru gave it ([`record_level`]); `observe` sees each line without its terminal
+/// escapes but before redaction (it must not keep or show it).
 pub(crate) fn pump<R, F>(output: R, log: Arc<LogFile>, observe: F) -> tokio::task::JoinHandle<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -208,7 +234,7 @@ where
                     let text = String::from_utf8_lossy(&line);
                     let text = jarvis_core::escapes::strip(text.trim_end_matches(['\r', '\n']));
                     observe(&text);
-                    log.line(&text);
+                    log.line_at(record_level(GatewayLevel::of_line(&text)), &text);
                 }
             }
         }
@@ -332,6 +358,104 @@ mod tests {
             "{text:?}"
         );
         assert!(!text.contains('\x1b'), "{text:?}");
+    }
+
+    /// One loguru line per level, as the gateway writes them (coloured), and one without.
+    fn every_level() -> String {
+        let mut output = String::new();
+        for (level, style) in [
+            (GatewayLevel::Trace, "\x1b[36m\x1b[1m"),
+            (GatewayLevel::Debug, "\x1b[34m\x1b[1m"),
+            (GatewayLevel::Info, "\x1b[1m"),
+            (GatewayLevel::Success, "\x1b[32m\x1b[1m"),
+            (GatewayLevel::Warning, "\x1b[33m\x1b[1m"),
+            (GatewayLevel::Error, "\x1b[31m\x1b[1m"),
+            (GatewayLevel::Critical, "\x1b[41m\x1b[1m"),
+        ] {
+            let name = level.name();
+            output.push_str(&format!(
+                "\x1b[32m2026-12-03 12:00:01\x1b[0m - {style}{name}\x1b[0m - \x1b[37ma {name} line\x1b[0m - \x1b[34mx.py:1\x1b[0m\n"
+            ));
+        }
+        output.push_str("PearlGateway started successfully\n");
+        output
+    }
+
+    /// What each line of [`every_level`] is recorded at, by its message.
+    const RECORDED: [(&str, &str); 8] = [
+        ("a TRACE line", "TRACE"),
+        ("a DEBUG line", "DEBUG"),
+        ("a INFO line", "INFO"),
+        ("a SUCCESS line", "INFO"),
+        ("a WARNING line", "WARN"),
+        ("a ERROR line", "ERROR"),
+        ("a CRITICAL line", "ERROR"),
+        ("PearlGateway started successfully", "INFO"),
+    ];
+
+    /// The gateway's WARNING, ERROR and CRITICAL lines are recorded at their own level, not
+    /// INFO, in both formats; the line keeps loguru's own name for it; a line without a
+    /// level stays INFO.
+    #[tokio::test]
+    async fn the_pump_records_each_gateway_line_at_its_own_level() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in [LogFormat::Text, LogFormat::Json] {
+            let path = dir.path().join(format!("gateway-{format:?}.log"));
+            let log = Arc::new(LogFile::open(&path, format, &[]).unwrap());
+            pump(
+                std::io::Cursor::new(every_level().into_bytes()),
+                log,
+                |_| {},
+            )
+            .await
+            .unwrap();
+            let text = read_when(&path, |t| t.contains("started successfully"));
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), RECORDED.len(), "{text}");
+            for (line, (message, level)) in lines.iter().zip(RECORDED) {
+                assert!(line.contains(message), "{line}");
+                match format {
+                    LogFormat::Text => {
+                        let recorded = line.split_whitespace().nth(1);
+                        assert_eq!(recorded, Some(level), "{line}");
+                    }
+                    LogFormat::Json => {
+                        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+                        assert_eq!(line["level"], level, "{line}");
+                    }
+                }
+            }
+            assert!(
+                text.contains(" - CRITICAL - a CRITICAL line - x.py:1"),
+                "{text}"
+            );
+            assert!(!text.contains('\x1b'), "{text:?}");
+        }
+    }
+
+    /// A secret in a WARNING line is redacted as in any other.
+    #[test]
+    fn lines_at_every_level_are_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gateway.log");
+        let log = LogFile::open(&path, LogFormat::Text, &["hunter2-pass"]).unwrap();
+        for level in [
+            Level::TRACE,
+            Level::DEBUG,
+            Level::INFO,
+            Level::WARN,
+            Level::ERROR,
+        ] {
+            log.line_at(level, &format!("{level} refused password hunter2-pass"));
+        }
+        drop(log);
+        let text = read_when(&path, |t| t.lines().count() == 5);
+        assert_eq!(
+            text.matches("refused password [REDACTED]").count(),
+            5,
+            "{text}"
+        );
+        assert!(!text.contains("hunter2-pass"), "{text}");
     }
 
     #[test]

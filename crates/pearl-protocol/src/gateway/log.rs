@@ -24,6 +24,87 @@ pub const QUEUE_FULL: &str = "Proof submission queue full";
 /// A new block template (`Updating block template to height N`).
 pub const TEMPLATE_HEIGHT: &str = "Updating block template to height ";
 
+/// A loguru level, as the gateway names it in each line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum GatewayLevel {
+    /// loguru's 5.
+    Trace,
+    /// 10.
+    Debug,
+    /// 20.
+    Info,
+    /// 25.
+    Success,
+    /// 30.
+    Warning,
+    /// 40.
+    Error,
+    /// 50.
+    Critical,
+}
+
+impl GatewayLevel {
+    /// Every level, least severe first.
+    pub const ALL: [Self; 7] = [
+        Self::Trace,
+        Self::Debug,
+        Self::Info,
+        Self::Success,
+        Self::Warning,
+        Self::Error,
+        Self::Critical,
+    ];
+
+    /// The name loguru writes (`WARNING`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trace => "TRACE",
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Success => "SUCCESS",
+            Self::Warning => "WARNING",
+            Self::Error => "ERROR",
+            Self::Critical => "CRITICAL",
+        }
+    }
+
+    /// The level a line of the gateway's (terminal escapes already stripped) was logged at:
+    /// a line that starts with loguru's time (`YYYY-MM-DD HH:mm:ss`, fractions or a zone
+    /// allowed) followed by ` - LEVEL - ` (the gateway's format) or ` | LEVEL | ` (loguru's
+    /// default, the level padded). `None` for anything else: a line printed without loguru,
+    /// a custom level, the rest of a multi-line message.
+    pub fn of_line(line: &str) -> Option<Self> {
+        let date = line.as_bytes().get(..10)?;
+        let is_date = date.iter().enumerate().all(|(i, &b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+        if !is_date {
+            return None;
+        }
+        let rest = line.get(10..)?;
+        let (at, separator) = [" - ", " | "]
+            .into_iter()
+            .filter_map(|sep| rest.find(sep).map(|at| (at, sep)))
+            .min_by_key(|(at, _)| *at)?;
+        let time = rest.get(..at)?;
+        if time.len() > 40
+            || !time
+                .chars()
+                .all(|c| c.is_ascii_digit() || " :.,+-TZ".contains(c))
+        {
+            return None;
+        }
+        let after = rest.get(at + separator.len()..)?;
+        let level = after.get(..after.find(separator)?)?.trim();
+        Self::ALL.into_iter().find(|l| l.name() == level)
+    }
+}
+
 /// Mining evidence counted from the gateway's log lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LogEvidence {
@@ -117,10 +198,57 @@ mod tests {
         assert_eq!((e.blocks_accepted, e.blocks_rejected), (1, 1));
     }
 
+    #[test]
+    fn the_level_is_read_from_the_gateways_format_and_logurus_default() {
+        for level in GatewayLevel::ALL {
+            let name = level.name();
+            for line in [
+                format!(
+                    "2026-12-03 12:00:01 - {name} - Block rejected: high-hash - pearl_client.py:113"
+                ),
+                format!(
+                    "2026-12-03 12:00:01.123 | {name:<8} | pearl_gateway.main:run:42 - started"
+                ),
+                format!("2026-12-03 12:00:01 - {name} - a message - with - dashes - x.py:1"),
+            ] {
+                assert_eq!(GatewayLevel::of_line(&line), Some(level), "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_without_a_loguru_level_have_none() {
+        for line in [
+            "",
+            "PearlGateway started successfully",
+            "Miner RPC server listening on Unix socket: /tmp/pearlgw.sock",
+            "ERROR pearld refused password [REDACTED]",
+            "WARNING - 2026-12-03 12:00:01 - something",
+            "2026-12-03 12:00:01 - NOTICE - a custom level - x.py:1",
+            "2026-12-03 12:00:01 - warning - lower case is not loguru's - x.py:1",
+            "2026-12-03 12:00:01 - WARNING",
+            "2026-12-03 and then - ERROR - a message that names a level - x.py:1",
+            "Traceback (most recent call last):",
+            "  File \"submission_service.py\", line 91, in submit",
+            "2026-1x-03 12:00:01 - ERROR - not a date - x.py:1",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9} - ERROR - x",
+        ] {
+            assert_eq!(GatewayLevel::of_line(line), None, "{line:?}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn observing_never_panics(text in ".{0,300}") {
             LogEvidence::default().observe(&text);
+            let _ = GatewayLevel::of_line(&text);
+        }
+
+        #[test]
+        fn a_logged_message_keeps_its_level(level in 0..7usize, message in ".{0,200}") {
+            let level = GatewayLevel::ALL[level];
+            let line = format!("2026-12-03 12:00:01 - {} - {message} - x.py:1", level.name());
+            proptest::prop_assert_eq!(GatewayLevel::of_line(&line), Some(level));
         }
     }
 }
