@@ -12,7 +12,9 @@
 //! warms its ZK prover; signals are handled meanwhile, per `FAKE_GATEWAY_MODE`),
 //! `FAKE_GATEWAY_ESCAPE_PARENT_DEATH=1` (Linux: it clears the parent-death signal the
 //! supervisor set, as a gateway that escaped it would, and then prints
-//! `fake-pearl-gateway: parent-death signal cleared`; the tests of the orphan clean-up by recorded identity use it).
+//! `fake-pearl-gateway: parent-death signal cleared`; the tests of the orphan clean-up by recorded identity use it),
+//! `FAKE_GATEWAY_LOG_EVERY_LEVEL=1` (once started, it logs one line at each loguru level
+//! `PEARL_LOG_LEVEL` lets through: `fake_gateway::log::every_level_lines`).
 //!
 //! It logs each submission as the real one does (`fake_gateway::log`: loguru's coloured
 //! format on stderr, filtered by `PEARL_LOG_LEVEL`).
@@ -53,6 +55,8 @@ struct Settings {
     slow_start: Duration,
     /// The least severity logged (`PEARL_LOG_LEVEL`, as loguru reads it); `None`: nothing.
     log_threshold: Option<u32>,
+    /// Log a line at each level once started (`FAKE_GATEWAY_LOG_EVERY_LEVEL`).
+    log_every_level: bool,
 }
 
 /// Printed once the parent-death signal is cleared (`FAKE_GATEWAY_ESCAPE_PARENT_DEATH`).
@@ -174,6 +178,7 @@ fn settings() -> Result<Settings, String> {
     };
     Ok(Settings {
         log_threshold: log::threshold(env("PEARL_LOG_LEVEL").as_deref()),
+        log_every_level: env("FAKE_GATEWAY_LOG_EVERY_LEVEL").is_some(),
         slow_start,
         transport_tcp,
         socket_path: PathBuf::from(
@@ -244,6 +249,11 @@ async fn run(settings: Settings) -> ExitCode {
         ),
     }
     println!("PearlGateway started successfully");
+    if settings.log_every_level {
+        for line in log::every_level_lines(unix_now(), settings.log_threshold) {
+            log_line(&line);
+        }
+    }
     for (i, line) in settings.leaks.iter().enumerate() {
         if i % 2 == 0 {
             println!("{line}");
@@ -277,9 +287,7 @@ async fn run(settings: Settings) -> ExitCode {
             }
             _ = every.tick() => {
                 let submissions = gateway.submissions();
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64);
+                let now = unix_now();
                 for submission in submissions.iter().skip(logged) {
                     for line in log::submission_lines(submission, now, settings.log_threshold) {
                         log_line(&line);
@@ -292,6 +300,12 @@ async fn run(settings: Settings) -> ExitCode {
     gateway.shutdown().await;
     println!("Miner RPC server stopped");
     ExitCode::SUCCESS
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Writes one log line to stderr, as loguru does: a reader that went away (a supervisor

@@ -11,32 +11,60 @@ use pearl_protocol::MiningJob;
 use super::dispatch::{ALREADY_SUBMITTED, VERIFIER_REJECTED};
 use super::state::Submission;
 
-/// loguru's levels the gateway logs at.
+/// loguru's levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// 5.
+    Trace,
+    /// 10.
+    Debug,
     /// 20.
     Info,
+    /// 25.
+    Success,
     /// 30.
     Warning,
     /// 40.
     Error,
+    /// 50.
+    Critical,
 }
 
 impl Level {
-    fn name(self) -> &'static str {
+    /// Every level, least severe first.
+    pub const ALL: [Level; 7] = [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Success,
+        Level::Warning,
+        Level::Error,
+        Level::Critical,
+    ];
+
+    /// The name loguru writes.
+    pub fn name(self) -> &'static str {
         match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
             Level::Info => "INFO",
+            Level::Success => "SUCCESS",
             Level::Warning => "WARNING",
             Level::Error => "ERROR",
+            Level::Critical => "CRITICAL",
         }
     }
 
     /// The level's ANSI style in loguru's default colours.
     fn style(self) -> &'static str {
         match self {
+            Level::Trace => "\x1b[36m\x1b[1m",
+            Level::Debug => "\x1b[34m\x1b[1m",
             Level::Info => "\x1b[1m",
+            Level::Success => "\x1b[32m\x1b[1m",
             Level::Warning => "\x1b[33m\x1b[1m",
             Level::Error => "\x1b[31m\x1b[1m",
+            Level::Critical => "\x1b[41m\x1b[1m",
         }
     }
 }
@@ -58,10 +86,32 @@ pub fn threshold(pearl_log_level: Option<&str>) -> Option<u32> {
 
 fn severity(level: Level) -> u32 {
     match level {
+        Level::Trace => 5,
+        Level::Debug => 10,
         Level::Info => 20,
+        Level::Success => 25,
         Level::Warning => 30,
         Level::Error => 40,
+        Level::Critical => 50,
     }
+}
+
+/// The message of [`every_level_lines`]' line at `level` (`fake-pearl-gateway: a WARNING line`).
+pub fn every_level_message(level: Level) -> String {
+    format!("fake-pearl-gateway: a {} line", level.name())
+}
+
+/// One line at each loguru level that `threshold` lets through, at unix time `at`
+/// (`FAKE_GATEWAY_LOG_EVERY_LEVEL`).
+pub fn every_level_lines(at: i64, threshold: Option<u32>) -> Vec<String> {
+    let Some(threshold) = threshold else {
+        return Vec::new();
+    };
+    Level::ALL
+        .into_iter()
+        .filter(|level| severity(*level) >= threshold)
+        .map(|level| line(at, level, &every_level_message(level), "fake_gateway.py:1"))
+        .collect()
 }
 
 /// One line as loguru writes it at unix time `at` (no newline).
@@ -163,5 +213,18 @@ mod tests {
         assert!(lines[2].contains("Block accepted by node!"));
         assert!(submission_lines(&accepted, 0, threshold(Some("warning"))).is_empty());
         assert!(submission_lines(&accepted, 0, threshold(Some("NONE"))).is_empty());
+    }
+
+    #[test]
+    fn every_level_is_logged_down_to_the_threshold() {
+        assert_eq!(every_level_lines(0, threshold(Some("TRACE"))).len(), 7);
+        let warnings = every_level_lines(0, threshold(Some("WARNING")));
+        assert_eq!(warnings.len(), 3);
+        assert!(
+            warnings[0].contains("\x1b[33m\x1b[1mWARNING\x1b[0m"),
+            "{warnings:?}"
+        );
+        assert!(warnings[2].contains("fake-pearl-gateway: a CRITICAL line"));
+        assert!(every_level_lines(0, threshold(Some("NONE"))).is_empty());
     }
 }

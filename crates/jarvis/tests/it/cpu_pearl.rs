@@ -1158,3 +1158,67 @@ fn a_nearly_full_disk_is_named_by_start() {
     assert!(!rig.sidecar_path().exists());
     drop(disk);
 }
+
+/// The gateway's own level reaches `gateway.log` and `mine logs`: a line loguru wrote at
+/// WARNING, ERROR or CRITICAL is shown at WARN or ERROR (the JSON lines' `level`, the text
+/// lines' level column), not INFO, and keeps loguru's name for it; a line printed without
+/// loguru stays INFO.
+#[test]
+fn mine_logs_shows_the_level_the_gateway_logged_each_line_at() {
+    use jarvis_testkit::fake_gateway::log::{Level, every_level_message};
+    let recorded = [
+        (Level::Trace, "TRACE"),
+        (Level::Debug, "DEBUG"),
+        (Level::Info, "INFO"),
+        (Level::Success, "INFO"),
+        (Level::Warning, "WARN"),
+        (Level::Error, "ERROR"),
+        (Level::Critical, "ERROR"),
+    ];
+    for json in [true, false] {
+        let rig = Rig::new(if json { "log_format = \"json\"\n" } else { "" })
+            .with_env("FAKE_GATEWAY_LOG_EVERY_LEVEL", "1")
+            .with_env("PEARL_LOG_LEVEL", "TRACE");
+        rig.run(&["mine", "start"]).assert_success();
+        let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
+        until("the gateway logged a line at every level", || {
+            std::fs::read_to_string(&log_path)
+                .is_ok_and(|t| t.contains(&every_level_message(Level::Critical)))
+        });
+        let shown = rig.run(&["mine", "logs", "-n", "200"]);
+        shown.assert_success();
+        let stdout = shown.stdout();
+        let gateway: Vec<&str> = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("[gateway] "))
+            .collect();
+        let level_of = |message: &str| -> (String, String) {
+            let line = gateway
+                .iter()
+                .find(|l| l.contains(message))
+                .unwrap_or_else(|| panic!("no gateway line with {message:?}:\n{stdout}"));
+            let level = if json {
+                let record: Value = serde_json::from_str(line).expect("a JSON log line");
+                record["level"].as_str().unwrap_or_default().to_owned()
+            } else {
+                line.split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            (level, (*line).to_owned())
+        };
+        for (level, shown_as) in recorded {
+            let message = every_level_message(level);
+            let (shown, line) = level_of(&message);
+            assert_eq!(shown, shown_as, "json: {json}; {line}");
+            assert!(
+                line.contains(&format!(" - {} - {message} - ", level.name())),
+                "{line}"
+            );
+        }
+        let (shown, line) = level_of("PearlGateway started successfully");
+        assert_eq!(shown, "INFO", "json: {json}; {line}");
+        rig.run(&["mine", "stop"]).assert_success();
+    }
+}
