@@ -217,9 +217,7 @@ unsafe fn block<const R: usize, const V: usize, const LANES: bool>(
             let (av, aa) = unsafe {
                 (
                     _mm256_set1_epi32(at.a.as_ptr().add(offset).cast::<i32>().read_unaligned()),
-                    _mm256_set1_epi32(
-                        at.a_abs.as_ptr().add(offset).cast::<i32>().read_unaligned(),
-                    ),
+                    _mm256_set1_epi32(at.a_abs.as_ptr().add(offset).cast::<i32>().read_unaligned()),
                 )
             };
             for (sum, &bq) in cr.iter_mut().zip(&bv) {
