@@ -35,8 +35,8 @@ pub(crate) struct JobContext {
     pub(crate) bt_raw: Vec<u8>,
     /// Bᵀ's commitment tree (its root is `hash_b`).
     pub(crate) bt_tree: MerkleTree,
-    /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's form
-    /// ([`Kernel::offset_b`]).
+    /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's own form
+    /// ([`Kernel::own_b_panel`]).
     pub(crate) bt_noised: CacheAligned<i8>,
     pub(crate) b_panels: Panels,
     pub(crate) a_panels: Panels,
@@ -80,10 +80,15 @@ impl JobContext {
             noise.noised(col, raw, &mut line);
             b_panels.store(&mut bt_noised, col, &line);
         }
-        if kernel.offset_b() {
-            for v in bt_noised.iter_mut() {
-                *v ^= i8::MIN;
-            }
+        let dims = PanelDims {
+            rows: layout.rows_period,
+            cols: layout.cols_period,
+            r: rank,
+        };
+        let mut quad = vec![0i8; dims.cols * rank];
+        for panel in bt_noised.chunks_exact_mut(dims.cols * rank) {
+            quad.copy_from_slice(panel);
+            kernel.own_b_panel(&quad, dims, panel);
         }
         Self {
             parsed,

@@ -4,7 +4,8 @@
 //! Layouts (one r-chunk): the A panel is row-major `rows × r`; the B panel is
 //! "quad-interleaved": for each group of 4 consecutive k indices q and each column j, the 4
 //! values `b[j][4q..4q+4]` are contiguous at `(q·cols + j)·4`. Eight columns then fill one
-//! 32-byte vector, so sums land in lanes with no horizontal reduction.
+//! 32-byte vector, so sums land in lanes with no horizontal reduction. Each kernel may
+//! keep B in its own form derived from that one ([`Kernel::own_b_panel`]).
 
 mod portable;
 
@@ -284,8 +285,34 @@ impl Kernel {
         matches!(self, Self::Avx512Vnni)
     }
 
-    /// [`Self::accumulate`] with B's panel in this kernel's own form: `b XOR 0x80` where
-    /// [`Self::offset_b`], else `b`. The miner stores B so once per job.
+    /// Writes the quad-interleaved B panel `quad` (`dims.cols × dims.r`, as
+    /// [`pack_b_panel`] makes it) into `out` in this kernel's own form, the one
+    /// [`Self::accumulate_packed`] and [`Self::accumulate_lanes`] read: `b XOR 0x80` for
+    /// the AVX-512 VNNI kernel ([`Self::offset_b`]), 32-column strips for the AVX2 kernel,
+    /// the same panel for the others. The miner does this once per job.
+    ///
+    /// # Panics
+    /// When `quad` or `out` holds fewer than `cols·r` values or r is not a multiple of 4.
+    pub fn own_b_panel(&self, quad: &[i8], dims: PanelDims, out: &mut [i8]) {
+        let len = dims.cols * dims.r;
+        assert!(
+            dims.r.is_multiple_of(4) && quad.len() >= len && out.len() >= len,
+            "B panel {dims:?} does not fit its buffers"
+        );
+        match self {
+            Self::Avx512Vnni => {
+                for (o, &v) in out[..len].iter_mut().zip(&quad[..len]) {
+                    *o = v ^ i8::MIN;
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => avx2::strip_b_panel(quad, dims, out),
+            _ => out[..len].copy_from_slice(&quad[..len]),
+        }
+    }
+
+    /// [`Self::accumulate`] with B's panel in this kernel's own form ([`Self::own_b_panel`]).
+    /// The miner stores B so once per job.
     ///
     /// # Panics
     /// As [`Self::accumulate`].
@@ -310,6 +337,14 @@ impl Kernel {
                     let signed: Vec<i8> = b.iter().map(|&v| v ^ i8::MIN).collect();
                     portable::accumulate(a, &signed, dims, acc);
                 }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => {
+                assert!(
+                    dims.fits(a, a_abs, b, acc),
+                    "kernel panel {dims:?} does not fit its buffers"
+                );
+                avx2::accumulate_packed(a, a_abs, b, dims, acc);
             }
             _ => self.accumulate(a, a_abs, b, dims, acc),
         }

@@ -213,11 +213,8 @@ fn packed_b_path_matches_portable_for_every_kernel() {
             let lines: Vec<i8> = lines.iter().map(|v| v.max(&-127)).copied().collect();
             let mut b = vec![0i8; cols * r];
             pack_b_panel(&lines, r, 0, d, &mut b);
-            let packed: Vec<i8> = if kernel.offset_b() {
-                b.iter().map(|&v| v ^ i8::MIN).collect()
-            } else {
-                b.clone()
-            };
+            let mut packed = vec![0i8; cols * r];
+            kernel.own_b_panel(&b, d, &mut packed);
             let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
             let mut want = start.clone();
             let mut got = start;
@@ -313,11 +310,8 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
                 let lines = random_operand(cols * r, &mut state);
                 let mut b = vec![0i8; cols * r];
                 pack_b_panel(&lines, r, 0, d, &mut b);
-                let packed: Vec<i8> = if kernel.offset_b() {
-                    b.iter().map(|&v| v ^ i8::MIN).collect()
-                } else {
-                    b.clone()
-                };
+                let mut packed = vec![0i8; cols * r];
+                kernel.own_b_panel(&b, d, &mut packed);
                 let mut terms = vec![0i32; rows];
                 kernel.row_terms(&a, d, &mut terms);
                 Kernel::Portable.accumulate(&a, &abs, &b, d, &mut want);
