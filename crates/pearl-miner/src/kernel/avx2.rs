@@ -18,7 +18,6 @@ use std::arch::x86_64::{
     _mm256_storeu_si256, _mm256_xor_si256,
 };
 use std::hint::black_box;
-use std::time::Instant;
 
 use super::PanelDims;
 
@@ -289,9 +288,7 @@ unsafe fn probe_pairs(seconds: f64) -> (u64, f64) {
     let ones = _mm256_set1_epi16(1);
     let mut x = [black_box(_mm256_set1_epi8(3)); PAIRS];
     let mut folded = [_mm256_setzero_si256(); PAIRS];
-    let start = Instant::now();
-    let mut rounds = 0u64;
-    loop {
+    let done = super::timed_rounds(seconds, ROUND * PAIRS as u64 * 32, || {
         for _ in 0..ROUND {
             // SAFETY: an empty template; the registers only become opaque to the compiler.
             unsafe {
@@ -306,13 +303,9 @@ unsafe fn probe_pairs(seconds: f64) -> (u64, f64) {
                 *f = _mm256_xor_si256(*f, _mm256_madd_epi16(_mm256_maddubs_epi16(xi, y), ones));
             }
         }
-        rounds += 1;
-        let elapsed = start.elapsed().as_secs_f64();
-        if elapsed >= seconds {
-            black_box(folded);
-            return (rounds * ROUND * PAIRS as u64 * 32, elapsed);
-        }
-    }
+    });
+    black_box(folded);
+    done
 }
 
 /// Twelve chains, each pair fed the previous pair's result.
@@ -326,23 +319,19 @@ unsafe fn probe_chains(seconds: f64) -> (u64, f64) {
     let y = black_box(_mm256_set1_epi8(-2));
     let ones = _mm256_set1_epi16(1);
     let mut c = [black_box(_mm256_set1_epi8(3)); CHAINS];
-    let start = Instant::now();
-    let mut rounds = 0u64;
-    loop {
+    let done = super::timed_rounds(seconds, ROUND * CHAINS as u64 * 32, || {
         for _ in 0..ROUND {
             for slot in c.iter_mut() {
                 *slot = _mm256_madd_epi16(_mm256_maddubs_epi16(*slot, y), ones);
             }
         }
-        rounds += 1;
-        let elapsed = start.elapsed().as_secs_f64();
-        if elapsed >= seconds {
-            black_box(c);
-            return (rounds * ROUND * CHAINS as u64 * 32, elapsed);
-        }
-    }
+    });
+    black_box(c);
+    done
 }
 
+/// Twelve chains of `vpmaddwd`, each fed its previous result (nothing can be hoisted).
+///
 /// # Safety
 /// The CPU supports AVX2.
 #[target_feature(enable = "avx2")]
@@ -350,21 +339,14 @@ unsafe fn probe_int16(seconds: f64) -> (u64, f64) {
     const ROUND: u64 = 1 << 12;
     const CHAINS: usize = 12;
     let y = black_box(_mm256_set1_epi16(-2));
-    // Each chain feeds its result back in, so nothing can be hoisted out of the loop.
     let mut c = [black_box(_mm256_set1_epi8(3)); CHAINS];
-    let start = Instant::now();
-    let mut rounds = 0u64;
-    loop {
+    let done = super::timed_rounds(seconds, ROUND * CHAINS as u64 * 16, || {
         for _ in 0..ROUND {
             for slot in c.iter_mut() {
                 *slot = _mm256_madd_epi16(*slot, y);
             }
         }
-        rounds += 1;
-        let elapsed = start.elapsed().as_secs_f64();
-        if elapsed >= seconds {
-            black_box(c);
-            return (rounds * ROUND * CHAINS as u64 * 16, elapsed);
-        }
-    }
+    });
+    black_box(c);
+    done
 }

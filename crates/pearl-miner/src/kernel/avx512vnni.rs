@@ -14,7 +14,6 @@ use std::arch::x86_64::{
     _mm512_xor_si512,
 };
 use std::hint::black_box;
-use std::time::Instant;
 
 use super::PanelDims;
 
@@ -416,20 +415,14 @@ unsafe fn probe(seconds: f64) -> (u64, f64) {
     let y = black_box(_mm512_set1_epi8(-2));
     // Each chain feeds its result back in, so nothing can be hoisted out of the loop.
     let mut c = [black_box(_mm512_set1_epi32(1)); CHAINS];
-    let start = Instant::now();
-    let mut rounds = 0u64;
-    loop {
+    // 16 lanes × 4 products per instruction.
+    let done = super::timed_rounds(seconds, ROUND * CHAINS as u64 * 64, || {
         for _ in 0..ROUND {
             for slot in c.iter_mut() {
                 *slot = _mm512_dpbusd_epi32(*slot, x, y);
             }
         }
-        rounds += 1;
-        let elapsed = start.elapsed().as_secs_f64();
-        if elapsed >= seconds {
-            black_box(c);
-            // 16 lanes × 4 products per instruction.
-            return (rounds * ROUND * CHAINS as u64 * 64, elapsed);
-        }
-    }
+    });
+    black_box(c);
+    done
 }

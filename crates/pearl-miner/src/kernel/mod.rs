@@ -457,6 +457,25 @@ impl Kernel {
     }
 }
 
+/// The x86 peak probes' timing loop: calls `round` (which does `macs_per_round`
+/// multiply-accumulates) until `seconds` have passed; returns (MACs done, seconds taken).
+/// A closure written inside a `#[target_feature]` function keeps its features; inlined,
+/// so the probe's registers stay registers.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn timed_rounds(seconds: f64, macs_per_round: u64, mut round: impl FnMut()) -> (u64, f64) {
+    let start = std::time::Instant::now();
+    let mut rounds = 0u64;
+    loop {
+        round();
+        rounds += 1;
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= seconds {
+            return (rounds * macs_per_round, elapsed);
+        }
+    }
+}
+
 /// Throughput probes for the bench (x86_64 only).
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::{probe_int8_macs, probe_int16_macs};
