@@ -7,9 +7,9 @@
 //! Why 2 × 32 and strips: every 32 MACs cost four vector µops here (sign, two multiplies, an
 //! add), and each broadcast of A costs one more. 2 rows × 4 vectors broadcast A once per
 //! four multiplies (4 rows × 2 vectors: once per two), and a strip keeps the B values one
-//! register block reads contiguous, where the shared quad-interleaved panel puts a k-quad's
-//! next 32 columns a whole panel row (1 KiB at 256 columns) further, all in the same few L1
-//! sets.
+//! register block reads contiguous, where the shared quad-interleaved panel puts its next
+//! k-quad a whole panel row (1 KiB at 256 columns) further: a block's 64 lines then fill 8 of
+//! a 64-set L1 to all 8 ways, and A's and the accumulators' lines evict them.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
