@@ -100,14 +100,14 @@ if [ -n "$base" ]; then
   mkdir -p mutants.out
   diff=mutants.out/consensus.diff
   git diff "$base" -- "${files[@]}" >"$diff"
+  if [ "$(uname -m)" != aarch64 ] && ! git diff --quiet "$base" -- "$neon_file"; then
+    echo "$neon_file changed: scripts/mutants.sh --neon tests it (under qemu-aarch64)"
+  fi
   if [ ! -s "$diff" ]; then
-    echo "no consensus code changed since $base: no mutants to test"
+    echo "no consensus code in this pass changed since $base: no mutants to test"
     exit 0
   fi
   diff_args=(--in-diff "$diff")
-  if [ "$(uname -m)" != aarch64 ] && ! git diff --quiet "$base" -- "$neon_file"; then
-    echo "$neon_file changed too: scripts/mutants.sh --neon tests it (under qemu-aarch64)"
-  fi
   if [ -n "$max" ]; then
     count=$(cargo mutants --list "${file_args[@]}" "${diff_args[@]}" | wc -l)
     if [ "$count" -gt "$max" ]; then
