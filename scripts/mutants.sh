@@ -6,6 +6,8 @@
 #   scripts/mutants.sh                     every consensus file (long: see the README)
 #   scripts/mutants.sh --in-diff REV       only the code changed since git revision REV
 #   scripts/mutants.sh --in-diff REV --max N   ... and at most N mutants (an even sample)
+#   scripts/mutants.sh --neon              keyed_batch/neon.rs, cross-built for aarch64 Linux
+#                                          and tested under qemu-aarch64 (on an x86_64 machine)
 #
 # Needs cargo-mutants (`cargo install --locked cargo-mutants`). Results go to
 # mutants.out/mutants.out/ (`missed.txt`, `caught.txt`, ...); the exit status is cargo-mutants'
@@ -24,7 +26,6 @@ miner=(
   crates/pearl-miner/src/keyed_batch/mod.rs
   crates/pearl-miner/src/keyed_batch/rounds.rs
   crates/pearl-miner/src/keyed_batch/x86.rs
-  crates/pearl-miner/src/keyed_batch/neon.rs
   crates/pearl-miner/src/noise_batch/mod.rs
   crates/pearl-miner/src/noise_batch/x86.rs
 )
@@ -34,17 +35,51 @@ protocol=(
   crates/pearl-protocol/src/target.rs
 )
 
-base="" max=""
+# The NEON backend is aarch64 code: an x86_64 build does not compile it, so its mutants would
+# all be missed unrun. The default pass mutates it only on an aarch64 machine; elsewhere
+# `--neon` cross-builds it and runs its tests under qemu-user (below).
+neon_file=crates/pearl-miner/src/keyed_batch/neon.rs
+[ "$(uname -m)" = aarch64 ] && miner+=("$neon_file")
+
+base="" max="" neon=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --in-diff) base=${2:?--in-diff needs a git revision}; shift 2 ;;
     --max) max=${2:?--max needs a count}; shift 2 ;;
-    *) echo "usage: scripts/mutants.sh [--in-diff REV [--max N]]" >&2; exit 64 ;;
+    --neon) neon=1; shift ;;
+    *) echo "usage: scripts/mutants.sh [--in-diff REV [--max N] | --neon]" >&2; exit 64 ;;
   esac
 done
+if [ -n "$neon" ] && [ -n "$base" ]; then
+  echo "--neon runs the whole NEON file (18 mutants): it takes no --in-diff" >&2
+  exit 64
+fi
 
 command -v cargo-mutants >/dev/null ||
   { echo "cargo-mutants is not installed: cargo install --locked cargo-mutants" >&2; exit 1; }
+
+if [ -n "$neon" ]; then
+  # As `.ci/run`'s aarch64 step: Debian's cross linker and C library, qemu's user-mode
+  # emulator (-cpu max; the backend needs only NEON, which every aarch64 CPU has). Each mutant
+  # rebuilds the library's unit-test binary only and runs the `keyed_batch` tests, which
+  # compare the NEON backend, called directly and through the dispatch, with
+  # `blake3::keyed_hash` bit for bit (about 2 s under qemu).
+  missing=()
+  command -v aarch64-linux-gnu-gcc >/dev/null || missing+=(gcc-aarch64-linux-gnu)
+  [ -e /usr/aarch64-linux-gnu/lib/libc.so ] || missing+=(libc6-dev-arm64-cross)
+  command -v qemu-aarch64 >/dev/null || missing+=(qemu-user)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "--neon needs ${missing[*]} (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
+    { echo "--neon needs the aarch64 standard library: rustup target add aarch64-unknown-linux-gnu" >&2; exit 1; }
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+  export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu max"
+  exec cargo mutants --no-shuffle --test-package pearl-miner -o mutants.out -f "$neon_file" \
+    --cargo-arg=--target=aarch64-unknown-linux-gnu --cargo-arg=--lib -- -- keyed_batch::
+fi
 
 # Left out of each mutant's run to keep it to seconds (they still run in `cargo test`):
 # - every byte of a mined proof flipped and re-verified (2 s; Pearl's 27 tampered proofs name
@@ -65,8 +100,11 @@ if [ -n "$base" ]; then
   mkdir -p mutants.out
   diff=mutants.out/consensus.diff
   git diff "$base" -- "${files[@]}" >"$diff"
+  if [ "$(uname -m)" != aarch64 ] && ! git diff --quiet "$base" -- "$neon_file"; then
+    echo "$neon_file changed: scripts/mutants.sh --neon tests it (under qemu-aarch64)"
+  fi
   if [ ! -s "$diff" ]; then
-    echo "no consensus code changed since $base: no mutants to test"
+    echo "no consensus code in this pass changed since $base: no mutants to test"
     exit 0
   fi
   diff_args=(--in-diff "$diff")
