@@ -132,7 +132,9 @@ fn parse(line: &str) -> Option<Parsed> {
         let field = |name: &str| json.get(name).and_then(serde_json::Value::as_str);
         let message = field("message")?.to_owned();
         return Some(Parsed {
-            timestamp: field("timestamp").filter(|t| is_timestamp(t)).map(str::to_owned),
+            timestamp: field("timestamp")
+                .filter(|t| is_timestamp(t))
+                .map(str::to_owned),
             level: field("level").and_then(LogLevel::from_name),
             message,
         });
@@ -204,7 +206,8 @@ mod tests {
 
     #[test]
     fn text_lines_give_their_time_level_and_message() {
-        let parsed = parse("2026-12-03T12:00:01.123456Z  WARN 2026-12-03 12:00:01 - WARNING - x - a.py:1");
+        let parsed =
+            parse("2026-12-03T12:00:01.123456Z  WARN 2026-12-03 12:00:01 - WARNING - x - a.py:1");
         assert_eq!(
             parsed,
             Some(Parsed {
@@ -269,7 +272,10 @@ mod tests {
         let raw = r#"{"timestamp":"2026-12-03T12:00:01Z","level":"INFO","message":"token pa\"ss-w0rd and s3\u0063r3t-value"}"#;
         let line = redact_log_line(raw, &secrets);
         let shown = log_line("gateway", line, &secrets);
-        assert_eq!(shown.message, "token [REDACTED] and [REDACTED]", "{shown:?}");
+        assert_eq!(
+            shown.message, "token [REDACTED] and [REDACTED]",
+            "{shown:?}"
+        );
         assert_eq!(shown.level, Some(LogLevel::Info));
         assert_eq!(shown.timestamp.as_deref(), Some("2026-12-03T12:00:01Z"));
     }
