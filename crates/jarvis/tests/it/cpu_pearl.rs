@@ -1231,12 +1231,13 @@ fn json_records(stdout: &str) -> Vec<Value> {
         .map(|line| {
             let record: Value = serde_json::from_str(line)
                 .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
-            let keys: Vec<&str> = record
+            let mut keys: Vec<&str> = record
                 .as_object()
                 .unwrap_or_else(|| panic!("not an object: {line}"))
                 .keys()
                 .map(String::as_str)
                 .collect();
+            keys.sort_unstable();
             assert_eq!(keys, ["level", "message", "source", "timestamp"], "{line}");
             record
         })
