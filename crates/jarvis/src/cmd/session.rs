@@ -213,7 +213,8 @@ pub(crate) async fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<ExitCode>
     let descriptor = ctx.registry.require(&provider_id)?;
     let provider = (descriptor.create)(&ctx.home);
     let out = &ctx.out.json_if(args.json);
-    // A line that cannot be written as JSON stops the command with that error.
+    // Serialising a record of strings does not fail in practice; if one did, no later line is
+    // printed (no gap in the stream goes unnoticed) and the command ends with that error.
     let mut failed: Option<anyhow::Error> = None;
     let mut sink = |line: LogLine| {
         if !args.json {
