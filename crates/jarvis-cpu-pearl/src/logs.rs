@@ -1,5 +1,7 @@
 //! `mine logs` for cpu-pearl: the supervisor, gateway and miner logs, without terminal
-//! escapes, redacted.
+//! escapes, redacted. Each line's time and level are read from the supervisor's own format
+//! (`tracing`'s text lines, or JSON lines with `log_format = "json"`); a line in neither (the
+//! supervisor's own stderr, a line someone else appended) has none.
 
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::time::Duration;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::redact::redact_log_line;
 use jarvis_mining::error::MiningError;
-use jarvis_mining::provider::{LogLine, LogRequest};
+use jarvis_mining::provider::{LogLevel, LogLine, LogRequest};
 
 /// The sources, in print order.
 const SOURCES: [(&str, &str); 3] = [
@@ -77,10 +79,7 @@ pub(super) async fn stream_logs(
     for (source, name) in SOURCES {
         let path = dir.join(name);
         for line in tail_lines(&path, request.tail, &secrets) {
-            sink(LogLine {
-                source: source.to_owned(),
-                line,
-            });
+            sink(log_line(source, line, &secrets));
         }
         let len = std::fs::metadata(&path).map_or(0, |m| m.len());
         followers.push((source, path, len));
@@ -92,13 +91,88 @@ pub(super) async fn stream_logs(
         tokio::time::sleep(Duration::from_millis(250)).await;
         for (source, path, offset) in &mut followers {
             for line in read_new_lines(path, offset) {
-                sink(LogLine {
-                    source: (*source).to_owned(),
-                    line: redact_log_line(&line, &secrets),
-                });
+                sink(log_line(source, redact_log_line(&line, &secrets), &secrets));
             }
         }
     }
+}
+
+/// A redacted `line` of `source` with its time, level and message read from it. The message is
+/// redacted again once it is cut out (or decoded from a JSON line), so an escaped secret that
+/// decoding restores never reaches it.
+fn log_line(source: &str, line: String, secrets: &[&str]) -> LogLine {
+    let Some(parsed) = parse(&line) else {
+        return LogLine::plain(source, line);
+    };
+    LogLine {
+        source: source.to_owned(),
+        timestamp: parsed.timestamp,
+        level: parsed.level,
+        message: redact_log_line(&parsed.message, secrets),
+        line,
+    }
+}
+
+/// What a supervisor log line records besides its message.
+#[derive(Debug, PartialEq, Eq)]
+struct Parsed {
+    timestamp: Option<String>,
+    level: Option<LogLevel>,
+    message: String,
+}
+
+/// `line`'s time, level and message, when it is one of the supervisor's: `<RFC 3339 time>
+/// <LEVEL> <message>` (text) or `{"timestamp", "level", "message", ...}` (JSON). `None` for
+/// any other line.
+fn parse(line: &str) -> Option<Parsed> {
+    if line.starts_with('{') {
+        let serde_json::Value::Object(json) = serde_json::from_str(line).ok()? else {
+            return None;
+        };
+        let field = |name: &str| json.get(name).and_then(serde_json::Value::as_str);
+        let message = field("message")?.to_owned();
+        return Some(Parsed {
+            timestamp: field("timestamp")
+                .filter(|t| is_timestamp(t))
+                .map(str::to_owned),
+            level: field("level").and_then(LogLevel::from_name),
+            message,
+        });
+    }
+    let (timestamp, rest) = line.split_once(' ')?;
+    if !is_timestamp(timestamp) {
+        return None;
+    }
+    let rest = rest.trim_start_matches(' ');
+    let (level, message) = rest.split_once(' ').unwrap_or((rest, ""));
+    let level = LogLevel::from_name(level)?;
+    Some(Parsed {
+        timestamp: Some(timestamp.to_owned()),
+        level: Some(level),
+        message: message.to_owned(),
+    })
+}
+
+/// An RFC 3339 time as `tracing` writes it (`2026-12-03T12:00:01.123456Z`): a date, `T`, and
+/// only the characters of a time after it.
+fn is_timestamp(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let date = bytes.get(..10).unwrap_or_default();
+    date.len() == 10
+        && date.iter().enumerate().all(|(i, &b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+        && bytes.get(10) == Some(&b'T')
+        && text.len() <= 40
+        && text
+            .get(11..)
+            .unwrap_or_default()
+            .chars()
+            .all(|c| c.is_ascii_digit() || ":.+-Z".contains(c))
 }
 
 /// Complete lines appended to `path` since `offset`; a shrunk (rotated) file restarts at 0.
@@ -124,4 +198,92 @@ fn read_new_lines(path: &Path, offset: &mut u64) -> Vec<String> {
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lines_give_their_time_level_and_message() {
+        let parsed =
+            parse("2026-12-03T12:00:01.123456Z  WARN 2026-12-03 12:00:01 - WARNING - x - a.py:1");
+        assert_eq!(
+            parsed,
+            Some(Parsed {
+                timestamp: Some("2026-12-03T12:00:01.123456Z".to_owned()),
+                level: Some(LogLevel::Warn),
+                message: "2026-12-03 12:00:01 - WARNING - x - a.py:1".to_owned(),
+            })
+        );
+        for level in LogLevel::ALL {
+            let line = format!("2026-12-03T12:00:01Z {:>5} m", level.name());
+            assert_eq!(parse(&line).and_then(|p| p.level), Some(level), "{line}");
+        }
+    }
+
+    #[test]
+    fn json_lines_give_their_time_level_and_decoded_message() {
+        let parsed = parse(
+            r#"{"timestamp":"2026-12-03T12:00:01.5Z","level":"ERROR","message":"a \"quoted\" word","extra":1}"#,
+        );
+        assert_eq!(
+            parsed,
+            Some(Parsed {
+                timestamp: Some("2026-12-03T12:00:01.5Z".to_owned()),
+                level: Some(LogLevel::Error),
+                message: "a \"quoted\" word".to_owned(),
+            })
+        );
+        let odd = parse(r#"{"timestamp":"yesterday","level":"NOTICE","message":"m"}"#);
+        assert_eq!(
+            odd,
+            Some(Parsed {
+                timestamp: None,
+                level: None,
+                message: "m".to_owned(),
+            })
+        );
+    }
+
+    #[test]
+    fn other_lines_have_no_time_or_level() {
+        for line in [
+            "",
+            "thread 'main' panicked at src/main.rs:1:1",
+            "follow-marker password [REDACTED]",
+            "2026-12-03 12:00:01 - WARNING - loguru's own line - x.py:1",
+            "2026-12-03T12:00:01Z NOTICE not a level",
+            "2026-12-03T12:00:01Z",
+            "2026-12-03Tnoon INFO m",
+            "{\"message\": 7}",
+            "{not json",
+        ] {
+            assert_eq!(parse(line), None, "{line:?}");
+            let shown = log_line("supervisor", line.to_owned(), &[]);
+            assert_eq!(shown, LogLine::plain("supervisor", line), "{line:?}");
+        }
+    }
+
+    /// A secret that only decoding a JSON line spells out is redacted from the message.
+    #[test]
+    fn a_decoded_message_is_redacted_again() {
+        let secrets = ["pa\"ss-w0rd", "s3cr3t-value"];
+        let raw = r#"{"timestamp":"2026-12-03T12:00:01Z","level":"INFO","message":"token pa\"ss-w0rd and s3\u0063r3t-value"}"#;
+        let line = redact_log_line(raw, &secrets);
+        let shown = log_line("gateway", line, &secrets);
+        assert_eq!(
+            shown.message, "token [REDACTED] and [REDACTED]",
+            "{shown:?}"
+        );
+        assert_eq!(shown.level, Some(LogLevel::Info));
+        assert_eq!(shown.timestamp.as_deref(), Some("2026-12-03T12:00:01Z"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_line_parses_or_not_without_panicking(line in ".{0,200}") {
+            let _ = log_line("gateway", line, &["s3cret-value"]);
+        }
+    }
 }

@@ -136,11 +136,78 @@ pub struct LogRequest {
     pub follow: bool,
 }
 
-/// One redacted log line and where it came from (`gateway`, `miner`, `container`, ...).
+/// One redacted log line and where it came from (`gateway`, `miner`, `container`, ...), with
+/// what the line itself records: when, at what level, and its message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogLine {
     /// The source.
     pub source: String,
-    /// The line, without its newline, secrets redacted.
+    /// The line as the log has it, without its newline, secrets redacted.
     pub line: String,
+    /// When it was logged, exactly as the line writes it; `None` when the line carries no
+    /// time the provider can read (never made up).
+    pub timestamp: Option<String>,
+    /// The level it was logged at; `None` when the line carries none the provider can read.
+    pub level: Option<LogLevel>,
+    /// The line without its timestamp and level (a JSON log line's `message`, decoded), secrets
+    /// redacted; the whole `line` when it has neither.
+    pub message: String,
+}
+
+impl LogLine {
+    /// A line without a timestamp or level the provider can read: its message is all of it.
+    pub fn plain(source: impl Into<String>, line: impl Into<String>) -> Self {
+        let line = line.into();
+        Self {
+            source: source.into(),
+            message: line.clone(),
+            line,
+            timestamp: None,
+            level: None,
+        }
+    }
+}
+
+/// A log line's level, on `tracing`'s scale (the one the cpu-pearl supervisor's logs use; a
+/// gateway line is recorded at loguru's level mapped onto it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LogLevel {
+    /// `TRACE`.
+    Trace,
+    /// `DEBUG`.
+    Debug,
+    /// `INFO`.
+    Info,
+    /// `WARN`.
+    Warn,
+    /// `ERROR`.
+    Error,
+}
+
+impl LogLevel {
+    /// Every level, least severe first.
+    pub const ALL: [Self; 5] = [
+        Self::Trace,
+        Self::Debug,
+        Self::Info,
+        Self::Warn,
+        Self::Error,
+    ];
+
+    /// Its name as logs write it (`WARN`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trace => "TRACE",
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warn => "WARN",
+            Self::Error => "ERROR",
+        }
+    }
+
+    /// The level named exactly `name` (`WARN`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
 }

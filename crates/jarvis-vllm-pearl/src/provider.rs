@@ -513,10 +513,12 @@ impl VllmPearlProvider {
             0,
             request.follow,
             &mut |line| {
-                sink(LogLine {
-                    source: "container".to_owned(),
-                    line: jarvis_core::redact::redact_log_line(&line, &secrets),
-                });
+                // vLLM's and the gateway's lines, as the container wrote them: no time or
+                // level is read from them (none is made up).
+                sink(LogLine::plain(
+                    "container",
+                    jarvis_core::redact::redact_log_line(&line, &secrets),
+                ));
             },
         )
         .await

@@ -65,10 +65,7 @@ impl MiningProvider for LogFileProvider {
             let lines: Vec<&str> = text.lines().collect();
             let start = lines.len().saturating_sub(request.tail);
             for line in &lines[start..] {
-                sink(LogLine {
-                    source: "container".into(),
-                    line: (*line).to_owned(),
-                });
+                sink(LogLine::plain("container", *line));
             }
             Ok(())
         })

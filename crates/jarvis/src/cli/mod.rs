@@ -166,6 +166,9 @@ pub(crate) struct LogsArgs {
     /// Keep printing new lines until interrupted.
     #[arg(short = 'f', long)]
     pub(crate) follow: bool,
+    /// Print one JSON object per line (NDJSON): source, timestamp, level, message.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -212,8 +212,19 @@ pub(crate) async fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<ExitCode>
     };
     let descriptor = ctx.registry.require(&provider_id)?;
     let provider = (descriptor.create)(&ctx.home);
-    let out = &ctx.out;
-    let mut sink = |line: LogLine| out.raw(&views::logs::line(&line));
+    let out = &ctx.out.json_if(args.json);
+    // Serialising a record of strings does not fail in practice; if one did, no later line is
+    // printed (no gap in the stream goes unnoticed) and the command ends with that error.
+    let mut failed: Option<anyhow::Error> = None;
+    let mut sink = |line: LogLine| {
+        if !args.json {
+            out.raw(&views::logs::line(&line));
+        } else if failed.is_none()
+            && let Err(e) = out.json_line(&views::logs::record(&line))
+        {
+            failed = Some(e);
+        }
+    };
     let request = LogRequest {
         tail: args.tail,
         follow: args.follow,
@@ -222,7 +233,10 @@ pub(crate) async fn logs(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<ExitCode>
         result = provider.logs(request, &mut sink) => result?,
         _ = tokio::signal::ctrl_c() => {}
     }
-    Ok(ExitCode::SUCCESS)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 #[derive(Serialize)]

@@ -126,6 +126,26 @@ async fn start_status_logs_stop_through_the_binary() {
     out.assert_success()
         .assert_stdout_contains("Block accepted by node!")
         .assert_output_lacks(PASSWORD);
+    // The container's lines carry no time or level jarvis reads: `null`, never made up.
+    let out = run(&env, with_env(&["mine", "logs", "-n", "10", "--json"])).await;
+    out.assert_success().assert_output_lacks(PASSWORD);
+    let records: Vec<serde_json::Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert!(
+        records.iter().any(|r| r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Block accepted by node!"))),
+        "{}",
+        out.stdout()
+    );
+    for record in &records {
+        assert_eq!(record["source"], "container", "{record}");
+        assert_eq!(record["timestamp"], serde_json::Value::Null, "{record}");
+        assert_eq!(record["level"], serde_json::Value::Null, "{record}");
+    }
 
     run(&env, with_env(&["mine", "stop"]))
         .await

@@ -1222,3 +1222,207 @@ fn mine_logs_shows_the_level_the_gateway_logged_each_line_at() {
         rig.run(&["mine", "stop"]).assert_success();
     }
 }
+
+/// `mine logs --json` lines: one JSON object each, `source`, `timestamp`, `level`, `message`
+/// and nothing else.
+fn json_records(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
+            let mut keys: Vec<&str> = record
+                .as_object()
+                .unwrap_or_else(|| panic!("not an object: {line}"))
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["level", "message", "source", "timestamp"], "{line}");
+            record
+        })
+        .collect()
+}
+
+/// `mine logs --json` through the real supervisor, in both log formats: every line is a JSON
+/// object naming its log, the level it was recorded at (the gateway's own, from loguru), its
+/// time and its message; a line appended by someone else has neither time nor level (`null`);
+/// `--tail` counts per log as the text output does; no form of the RPC password appears.
+#[test]
+fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
+    use jarvis_testkit::fake_gateway::log::{Level, every_level_message};
+    // base64("rpcuser:pearld-e2e-secret-9f3").
+    const BASIC: &str = "cnBjdXNlcjpwZWFybGQtZTJlLXNlY3JldC05ZjM=";
+    let recorded = [
+        (Level::Trace, "TRACE"),
+        (Level::Debug, "DEBUG"),
+        (Level::Info, "INFO"),
+        (Level::Success, "INFO"),
+        (Level::Warning, "WARN"),
+        (Level::Error, "ERROR"),
+        (Level::Critical, "ERROR"),
+    ];
+    for json_format in [false, true] {
+        let rig = Rig::new(if json_format {
+            "log_format = \"json\"\n"
+        } else {
+            ""
+        })
+        .with_env("FAKE_GATEWAY_LOG_EVERY_LEVEL", "1")
+        .with_env("FAKE_GATEWAY_LEAK", "1")
+        .with_env("PEARL_LOG_LEVEL", "TRACE");
+        rig.run(&["mine", "start"]).assert_success();
+        let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
+        until("the gateway logged every level and its leaky lines", || {
+            std::fs::read_to_string(&log_path).is_ok_and(|t| {
+                t.contains(&every_level_message(Level::Critical)) && t.contains("refused password")
+            })
+        });
+        let shown = rig.run(&["mine", "logs", "-n", "200", "--json"]);
+        shown
+            .assert_success()
+            .assert_output_lacks(PASSWORD)
+            .assert_output_lacks(BASIC);
+        let records = json_records(&shown.stdout());
+        let of = |source: &str| -> Vec<&Value> {
+            records.iter().filter(|r| r["source"] == source).collect()
+        };
+        assert!(!of("supervisor").is_empty(), "{}", shown.stdout());
+        let gateway = of("gateway");
+        let find = |message: &str| -> &Value {
+            gateway
+                .iter()
+                .find(|r| r["message"].as_str().is_some_and(|m| m.contains(message)))
+                .unwrap_or_else(|| {
+                    panic!("no gateway record with {message:?}:\n{}", shown.stdout())
+                })
+        };
+        for (level, shown_as) in recorded {
+            let message = every_level_message(level);
+            let record = find(&message);
+            assert_eq!(record["level"], shown_as, "json: {json_format}; {record}");
+            let text = record["message"].as_str().unwrap_or_default();
+            assert!(
+                text.contains(&format!(" - {} - {message} - ", level.name())),
+                "the message keeps loguru's line: {record}"
+            );
+            let time = record["timestamp"].as_str().unwrap_or_default();
+            assert!(
+                time.starts_with("20") && time.contains('T'),
+                "the supervisor's time: {record}"
+            );
+            assert!(
+                !text.contains(time),
+                "the time is not left in the message: {record}"
+            );
+        }
+        assert_eq!(find("PearlGateway started successfully")["level"], "INFO");
+        let leaked = find("refused password");
+        assert!(
+            leaked["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("refused password [REDACTED]")),
+            "{leaked}"
+        );
+
+        // A line someone else appended: no time or level of its own, redacted all the same;
+        // `--tail 1` shows only it of the gateway's log.
+        let mut log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log_path)
+            .expect("gateway.log");
+        std::io::Write::write_all(
+            &mut log,
+            format!("appended: Authorization: Basic {BASIC} password {PASSWORD}\n").as_bytes(),
+        )
+        .expect("append");
+        let tail = rig.run(&["mine", "logs", "--tail", "1", "--json"]);
+        tail.assert_success()
+            .assert_output_lacks(PASSWORD)
+            .assert_output_lacks(BASIC);
+        let records = json_records(&tail.stdout());
+        for source in ["supervisor", "gateway", "miner"] {
+            let n = records.iter().filter(|r| r["source"] == source).count();
+            assert!(
+                n <= 1,
+                "{n} {source} lines for --tail 1:\n{}",
+                tail.stdout()
+            );
+        }
+        let appended: Vec<&Value> = records
+            .iter()
+            .filter(|r| r["source"] == "gateway")
+            .collect();
+        assert_eq!(appended.len(), 1, "{}", tail.stdout());
+        assert_eq!(
+            *appended[0],
+            serde_json::json!({
+                "source": "gateway",
+                "timestamp": null,
+                "level": null,
+                "message": "appended: Authorization: Basic [REDACTED] password [REDACTED]",
+            })
+        );
+        rig.run(&["mine", "stop"]).assert_success();
+    }
+}
+
+/// `mine logs -f --json`: a line written after it started arrives as one JSON object, with
+/// the time and level the line was written with, redacted.
+#[test]
+fn logs_follow_json_prints_one_object_per_new_line() {
+    use std::io::{BufRead, BufReader, Write};
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    let mut follow = rig.cmd(&["mine", "logs", "-n", "0", "-f", "--json"]);
+    let mut child = follow
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn logs -f --json");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
+    let marker = "follow-json-marker-2d8";
+    let time = "2026-12-03T12:00:09.000001Z";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = None;
+    while seen.is_none() && Instant::now() < deadline {
+        let mut log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&gateway_log)
+            .expect("gateway.log");
+        writeln!(log, "{time}  WARN {marker} password {PASSWORD}").expect("append");
+        while let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
+            if line.contains(marker) {
+                seen = Some(line);
+                break;
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = seen.expect("`logs -f --json` printed the line written after it started");
+    assert!(
+        !line.contains(PASSWORD),
+        "followed lines are redacted: {line}"
+    );
+    let record: Value = serde_json::from_str(&line).expect("one JSON object per line");
+    assert_eq!(
+        record,
+        serde_json::json!({
+            "source": "gateway",
+            "timestamp": time,
+            "level": "WARN",
+            "message": format!("{marker} password [REDACTED]"),
+        })
+    );
+    rig.run(&["mine", "stop"]).assert_success();
+}

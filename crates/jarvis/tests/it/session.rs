@@ -95,6 +95,16 @@ fn quiet_prints_only_what_was_asked_for() {
     env.run(&mut jarvis(&env, &["-q", "mine", "start"]))
         .assert_code(1)
         .assert_stderr_contains("no [mining] section");
+    // An error under --json is the same report on stderr; stdout stays empty (no half-JSON).
+    let out = env.run(&mut jarvis(&env, &["mine", "logs", "--json"]));
+    out.assert_code(1)
+        .assert_stderr_contains("error: ")
+        .assert_stderr_contains("no [mining] section");
+    assert_eq!(
+        out.stdout(),
+        "",
+        "nothing on stdout for a failed --json command"
+    );
     // --json still prints the data it was asked for.
     let out = env.run(&mut jarvis(&env, &["-q", "mine", "stop", "--json"]));
     out.assert_success()
