@@ -1,9 +1,9 @@
 //! Secret redaction for log lines and error text.
 //!
-//! Besides literal secrets and `NAME=value` forms, derived forms are found: `Authorization:`
-//! values, `Basic` credentials (base64 of `user:password`), URL userinfo (`user:password@`),
-//! and any base64 run (either alphabet, padded or not) that decodes to text holding a literal
-//! secret.
+//! Besides literal secrets (also JSON-escaped) and `NAME=value` forms, derived forms are
+//! found: `Authorization:` values, `Basic` credentials (base64 of `user:password`), URL
+//! userinfo (`user:password@`), and any base64 run (either alphabet, padded or not) that
+//! decodes to text holding a literal secret.
 //!
 //! Every match is collected as a byte range of the ORIGINAL text first; overlapping ranges are
 //! merged and each merged range becomes one marker. This way a secret that is both a literal
@@ -43,6 +43,11 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     for secret in secrets {
         if secret.chars().count() >= MIN_SECRET_CHARS {
             ranges.extend(text.match_indices(secret).map(|(i, s)| i..i + s.len()));
+            // Inside a JSON string (a JSON log line, a serialized config) a secret holding
+            // `"`, `\` or a control character is written escaped.
+            if let Some(escaped) = json_escaped(secret) {
+                ranges.extend(text.match_indices(&escaped).map(|(i, s)| i..i + s.len()));
+            }
         }
     }
     for start in starts_after(&lower, "rpc_password:") {
@@ -68,6 +73,13 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     hf_token_ranges(bytes, text, &mut ranges);
     url_userinfo_ranges(bytes, text, &mut ranges);
     replace_ranges(text, ranges)
+}
+
+/// `secret` as a JSON string's contents (serde_json's escapes), when that differs from it.
+fn json_escaped(secret: &str) -> Option<String> {
+    let quoted = serde_json::to_string(secret).ok()?;
+    let inner = &quoted[1..quoted.len() - 1];
+    (inner != secret).then(|| inner.to_owned())
 }
 
 /// Byte offsets just past each occurrence of `pat` in `hay`.

@@ -195,3 +195,28 @@ fn log_lines_lose_their_escapes_and_their_secrets() {
         format!("2026-12-03 12:00:01 - INFO - Authorization: Basic {MARKER} - pearl_client.py:90")
     );
 }
+
+/// A secret holding characters JSON escapes is hidden in a JSON line's escaped form too,
+/// under any key (the named-key rule does not apply to `message`).
+#[test]
+fn json_escaped_forms_of_a_known_secret_are_hidden() {
+    for secret in ["pa\"ss\\wo\"rd", "tab\there", "line\nbreak", "quote\"only"] {
+        let line =
+            serde_json::json!({ "message": format!("dial failed with {secret} now") }).to_string();
+        let out = redact(&line, &[secret]);
+        let escaped = serde_json::to_string(secret).expect("a string serializes");
+        assert!(
+            !out.contains(&escaped[1..escaped.len() - 1]),
+            "{secret:?} escaped still in {out}"
+        );
+        assert!(out.contains("dial failed with [REDACTED] now"), "{out}");
+        // And the decoded line shows no secret either.
+        let decoded: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+        assert!(!decoded["message"].as_str().unwrap_or("").contains(secret));
+    }
+    // A secret JSON leaves alone is matched once, not twice.
+    assert_eq!(
+        redact("x plainsecret y", &["plainsecret"]),
+        "x [REDACTED] y"
+    );
+}
