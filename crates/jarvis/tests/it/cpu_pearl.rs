@@ -430,17 +430,16 @@ fn status_shows_the_template_height_from_pearld() {
     rig.run(&["mine", "stop"]).assert_success();
 }
 
-#[test]
-fn logs_follow_prints_new_lines_as_they_are_written_redacted() {
+/// Starts `mine logs` with `args` (following), appends `line` to gateway.log every half
+/// second until a printed line contains `marker`, and returns that line (None after 30 s).
+fn follow_gateway_log_until(rig: &Rig, args: &[&str], line: &str, marker: &str) -> Option<String> {
     use std::io::{BufRead, BufReader, Write};
-    let rig = Rig::new("");
-    rig.run(&["mine", "start"]).assert_success();
-    let mut follow = rig.cmd(&["mine", "logs", "-n", "0", "-f"]);
+    let mut follow = rig.cmd(args);
     let mut child = follow
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn logs -f");
+        .expect("spawn mine logs -f");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -451,7 +450,6 @@ fn logs_follow_prints_new_lines_as_they_are_written_redacted() {
         }
     });
     let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
-    let marker = "follow-marker-7c1";
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = None;
     while seen.is_none() && Instant::now() < deadline {
@@ -459,16 +457,31 @@ fn logs_follow_prints_new_lines_as_they_are_written_redacted() {
             .append(true)
             .open(&gateway_log)
             .expect("gateway.log");
-        writeln!(log, "{marker} password {PASSWORD}").expect("append");
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500))
-            && line.contains(marker)
-        {
-            seen = Some(line);
+        writeln!(log, "{line}").expect("append");
+        while let Ok(printed) = rx.recv_timeout(Duration::from_millis(500)) {
+            if printed.contains(marker) {
+                seen = Some(printed);
+                break;
+            }
         }
     }
     let _ = child.kill();
     let _ = child.wait();
-    let line = seen.expect("`logs -f` printed the line written after it started");
+    seen
+}
+
+#[test]
+fn logs_follow_prints_new_lines_as_they_are_written_redacted() {
+    let rig = Rig::new("");
+    rig.run(&["mine", "start"]).assert_success();
+    let marker = "follow-marker-7c1";
+    let line = follow_gateway_log_until(
+        &rig,
+        &["mine", "logs", "-n", "0", "-f"],
+        &format!("{marker} password {PASSWORD}"),
+        marker,
+    )
+    .expect("`logs -f` printed the line written after it started");
     assert!(line.starts_with("[gateway]"), "{line}");
     assert!(
         !line.contains(PASSWORD),
@@ -1371,45 +1384,17 @@ fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
 /// the time and level the line was written with, redacted.
 #[test]
 fn logs_follow_json_prints_one_object_per_new_line() {
-    use std::io::{BufRead, BufReader, Write};
     let rig = Rig::new("");
     rig.run(&["mine", "start"]).assert_success();
-    let mut follow = rig.cmd(&["mine", "logs", "-n", "0", "-f", "--json"]);
-    let mut child = follow
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn logs -f --json");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
     let marker = "follow-json-marker-2d8";
     let time = "2026-12-03T12:00:09.000001Z";
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = None;
-    while seen.is_none() && Instant::now() < deadline {
-        let mut log = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&gateway_log)
-            .expect("gateway.log");
-        writeln!(log, "{time}  WARN {marker} password {PASSWORD}").expect("append");
-        while let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
-            if line.contains(marker) {
-                seen = Some(line);
-                break;
-            }
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let line = seen.expect("`logs -f --json` printed the line written after it started");
+    let line = follow_gateway_log_until(
+        &rig,
+        &["mine", "logs", "-n", "0", "-f", "--json"],
+        &format!("{time}  WARN {marker} password {PASSWORD}"),
+        marker,
+    )
+    .expect("`logs -f --json` printed the line written after it started");
     assert!(
         !line.contains(PASSWORD),
         "followed lines are redacted: {line}"
