@@ -278,4 +278,26 @@ mod tests {
         assert_eq!(l.timestamp, None);
         assert!(!serde_json::to_string(&l).unwrap().contains(TIME));
     }
+
+    proptest::proptest! {
+        /// Any line, with or without the engine's prefix, parses or not without panicking;
+        /// a time is only ever the engine's, and a secret in it reaches no field.
+        #[test]
+        fn any_line_parses_or_not_without_panicking(
+            prefix in proptest::option::of("[0-9T:.Z+-]{0,32}"),
+            body in ".{0,200}",
+        ) {
+            let secret = "s3cret-value";
+            let raw = match &prefix {
+                Some(p) => format!("{p} {body} {secret}"),
+                None => format!("{body} {secret}"),
+            };
+            let l = log_line(&raw, &[secret]);
+            if let Some(t) = &l.timestamp {
+                proptest::prop_assert!(is_engine_timestamp(t));
+            }
+            let json = serde_json::to_string(&l).unwrap();
+            proptest::prop_assert!(!json.contains(secret), "{}", json);
+        }
+    }
 }
