@@ -70,9 +70,7 @@ pub(crate) fn is_engine_timestamp(text: &str) -> bool {
     }
     match b.get(i..) {
         Some(b"Z") => true,
-        Some([sign, _, _, b':', _, _]) if matches!(sign, b'+' | b'-') => {
-            digits(i + 1..i + 3) && digits(i + 4..i + 6)
-        }
+        Some([b'+' | b'-', _, _, b':', _, _]) => digits(i + 1..i + 3) && digits(i + 4..i + 6),
         _ => false,
     }
 }
