@@ -144,8 +144,9 @@ pub struct LogLine {
     pub source: String,
     /// The line as the log has it, without its newline, secrets redacted.
     pub line: String,
-    /// When it was logged, exactly as the line writes it; `None` when the line carries no
-    /// time the provider can read (never made up).
+    /// When it was logged, exactly as the line writes it (or, for a container's line, as the
+    /// container engine recorded it); `None` when the provider can read no time for the line
+    /// (never made up).
     pub timestamp: Option<String>,
     /// The level it was logged at; `None` when the line carries none the provider can read.
     pub level: Option<LogLevel>,

@@ -250,11 +250,36 @@ pub async fn log_lines(
     follow: bool,
     sink: &mut (dyn FnMut(String) + Send),
 ) -> Result<(), MiningError> {
+    read_log_lines(engine, container, tail, since, follow, false, sink).await
+}
+
+/// [`log_lines`] with the time the engine recorded each line at: each line starts with an RFC
+/// 3339 time and a space (the Engine API's `timestamps`), for [`crate::logline`] to cut off.
+pub async fn timestamped_log_lines(
+    engine: &Engine,
+    container: &str,
+    tail: &str,
+    follow: bool,
+    sink: &mut (dyn FnMut(String) + Send),
+) -> Result<(), MiningError> {
+    read_log_lines(engine, container, tail, 0, follow, true, sink).await
+}
+
+async fn read_log_lines(
+    engine: &Engine,
+    container: &str,
+    tail: &str,
+    since: i32,
+    follow: bool,
+    timestamps: bool,
+    sink: &mut (dyn FnMut(String) + Send),
+) -> Result<(), MiningError> {
     let options = LogsOptions {
         follow,
         stdout: true,
         stderr: true,
         since,
+        timestamps,
         tail: tail.to_owned(),
         ..Default::default()
     };

@@ -11,6 +11,7 @@ pub mod container;
 pub mod container_body;
 pub mod docker;
 pub mod image;
+mod logline;
 mod provider;
 pub mod sampler;
 pub mod source;

@@ -506,19 +506,15 @@ impl VllmPearlProvider {
         };
         let secrets = self.secret_values();
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        container::log_lines(
+        container::timestamped_log_lines(
             &engine,
             &found.id,
             &request.tail.to_string(),
-            0,
             request.follow,
             &mut |line| {
-                // vLLM's and the gateway's lines, as the container wrote them: no time or
-                // level is read from them (none is made up).
-                sink(LogLine::plain(
-                    "container",
-                    jarvis_core::redact::redact_log_line(&line, &secrets),
-                ));
+                // The engine's time for each line and the level vLLM wrote at its start; a
+                // line without either has none (none is made up).
+                sink(crate::logline::log_line(&line, &secrets));
             },
         )
         .await

@@ -424,12 +424,19 @@ impl EngineState {
             .query_value("tail")
             .and_then(|t| t.parse::<usize>().ok());
         let skip = tail.map_or(0, |n| c.logs.len().saturating_sub(n));
+        // dockerd's `timestamps`: each line prefixed with its RFC 3339 nano time and a space.
+        let timestamps = req.query_flag("timestamps");
         let items = c
             .logs
             .iter()
             .skip(skip)
             .map(|line| {
-                let payload = format!("{line}\n").into_bytes();
+                let payload = if timestamps {
+                    format!("{} {line}\n", super::LOG_TIMESTAMP)
+                } else {
+                    format!("{line}\n")
+                }
+                .into_bytes();
                 let len = u32::try_from(payload.len())
                     .unwrap_or(u32::MAX)
                     .to_be_bytes();

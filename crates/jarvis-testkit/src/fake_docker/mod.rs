@@ -17,6 +17,11 @@ use tokio::task::JoinHandle;
 use engine::EngineState;
 pub use engine::{ContainerRecord, ImageRecord};
 
+/// The time every log line was recorded at, as `GET /containers/{id}/logs?timestamps=1`
+/// prefixes it (dockerd's RFC 3339 nano format, then a space); without `timestamps` lines come
+/// bare, as from dockerd.
+pub const LOG_TIMESTAMP: &str = "2026-12-03T12:00:04.123456789Z";
+
 /// An API route, for fault injection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {

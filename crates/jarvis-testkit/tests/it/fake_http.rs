@@ -127,3 +127,44 @@ async fn hub_tree_of_a_missing_folder_is_404() {
     assert!(answer.starts_with("HTTP/1.1 404 Not Found\r\n"), "{answer}");
     assert!(answer.contains("x-error-code: EntryNotFound"), "{answer}");
 }
+
+/// `timestamps` as dockerd has it: each line prefixed with its RFC 3339 nano time and a space
+/// only when asked (a false value, as `httputils.BoolValue` reads it, is not asking).
+#[tokio::test]
+async fn docker_logs_prefix_timestamps_only_when_asked() {
+    use jarvis_testkit::fake_docker::LOG_TIMESTAMP;
+    let fake = FakeDocker::start().await;
+    let mut miner = ContainerRecord::running("miner", &[]);
+    miner.logs = vec!["INFO first line".to_owned(), "second".to_owned()];
+    fake.add_container(miner);
+
+    for query in ["", "&timestamps=0", "&timestamps=false", "&timestamps="] {
+        let answer = docker(
+            &fake,
+            "GET",
+            &format!("/containers/miner/logs?stdout=1&tail=all{query}"),
+            "",
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.contains("INFO first line\n"), "{query}: {answer}");
+        assert!(answer.contains("second\n"), "{query}: {answer}");
+        assert!(!answer.contains(LOG_TIMESTAMP), "{query}: {answer}");
+    }
+    for query in ["&timestamps=1", "&timestamps=true"] {
+        let answer = docker(
+            &fake,
+            "GET",
+            &format!("/containers/miner/logs?stdout=1&tail=1{query}"),
+            "",
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(
+            answer.contains(&format!("{LOG_TIMESTAMP} second\n")),
+            "{query}: {answer}"
+        );
+        assert!(!answer.contains("first line"), "{query}: {answer}");
+        assert_eq!(answer.matches(LOG_TIMESTAMP).count(), 1, "{answer}");
+    }
+}

@@ -186,11 +186,24 @@ async fn start_status_stop_end_to_end() {
                 tail: 200,
                 follow: false,
             },
-            &mut |l| lines.push(l.line),
+            &mut |l| lines.push(l),
         )
         .await
         .unwrap();
     assert_eq!(lines.len(), GATEWAY_LOG.len());
+    // Each line with the time the engine recorded it at (asked for), its prefix cut off.
+    for l in &lines {
+        assert_eq!(
+            l.timestamp.as_deref(),
+            Some(jarvis_testkit::fake_docker::LOG_TIMESTAMP),
+            "{l:?}"
+        );
+        assert!(
+            !l.line.contains(jarvis_testkit::fake_docker::LOG_TIMESTAMP),
+            "{l:?}"
+        );
+    }
+    let lines: Vec<String> = lines.into_iter().map(|l| l.line).collect();
     let all = lines.join("\n");
     assert!(!all.contains(PASSWORD) && !all.contains(HF_TOKEN), "{all}");
     assert!(all.contains("PEARLD_RPC_PASSWORD=[REDACTED]"), "{all}");

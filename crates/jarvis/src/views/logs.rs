@@ -15,7 +15,8 @@ pub(crate) fn line(line: &LogLine) -> String {
 pub(crate) struct Record<'a> {
     /// The log it came from (`supervisor`, `gateway`, `miner`, `container`).
     source: &'a str,
-    /// As the line writes it (RFC 3339 in cpu-pearl's logs).
+    /// RFC 3339: as cpu-pearl's lines write it, or as the container engine recorded a
+    /// vllm-pearl line.
     timestamp: Option<&'a str>,
     /// `TRACE` … `ERROR`.
     level: Option<LogLevel>,

@@ -87,6 +87,8 @@ async fn start_status_logs_stop_through_the_binary() {
     docker.set_default_logs(&[
         "INFO Block accepted by node!",
         "DEBUG PEARLD_RPC_PASSWORD=cli-s3cret-password",
+        "WARNING 12-03 12:00:04 [scheduler.py:42] KV cache is low",
+        "Loading safetensors checkpoint shards: 100%",
     ]);
     let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
     let pearld = FakePearld::start(FakePearldOptions {
@@ -126,7 +128,8 @@ async fn start_status_logs_stop_through_the_binary() {
     out.assert_success()
         .assert_stdout_contains("Block accepted by node!")
         .assert_output_lacks(PASSWORD);
-    // The container's lines carry no time or level jarvis reads: `null`, never made up.
+    // Each line with the time the engine recorded (asked for with `timestamps`) and the level
+    // vLLM wrote at its start; a line without a level keeps `null`, never made up.
     let out = run(&env, with_env(&["mine", "logs", "-n", "10", "--json"])).await;
     out.assert_success().assert_output_lacks(PASSWORD);
     let records: Vec<serde_json::Value> = out
@@ -134,18 +137,45 @@ async fn start_status_logs_stop_through_the_binary() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
         .collect();
-    assert!(
-        records.iter().any(|r| r["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("Block accepted by node!"))),
+    let shown: Vec<(&str, &serde_json::Value, &str)> = records
+        .iter()
+        .map(|r| {
+            assert_eq!(r["source"], "container", "{r}");
+            assert_eq!(
+                r["timestamp"],
+                jarvis_testkit::fake_docker::LOG_TIMESTAMP,
+                "{r}"
+            );
+            (
+                r["timestamp"].as_str().unwrap(),
+                &r["level"],
+                r["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let level = |name: &str| serde_json::Value::String(name.to_owned());
+    let time = jarvis_testkit::fake_docker::LOG_TIMESTAMP;
+    assert_eq!(
+        shown,
+        vec![
+            (time, &level("INFO"), "Block accepted by node!"),
+            (time, &level("DEBUG"), "PEARLD_RPC_PASSWORD=[REDACTED]"),
+            (time, &level("WARN"), "[scheduler.py:42] KV cache is low"),
+            (
+                time,
+                &serde_json::Value::Null,
+                "Loading safetensors checkpoint shards: 100%"
+            ),
+        ],
         "{}",
         out.stdout()
     );
-    for record in &records {
-        assert_eq!(record["source"], "container", "{record}");
-        assert_eq!(record["timestamp"], serde_json::Value::Null, "{record}");
-        assert_eq!(record["level"], serde_json::Value::Null, "{record}");
-    }
+    // People see each line as the container wrote it, without the engine's time prefix.
+    let out = run(&env, with_env(&["mine", "logs", "-n", "10"])).await;
+    out.assert_success()
+        .assert_stdout_contains("WARNING 12-03 12:00:04 [scheduler.py:42] KV cache is low")
+        .assert_output_lacks(time)
+        .assert_output_lacks(PASSWORD);
 
     run(&env, with_env(&["mine", "stop"]))
         .await

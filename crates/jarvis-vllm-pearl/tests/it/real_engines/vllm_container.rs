@@ -144,10 +144,23 @@ async fn the_engine_stores_the_launch_spec_and_the_lifecycle_converges() {
                 tail: 100,
                 follow: false,
             },
-            &mut |l| lines.push(l.line),
+            &mut |l| lines.push(l),
         )
         .await
         .unwrap();
+    // dockerd's `timestamps`: an RFC 3339 nano time per line, cut off the line.
+    for l in &lines {
+        let t = l
+            .timestamp
+            .as_deref()
+            .unwrap_or_else(|| panic!("no time: {l:?}"));
+        assert!(
+            t.len() >= 30 && t.as_bytes()[10] == b'T' && t.as_bytes()[19] == b'.',
+            "{l:?}"
+        );
+        assert!(!l.line.starts_with(t), "{l:?}");
+    }
+    let lines: Vec<String> = lines.into_iter().map(|l| l.line).collect();
     let all = lines.join("\n");
     assert!(all.contains("PEARLD_RPC_PASSWORD=[REDACTED]"), "{all}");
     assert!(!all.contains(PASSWORD) && !all.contains(HF_TOKEN), "{all}");

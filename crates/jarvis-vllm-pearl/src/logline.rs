@@ -1,0 +1,301 @@
+//! `mine logs` lines of the miner container: the time the engine recorded each line at (asked
+//! for with `timestamps`, which prefixes each line with an RFC 3339 time and a space) and the
+//! level vLLM writes at a line's start (`INFO 12-03 12:00:04 [file.py:123] message`). A line
+//! without either has `None` for it: nothing is made up.
+
+use jarvis_core::redact::redact_log_line;
+use jarvis_mining::provider::{LogLevel, LogLine};
+
+/// The source every container line is shown under.
+pub(crate) const SOURCE: &str = "container";
+
+/// A container log line as the engine sent it (with its timestamp prefix when one was asked
+/// for), redacted. The whole line is redacted before it is cut, so every field is a piece of the
+/// redacted line; the message is redacted once more after it is cut.
+pub(crate) fn log_line(raw: &str, secrets: &[&str]) -> LogLine {
+    let redacted = redact_log_line(raw, secrets);
+    let (timestamp, line) = match redacted.split_once(' ') {
+        Some((time, rest)) if is_engine_timestamp(time) => (Some(time.to_owned()), rest.to_owned()),
+        _ => (None, redacted),
+    };
+    let (level, message) = match vllm_level(&line) {
+        Some((level, message)) => (Some(level), redact_log_line(message, secrets)),
+        None => (None, line.clone()),
+    };
+    LogLine {
+        source: SOURCE.to_owned(),
+        line,
+        timestamp,
+        level,
+        message,
+    }
+}
+
+/// An RFC 3339 time as the Docker Engine writes it before a log line
+/// (`2026-12-03T12:00:04.123456789Z`, or with an offset): `YYYY-MM-DDTHH:MM:SS`, an optional
+/// fraction, and `Z` or `+HH:MM`/`-HH:MM`.
+pub(crate) fn is_engine_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|s| !s.is_empty() && s.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(digits(0..4)
+        && at(4, b'-')
+        && digits(5..7)
+        && at(7, b'-')
+        && digits(8..10)
+        && at(10, b'T')
+        && digits(11..13)
+        && at(13, b':')
+        && digits(14..16)
+        && at(16, b':')
+        && digits(17..19))
+    {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        let fraction = b
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if fraction == 0 || fraction > 9 {
+            return false;
+        }
+        i += 1 + fraction;
+    }
+    match b.get(i..) {
+        Some(b"Z") => true,
+        Some([b'+' | b'-', _, _, b':', _, _]) => digits(i + 1..i + 3) && digits(i + 4..i + 6),
+        _ => false,
+    }
+}
+
+/// The level vLLM's logger writes first on a line (`INFO 12-03 12:00:04 [file.py:123] message`,
+/// or `INFO:` as uvicorn's access lines start) mapped onto `tracing`'s scale as cpu-pearl maps
+/// loguru's (WARNING is WARN, CRITICAL is ERROR), and the line after it without vLLM's own
+/// `MM-DD HH:MM:SS` time. `None` when the line does not start with a level.
+pub(crate) fn vllm_level(line: &str) -> Option<(LogLevel, &str)> {
+    let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let word = word.strip_suffix(':').unwrap_or(word);
+    let level = match word {
+        "DEBUG" => LogLevel::Debug,
+        "INFO" => LogLevel::Info,
+        "WARNING" | "WARN" => LogLevel::Warn,
+        "ERROR" | "CRITICAL" => LogLevel::Error,
+        _ => return None,
+    };
+    let rest = rest.trim_start_matches(' ');
+    Some((level, strip_vllm_time(rest)))
+}
+
+/// `text` without a leading `MM-DD HH:MM:SS ` (vLLM's own time, which has no year or zone).
+fn strip_vllm_time(text: &str) -> &str {
+    let b = text.as_bytes();
+    let shape = b"00-00 00:00:00 ";
+    let matches = b.len() >= shape.len()
+        && shape.iter().zip(b).all(|(&s, &c)| {
+            if s == b'0' {
+                c.is_ascii_digit()
+            } else {
+                s == c
+            }
+        });
+    if matches {
+        text.get(shape.len()..).unwrap_or(text)
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TIME: &str = "2026-12-03T12:00:04.123456789Z";
+
+    #[test]
+    fn a_timestamped_vllm_line_gives_time_level_and_message() {
+        let l = log_line(
+            &format!("{TIME} INFO 12-03 12:00:04 [api_server.py:123] Started server"),
+            &[],
+        );
+        assert_eq!(l.source, "container");
+        assert_eq!(l.timestamp.as_deref(), Some(TIME));
+        assert_eq!(l.level, Some(LogLevel::Info));
+        assert_eq!(
+            l.line,
+            "INFO 12-03 12:00:04 [api_server.py:123] Started server"
+        );
+        assert_eq!(l.message, "[api_server.py:123] Started server");
+    }
+
+    #[test]
+    fn each_vllm_level_maps_onto_tracings_scale() {
+        for (word, level) in [
+            ("DEBUG", LogLevel::Debug),
+            ("INFO", LogLevel::Info),
+            ("WARNING", LogLevel::Warn),
+            ("ERROR", LogLevel::Error),
+            ("CRITICAL", LogLevel::Error),
+        ] {
+            let l = log_line(&format!("{TIME} {word} 12-03 12:00:04 [x.py:1] m"), &[]);
+            assert_eq!(l.level, Some(level), "{word}");
+            assert_eq!(l.message, "[x.py:1] m", "{word}");
+            assert_eq!(l.timestamp.as_deref(), Some(TIME), "{word}");
+        }
+        let uvicorn = log_line(
+            "INFO:     127.0.0.1:4242 - \"GET /health HTTP/1.1\" 200 OK",
+            &[],
+        );
+        assert_eq!(uvicorn.level, Some(LogLevel::Info));
+        assert_eq!(
+            uvicorn.message,
+            "127.0.0.1:4242 - \"GET /health HTTP/1.1\" 200 OK"
+        );
+    }
+
+    #[test]
+    fn a_line_without_the_prefix_or_a_level_keeps_null() {
+        let l = log_line("INFO 12-03 12:00:04 [x.py:1] no engine time", &[]);
+        assert_eq!(l.timestamp, None);
+        assert_eq!(l.level, Some(LogLevel::Info));
+        assert_eq!(l.line, "INFO 12-03 12:00:04 [x.py:1] no engine time");
+
+        // The gateway's loguru lines and free text: no level at the start, so none.
+        for text in [
+            "2026-12-03 12:00:04.123 | INFO | gateway:submit:12 - Block accepted by node!",
+            "Loading safetensors checkpoint shards: 100%",
+            "info lower case is not a level",
+            "NOTICE something",
+            "INFORMATION is not INFO",
+            "",
+        ] {
+            let l = log_line(&format!("{TIME} {text}"), &[]);
+            assert_eq!(l.timestamp.as_deref(), Some(TIME), "{text}");
+            assert_eq!(l.level, None, "{text}");
+            assert_eq!(l.line, text);
+            assert_eq!(l.message, text);
+            let bare = log_line(text, &[]);
+            assert_eq!((bare.timestamp, bare.level), (None, None), "{text}");
+            assert_eq!(bare.line, text);
+        }
+    }
+
+    #[test]
+    fn only_an_rfc3339_prefix_is_a_timestamp() {
+        for good in [
+            TIME,
+            "2026-12-03T12:00:04Z",
+            "2026-12-03T12:00:04.5Z",
+            "2026-12-03T12:00:04.123456789+01:00",
+            "2026-12-03T12:00:04-05:30",
+        ] {
+            assert!(is_engine_timestamp(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-12-03",
+            "2026-12-03 12:00:04Z",
+            "2026-12-03T12:00:04",
+            "2026-12-03T12:00:04.Z",
+            "2026-12-03T12:00:04.1234567890Z",
+            "2026-12-03T12:00:04ZZ",
+            "2026-12-03T12:00:04+0100",
+            "2026-12-03T1a:00:04Z",
+            "12-03T12:00:04Z",
+            "INFO",
+            "2026-12-03T12:00:04.12€Z",
+        ] {
+            assert!(!is_engine_timestamp(bad), "{bad}");
+        }
+        let l = log_line("12-03 12:00:04 something", &[]);
+        assert_eq!(l.timestamp, None);
+        assert_eq!(l.line, "12-03 12:00:04 something");
+    }
+
+    #[test]
+    fn garbage_never_panics_and_never_makes_up_a_field() {
+        let mut inputs: Vec<String> = [
+            "\u{0}",
+            " ",
+            "  ",
+            "INFO",
+            "INFO ",
+            "ERROR:",
+            "WARNING 12-03",
+            "€€€ INFO",
+            "2026-12-03T12:00:04Z",
+            "2026-12-03T12:00:04Z ",
+            "2026-12-03T12:00:04.€Z x",
+            "2026-12-03T12:00:04+€€:00 x",
+            "DEBUG 12-03 12:00:0€ x",
+            "\x1b[31mERROR\x1b[0m x",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        // Every prefix of a full line, cut at each char boundary.
+        let full = format!("{TIME} CRITICAL 12-03 12:00:04 [x.py:1] é m");
+        inputs.extend(full.char_indices().map(|(i, _)| full[..i].to_owned()));
+        for input in &inputs {
+            let l = log_line(input, &[]);
+            if let Some(t) = &l.timestamp {
+                assert!(is_engine_timestamp(t), "{input:?}");
+                assert!(input.starts_with(t.as_str()), "{input:?}");
+            }
+            assert!(l.line.len() <= input.len(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_stay_redacted_in_every_field() {
+        let secret = "s3cret-Hf-t0ken-value";
+        let raw = format!(
+            "{TIME} WARNING 12-03 12:00:04 [x.py:1] token {secret} PEARLD_RPC_PASSWORD=hunter2hunter2"
+        );
+        let l = log_line(&raw, &[secret]);
+        assert_eq!(l.level, Some(LogLevel::Warn));
+        assert_eq!(l.timestamp.as_deref(), Some(TIME));
+        let json = serde_json::to_string(&l).unwrap();
+        for shown in [&l.line, &l.message, &json] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(!shown.contains("hunter2hunter2"), "{shown}");
+        }
+        assert!(
+            l.message.contains("PEARLD_RPC_PASSWORD=[REDACTED]"),
+            "{}",
+            l.message
+        );
+        // A secret that is (absurdly) the engine's time is redacted before the line is cut.
+        let l = log_line(&format!("{TIME} INFO m"), &[TIME]);
+        assert_eq!(l.timestamp, None);
+        assert!(!serde_json::to_string(&l).unwrap().contains(TIME));
+    }
+
+    proptest::proptest! {
+        /// Any line, with or without the engine's prefix, parses or not without panicking;
+        /// a time is only ever the engine's, and a secret in it reaches no field.
+        #[test]
+        fn any_line_parses_or_not_without_panicking(
+            prefix in proptest::option::of("[0-9T:.Z+-]{0,32}"),
+            body in ".{0,200}",
+        ) {
+            let secret = "s3cret-value";
+            let raw = match &prefix {
+                Some(p) => format!("{p} {body} {secret}"),
+                None => format!("{body} {secret}"),
+            };
+            let l = log_line(&raw, &[secret]);
+            if let Some(t) = &l.timestamp {
+                proptest::prop_assert!(is_engine_timestamp(t));
+            }
+            let json = serde_json::to_string(&l).unwrap();
+            proptest::prop_assert!(!json.contains(secret), "{}", json);
+        }
+    }
+}
