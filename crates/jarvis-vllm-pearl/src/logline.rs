@@ -18,8 +18,17 @@ pub(crate) fn log_line(raw: &str, secrets: &[&str]) -> LogLine {
         Some((time, rest)) if is_engine_timestamp(time) => (Some(time.to_owned()), rest.to_owned()),
         _ => (None, redacted),
     };
-    let (level, message) = match vllm_level(&line) {
-        Some((level, message)) => (Some(level), redact_log_line(message, secrets)),
+    // Recent vLLM names the process first: `(APIServer pid=7) INFO 12-03 ...`; the tag
+    // stays in the message.
+    let (tag, body) = split_process_tag(&line);
+    let (level, message) = match vllm_level(body) {
+        Some((level, message)) => {
+            let message = match tag {
+                Some(tag) => format!("{tag} {message}"),
+                None => message.to_owned(),
+            };
+            (Some(level), redact_log_line(&message, secrets))
+        }
         None => (None, line.clone()),
     };
     LogLine {
@@ -93,6 +102,24 @@ pub(crate) fn vllm_level(line: &str) -> Option<(LogLevel, &str)> {
     Some((level, strip_vllm_time(rest)))
 }
 
+/// A leading `(NAME pid=DIGITS)` process tag and the text after it and its space, or `None`
+/// and the whole line.
+fn split_process_tag(line: &str) -> (Option<&str>, &str) {
+    let tagged = line.strip_prefix('(').and_then(|rest| {
+        let (inside, after) = rest.split_once(") ")?;
+        let (name, pid) = inside.split_once(" pid=")?;
+        let valid = !name.is_empty()
+            && !name.contains(' ')
+            && !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit());
+        valid.then(|| (&line[..inside.len() + 2], after))
+    });
+    match tagged {
+        Some((tag, after)) => (Some(tag), after),
+        None => (None, line),
+    }
+}
+
 /// `text` without a leading `MM-DD HH:MM:SS ` (vLLM's own time, which has no year or zone).
 fn strip_vllm_time(text: &str) -> &str {
     let b = text.as_bytes();
@@ -132,6 +159,25 @@ mod tests {
             "INFO 12-03 12:00:04 [api_server.py:123] Started server"
         );
         assert_eq!(l.message, "[api_server.py:123] Started server");
+    }
+
+    #[test]
+    fn a_process_tag_before_the_level_is_kept_in_the_message() {
+        let l = log_line(
+            &format!("{TIME} (APIServer pid=4242) WARNING 12-03 12:00:04 [serving.py:9] slow"),
+            &["s3cr3t-pass"],
+        );
+        assert_eq!(l.level, Some(LogLevel::Warn));
+        assert_eq!(l.message, "(APIServer pid=4242) [serving.py:9] slow");
+        // Not a process tag: no level is made up.
+        for line in [
+            "(APIServer) INFO 12-03 12:00:04 [a.py:1] m",
+            "(two words pid=1) INFO 12-03 12:00:04 [a.py:1] m",
+            "(APIServer pid=x1) INFO 12-03 12:00:04 [a.py:1] m",
+            "(APIServer pid=1)INFO 12-03 12:00:04 [a.py:1] m",
+        ] {
+            assert_eq!(log_line(line, &[]).level, None, "{line}");
+        }
     }
 
     #[test]
