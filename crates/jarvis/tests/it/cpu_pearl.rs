@@ -1172,14 +1172,10 @@ fn a_nearly_full_disk_is_named_by_start() {
     drop(disk);
 }
 
-/// The gateway's own level reaches `gateway.log` and `mine logs`: a line loguru wrote at
-/// WARNING, ERROR or CRITICAL is shown at WARN or ERROR (the JSON lines' `level`, the text
-/// lines' level column), not INFO, and keeps loguru's name for it; a line printed without
-/// loguru stays INFO.
-#[test]
-fn mine_logs_shows_the_level_the_gateway_logged_each_line_at() {
-    use jarvis_testkit::fake_gateway::log::{Level, every_level_message};
-    let recorded = [
+/// Each loguru level the fake gateway logs at, and the level `mine logs` shows its line at.
+const GATEWAY_LEVELS_SHOWN_AS: [(jarvis_testkit::fake_gateway::log::Level, &str); 7] = {
+    use jarvis_testkit::fake_gateway::log::Level;
+    [
         (Level::Trace, "TRACE"),
         (Level::Debug, "DEBUG"),
         (Level::Info, "INFO"),
@@ -1187,11 +1183,30 @@ fn mine_logs_shows_the_level_the_gateway_logged_each_line_at() {
         (Level::Warning, "WARN"),
         (Level::Error, "ERROR"),
         (Level::Critical, "ERROR"),
-    ];
+    ]
+};
+
+/// A rig whose fake gateway logs one line at every loguru level (and lets all through), with
+/// the supervisor's log format JSON or text.
+fn every_level_rig(json_format: bool) -> Rig {
+    Rig::new(if json_format {
+        "log_format = \"json\"\n"
+    } else {
+        ""
+    })
+    .with_env("FAKE_GATEWAY_LOG_EVERY_LEVEL", "1")
+    .with_env("PEARL_LOG_LEVEL", "TRACE")
+}
+
+/// The gateway's own level reaches `gateway.log` and `mine logs`: a line loguru wrote at
+/// WARNING, ERROR or CRITICAL is shown at WARN or ERROR (the JSON lines' `level`, the text
+/// lines' level column), not INFO, and keeps loguru's name for it; a line printed without
+/// loguru stays INFO.
+#[test]
+fn mine_logs_shows_the_level_the_gateway_logged_each_line_at() {
+    use jarvis_testkit::fake_gateway::log::{Level, every_level_message};
     for json in [true, false] {
-        let rig = Rig::new(if json { "log_format = \"json\"\n" } else { "" })
-            .with_env("FAKE_GATEWAY_LOG_EVERY_LEVEL", "1")
-            .with_env("PEARL_LOG_LEVEL", "TRACE");
+        let rig = every_level_rig(json);
         rig.run(&["mine", "start"]).assert_success();
         let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
         until("the gateway logged a line at every level", || {
@@ -1221,7 +1236,7 @@ fn mine_logs_shows_the_level_the_gateway_logged_each_line_at() {
             };
             (level, (*line).to_owned())
         };
-        for (level, shown_as) in recorded {
+        for (level, shown_as) in GATEWAY_LEVELS_SHOWN_AS {
             let message = every_level_message(level);
             let (shown, line) = level_of(&message);
             assert_eq!(shown, shown_as, "json: {json}; {line}");
@@ -1266,24 +1281,8 @@ fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
     use jarvis_testkit::fake_gateway::log::{Level, every_level_message};
     // base64("rpcuser:pearld-e2e-secret-9f3").
     const BASIC: &str = "cnBjdXNlcjpwZWFybGQtZTJlLXNlY3JldC05ZjM=";
-    let recorded = [
-        (Level::Trace, "TRACE"),
-        (Level::Debug, "DEBUG"),
-        (Level::Info, "INFO"),
-        (Level::Success, "INFO"),
-        (Level::Warning, "WARN"),
-        (Level::Error, "ERROR"),
-        (Level::Critical, "ERROR"),
-    ];
     for json_format in [false, true] {
-        let rig = Rig::new(if json_format {
-            "log_format = \"json\"\n"
-        } else {
-            ""
-        })
-        .with_env("FAKE_GATEWAY_LOG_EVERY_LEVEL", "1")
-        .with_env("FAKE_GATEWAY_LEAK", "1")
-        .with_env("PEARL_LOG_LEVEL", "TRACE");
+        let rig = every_level_rig(json_format).with_env("FAKE_GATEWAY_LEAK", "1");
         rig.run(&["mine", "start"]).assert_success();
         let log_path = rig.env.oj_home().join("logs/mining/gateway.log");
         until("the gateway logged every level and its leaky lines", || {
@@ -1310,7 +1309,7 @@ fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
                     panic!("no gateway record with {message:?}:\n{}", shown.stdout())
                 })
         };
-        for (level, shown_as) in recorded {
+        for (level, shown_as) in GATEWAY_LEVELS_SHOWN_AS {
             let message = every_level_message(level);
             let record = find(&message);
             assert_eq!(record["level"], shown_as, "json: {json_format}; {record}");

@@ -314,36 +314,36 @@ unsafe fn probe_pairs(seconds: f64) -> (u64, f64) {
 /// The CPU supports AVX2.
 #[target_feature(enable = "avx2")]
 unsafe fn probe_chains(seconds: f64) -> (u64, f64) {
-    const ROUND: u64 = 1 << 12;
-    const CHAINS: usize = 12;
     let y = black_box(_mm256_set1_epi8(-2));
     let ones = _mm256_set1_epi16(1);
-    let mut c = [black_box(_mm256_set1_epi8(3)); CHAINS];
-    let done = super::timed_rounds(seconds, ROUND * CHAINS as u64 * 32, || {
-        for _ in 0..ROUND {
-            for slot in c.iter_mut() {
-                *slot = _mm256_madd_epi16(_mm256_maddubs_epi16(*slot, y), ones);
-            }
-        }
-    });
-    black_box(c);
-    done
+    run_chains(seconds, 32, |c| {
+        _mm256_madd_epi16(_mm256_maddubs_epi16(c, y), ones)
+    })
 }
 
-/// Twelve chains of `vpmaddwd`, each fed its previous result (nothing can be hoisted).
+/// Twelve chains of `vpmaddwd`.
 ///
 /// # Safety
 /// The CPU supports AVX2.
 #[target_feature(enable = "avx2")]
 unsafe fn probe_int16(seconds: f64) -> (u64, f64) {
+    let y = black_box(_mm256_set1_epi16(-2));
+    run_chains(seconds, 16, |c| _mm256_madd_epi16(c, y))
+}
+
+/// Runs `link` on twelve chains, each fed its previous result (so nothing can be hoisted),
+/// for about `seconds`; `macs` per link. Inlined into its AVX2 callers, whose closures
+/// keep their target features.
+#[inline(always)]
+fn run_chains(seconds: f64, macs: u64, link: impl Fn(__m256i) -> __m256i) -> (u64, f64) {
     const ROUND: u64 = 1 << 12;
     const CHAINS: usize = 12;
-    let y = black_box(_mm256_set1_epi16(-2));
-    let mut c = [black_box(_mm256_set1_epi8(3)); CHAINS];
-    let done = super::timed_rounds(seconds, ROUND * CHAINS as u64 * 16, || {
+    // SAFETY: `_mm256_set1_epi8` is reached only from the AVX2 probes above.
+    let mut c = [black_box(unsafe { _mm256_set1_epi8(3) }); CHAINS];
+    let done = super::timed_rounds(seconds, ROUND * CHAINS as u64 * macs, || {
         for _ in 0..ROUND {
             for slot in c.iter_mut() {
-                *slot = _mm256_madd_epi16(*slot, y);
+                *slot = link(*slot);
             }
         }
     });
