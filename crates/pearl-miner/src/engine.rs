@@ -62,7 +62,8 @@ impl JobContext {
             MiningConfiguration::dense(shape.k, shape.rank as u16, parsed.rows, parsed.cols);
         let job_key = commit::job_key(&header.to_bytes(), &config.to_bytes());
         let mut bt_raw = vec![0u8; n * k];
-        b_seed_rng.fill_signal(&mut bt_raw);
+        // Ternary signal, so noised B stays in kernel::NARROW_B (the AVX2 kernel's offset).
+        b_seed_rng.fill_ternary(&mut bt_raw);
         // Kept for the job: its root is hash_b, and every win opens rows of it.
         let bt_tree = MerkleTree::build(&job_key, &bt_raw);
         let hash_b = bt_tree.root();
@@ -125,7 +126,6 @@ pub(crate) struct Worker {
     a_tree: MerkleTree,
     next_row: usize,
     a_noised: CacheAligned<i8>,
-    a_abs: CacheAligned<i8>,
     line: Vec<i8>,
     noise: NoiseBatch,
     acc: CacheAligned<i32>,
@@ -153,7 +153,6 @@ impl Worker {
             a_tree,
             next_row: 0,
             a_noised: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
-            a_abs: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
             line: vec![0; shape.k as usize],
             noise: NoiseBatch::for_a(shape.k as usize, shape.rank),
             acc: CacheAligned::new(ctx.layout.rows_period * ctx.layout.cols_period),
@@ -203,13 +202,6 @@ impl Worker {
             self.noise.noised(row, raw, &mut self.line);
             ctx.a_panels.store(&mut self.a_noised, row, &self.line);
         }
-        // Only the AVX2 kernel reads |A|. Noised values lie in [-127, 127], so the absolute
-        // value never overflows.
-        if kernel == Kernel::Avx2 {
-            for (abs, &v) in self.a_abs.iter_mut().zip(&self.a_noised) {
-                *abs = v.wrapping_abs();
-            }
-        }
         PhaseTimes::add(&phases.noise_ns, t);
 
         let layout = &ctx.layout;
@@ -246,7 +238,6 @@ impl Worker {
                         let panel = row_block / rp * chunks + block;
                         kernel.accumulate_lanes(
                             ctx.a_panels.panel(&self.a_noised, row_block / rp, block),
-                            ctx.a_panels.panel(&self.a_abs, row_block / rp, block),
                             &self.a_terms[panel * rp..(panel + 1) * rp],
                             ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block),
                             dims,
@@ -264,10 +255,9 @@ impl Worker {
                     let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
                     for block in 0..chunks {
                         let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
-                        let a_abs = ctx.a_panels.panel(&self.a_abs, row_block / rp, block);
                         let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
                         let t0 = Instant::now();
-                        kernel.accumulate_packed(a, a_abs, b, dims, &mut self.acc);
+                        kernel.accumulate_packed(a, b, dims, &mut self.acc);
                         let t1 = Instant::now();
                         layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
                         for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {

@@ -123,6 +123,21 @@ impl SignalRng {
     }
 }
 
+impl SignalRng {
+    /// Fills `out` with ternary signal values, -1, 0 and 1 (as two's-complement bytes), each
+    /// about a third of the time: B's signal, so that noised B stays in
+    /// [`crate::kernel::NARROW_B`]. Once per job, so the plain loop does.
+    pub(crate) fn fill_ternary(&mut self, out: &mut [u8]) {
+        for chunk in out.chunks_mut(STEP_BYTES) {
+            let bytes = self.step();
+            for (slot, &byte) in chunk.iter_mut().zip(&bytes) {
+                // (byte·3) >> 8 spans 0..=2.
+                *slot = (((u16::from(byte) * 3) >> 8) as i8 - 1) as u8;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +150,23 @@ mod tests {
         let values: Vec<i8> = buf.iter().map(|&b| b as i8).collect();
         assert_eq!(values.iter().copied().min(), Some(-64));
         assert_eq!(values.iter().copied().max(), Some(64));
+    }
+
+    #[test]
+    fn ternary_signal_is_minus_one_zero_or_one_in_about_equal_shares() {
+        let mut rng = SignalRng::from_seed(4, 1);
+        let mut buf = vec![0u8; 3 << 14];
+        rng.fill_ternary(&mut buf);
+        let mut counts = [0usize; 3];
+        for &b in &buf {
+            let v = b as i8;
+            assert!((-1..=1).contains(&v), "{v} is not ternary");
+            counts[(v + 1) as usize] += 1;
+        }
+        // 85 byte values map to -1, 86 to 0 and 85 to 1: shares near a third each.
+        for count in counts {
+            assert!(count.abs_diff(1 << 14) < 1 << 10, "{counts:?}");
+        }
     }
 
     #[test]

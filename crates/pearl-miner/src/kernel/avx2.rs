@@ -1,77 +1,117 @@
-//! AVX2 kernel: `vpmaddubsw` on |a| (u8) × (b·sign a) (i8), then `vpmaddwd` by ones into
-//! i32. With |a|, |b| <= 127 a pair sum is at most 2·127² = 32258 < 32767: no i16
-//! saturation. A's 4 values of a k-quad are broadcast; B is read in its own strip form
-//! ([`strip_b_panel`]), so 2 rows × 32 columns stay in 8 registers and each k-quad of a
-//! strip is one 128-byte line pair read in order.
+//! AVX2 kernel: `vpmaddubsw` on b+64 (u8) × a (i8), then `vpmaddwd` by ones into i32, then
+//! one add: three vector µops per 32 MACs, two of them the multiplies the peak probe times.
 //!
-//! Why 2 × 32 and strips: every 32 MACs cost four vector µops here (sign, two multiplies, an
-//! add), and each broadcast of A costs one more. 2 rows × 4 vectors broadcast A once per
-//! four multiplies (4 rows × 2 vectors: once per two), and a strip keeps the B values one
-//! register block reads contiguous, where the shared quad-interleaved panel puts its next
-//! k-quad a whole panel row (1 KiB at 256 columns) further: a block's 64 lines then fill 8 of
-//! a 64-set L1 to all 8 ways, and A's and the accumulators' lines evict them.
+//! The offset needs narrow B: the miner draws B's signal from {-1, 0, 1}, so noised B lies
+//! in [-64, 64] ([`super::NARROW_B`]) and b+64 in [0, 128]. A pair sum is then at most
+//! 2·128·127 = 32512 < 32767: no i16 saturation, whatever A holds in [-127, 127]. The
+//! offset adds 64·Σa to every dot product; each row's −64·Σa over the chunk
+//! ([`row_terms`]) is where its accumulators start, so undoing it costs nothing.
+//!
+//! A's 4 values of a k-quad are broadcast; B is read in its own strip form
+//! ([`strip_b_panel`]), so 2 rows × 32 columns stay in 8 registers and each k-quad of a
+//! strip is one 128-byte line pair read in order. A strip keeps the B values one register
+//! block reads contiguous, where the shared quad-interleaved panel puts its next k-quad a
+//! whole panel row (1 KiB at 256 columns) further: a block's 64 lines then fill 8 of a
+//! 64-set L1 to all 8 ways, and A's and the accumulators' lines evict them.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi32, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_maddubs_epi16,
-    _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256, _mm256_sign_epi8,
+    _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256,
     _mm256_storeu_si256, _mm256_xor_si256,
 };
 use std::hint::black_box;
 
-use super::PanelDims;
+use super::{NARROW_B, PanelDims};
 
 /// Columns per strip of B's own form (four vectors of 8 i32 lanes).
 const STRIP: usize = 32;
 
+/// What the own form adds to each B value (u8 b+64 in [0, 128] for b in [`NARROW_B`]).
+const B_OFFSET: i32 = 64;
+
 /// Rewrites a quad-interleaved B panel (see the module docs of `kernel`) in this kernel's
-/// strip form: columns in strips of 32 (the last one narrower when `cols` is not a multiple
-/// of 32); strip `s0..s0+w` starts at `s0·r`, and its k-quad q holds the quads of its w
-/// columns, in order, at `s0·r + q·4w`.
+/// strip form, each value stored as the byte b+64: columns in strips of 32 (the last one
+/// narrower when `cols` is not a multiple of 32); strip `s0..s0+w` starts at `s0·r`, and its
+/// k-quad q holds the quads of its w columns, in order, at `s0·r + q·4w`.
+///
+/// # Panics
+/// When a value lies outside [`NARROW_B`] (b+64 would not fit the i16 pair sums).
 pub(super) fn strip_b_panel(quad: &[i8], d: PanelDims, out: &mut [i8]) {
+    let len = d.cols * d.r;
+    assert!(
+        quad[..len].iter().all(|v| NARROW_B.contains(v)),
+        "the AVX2 kernel's B form needs values in [{}, {}]",
+        NARROW_B.start(),
+        NARROW_B.end()
+    );
     for s0 in (0..d.cols).step_by(STRIP) {
         let w = (d.cols - s0).min(STRIP);
         for q in 0..d.r / 4 {
             let from = (q * d.cols + s0) * 4;
             let to = s0 * d.r + q * w * 4;
-            out[to..to + 4 * w].copy_from_slice(&quad[from..from + 4 * w]);
+            for (o, &v) in out[to..to + 4 * w]
+                .iter_mut()
+                .zip(&quad[from..from + 4 * w])
+            {
+                // In [0, 128]: 128 is stored as the byte 0x80, read back as u8.
+                *o = v.wrapping_add(B_OFFSET as i8);
+            }
         }
     }
 }
 
+/// −64·Σ of each row of an A panel (`d.rows` rows of `d.r` values), wrapping: where each
+/// row's accumulators start, undoing B's offset of 64.
+pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
+    for (row, slot) in out.iter_mut().take(d.rows).enumerate() {
+        *slot = a[row * d.r..(row + 1) * d.r]
+            .iter()
+            .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
+            .wrapping_mul(-B_OFFSET);
+    }
+}
+
 /// See [`super::Kernel::accumulate`]: B in the shared quad-interleaved form, rewritten into
-/// strips first (tests and one-off calls; the miner keeps B in strips).
-pub(super) fn accumulate(a: &[i8], a_abs: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+/// strips first (tests and one-off calls; the miner keeps B in strips). A panel with a
+/// value outside [`NARROW_B`] goes to the portable kernel.
+pub(super) fn accumulate(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    if !b[..d.cols * d.r].iter().all(|v| NARROW_B.contains(v)) {
+        return super::portable::accumulate(a, b, d, acc);
+    }
     let mut strips = vec![0i8; d.cols * d.r];
     strip_b_panel(b, d, &mut strips);
-    run::<false>(a, a_abs, &strips, d, acc, &[], &mut []);
+    accumulate_packed(a, &strips, d, acc);
 }
 
 /// See [`super::Kernel::accumulate_packed`]: B in strips ([`strip_b_panel`]).
-pub(super) fn accumulate_packed(a: &[i8], a_abs: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
-    run::<false>(a, a_abs, b, d, acc, &[], &mut []);
+pub(super) fn accumulate_packed(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
+    let mut terms = vec![0i32; d.rows];
+    row_terms(a, d, &mut terms);
+    run::<false>(a, &terms, b, d, acc, &[], &mut []);
 }
 
-/// [`accumulate_packed`] with the tile XORs fused in: after adding, `lanes[16·s + l]` is
-/// XORed with every updated `acc[i][j]` whose `row_slots[i] = s` and `j ≡ l (mod 16)`, while
-/// the block is still in registers (see [`super::Kernel::accumulate_lanes`]).
+/// [`accumulate_packed`] with the row terms given and the tile XORs fused in: after
+/// adding, `lanes[16·s + l]` is XORed with every updated `acc[i][j]` whose
+/// `row_slots[i] = s` and `j ≡ l (mod 16)`, while the block is still in registers (see
+/// [`super::Kernel::accumulate_lanes`]).
 pub(super) fn accumulate_lanes(
     a: &[i8],
-    a_abs: &[i8],
+    terms: &[i32],
     b: &[i8],
     d: PanelDims,
     acc: &mut [i32],
     row_slots: &[u32],
     lanes: &mut [u32],
 ) {
-    run::<true>(a, a_abs, b, d, acc, row_slots, lanes);
+    run::<true>(a, terms, b, d, acc, row_slots, lanes);
 }
 
 /// Strip by strip (B's strip stays in L1 while every row pair reads it), 2 × 32 register
 /// blocks (narrower strips use 1 to 3 vectors), scalar code for the last `w mod 8` columns.
 fn run<const LANES: bool>(
     a: &[i8],
-    a_abs: &[i8],
+    terms: &[i32],
     b: &[i8],
     d: PanelDims,
     acc: &mut [i32],
@@ -85,16 +125,16 @@ fn run<const LANES: bool>(
         let vectors = if avx2 { w / 8 } else { 0 };
         let at = Strip {
             a,
-            a_abs,
+            terms,
             b,
             d,
             s0,
             w,
         };
         // SAFETY: AVX2 was detected (vectors is 0 otherwise); Kernel's entry points asserted
-        // that a, a_abs hold rows·r values, b cols·r, acc rows·cols, and (with LANES) that
-        // row_slots holds rows values, each below lanes.len()/16; the strip s0..s0+w lies
-        // in the panel, holds 8·vectors <= w columns, and s0 is a multiple of 32.
+        // that a holds rows·r values, b cols·r, acc rows·cols, terms rows, and (with LANES)
+        // that row_slots holds rows values, each below lanes.len()/16; the strip s0..s0+w
+        // lies in the panel, holds 8·vectors <= w columns, and s0 is a multiple of 32.
         unsafe {
             match vectors {
                 4 => strip_rows::<4, LANES>(at, acc, row_slots, lanes),
@@ -110,11 +150,11 @@ fn run<const LANES: bool>(
     }
 }
 
-/// One strip of B's own form and the A panel it meets.
+/// One strip of B's own form and the A panel (with its row terms) it meets.
 #[derive(Clone, Copy)]
 struct Strip<'a> {
     a: &'a [i8],
-    a_abs: &'a [i8],
+    terms: &'a [i32],
     b: &'a [i8],
     d: PanelDims,
     /// First column of the strip.
@@ -123,7 +163,8 @@ struct Strip<'a> {
     w: usize,
 }
 
-/// Columns `cols` (inside the strip) of every row, one dot product at a time.
+/// Columns `cols` (inside the strip) of every row, one dot product at a time (B's offset
+/// taken off each value, so the row terms are not needed).
 fn scalar_columns<const LANES: bool>(
     at: Strip<'_>,
     cols: std::ops::Range<usize>,
@@ -139,7 +180,7 @@ fn scalar_columns<const LANES: bool>(
             for (q, a4) in a_line.chunks_exact(4).enumerate() {
                 let b4 = &strip[(q * at.w + j - at.s0) * 4..][..4];
                 dot += (0..4)
-                    .map(|x| i32::from(a4[x]) * i32::from(b4[x]))
+                    .map(|x| i32::from(a4[x]) * (i32::from(b4[x] as u8) - B_OFFSET))
                     .sum::<i32>();
             }
             let sum = &mut acc[i * d.cols + j];
@@ -174,10 +215,11 @@ unsafe fn strip_rows<const V: usize, const LANES: bool>(
     }
 }
 
+/// `accum + Σ pairs of (b+64)·a`: the u8 operand is B's own form, the i8 one A's broadcast.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn mac(accum: __m256i, abs_a: __m256i, a: __m256i, b: __m256i, ones: __m256i) -> __m256i {
-    let products = _mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(b, a));
+fn mac(accum: __m256i, a: __m256i, b_offset: __m256i, ones: __m256i) -> __m256i {
+    let products = _mm256_maddubs_epi16(b_offset, a);
     _mm256_add_epi32(accum, _mm256_madd_epi16(products, ones))
 }
 
@@ -188,8 +230,8 @@ fn mac(accum: __m256i, abs_a: __m256i, a: __m256i, b: __m256i, ones: __m256i) ->
 /// # Safety
 /// The CPU supports AVX2; `i0 + R <= rows`; `8·V <= w`; the strip `s0..s0+w` lies inside
 /// the panel; `s0` is a multiple of 16 (so vector v feeds lanes 8·(v mod 2)..+8); the slices
-/// hold at least the lengths `Kernel::accumulate` asserts, and with `LANES` each slot is
-/// below `lanes.len() / 16`.
+/// hold at least the lengths `Kernel::accumulate` asserts (terms: one per row), and with
+/// `LANES` each slot is below `lanes.len() / 16`.
 #[target_feature(enable = "avx2")]
 unsafe fn block<const R: usize, const V: usize, const LANES: bool>(
     at: Strip<'_>,
@@ -200,7 +242,9 @@ unsafe fn block<const R: usize, const V: usize, const LANES: bool>(
 ) {
     let d = at.d;
     let ones = _mm256_set1_epi16(1);
-    let mut c = [[_mm256_setzero_si256(); V]; R];
+    // Each row starts at its term, which takes B's offset back out of the sums.
+    let mut c: [[__m256i; V]; R] =
+        std::array::from_fn(|row| [_mm256_set1_epi32(at.terms[i0 + row]); V]);
     // SAFETY (whole body): the strip holds r/4 quads of 4w bytes from s0·r, and 32·V <= 4w;
     // row offsets stay below rows·r; acc rows i0..i0+R, columns s0..s0+8V exist; lane slots
     // hold 16 values each (function contract).
@@ -213,14 +257,11 @@ unsafe fn block<const R: usize, const V: usize, const LANES: bool>(
         }
         for (row, cr) in c.iter_mut().enumerate() {
             let offset = (i0 + row) * d.r + 4 * q;
-            let (av, aa) = unsafe {
-                (
-                    _mm256_set1_epi32(at.a.as_ptr().add(offset).cast::<i32>().read_unaligned()),
-                    _mm256_set1_epi32(at.a_abs.as_ptr().add(offset).cast::<i32>().read_unaligned()),
-                )
+            let av = unsafe {
+                _mm256_set1_epi32(at.a.as_ptr().add(offset).cast::<i32>().read_unaligned())
             };
             for (sum, &bq) in cr.iter_mut().zip(&bv) {
-                *sum = mac(*sum, aa, av, bq, ones);
+                *sum = mac(*sum, av, bq, ones);
             }
         }
     }

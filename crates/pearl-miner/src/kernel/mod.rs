@@ -1,5 +1,6 @@
 //! Int8 GEMM panel kernels. One call adds a `rows × cols` block of dot products over one
-//! r-chunk into cumulative i32 accumulators. Operands are noised values in [-127, 127].
+//! r-chunk into cumulative i32 accumulators. Operands are noised values in [-127, 127]; the
+//! miner's B lies in [`NARROW_B`], which the AVX2 kernel's own B form needs.
 //!
 //! Layouts (one r-chunk): the A panel is row-major `rows × r`; the B panel is
 //! "quad-interleaved": for each group of 4 consecutive k indices q and each column j, the 4
@@ -15,6 +16,12 @@ mod avx2;
 mod avx512vnni;
 #[cfg(target_arch = "aarch64")]
 mod neon;
+
+/// The range of the miner's noised B: its signal is drawn from {-1, 0, 1} (any value in
+/// [-64, 64] is valid signal, §4.2) and the noise lies in [-63, 63]. The AVX2 kernel's own B
+/// form ([`Kernel::own_b_panel`]) holds b+64 as an unsigned byte, which only this range
+/// keeps free of i16 saturation.
+pub const NARROW_B: std::ops::RangeInclusive<i8> = -64..=64;
 
 /// Which kernel the caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,7 +48,7 @@ pub enum KernelChoice {
 pub enum Kernel {
     /// Portable Rust.
     Portable,
-    /// AVX2 `vpmaddubsw` with the sign trick (x86_64 only, checked at run time).
+    /// AVX2 `vpmaddubsw` with B offset by 64 (x86_64 only, checked at run time).
     Avx2,
     /// AVX-512 VNNI `vpdpbusd` with an unsigned offset on B (x86_64 only, checked at run time).
     Avx512Vnni,
@@ -148,11 +155,9 @@ pub struct PanelDims {
 }
 
 impl PanelDims {
-    fn fits(&self, a: &[i8], a_abs: &[i8], b: &[i8], acc: &[i32]) -> bool {
-        let a_len = self.rows * self.r;
+    fn fits(&self, a: &[i8], b: &[i8], acc: &[i32]) -> bool {
         self.r.is_multiple_of(4)
-            && a.len() >= a_len
-            && a_abs.len() >= a_len
+            && a.len() >= self.rows * self.r
             && b.len() >= self.cols * self.r
             && acc.len() >= self.rows * self.cols
     }
@@ -288,11 +293,12 @@ impl Kernel {
     /// Writes the quad-interleaved B panel `quad` (`dims.cols × dims.r`, as
     /// [`pack_b_panel`] makes it) into `out` in this kernel's own form, the one
     /// [`Self::accumulate_packed`] and [`Self::accumulate_lanes`] read: `b XOR 0x80` for
-    /// the AVX-512 VNNI kernel ([`Self::offset_b`]), 32-column strips for the AVX2 kernel,
-    /// the same panel for the others. The miner does this once per job.
+    /// the AVX-512 VNNI kernel ([`Self::offset_b`]), 32-column strips of b+64 for the AVX2
+    /// kernel, the same panel for the others. The miner does this once per job.
     ///
     /// # Panics
-    /// When `quad` or `out` holds fewer than `cols·r` values or r is not a multiple of 4.
+    /// When `quad` or `out` holds fewer than `cols·r` values or r is not a multiple of 4,
+    /// and, for the AVX2 kernel, when a value lies outside [`NARROW_B`].
     pub fn own_b_panel(&self, quad: &[i8], dims: PanelDims, out: &mut [i8]) {
         let len = dims.cols * dims.r;
         assert!(
@@ -316,18 +322,11 @@ impl Kernel {
     ///
     /// # Panics
     /// As [`Self::accumulate`].
-    pub fn accumulate_packed(
-        &self,
-        a: &[i8],
-        a_abs: &[i8],
-        b: &[i8],
-        dims: PanelDims,
-        acc: &mut [i32],
-    ) {
+    pub fn accumulate_packed(&self, a: &[i8], b: &[i8], dims: PanelDims, acc: &mut [i32]) {
         match self {
             Self::Avx512Vnni => {
                 assert!(
-                    dims.fits(a, a_abs, b, acc),
+                    dims.fits(a, b, acc),
                     "kernel panel {dims:?} does not fit its buffers"
                 );
                 #[cfg(target_arch = "x86_64")]
@@ -341,18 +340,18 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             Self::Avx2 => {
                 assert!(
-                    dims.fits(a, a_abs, b, acc),
+                    dims.fits(a, b, acc),
                     "kernel panel {dims:?} does not fit its buffers"
                 );
-                avx2::accumulate_packed(a, a_abs, b, dims, acc);
+                avx2::accumulate_packed(a, b, dims, acc);
             }
-            _ => self.accumulate(a, a_abs, b, dims, acc),
+            _ => self.accumulate(a, b, dims, acc),
         }
     }
 
     /// The per-row terms [`Self::accumulate_lanes`] adds for the A panel `a` (`dims.rows`
     /// rows of `dims.r`): −128·Σ row for the AVX-512 VNNI kernel (its B is offset by 128),
-    /// 0 for the others. They depend on A alone, so the miner computes them once per
+    /// −64·Σ row for the AVX2 kernel (offset by 64), 0 for the others. They depend on A alone, so the miner computes them once per
     /// attempt rather than once per column block.
     pub fn row_terms(&self, a: &[i8], dims: PanelDims, out: &mut [i32]) {
         assert!(
@@ -362,6 +361,8 @@ impl Kernel {
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vnni => avx512vnni::row_terms(a, dims, out),
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => avx2::row_terms(a, dims, out),
             // Elsewhere (a VNNI value never resolves off x86_64) accumulate_lanes goes
             // through accumulate_packed, which undoes B's offset itself and reads no terms.
             _ => out[..dims.rows].fill(0),
@@ -382,7 +383,6 @@ impl Kernel {
     pub fn accumulate_lanes(
         &self,
         a: &[i8],
-        a_abs: &[i8],
         terms: &[i32],
         b: &[i8],
         dims: PanelDims,
@@ -391,7 +391,7 @@ impl Kernel {
         lanes: &mut [u32],
     ) {
         assert!(
-            dims.fits(a, a_abs, b, acc),
+            dims.fits(a, b, acc),
             "kernel panel {dims:?} does not fit its buffers"
         );
         check_slots(terms, row_slots, lanes, dims);
@@ -402,30 +402,31 @@ impl Kernel {
                 avx512vnni::accumulate_lanes(a, b, dims, terms, acc, row_slots, lanes);
             }
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => avx2::accumulate_lanes(a, a_abs, b, dims, acc, row_slots, lanes),
+            Self::Avx2 => avx2::accumulate_lanes(a, terms, b, dims, acc, row_slots, lanes),
             _ => {
-                self.accumulate_packed(a, a_abs, b, dims, acc);
+                self.accumulate_packed(a, b, dims, acc);
                 lanes_from_acc(acc, dims, row_slots, lanes);
             }
         }
     }
 
     /// `acc[i·cols + j] += Σ_{l<r} a[i·r + l] · b[j][l]` (wrapping i32), with `b` in the
-    /// quad-interleaved layout and `a_abs[x] = |a[x]|` (read by the AVX2 kernel only).
+    /// quad-interleaved layout. The AVX2 kernel hands a panel with a B value outside
+    /// [`NARROW_B`] to the portable kernel.
     ///
     /// # Panics
     /// When a slice is too short for `dims` or r is not a multiple of 4 (a caller bug,
     /// never outside data).
-    pub fn accumulate(&self, a: &[i8], a_abs: &[i8], b: &[i8], dims: PanelDims, acc: &mut [i32]) {
+    pub fn accumulate(&self, a: &[i8], b: &[i8], dims: PanelDims, acc: &mut [i32]) {
         assert!(
-            dims.fits(a, a_abs, b, acc),
+            dims.fits(a, b, acc),
             "kernel panel {dims:?} does not fit its buffers"
         );
         match self {
             Self::Portable => portable::accumulate(a, b, dims, acc),
             Self::Avx2 => {
                 #[cfg(target_arch = "x86_64")]
-                avx2::accumulate(a, a_abs, b, dims, acc);
+                avx2::accumulate(a, b, dims, acc);
                 #[cfg(not(target_arch = "x86_64"))]
                 portable::accumulate(a, b, dims, acc);
             }

@@ -2,7 +2,7 @@
 //! where this CPU has it; elsewhere its test prints one line saying it skipped it and why.
 
 use pearl_miner::kernel::{
-    Kernel, KernelChoice, PanelDims, avx2_available, avx512vnni_available, pack_b_panel,
+    Kernel, KernelChoice, NARROW_B, PanelDims, avx2_available, avx512vnni_available, pack_b_panel,
 };
 
 use crate::common::kernel_or_skip;
@@ -26,6 +26,36 @@ fn random_operand(len: usize, state: &mut u64) -> Vec<i8> {
         .collect()
 }
 
+/// Values in [`NARROW_B`] (the miner's B), with its extremes planted regularly.
+fn narrow_operand(len: usize, state: &mut u64) -> Vec<i8> {
+    (0..len)
+        .map(|i| match i % 89 {
+            0 => *NARROW_B.end(),
+            1 => *NARROW_B.start(),
+            _ => ((lcg(state) % 129) as i16 - 64) as i8,
+        })
+        .collect()
+}
+
+/// B for `kernel`: narrow for the AVX2 kernel (its own form needs it), [-127, 127] for the
+/// others.
+fn b_operand(kernel: Kernel, len: usize, state: &mut u64) -> Vec<i8> {
+    if kernel == Kernel::Avx2 {
+        narrow_operand(len, state)
+    } else {
+        random_operand(len, state)
+    }
+}
+
+/// The largest |b| `kernel` takes through its own B form.
+fn b_limit(kernel: Kernel) -> i8 {
+    if kernel == Kernel::Avx2 {
+        *NARROW_B.end()
+    } else {
+        127
+    }
+}
+
 /// Runs `kernel` on A (rows × r, row-major) and B lines (cols lines of `ldb`, chunk at k0).
 fn run(
     kernel: Kernel,
@@ -38,8 +68,7 @@ fn run(
 ) {
     let mut panel = vec![0i8; dims.cols * dims.r];
     pack_b_panel(b, ldb, k0, dims, &mut panel);
-    let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
-    kernel.accumulate(a, &abs, &panel, dims, acc);
+    kernel.accumulate(a, &panel, dims, acc);
 }
 
 fn reference(a: &[i8], b: &[i8], ldb: usize, k0: usize, d: PanelDims) -> Vec<i32> {
@@ -66,7 +95,7 @@ fn check(kernel: Kernel) {
     ] {
         let ldb = k0 + r + 12;
         let a = random_operand(rows * r, &mut state);
-        let b = random_operand(cols * ldb, &mut state);
+        let b = b_operand(kernel, cols * ldb, &mut state);
         let d = PanelDims { rows, cols, r };
         let mut acc = vec![5i32; rows * cols];
         run(kernel, &a, &b, ldb, k0, d, &mut acc);
@@ -76,8 +105,10 @@ fn check(kernel: Kernel) {
             .collect();
         assert_eq!(acc, want, "{kernel:?} on {d:?}");
     }
-    // Extremes: ±127 everywhere, the worst case for i16 pair sums.
-    for (x, y) in [(127i8, 127i8), (-127, 127), (-127, -127)] {
+    // Extremes: ±127 in A and B's largest magnitude everywhere, the worst case for i16
+    // pair sums.
+    let top = b_limit(kernel);
+    for (x, y) in [(127i8, top), (-127, top), (-127, -top), (0, -top)] {
         let d = PanelDims {
             rows: 4,
             cols: 16,
@@ -112,6 +143,58 @@ fn avx2_kernel_matches_reference() {
     };
     assert_eq!(kernel, Kernel::Avx2);
     check(kernel);
+    check_against_portable(kernel);
+}
+
+/// A panel with a B value outside [`NARROW_B`] still gives exact sums through the AVX2
+/// kernel's shared-form entry point, which hands it to the portable kernel.
+#[test]
+fn avx2_kernel_is_exact_for_b_outside_the_narrow_range() {
+    let Some(kernel) = kernel_or_skip(
+        "avx2_kernel_is_exact_for_b_outside_the_narrow_range",
+        KernelChoice::Avx2,
+    ) else {
+        return;
+    };
+    let mut state = 11u64;
+    let d = PanelDims {
+        rows: 6,
+        cols: 40,
+        r: 64,
+    };
+    let a = random_operand(d.rows * d.r, &mut state);
+    let mut b = narrow_operand(d.cols * d.r, &mut state);
+    b[77] = 65;
+    let mut acc = vec![3i32; d.rows * d.cols];
+    run(kernel, &a, &b, d.r, 0, d, &mut acc);
+    let want: Vec<i32> = reference(&a, &b, d.r, 0, d).iter().map(|v| v + 3).collect();
+    assert_eq!(acc, want);
+}
+
+/// The AVX2 kernel's own B form refuses a value outside [`NARROW_B`] (b+64 would
+/// saturate its i16 pair sums) rather than give wrong sums later.
+#[test]
+fn avx2_own_b_form_refuses_values_outside_the_narrow_range() {
+    let Some(kernel) = kernel_or_skip(
+        "avx2_own_b_form_refuses_values_outside_the_narrow_range",
+        KernelChoice::Avx2,
+    ) else {
+        return;
+    };
+    let d = PanelDims {
+        rows: 2,
+        cols: 32,
+        r: 8,
+    };
+    for bad in [65i8, -65, 127, -128] {
+        let mut quad = vec![64i8; d.cols * d.r];
+        quad[100] = bad;
+        let mut out = vec![0i8; quad.len()];
+        let refused = std::panic::catch_unwind(move || kernel.own_b_panel(&quad, d, &mut out));
+        assert!(refused.is_err(), "{bad} was accepted");
+    }
+    let mut out = vec![0i8; d.cols * d.r];
+    kernel.own_b_panel(&vec![-64i8; d.cols * d.r], d, &mut out);
 }
 
 /// Any i8 value, -128 included (the VNNI kernel is exact for the whole range).
@@ -121,6 +204,8 @@ fn full_range_operand(len: usize, state: &mut u64) -> Vec<i8> {
 
 /// `kernel` equals the portable kernel on panels whose column counts cover 64-wide blocks,
 /// 16-wide blocks and scalar edges, from accumulators that wrap past i32::MAX and i32::MIN.
+/// A spans the whole i8 range (-128 only where B spans it too, as the AVX2 kernel takes A in
+/// [-127, 127]); B the range the kernel takes.
 fn check_against_portable(kernel: Kernel) {
     let mut state = 99u64;
     for (rows, cols, r) in [
@@ -135,8 +220,13 @@ fn check_against_portable(kernel: Kernel) {
     ] {
         let d = PanelDims { rows, cols, r };
         for operand in [random_operand, full_range_operand] {
-            let a = operand(rows * r, &mut state);
-            let b = operand(cols * r, &mut state);
+            let mut a = operand(rows * r, &mut state);
+            let b = if kernel == Kernel::Avx2 {
+                a.iter_mut().for_each(|v| *v = (*v).max(-127));
+                narrow_operand(cols * r, &mut state)
+            } else {
+                operand(cols * r, &mut state)
+            };
             let start: Vec<i32> = (0..rows * cols)
                 .map(|x| match x % 3 {
                     0 => i32::MAX - (lcg(&mut state) % 1000) as i32,
@@ -155,8 +245,10 @@ fn check_against_portable(kernel: Kernel) {
             assert_eq!(got, want, "{kernel:?} vs portable, second call on {d:?}");
         }
     }
-    // ±127 everywhere, with sums that wrap: 1024·127² added to i32::MAX - 5.
-    for (x, y) in [(127i8, 127i8), (-127, 127), (127, -127), (-127, -127)] {
+    // ±127 in A and B's largest magnitude everywhere, with sums that wrap: 1024·127·top
+    // added to i32::MAX - 5.
+    let top = b_limit(kernel);
+    for (x, y) in [(127i8, top), (-127, top), (127, -top), (-127, -top)] {
         let d = PanelDims {
             rows: 5,
             cols: 90,
@@ -189,8 +281,9 @@ fn avx512vnni_kernel_matches_portable() {
     check_against_portable(kernel);
 }
 
-/// The miner's own entry point: B's panel in each kernel's form (`b XOR 0x80` for VNNI)
-/// gives the portable kernel's sums, bit for bit, over the whole i8 range.
+/// The miner's own entry point: B's panel in each kernel's form (`b XOR 0x80` for VNNI,
+/// b+64 strips for AVX2) gives the portable kernel's sums, bit for bit, over the whole i8
+/// range of A and the range of B each kernel takes.
 #[test]
 fn packed_b_path_matches_portable_for_every_kernel() {
     let mut state = 7u64;
@@ -208,9 +301,9 @@ fn packed_b_path_matches_portable_for_every_kernel() {
             let d = PanelDims { rows, cols, r };
             let a = full_range_operand(rows * r, &mut state);
             let a: Vec<i8> = a.iter().map(|v| v.max(&-127)).copied().collect();
-            let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
             let lines = full_range_operand(cols * r, &mut state);
-            let lines: Vec<i8> = lines.iter().map(|v| v.max(&-127)).copied().collect();
+            let limit = b_limit(kernel);
+            let lines: Vec<i8> = lines.iter().map(|&v| v.clamp(-limit, limit)).collect();
             let mut b = vec![0i8; cols * r];
             pack_b_panel(&lines, r, 0, d, &mut b);
             let mut packed = vec![0i8; cols * r];
@@ -218,8 +311,8 @@ fn packed_b_path_matches_portable_for_every_kernel() {
             let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
             let mut want = start.clone();
             let mut got = start;
-            Kernel::Portable.accumulate(&a, &abs, &b, d, &mut want);
-            kernel.accumulate_packed(&a, &abs, &packed, d, &mut got);
+            Kernel::Portable.accumulate(&a, &b, d, &mut want);
+            kernel.accumulate_packed(&a, &packed, d, &mut got);
             assert_eq!(got, want, "{kernel:?} packed vs portable on {d:?}");
         }
     }
@@ -306,18 +399,15 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
             let mut lanes = vec![0xdead_beef_u32; 16 * slots];
             for _ in 0..3 {
                 let a = random_operand(rows * r, &mut state);
-                let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
-                let lines = random_operand(cols * r, &mut state);
+                let lines = b_operand(kernel, cols * r, &mut state);
                 let mut b = vec![0i8; cols * r];
                 pack_b_panel(&lines, r, 0, d, &mut b);
                 let mut packed = vec![0i8; cols * r];
                 kernel.own_b_panel(&b, d, &mut packed);
                 let mut terms = vec![0i32; rows];
                 kernel.row_terms(&a, d, &mut terms);
-                Kernel::Portable.accumulate(&a, &abs, &b, d, &mut want);
-                kernel.accumulate_lanes(
-                    &a, &abs, &terms, &packed, d, &mut got, &row_slots, &mut lanes,
-                );
+                Kernel::Portable.accumulate(&a, &b, d, &mut want);
+                kernel.accumulate_lanes(&a, &terms, &packed, d, &mut got, &row_slots, &mut lanes);
                 assert_eq!(got, want, "{kernel:?} fused accumulators on {d:?}");
                 assert_eq!(
                     lanes,
@@ -329,14 +419,17 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
     }
 }
 
-/// The VNNI row terms are −128·Σ row, wrapping, whatever the row length (64-byte strips
-/// and a tail).
+/// The row terms are −(B's offset)·Σ row, wrapping, whatever the row length (64-byte
+/// strips and a tail): −128 for VNNI, −64 for AVX2, 0 for the kernels without an offset.
 #[test]
-fn row_terms_are_minus_128_times_each_row_sum() {
+fn row_terms_undo_each_kernels_offset_of_b() {
     let mut state = 5u64;
-    for choice in [KernelChoice::Portable, KernelChoice::Avx512Vnni] {
-        let Some(kernel) = kernel_or_skip("row_terms_are_minus_128_times_each_row_sum", choice)
-        else {
+    for choice in [
+        KernelChoice::Portable,
+        KernelChoice::Avx2,
+        KernelChoice::Avx512Vnni,
+    ] {
+        let Some(kernel) = kernel_or_skip("row_terms_undo_each_kernels_offset_of_b", choice) else {
             continue;
         };
         for r in [4, 36, 128, 1024] {
@@ -351,11 +444,12 @@ fn row_terms_are_minus_128_times_each_row_sum() {
             let want: Vec<i32> = a
                 .chunks_exact(r)
                 .map(|line| {
-                    if kernel.offset_b() {
-                        line.iter().map(|&v| i32::from(v)).sum::<i32>() * -128
-                    } else {
-                        0
-                    }
+                    let offset = match kernel {
+                        Kernel::Avx512Vnni => 128,
+                        Kernel::Avx2 => 64,
+                        _ => 0,
+                    };
+                    line.iter().map(|&v| i32::from(v)).sum::<i32>() * -offset
                 })
                 .collect();
             assert_eq!(terms, want, "{kernel:?} r={r}");

@@ -45,6 +45,33 @@ fn mined_v3_proof_verifies_and_counters_move() {
     assert!(verify_plain_proof(&job.header, &decoded, 3).is_ok());
 }
 
+/// B's signal is ternary (so noised B fits the AVX2 kernel's offset form, `NARROW_B`); A's
+/// keeps the whole [-64, 64]. The proof's opened rows show both, and it verifies.
+#[test]
+fn opened_b_rows_are_ternary_and_a_rows_span_the_signal_range() {
+    let job = easy_job(3);
+    let (found, _) = mine(3, 23, KernelChoice::Auto, 1);
+    assert!(verify_plain_proof(&job.header, &found.proof, 3).is_ok());
+    let bytes = |leaves: &[Vec<u8>]| {
+        leaves
+            .concat()
+            .into_iter()
+            .map(|b| b as i8)
+            .collect::<Vec<_>>()
+    };
+    let b = bytes(&found.proof.bt.proof.leaf_data);
+    assert!(
+        !b.is_empty() && b.iter().all(|v| (-1..=1).contains(v)),
+        "B is not ternary"
+    );
+    for v in [-1, 0, 1] {
+        assert!(b.contains(&v), "B never holds {v}");
+    }
+    let a = bytes(&found.proof.a.proof.leaf_data);
+    assert!(a.iter().all(|v| (-64..=64).contains(v)));
+    assert!(a.iter().any(|v| v.abs() > 32), "A lost its range");
+}
+
 #[test]
 fn portable_and_auto_kernels_find_the_same_proof() {
     let (portable, _) = mine(3, 5, KernelChoice::Portable, 1);
@@ -54,7 +81,8 @@ fn portable_and_auto_kernels_find_the_same_proof() {
 
 #[test]
 fn avx2_and_portable_kernels_find_the_same_proof() {
-    // Auto picks VNNI where it can, so the AVX2 path (the only reader of |A|) needs its own run.
+    // Auto picks VNNI where it can, so the AVX2 path (the only one offsetting B by 64) needs
+    // its own run.
     if kernel_or_skip(
         "avx2_and_portable_kernels_find_the_same_proof",
         KernelChoice::Avx2,

@@ -85,8 +85,7 @@ fn operand(len: usize, range: Range, state: &mut u64) -> Vec<i8> {
 fn run(kernel: Kernel, a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
     let mut panel = vec![0i8; d.cols * d.r];
     pack_b_panel(b, d.r, 0, d, &mut panel);
-    let abs: Vec<i8> = a.iter().map(|v| v.wrapping_abs()).collect();
-    kernel.accumulate(a, &abs, &panel, d, acc);
+    kernel.accumulate(a, &panel, d, acc);
 }
 
 /// Shapes that reach every block size and edge: rows 1..=9 (odd rows, partial row blocks of

@@ -502,9 +502,8 @@ fn kernel_transcript(
             .flat_map(|row| &row[k0..k0 + rank])
             .copied()
             .collect();
-        let a_abs: Vec<i8> = a_chunk.iter().map(|v| v.wrapping_abs()).collect();
         pack_b_panel(&b_lines, dot, k0, dims, &mut panel);
-        kernel.accumulate(&a_chunk, &a_abs, &panel, dims, &mut acc);
+        kernel.accumulate(&a_chunk, &panel, dims, &mut acc);
         let xor = acc.iter().fold(0u32, |x, &v| x ^ v as u32);
         fold(&mut transcript, block, xor);
     }
