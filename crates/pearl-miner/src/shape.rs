@@ -233,8 +233,8 @@ impl Shape {
     /// with m·k and not with m·n·k (A's signal, commitment and noise) against the GEMM; the
     /// consensus limits (§4.5: m, n <= 2^24, (h+w)·dot_len <= 4 MiB) do not involve n beyond
     /// that. Memory: Bᵀ raw + noised 8 MiB shared (L2/L3-resident per 256-column block of
-    /// 512 KiB), plus about 1.5 MiB per thread (A raw, noised, |noised|; a 16×256 i32 block
-    /// of 16 KiB that stays in L1).
+    /// 512 KiB), plus about 1 MiB per thread (A raw and noised; a 16×256 i32 block of
+    /// 16 KiB that stays in L1).
     pub fn default_for_cpu() -> Self {
         let cols_pattern = (0..32u32)
             .flat_map(|pair| [pair * 8, pair * 8 + 1])
@@ -326,12 +326,12 @@ impl Shape {
         let block = 4 * (2 * rows_period) * (2 * cols_period);
         // Shared: Bᵀ raw and noised, Bᵀ's commitment tree (at most two 32-byte nodes per
         // 1024-byte chunk) and, while a job starts, B's dense noise factor and its digests.
-        // Per thread: A raw, noised and |noised|, the block's accumulators (+ row
+        // Per thread: A raw and noised, the block's accumulators (+ row
         // scratch), noise pairs and one line, A's dense noise factor and its digests, and
         // A's commitment tree (at most two 32-byte nodes per 1024-byte chunk).
         let r = u64::from(self.rank);
         let shared = 2 * n * k + n * k / 16 + 4 * k + 2 * n * r;
-        let per_thread = 3 * m * k + block * 2 + 8 * k + 2 * m * r + m * k / 16;
+        let per_thread = 2 * m * k + block * 2 + 8 * k + 2 * m * r + m * k / 16;
         shared + threads as u64 * per_thread
     }
 }
