@@ -2,8 +2,8 @@
 //! one add: three vector µops per 32 MACs, two of them the multiplies the peak probe times.
 //!
 //! The offset needs narrow B: the miner draws B's signal from {-1, 0, 1}, so noised B lies
-//! in [-64, 64] ([`super::NARROW_B`]) and b+64 in [0, 128]. A pair sum is then at most
-//! 2·128·127 = 32512 < 32767: no i16 saturation, whatever A holds in [-127, 127]. The
+//! in [-64, 64] ([`super::NARROW_B`]) and b+64 in [0, 128]. A pair sum then lies in
+//! [2·128·(−128), 2·128·127] = [−32768, 32512]: no i16 saturation, whatever A holds. The
 //! offset adds 64·Σa to every dot product; each row's −64·Σa over the chunk
 //! ([`row_terms`]) is where its accumulators start, so undoing it costs nothing.
 //!

@@ -284,17 +284,11 @@ impl Kernel {
         }
     }
 
-    /// Whether B's panels for [`Self::accumulate_packed`] hold `b XOR 0x80` (the u8
-    /// `b + 128`, what `vpdpbusd` multiplies) instead of `b`.
-    pub fn offset_b(&self) -> bool {
-        matches!(self, Self::Avx512Vnni)
-    }
-
     /// Writes the quad-interleaved B panel `quad` (`dims.cols × dims.r`, as
     /// [`pack_b_panel`] makes it) into `out` in this kernel's own form, the one
-    /// [`Self::accumulate_packed`] and [`Self::accumulate_lanes`] read: `b XOR 0x80` for
-    /// the AVX-512 VNNI kernel ([`Self::offset_b`]), 32-column strips of b+64 for the AVX2
-    /// kernel, the same panel for the others. The miner does this once per job.
+    /// [`Self::accumulate_packed`] and [`Self::accumulate_lanes`] read: `b XOR 0x80` (the
+    /// u8 b+128 `vpdpbusd` multiplies) for the AVX-512 VNNI kernel, 32-column strips of b+64
+    /// for the AVX2 kernel, the same panel for the others. The miner does this once per job.
     ///
     /// # Panics
     /// When `quad` or `out` holds fewer than `cols·r` values or r is not a multiple of 4,
