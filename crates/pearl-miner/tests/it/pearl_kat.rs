@@ -13,7 +13,7 @@ use pearl_miner::jackpot::{
     self, Jackpot, consensus_bound, dot_len, fold, jackpot_hash, penalized_target_bound,
     tile_jackpot,
 };
-use pearl_miner::kernel::{Kernel, PanelDims, pack_b_panel};
+use pearl_miner::kernel::{Kernel, NARROW_B, PanelDims, pack_b_panel};
 use pearl_miner::merkle::{MerkleError, extract_bytes};
 use pearl_miner::noise::SideNoise;
 use pearl_miner::{Operand, VerifyError, verify_plain_proof, verify_plain_proof_with_target};
@@ -479,6 +479,9 @@ fn noised_tile(kat: &Kat) -> (Vec<Vec<i8>>, Vec<Vec<i8>>, usize, usize) {
 }
 
 /// The tile transcript computed by `kernel`, one r-chunk at a time, accumulators cumulative.
+/// Pearl's proofs hold B in [-127, 127], wider than the AVX2 kernel's own form takes
+/// (`NARROW_B`), so B goes in as two narrow halves, clamp(b) and b − clamp(b), added into
+/// the same accumulators: every kernel then runs its fast path, AVX2 included.
 fn kernel_transcript(
     kernel: Kernel,
     a: &[Vec<i8>],
@@ -491,7 +494,12 @@ fn kernel_transcript(
         cols: b.len(),
         r: rank,
     };
-    let b_lines: Vec<i8> = b.concat();
+    let narrow = |v: i8| v.clamp(*NARROW_B.start(), *NARROW_B.end());
+    let halves: [Vec<i8>; 2] = [
+        b.concat().into_iter().map(narrow).collect(),
+        b.concat().into_iter().map(|v| v - narrow(v)).collect(),
+    ];
+    assert!(halves.iter().flatten().all(|v| NARROW_B.contains(v)));
     let mut acc = vec![0i32; dims.rows * dims.cols];
     let mut panel = vec![0i8; dims.cols * rank];
     let mut transcript = [0u32; jackpot::JACKPOT_WORDS];
@@ -502,8 +510,10 @@ fn kernel_transcript(
             .flat_map(|row| &row[k0..k0 + rank])
             .copied()
             .collect();
-        pack_b_panel(&b_lines, dot, k0, dims, &mut panel);
-        kernel.accumulate(&a_chunk, &panel, dims, &mut acc);
+        for half in &halves {
+            pack_b_panel(half, dot, k0, dims, &mut panel);
+            kernel.accumulate(&a_chunk, &panel, dims, &mut acc);
+        }
         let xor = acc.iter().fold(0u32, |x, &v| x ^ v as u32);
         fold(&mut transcript, block, xor);
     }
