@@ -50,12 +50,15 @@ fn target_bits(nbits: u32) -> u64 {
         .saturating_sub(1)
 }
 
+/// One instruction's rate in a [`Peaks`] sample.
+type PeakOf = fn(&Peaks) -> Option<f64>;
+
 /// What the bench found. `difficulty` is the estimate's input and its source; `portable` is
 /// the portable kernel's rate when another kernel ran.
 pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<f64>) -> Doc {
     let s = &r.shape;
     // A peak, the run's share of it, and the two probes it is the larger of.
-    let peak = |p: Option<f64>, of_peak: Option<f64>, field: fn(&Peaks) -> Option<f64>| match p {
+    let peak = |p: Option<f64>, of_peak: Option<f64>, field: PeakOf| match p {
         Some(p) => {
             let probes = match (
                 r.peaks_before.as_ref().and_then(field),
@@ -131,7 +134,7 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
             peak(r.peak_vnni_mac_per_s, r.ratio_vnni, |p| p.vnni_mac_per_s),
         );
     // The aarch64 dot-product peaks, only where this CPU has the instruction.
-    let aarch64: [(&str, Option<f64>, Option<f64>, fn(&Peaks) -> Option<f64>); 2] = [
+    let aarch64: [(&str, Option<f64>, Option<f64>, PeakOf); 2] = [
         ("sdot peak", r.peak_dot_mac_per_s, r.ratio_dot, |p| {
             p.dot_mac_per_s
         }),
