@@ -157,7 +157,7 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
     };
     if let (Some(instruction), Some(share)) = (own, r.ratio_own_peak) {
         let which = if r.peaks_before.is_some() && r.peaks_after.is_some() {
-            " (the larger of the probes before and after the run)"
+            " (the larger of the two probes)"
         } else {
             ""
         };
