@@ -33,13 +33,30 @@ pub(crate) fn si(value: f64, unit: &str) -> String {
     }
 }
 
-fn scaled(value: f64, unit: &str, decimals: usize) -> String {
-    for (scale, prefix) in SI {
-        if value.abs() >= scale {
-            return format!("{:.decimals$} {prefix}{unit}", value / scale);
-        }
+/// `value` as a bare number in the unit [`mac_rate`] gives `like` (`58.0` beside
+/// `64.1 GMAC/s`), for ranges that share one unit; two decimals where `like` reads below 10
+/// in its unit (`1.71` beside `1.8 TMAC/s`), so that a few percent still show.
+pub(crate) fn in_unit_of(value: f64, like: f64) -> String {
+    if !value.is_finite() {
+        return UNKNOWN.to_owned();
     }
-    format!("{value:.0} {unit}")
+    match si_prefix(like) {
+        Some((scale, _)) if like.abs() / scale < 10.0 => format!("{:.2}", value / scale),
+        Some((scale, _)) => format!("{:.1}", value / scale),
+        None => format!("{value:.0}"),
+    }
+}
+
+/// The largest SI prefix not above `value` (None below a thousand).
+fn si_prefix(value: f64) -> Option<(f64, &'static str)> {
+    SI.into_iter().find(|(scale, _)| value.abs() >= *scale)
+}
+
+fn scaled(value: f64, unit: &str, decimals: usize) -> String {
+    match si_prefix(value) {
+        Some((scale, prefix)) => format!("{:.decimals$} {prefix}{unit}", value / scale),
+        None => format!("{value:.0} {unit}"),
+    }
 }
 
 /// A count with thousands grouped by spaces: `1 234 567`.
@@ -174,6 +191,12 @@ mod tests {
         assert_eq!(mac_rate(Some(3.2e15)), "3.2 PMAC/s");
         assert_eq!(mac_rate(None), "unknown");
         assert_eq!(mac_rate(Some(f64::NAN)), "unknown");
+        assert_eq!(in_unit_of(5.8e10, 6.41e10), "58.0");
+        assert_eq!(in_unit_of(1.02e12, 6.41e11), "1020.0");
+        assert_eq!(in_unit_of(9.4e8, 2.0e9), "0.94");
+        assert_eq!(in_unit_of(1.713e12, 1.82e12), "1.71");
+        assert_eq!(in_unit_of(512.4, 800.0), "512");
+        assert_eq!(in_unit_of(f64::INFINITY, 1e9), "unknown");
     }
 
     #[test]

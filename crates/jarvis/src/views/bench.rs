@@ -1,10 +1,10 @@
 //! `jarvis mine bench`: the rate against the CPU's peaks, and the expected time to a block.
 
-use pearl_miner::bench::{BenchProgress, BenchReport};
+use pearl_miner::bench::{BenchProgress, BenchReport, Peaks};
 
 use crate::cmd::bench::{Difficulty, DifficultySource};
 use crate::output::format::UNKNOWN;
-use crate::output::format::{bytes, count, duration, mac_rate, ratio};
+use crate::output::format::{bytes, count, duration, in_unit_of, mac_rate, ratio};
 use crate::output::{Doc, Pairs};
 
 /// The progress bar's text while the bench runs.
@@ -50,17 +50,45 @@ fn target_bits(nbits: u32) -> u64 {
         .saturating_sub(1)
 }
 
+/// One instruction's rate in a [`Peaks`] sample.
+type PeakOf = fn(&Peaks) -> Option<f64>;
+
 /// What the bench found. `difficulty` is the estimate's input and its source; `portable` is
 /// the portable kernel's rate when another kernel ran.
 pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<f64>) -> Doc {
     let s = &r.shape;
-    let peak = |p: Option<f64>, of_peak: Option<f64>| match p {
-        Some(p) => format!(
-            "{} (this run: {} of peak)",
-            mac_rate(Some(p)),
-            ratio(of_peak)
-        ),
+    // A peak, the run's share of it, and the two probes it is the larger of.
+    let peak = |p: Option<f64>, of_peak: Option<f64>, field: PeakOf| match p {
+        Some(p) => {
+            let probes = match (
+                r.peaks_before.as_ref().and_then(field),
+                r.peaks_after.as_ref().and_then(field),
+            ) {
+                (Some(before), Some(after)) => format!(
+                    "; before {}, after {}",
+                    in_unit_of(before, p),
+                    in_unit_of(after, p)
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "{} (this run: {} of peak{probes})",
+                mac_rate(Some(p)),
+                ratio(of_peak)
+            )
+        }
         None => "not measured on this CPU".to_owned(),
+    };
+    let rate = match &r.window_mac_per_s {
+        Some(w) => format!(
+            "{} ({}-s windows {}-{}, median {})",
+            mac_rate(Some(r.mac_per_s)),
+            w.window_s,
+            in_unit_of(w.min, r.mac_per_s),
+            in_unit_of(w.max, r.mac_per_s),
+            in_unit_of(w.median, r.mac_per_s)
+        ),
+        None => mac_rate(Some(r.mac_per_s)),
     };
     let mut rows = Pairs::new(2)
         .min_column(18)
@@ -77,7 +105,7 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
                 bytes(r.memory_bytes)
             ),
         )
-        .row("rate", mac_rate(Some(r.mac_per_s)))
+        .row("rate", rate)
         .row(
             "tiles",
             format!(
@@ -93,16 +121,30 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
                 count(Some(r.proofs_verified))
             ),
         )
-        .row("int8 peak", peak(r.peak_int8_mac_per_s, r.ratio_int8))
-        .row("int16 peak", peak(r.peak_int16_mac_per_s, r.ratio_int16))
-        .row("vnni peak", peak(r.peak_vnni_mac_per_s, r.ratio_vnni));
+        .row(
+            "int8 peak",
+            peak(r.peak_int8_mac_per_s, r.ratio_int8, |p| p.int8_mac_per_s),
+        )
+        .row(
+            "int16 peak",
+            peak(r.peak_int16_mac_per_s, r.ratio_int16, |p| p.int16_mac_per_s),
+        )
+        .row(
+            "vnni peak",
+            peak(r.peak_vnni_mac_per_s, r.ratio_vnni, |p| p.vnni_mac_per_s),
+        );
     // The aarch64 dot-product peaks, only where this CPU has the instruction.
-    for (label, p, of_peak) in [
-        ("sdot peak", r.peak_dot_mac_per_s, r.ratio_dot),
-        ("smmla peak", r.peak_mmla_mac_per_s, r.ratio_mmla),
-    ] {
+    let aarch64: [(&str, Option<f64>, Option<f64>, PeakOf); 2] = [
+        ("sdot peak", r.peak_dot_mac_per_s, r.ratio_dot, |p| {
+            p.dot_mac_per_s
+        }),
+        ("smmla peak", r.peak_mmla_mac_per_s, r.ratio_mmla, |p| {
+            p.mmla_mac_per_s
+        }),
+    ];
+    for (label, p, of_peak, field) in aarch64 {
         if p.is_some() {
-            rows.push(label, peak(p, of_peak));
+            rows.push(label, peak(p, of_peak, field));
         }
     }
     let own = match r.kernel {
@@ -114,9 +156,14 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
         _ => None,
     };
     if let (Some(instruction), Some(share)) = (own, r.ratio_own_peak) {
+        let which = if r.peaks_before.is_some() && r.peaks_after.is_some() {
+            " (the larger of the two probes)"
+        } else {
+            ""
+        };
         rows.push(
             "own peak",
-            format!("{} of the {instruction} peak", ratio(Some(share))),
+            format!("{} of the {instruction} peak{which}", ratio(Some(share))),
         );
     }
     let b = &r.breakdown;
@@ -170,7 +217,7 @@ pub(crate) fn report(r: &BenchReport, difficulty: &Difficulty, portable: Option<
 
 #[cfg(test)]
 mod tests {
-    use pearl_miner::bench::ShapeSummary;
+    use pearl_miner::bench::{RateSpread, ShapeSummary};
 
     use super::*;
     use crate::views::plain;
@@ -182,12 +229,35 @@ mod tests {
             threads: 16,
             seconds: 10.02,
             mac_per_s: 2.414e11,
+            window_mac_per_s: Some(RateSpread {
+                min: 2.288e11,
+                median: 2.421e11,
+                max: 2.503e11,
+                windows: 10,
+                window_s: 1.0,
+            }),
             tiles_per_s: 1843.0,
             proofs_found: 3,
             proofs_verified: 3,
             peak_int8_mac_per_s: Some(9.1e11),
             peak_int16_mac_per_s: Some(4.6e11),
             peak_vnni_mac_per_s: Some(1.82e12),
+            peaks_before: Some(Peaks {
+                int8_mac_per_s: Some(8.84e11),
+                int16_mac_per_s: Some(4.6e11),
+                vnni_mac_per_s: Some(1.82e12),
+                dot_mac_per_s: None,
+                mmla_mac_per_s: None,
+                threads: 16,
+            }),
+            peaks_after: Some(Peaks {
+                int8_mac_per_s: Some(9.1e11),
+                int16_mac_per_s: Some(4.47e11),
+                vnni_mac_per_s: Some(1.71e12),
+                dot_mac_per_s: None,
+                mmla_mac_per_s: None,
+                threads: 16,
+            }),
             ratio_int8: Some(2.414e11 / 9.1e11),
             ratio_int16: Some(2.414e11 / 4.6e11),
             ratio_vnni: Some(2.414e11 / 1.82e12),
@@ -245,6 +315,8 @@ mod tests {
         ) = (None, None, None);
         (r.ratio_int8, r.ratio_int16, r.ratio_vnni) = (None, None, None);
         r.ratio_own_peak = None;
+        (r.peaks_before, r.peaks_after) = (None, None);
+        r.window_mac_per_s = None;
         r.expected_seconds_per_block = f64::INFINITY;
         let assumed = Difficulty {
             nbits: 0x1a01_0000,
@@ -271,6 +343,26 @@ mod tests {
         (r.peak_dot_mac_per_s, r.ratio_dot) = (Some(1.67e12), Some(6.0e11 / 1.67e12));
         (r.peak_mmla_mac_per_s, r.ratio_mmla) = (Some(3.3e12), Some(6.0e11 / 3.3e12));
         r.ratio_own_peak = r.ratio_mmla;
+        let neon = Peaks {
+            int8_mac_per_s: Some(2.6e11),
+            int16_mac_per_s: Some(1.3e11),
+            vnni_mac_per_s: None,
+            dot_mac_per_s: Some(1.67e12),
+            mmla_mac_per_s: Some(3.3e12),
+            threads: 8,
+        };
+        r.peaks_before = Some(neon);
+        r.peaks_after = Some(Peaks {
+            mmla_mac_per_s: Some(3.1e12),
+            ..neon
+        });
+        r.window_mac_per_s = Some(RateSpread {
+            min: 5.9e11,
+            median: 6.0e11,
+            max: 6.05e11,
+            windows: 3,
+            window_s: 1.0,
+        });
         let flag = Difficulty {
             nbits: 0x1a01_0000,
             source: DifficultySource::Flag,

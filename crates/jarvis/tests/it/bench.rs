@@ -72,9 +72,35 @@ fn bench_reports_json_and_emits_proofs_that_verify_offline() {
         "expected_seconds_per_block",
         "ratio_own_peak",
         "breakdown",
+        "window_mac_per_s",
+        "peaks_before",
+        "peaks_after",
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
+    // Every run here lasts at least two seconds (the bench stops at its first tick past the
+    // deadline), so it has at least two whole 1-s windows.
+    let spread = &v["window_mac_per_s"];
+    let field = |name: &str| spread[name].as_f64().unwrap_or(f64::NAN);
+    assert!(spread["windows"].as_u64() >= Some(2), "{v}");
+    assert_eq!(spread["window_s"], 1.0, "{v}");
+    assert!(
+        0.0 <= field("min") && field("min") <= field("median") && field("median") <= field("max"),
+        "{v}"
+    );
+    // Peaks probed before and after the run; the reported one is the larger per instruction.
+    for key in ["int8_mac_per_s", "int16_mac_per_s", "vnni_mac_per_s"] {
+        let peak = format!("peak_{key}");
+        let (before, after) = (&v["peaks_before"][key], &v["peaks_after"][key]);
+        match (before.as_f64(), after.as_f64()) {
+            (Some(b), Some(a)) => assert_eq!(v[&peak].as_f64(), Some(b.max(a)), "{key}: {v}"),
+            _ => assert!(
+                v[&peak].is_null() && before.is_null() && after.is_null(),
+                "{v}"
+            ),
+        }
+    }
+    assert_eq!(v["peaks_before"]["threads"], 1, "{v}");
     let breakdown = &v["breakdown"];
     for part in [
         "gemm_s",

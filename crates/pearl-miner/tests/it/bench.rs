@@ -47,6 +47,11 @@ fn short_bench_reports_consistent_counts() {
     assert_eq!(report.ratio_int8, None);
     assert_eq!(report.peak_vnni_mac_per_s, None);
     assert_eq!(report.ratio_vnni, None);
+    assert_eq!((report.peaks_before, report.peaks_after), (None, None));
+    if let Some(spread) = report.window_mac_per_s {
+        assert!(spread.windows >= 2, "{spread:?}");
+        assert!(spread.min <= spread.median && spread.median <= spread.max);
+    }
     for found in &report.proofs {
         assert_eq!(found.job.cert_version, 3);
         assert!(
@@ -77,6 +82,9 @@ fn short_bench_reports_consistent_counts() {
         "ratio_dot",
         "ratio_mmla",
         "expected_seconds_per_block",
+        "window_mac_per_s",
+        "peaks_before",
+        "peaks_after",
     ] {
         assert!(json.get(key).is_some(), "missing key {key}");
     }
