@@ -8,8 +8,11 @@
 #   scripts/mutants.sh --in-diff REV --max N   ... and at most N mutants (an even sample)
 #   scripts/mutants.sh --neon              keyed_batch/neon.rs, cross-built for aarch64 Linux
 #                                          and tested under qemu-aarch64 (on an x86_64 machine)
+#   scripts/mutants.sh --files             print the consensus files, one per line (no
+#                                          cargo-mutants needed: `.ci/run` installs it only
+#                                          when one of them changed)
 #
-# Needs cargo-mutants (`cargo install --locked cargo-mutants`). Results go to
+# Needs cargo-mutants (`cargo install --locked cargo-mutants@27.1.0`). Results go to
 # mutants.out/mutants.out/ (`missed.txt`, `caught.txt`, ...); the exit status is cargo-mutants'
 # (2: a mutant was missed, 3: one timed out).
 set -euo pipefail
@@ -44,10 +47,11 @@ neon_file=crates/pearl-miner/src/keyed_batch/neon.rs
 base="" max="" neon=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    --files) printf '%s\n' "${miner[@]}" "${protocol[@]}"; exit 0 ;;
     --in-diff) base=${2:?--in-diff needs a git revision}; shift 2 ;;
     --max) max=${2:?--max needs a count}; shift 2 ;;
     --neon) neon=1; shift ;;
-    *) echo "usage: scripts/mutants.sh [--in-diff REV [--max N] | --neon]" >&2; exit 64 ;;
+    *) echo "usage: scripts/mutants.sh [--in-diff REV [--max N] | --neon | --files]" >&2; exit 64 ;;
   esac
 done
 if [ -n "$neon" ] && [ -n "$base" ]; then
@@ -56,7 +60,7 @@ if [ -n "$neon" ] && [ -n "$base" ]; then
 fi
 
 command -v cargo-mutants >/dev/null ||
-  { echo "cargo-mutants is not installed: cargo install --locked cargo-mutants" >&2; exit 1; }
+  { echo "cargo-mutants is not installed: cargo install --locked cargo-mutants@27.1.0" >&2; exit 1; }
 
 if [ -n "$neon" ]; then
   # As `.ci/run`'s aarch64 step: Debian's cross linker and C library, qemu's user-mode
