@@ -2,6 +2,14 @@
 //! for with `timestamps`, which prefixes each line with an RFC 3339 time and a space) and the
 //! level vLLM writes at a line's start (`INFO 12-03 12:00:04 [file.py:123] message`). A line
 //! without either has `None` for it: nothing is made up.
+//!
+//! Docker's log copier cuts a line longer than [`ENGINE_PIECE`] bytes into pieces (moby's
+//! `daemon/logger/copier.go`), and with `timestamps` the Engine API writes each piece with its
+//! own time in front (`api/server/httputils/write_log_stream.go`, `RFC3339NanoFixed` and a
+//! space); only the last piece ends with the newline. [`engine_line`] puts such a line back
+//! together.
+
+use std::borrow::Cow;
 
 use jarvis_core::redact::redact_log_line;
 use jarvis_mining::provider::{LogLevel, LogLine};
@@ -37,6 +45,86 @@ pub(crate) fn log_line(raw: &str, secrets: &[&str]) -> LogLine {
         timestamp,
         level,
         message,
+    }
+}
+
+/// The bytes of a line Docker's log copier puts in one message (its `bufSize`, 16 KiB): a longer
+/// line reaches the logs API as pieces of exactly this many bytes and a last, shorter one (empty
+/// when the line's length is a multiple of it).
+pub(crate) const ENGINE_PIECE: usize = 16 * 1024;
+
+/// One line of the engine's log stream (without its newline) as text: with `timestamps`, the
+/// times the engine wrote before the second and later [`ENGINE_PIECE`]-byte pieces of a long
+/// line are taken out (the line keeps the first piece's time), before the bytes are read as
+/// UTF-8, so a character cut between two pieces is whole again.
+pub(crate) fn engine_line(raw: &[u8], timestamps: bool) -> String {
+    let joined = if timestamps {
+        rejoin_pieces(raw)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    String::from_utf8_lossy(&joined).into_owned()
+}
+
+/// A container log line exactly as the logs API streams it with `timestamps` (pieces and all,
+/// without its newline), parsed and redacted as `jarvis mine logs` shows it. For the fuzz
+/// target; not an API.
+#[doc(hidden)]
+pub fn parse_engine_line(raw: &[u8], secrets: &[&str]) -> LogLine {
+    log_line(&engine_line(raw, true), secrets)
+}
+
+/// `line` without the engine's time and space at each boundary between its pieces: only where a
+/// piece ends (exactly [`ENGINE_PIECE`] bytes after the previous piece's time and space) and only
+/// a time in Docker's fixed-width nano format followed by one space. A line that does not start
+/// with the engine's time is left as it is.
+fn rejoin_pieces(line: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = line.iter().position(|&b| b == b' ') else {
+        return Cow::Borrowed(line);
+    };
+    let starts_timed = std::str::from_utf8(&line[..first]).is_ok_and(is_engine_timestamp);
+    let mut rest = &line[first + 1..];
+    let boundary = |rest: &[u8]| {
+        let after = rest.get(ENGINE_PIECE..)?;
+        let len = fixed_timestamp_len(after)?;
+        (after.get(len) == Some(&b' ')).then_some(len + 1)
+    };
+    if !starts_timed || boundary(rest).is_none() {
+        return Cow::Borrowed(line);
+    }
+    let mut joined = Vec::with_capacity(line.len());
+    joined.extend_from_slice(&line[..=first]);
+    while let Some(cut) = boundary(rest) {
+        joined.extend_from_slice(&rest[..ENGINE_PIECE]);
+        rest = &rest[ENGINE_PIECE + cut..];
+    }
+    joined.extend_from_slice(rest);
+    Cow::Owned(joined)
+}
+
+/// The length of Docker's `RFC3339NanoFixed` time at the start of `b`
+/// (`2006-01-02T15:04:05.000000000Z07:00`: nine fraction digits, then `Z` or `+HH:MM`/`-HH:MM`),
+/// or `None` when `b` does not start with one.
+fn fixed_timestamp_len(b: &[u8]) -> Option<usize> {
+    const SHAPE: &[u8] = b"0000-00-00T00:00:00.000000000";
+    let fits = |shape: &[u8], at: usize| {
+        b.get(at..at + shape.len()).is_some_and(|s| {
+            shape.iter().zip(s).all(|(&want, &c)| {
+                if want == b'0' {
+                    c.is_ascii_digit()
+                } else {
+                    want == c
+                }
+            })
+        })
+    };
+    if !fits(SHAPE, 0) {
+        return None;
+    }
+    match b.get(SHAPE.len()) {
+        Some(b'Z') => Some(SHAPE.len() + 1),
+        Some(b'+' | b'-') if fits(b"00:00", SHAPE.len() + 1) => Some(SHAPE.len() + 6),
+        _ => None,
     }
 }
 
