@@ -411,6 +411,126 @@ mod tests {
         assert!(!serde_json::to_string(&l).unwrap().contains(TIME));
     }
 
+    /// A line of `len` bytes of message as the logs API sends it with `timestamps`: one piece
+    /// per [`ENGINE_PIECE`] bytes, each after `time` and a space (the last one possibly empty),
+    /// without the newline. Pieces after the first get `later` (dockerd's json-file gives every
+    /// piece the first one's time; another log driver may not).
+    fn pieces(message: &[u8], time: &str, later: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut chunks: Vec<&[u8]> = message.chunks(ENGINE_PIECE).collect();
+        if message.len() % ENGINE_PIECE == 0 {
+            chunks.push(b"");
+        }
+        for (i, chunk) in chunks.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { time } else { later }.as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(chunk);
+        }
+        out
+    }
+
+    const LATER: &str = "2026-12-03T12:00:05.000000001Z";
+
+    #[test]
+    fn a_line_cut_into_pieces_is_whole_again_with_the_first_pieces_time() {
+        for len in [
+            ENGINE_PIECE - 1,
+            ENGINE_PIECE,
+            ENGINE_PIECE + 1,
+            2 * ENGINE_PIECE,
+            2 * ENGINE_PIECE + 7,
+            40 * 1024,
+        ] {
+            let message: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let raw = pieces(&message, TIME, LATER);
+            let expected_pieces = len / ENGINE_PIECE + 1;
+            assert_eq!(
+                raw.len(),
+                len + expected_pieces * (TIME.len() + 1),
+                "{len}: the test builds what dockerd sends"
+            );
+            let text = engine_line(&raw, true);
+            assert_eq!(
+                text,
+                format!("{TIME} {}", String::from_utf8(message.clone()).unwrap()),
+                "{len}"
+            );
+            let l = parse_engine_line(&raw, &[]);
+            assert_eq!(l.timestamp.as_deref(), Some(TIME), "{len}");
+            assert_eq!(l.line.len(), len, "{len}");
+            assert!(!l.message.contains("2026-"), "{len}");
+            // Without `timestamps` nothing is taken out.
+            assert_eq!(engine_line(&raw, false).len(), raw.len(), "{len}");
+        }
+    }
+
+    #[test]
+    fn three_pieces_with_offset_times_and_a_character_cut_between_pieces() {
+        // `é` is two bytes: the first piece ends after its first byte.
+        let mut message = vec![b'x'; ENGINE_PIECE - 1];
+        message.extend_from_slice("é".as_bytes());
+        message.extend_from_slice(&vec![b'y'; ENGINE_PIECE]);
+        message.extend_from_slice(b" tail");
+        let time = "2026-12-03T13:00:04.123456789+01:00";
+        let raw = pieces(&message, time, "2026-12-03T07:00:04.123456789-05:00");
+        let l = parse_engine_line(&raw, &[]);
+        assert_eq!(l.timestamp.as_deref(), Some(time));
+        assert_eq!(l.line.as_bytes(), &message[..]);
+        assert!(l.line.contains('é'));
+        assert!(!l.line.contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn only_a_fixed_width_time_exactly_at_a_piece_boundary_is_taken_out() {
+        // A short line that holds the engine's own time format is left as it is.
+        for text in [
+            format!("{TIME} short line {TIME} with a date"),
+            format!("{TIME} {TIME} the message starts with one"),
+            format!("{TIME} ends with one {TIME} "),
+        ] {
+            assert_eq!(engine_line(text.as_bytes(), true), text);
+        }
+        let base = vec![b'a'; ENGINE_PIECE];
+        let at = |head: &str, at_boundary: &str| {
+            let mut raw = format!("{head} ").into_bytes();
+            raw.extend_from_slice(&base);
+            raw.extend_from_slice(at_boundary.as_bytes());
+            raw
+        };
+        // Not at the boundary: one byte early or late.
+        for raw in [
+            {
+                let mut r = at(TIME, "");
+                r.pop();
+                r.extend_from_slice(format!("{LATER} rest").as_bytes());
+                r
+            },
+            at(TIME, &format!("b{LATER} rest")),
+        ] {
+            assert_eq!(engine_line(&raw, true).len(), raw.len());
+        }
+        // Not Docker's fixed-width form, or no single space after it.
+        for boundary in [
+            "2026-12-03T12:00:05Z rest",
+            "2026-12-03T12:00:05.5Z rest",
+            "2026-12-03T12:00:05.000000001Zrest",
+            "2026-12-03T12:00:05.000000001+0100 rest",
+            "2026-12-03 12:00:05.000000001Z rest",
+            "2026-12-03T12:00:05.000000001Z",
+        ] {
+            let raw = at(TIME, boundary);
+            assert_eq!(engine_line(&raw, true).len(), raw.len(), "{boundary}");
+        }
+        // A line that does not start with the engine's time is never cut.
+        let raw = at("no-time", &format!("{LATER} rest"));
+        assert_eq!(engine_line(&raw, true).len(), raw.len());
+        // The boundary form: taken out, one space included and not more.
+        let raw = at(TIME, &format!("{LATER}  two spaces"));
+        let text = engine_line(&raw, true);
+        assert_eq!(text.len(), raw.len() - LATER.len() - 1);
+        assert!(text.ends_with("a two spaces"), "{}", &text[text.len() - 20..]);
+    }
+
     proptest::proptest! {
         /// Any line, with or without the engine's prefix, parses or not without panicking;
         /// a time is only ever the engine's, and a secret in it reaches no field.
