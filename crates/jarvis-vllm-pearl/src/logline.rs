@@ -528,7 +528,11 @@ mod tests {
         let raw = at(TIME, &format!("{LATER}  two spaces"));
         let text = engine_line(&raw, true);
         assert_eq!(text.len(), raw.len() - LATER.len() - 1);
-        assert!(text.ends_with("a two spaces"), "{}", &text[text.len() - 20..]);
+        assert!(
+            text.ends_with("a two spaces"),
+            "{}",
+            &text[text.len() - 20..]
+        );
     }
 
     proptest::proptest! {

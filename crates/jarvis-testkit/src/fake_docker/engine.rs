@@ -434,20 +434,18 @@ impl EngineState {
                     cut.push(b"");
                 }
                 let last = cut.len() - 1;
-                cut.into_iter()
-                    .enumerate()
-                    .map(move |(i, piece)| {
-                        let mut payload = Vec::with_capacity(piece.len() + 32);
-                        if timestamps {
-                            payload.extend_from_slice(super::LOG_TIMESTAMP.as_bytes());
-                            payload.push(b' ');
-                        }
-                        payload.extend_from_slice(piece);
-                        if i == last {
-                            payload.push(b'\n');
-                        }
-                        payload
-                    })
+                cut.into_iter().enumerate().map(move |(i, piece)| {
+                    let mut payload = Vec::with_capacity(piece.len() + 32);
+                    if timestamps {
+                        payload.extend_from_slice(super::LOG_TIMESTAMP.as_bytes());
+                        payload.push(b' ');
+                    }
+                    payload.extend_from_slice(piece);
+                    if i == last {
+                        payload.push(b'\n');
+                    }
+                    payload
+                })
             })
             .collect();
         let tail = req

@@ -260,7 +260,11 @@ async fn mine_logs_rejoins_a_line_docker_cut_into_pieces() {
         assert_eq!(records[0]["level"], "INFO");
         let got = records[0]["message"].as_str().unwrap_or_default();
         assert_eq!(got.len(), message.len(), "follow {follow}");
-        assert!(got == message, "follow {follow}: {}", first_difference(got, message));
+        assert!(
+            got == message,
+            "follow {follow}: {}",
+            first_difference(got, message)
+        );
         assert_eq!(records[1]["timestamp"], LOG_TIMESTAMP);
         assert_eq!(records[1]["message"], short.as_str());
 
