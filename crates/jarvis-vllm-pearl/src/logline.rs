@@ -418,7 +418,7 @@ mod tests {
     fn pieces(message: &[u8], time: &str, later: &str) -> Vec<u8> {
         let mut out = Vec::new();
         let mut chunks: Vec<&[u8]> = message.chunks(ENGINE_PIECE).collect();
-        if message.len() % ENGINE_PIECE == 0 {
+        if message.len().is_multiple_of(ENGINE_PIECE) {
             chunks.push(b"");
         }
         for (i, chunk) in chunks.iter().enumerate() {

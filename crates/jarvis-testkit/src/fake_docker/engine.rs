@@ -430,7 +430,7 @@ impl EngineState {
             .flat_map(|line| {
                 let bytes = line.as_bytes();
                 let mut cut: Vec<&[u8]> = bytes.chunks(super::LOG_PIECE).collect();
-                if bytes.len() % super::LOG_PIECE == 0 {
+                if bytes.len().is_multiple_of(super::LOG_PIECE) {
                     cut.push(b"");
                 }
                 let last = cut.len() - 1;
