@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(!time.contains(SECRET), "{time:?}");
             // RFC 3339 as the engine writes it: at most 35 ASCII bytes, no space, a year first.
             // (Not necessarily the raw bytes' prefix: terminal escapes are stripped first.)
-            assert!(time.len() <= 35 && time.is_ascii() && !time.contains(' '), "{time:?}");
+            assert!(
+                time.len() <= 35 && time.is_ascii() && !time.contains(' '),
+                "{time:?}"
+            );
             assert!(time.bytes().take(4).all(|b| b.is_ascii_digit()), "{time:?}");
         }
     }
