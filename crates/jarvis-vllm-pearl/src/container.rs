@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use bollard::container::LogOutput;
 use bollard::query_parameters::{
     CreateContainerOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
 };
@@ -284,18 +285,29 @@ async fn read_log_lines(
         ..Default::default()
     };
     let mut stream = engine.docker.logs(container, Some(options));
-    let mut partial = String::new();
+    // Bytes of the line not yet ended, per stream: a long line's pieces come as separate frames,
+    // and the other stream's lines may come between them.
+    let mut partial: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let emit = |raw: &[u8], sink: &mut (dyn FnMut(String) + Send)| {
+        let end = raw.len() - raw.iter().rev().take_while(|&&b| b == b'\r').count();
+        sink(crate::logline::engine_line(&raw[..end], timestamps));
+    };
     while let Some(item) = stream.next().await {
         let chunk =
             item.map_err(|e| engine.error("reading the miner container's logs", &e, &[]))?;
-        partial.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-        while let Some(pos) = partial.find('\n') {
-            let line: String = partial.drain(..=pos).collect();
-            sink(line.trim_end_matches(['\n', '\r']).to_owned());
+        let buffer = &mut partial[usize::from(matches!(chunk, LogOutput::StdErr { .. }))];
+        buffer.extend_from_slice(&chunk.into_bytes());
+        let mut start = 0;
+        while let Some(pos) = buffer[start..].iter().position(|&b| b == b'\n') {
+            emit(&buffer[start..start + pos], sink);
+            start += pos + 1;
         }
+        buffer.drain(..start);
     }
-    if !partial.is_empty() {
-        sink(std::mem::take(&mut partial));
+    for buffer in partial {
+        if !buffer.is_empty() {
+            emit(&buffer, sink);
+        }
     }
     Ok(())
 }

@@ -23,6 +23,8 @@ use jarvis_core::paths::JarvisHome;
 
 pub use attach::{AttachRequest, Attached, attach, detach};
 pub use checks::HF_CACHE_MIN_FREE_GB;
+#[doc(hidden)]
+pub use logline::parse_engine_line;
 pub use provider::{EXTERNAL_CONTAINER, ProviderSettings, VllmPearlProvider};
 
 use jarvis_mining::capabilities::MiningCapabilities;

@@ -420,23 +420,42 @@ impl EngineState {
         if !req.query_flag("stdout") && !req.query_flag("stderr") {
             return error(400, "Bad parameters: you must choose at least one stream");
         }
+        // dockerd's log copier cuts a line longer than LOG_PIECE bytes into pieces, each its
+        // own message: the last (possibly empty) one ends with the newline, `timestamps` puts
+        // the (first piece's) time before every piece, and `tail` counts pieces, not lines.
+        let timestamps = req.query_flag("timestamps");
+        let pieces: Vec<Vec<u8>> = c
+            .logs
+            .iter()
+            .flat_map(|line| {
+                let bytes = line.as_bytes();
+                let mut cut: Vec<&[u8]> = bytes.chunks(super::LOG_PIECE).collect();
+                if bytes.len().is_multiple_of(super::LOG_PIECE) {
+                    cut.push(b"");
+                }
+                let last = cut.len() - 1;
+                cut.into_iter().enumerate().map(move |(i, piece)| {
+                    let mut payload = Vec::with_capacity(piece.len() + 32);
+                    if timestamps {
+                        payload.extend_from_slice(super::LOG_TIMESTAMP.as_bytes());
+                        payload.push(b' ');
+                    }
+                    payload.extend_from_slice(piece);
+                    if i == last {
+                        payload.push(b'\n');
+                    }
+                    payload
+                })
+            })
+            .collect();
         let tail = req
             .query_value("tail")
             .and_then(|t| t.parse::<usize>().ok());
-        let skip = tail.map_or(0, |n| c.logs.len().saturating_sub(n));
-        // dockerd's `timestamps`: each line prefixed with its RFC 3339 nano time and a space.
-        let timestamps = req.query_flag("timestamps");
-        let items = c
-            .logs
-            .iter()
+        let skip = tail.map_or(0, |n| pieces.len().saturating_sub(n));
+        let items = pieces
+            .into_iter()
             .skip(skip)
-            .map(|line| {
-                let payload = if timestamps {
-                    format!("{} {line}\n", super::LOG_TIMESTAMP)
-                } else {
-                    format!("{line}\n")
-                }
-                .into_bytes();
+            .map(|payload| {
                 let len = u32::try_from(payload.len())
                     .unwrap_or(u32::MAX)
                     .to_be_bytes();

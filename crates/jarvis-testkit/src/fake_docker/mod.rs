@@ -22,6 +22,12 @@ pub use engine::{ContainerRecord, ImageRecord};
 /// bare, as from dockerd.
 pub const LOG_TIMESTAMP: &str = "2026-12-03T12:00:04.123456789Z";
 
+/// The most bytes of a line one log message holds, as dockerd's log copier cuts lines
+/// (moby `daemon/logger/copier.go`, 16 KiB): a longer line streams as several frames, each with
+/// its own [`LOG_TIMESTAMP`] when `timestamps` is asked for, and only the last ends with the
+/// newline (an empty last piece when the length is a multiple of it); `tail` counts pieces.
+pub const LOG_PIECE: usize = 16 * 1024;
+
 /// An API route, for fault injection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {

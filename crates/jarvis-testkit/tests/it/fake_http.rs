@@ -168,3 +168,56 @@ async fn docker_logs_prefix_timestamps_only_when_asked() {
         assert_eq!(answer.matches(LOG_TIMESTAMP).count(), 1, "{answer}");
     }
 }
+
+/// A line longer than dockerd's 16 KiB log buffer streams as pieces, as dockerd sends it (seen
+/// with `docker logs --timestamps` on a real dockerd): each piece its own frame with the time in
+/// front, only the last one with the newline (an empty last piece for exactly 16 KiB), and
+/// `tail` counting pieces.
+#[tokio::test]
+async fn docker_logs_cut_a_long_line_into_pieces_as_dockerd_does() {
+    use jarvis_testkit::fake_docker::{LOG_PIECE, LOG_TIMESTAMP};
+    let fake = FakeDocker::start().await;
+    let mut miner = ContainerRecord::running("miner", &[]);
+    let long = format!("{}{}", "a".repeat(2 * LOG_PIECE), "bcdef");
+    let exact = "x".repeat(LOG_PIECE);
+    miner.logs = vec![long.clone(), exact.clone(), "short".to_owned()];
+    fake.add_container(miner);
+    let logs = |query: &'static str| {
+        let fake = &fake;
+        async move {
+            let answer = docker(
+                fake,
+                "GET",
+                &format!("/containers/miner/logs?stdout=1{query}"),
+                "",
+            )
+            .await;
+            assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{query}");
+            answer
+        }
+    };
+
+    let all = logs("&tail=all&timestamps=1").await;
+    // 3 pieces, 2 pieces, 1 piece; 3 newlines.
+    assert_eq!(all.matches(LOG_TIMESTAMP).count(), 6);
+    assert_eq!(all.matches(&format!("{LOG_TIMESTAMP} bcdef\n")).count(), 1);
+    assert_eq!(all.matches(&format!("{LOG_TIMESTAMP} \n")).count(), 1);
+    assert_eq!(all.matches(&format!("{LOG_TIMESTAMP} short\n")).count(), 1);
+    assert!(!all.contains(&"a".repeat(LOG_PIECE + 1)));
+    assert!(all.contains(&format!("{LOG_TIMESTAMP} {exact}")));
+    assert!(!all.contains(&format!("{exact}\n")));
+
+    // Without `timestamps`, the pieces still come as frames; the bytes are the lines.
+    let bare = logs("&tail=all").await;
+    assert!(!bare.contains(LOG_TIMESTAMP));
+    assert_eq!(bare.matches("bcdef\n").count(), 1);
+
+    // `tail` counts pieces: the last three are `exact`'s two (one empty) and `short`.
+    let tail = logs("&tail=3&timestamps=1").await;
+    assert_eq!(tail.matches(LOG_TIMESTAMP).count(), 3, "{}", tail.len());
+    assert!(!tail.contains("bcdef"));
+    assert!(tail.contains(&format!("{LOG_TIMESTAMP} {exact}")));
+    let tail = logs("&tail=4&timestamps=1").await;
+    assert!(tail.contains(&format!("{LOG_TIMESTAMP} bcdef\n")));
+    assert!(!tail.contains(&"a".repeat(100)));
+}

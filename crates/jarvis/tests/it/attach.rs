@@ -200,3 +200,102 @@ async fn start_with_the_engine_down_is_a_clear_error_without_a_backtrace() {
         .assert_output_lacks("panicked")
         .assert_output_lacks(PASSWORD);
 }
+
+/// A line longer than Docker's 16 KiB log buffer reaches the logs API as pieces, each with the
+/// engine's time in front (the fake cuts it as dockerd does): `mine logs` shows it as one line
+/// with one time, in text and JSON, with a history and following, a date in the message
+/// untouched, a character cut between pieces whole, and a secret in a later piece redacted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mine_logs_rejoins_a_line_docker_cut_into_pieces() {
+    use jarvis_testkit::fake_docker::{LOG_PIECE, LOG_TIMESTAMP};
+    let env = TestEnv::new();
+    let docker = FakeDocker::start().await;
+    docker.add_image("openjarvis/pearl-miner:master", &[]);
+    let head = "INFO 12-03 12:00:04 [x.py:1] ";
+    // `é` straddles the first boundary; the second piece holds a date and the password.
+    let first = format!("{head}{}é", "a".repeat(LOG_PIECE - head.len() - 1));
+    let long = format!(
+        "{first}{} seen at {LOG_TIMESTAMP} PEARLD_RPC_PASSWORD={PASSWORD} done",
+        "b".repeat(LOG_PIECE)
+    );
+    let short = format!("short line written at {LOG_TIMESTAMP} by hand");
+    docker.set_default_logs(&[&long, &short]);
+    let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
+    let pearld = FakePearld::start(FakePearldOptions {
+        password: PASSWORD.to_owned(),
+        ..FakePearldOptions::default()
+    })
+    .await;
+    env.write_config(&format!(
+        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nvllm_port = {}\npearld_rpc_url = \"{}\"\n",
+        vllm.addr().port(),
+        pearld.url()
+    ));
+    let with_env = |args: &[&str]| {
+        let mut cmd = jarvis(&env, args);
+        cmd.env("DOCKER_HOST", docker.host())
+            .env("PEARLD_RPC_PASSWORD", PASSWORD);
+        cmd
+    };
+    run(&env, with_env(&["mine", "start", "--skip-hardware-check"]))
+        .await
+        .assert_success();
+    let redacted = long.replace(PASSWORD, "[REDACTED]");
+    let message = redacted.strip_prefix("INFO 12-03 12:00:04 ").unwrap();
+
+    for follow in [false, true] {
+        let mut args = vec!["mine", "logs", "-n", "10", "--json"];
+        if follow {
+            args.push("-f");
+        }
+        let out = run(&env, with_env(&args)).await;
+        out.assert_success().assert_output_lacks(PASSWORD);
+        let records: Vec<serde_json::Value> = out
+            .stdout()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:.200}")))
+            .collect();
+        assert_eq!(records.len(), 2, "follow {follow}");
+        assert_eq!(records[0]["timestamp"], LOG_TIMESTAMP);
+        assert_eq!(records[0]["level"], "INFO");
+        let got = records[0]["message"].as_str().unwrap_or_default();
+        assert_eq!(got.len(), message.len(), "follow {follow}");
+        assert!(
+            got == message,
+            "follow {follow}: {}",
+            first_difference(got, message)
+        );
+        assert_eq!(records[1]["timestamp"], LOG_TIMESTAMP);
+        assert_eq!(records[1]["message"], short.as_str());
+
+        args.retain(|a| *a != "--json");
+        let out = run(&env, with_env(&args)).await;
+        out.assert_success().assert_output_lacks(PASSWORD);
+        let text = out.stdout();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "follow {follow}");
+        assert!(lines[0].ends_with(&redacted), "follow {follow}");
+        assert!(lines[1].ends_with(&short), "{}", lines[1]);
+        // The time appears only where the container wrote it.
+        assert_eq!(text.matches(LOG_TIMESTAMP).count(), 2, "follow {follow}");
+    }
+
+    run(&env, with_env(&["mine", "stop"]))
+        .await
+        .assert_success();
+}
+
+/// Where `a` and `b` first differ, with some text around it (long lines in assertions).
+fn first_difference(a: &str, b: &str) -> String {
+    let at = a
+        .bytes()
+        .zip(b.bytes())
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let around = |s: &str| {
+        let from = s.floor_char_boundary(at.saturating_sub(40));
+        let to = s.floor_char_boundary((at + 80).min(s.len()));
+        s[from..to].to_owned()
+    };
+    format!("byte {at}: {:?} vs {:?}", around(a), around(b))
+}

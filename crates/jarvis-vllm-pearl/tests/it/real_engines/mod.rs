@@ -5,6 +5,7 @@
 
 mod vllm_container;
 mod vllm_image;
+mod vllm_log_pieces;
 mod vllm_refusal;
 
 use std::collections::HashMap;
