@@ -16,6 +16,31 @@ async fn run(env: &TestEnv, mut cmd: Command) -> RunOutput {
     tokio::task::block_in_place(|| env.run(&mut cmd))
 }
 
+/// A fake vLLM and a fake pearld (RPC password [`PASSWORD`]), and the vllm-pearl config that
+/// names them; the fakes serve as long as the returned values live.
+async fn vllm_pearl_config(env: &TestEnv) -> (FakeVllm, FakePearld) {
+    let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
+    let pearld = FakePearld::start(FakePearldOptions {
+        password: PASSWORD.to_owned(),
+        ..FakePearldOptions::default()
+    })
+    .await;
+    env.write_config(&format!(
+        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nvllm_port = {}\npearld_rpc_url = \"{}\"\n",
+        vllm.addr().port(),
+        pearld.url()
+    ));
+    (vllm, pearld)
+}
+
+/// `jarvis ARGS` against the fake Docker Engine, with the RPC password in its environment.
+fn jarvis_on(env: &TestEnv, docker: &FakeDocker, args: &[&str]) -> Command {
+    let mut cmd = jarvis(env, args);
+    cmd.env("DOCKER_HOST", docker.host())
+        .env("PEARLD_RPC_PASSWORD", PASSWORD);
+    cmd
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attach_writes_a_sidecar_and_detach_removes_it() {
     let env = TestEnv::new();
@@ -90,23 +115,8 @@ async fn start_status_logs_stop_through_the_binary() {
         "WARNING 12-03 12:00:04 [scheduler.py:42] KV cache is low",
         "Loading safetensors checkpoint shards: 100%",
     ]);
-    let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
-    let pearld = FakePearld::start(FakePearldOptions {
-        password: PASSWORD.to_owned(),
-        ..FakePearldOptions::default()
-    })
-    .await;
-    env.write_config(&format!(
-        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nvllm_port = {}\npearld_rpc_url = \"{}\"\n",
-        vllm.addr().port(),
-        pearld.url()
-    ));
-    let with_env = |args: &[&str]| {
-        let mut cmd = jarvis(&env, args);
-        cmd.env("DOCKER_HOST", docker.host())
-            .env("PEARLD_RPC_PASSWORD", PASSWORD);
-        cmd
-    };
+    let (_vllm, _pearld) = vllm_pearl_config(&env).await;
+    let with_env = |args: &[&str]| jarvis_on(&env, &docker, args);
     let out = run(
         &env,
         with_env(&["mine", "start", "--skip-hardware-check", "--json"]),
@@ -220,23 +230,8 @@ async fn mine_logs_rejoins_a_line_docker_cut_into_pieces() {
     );
     let short = format!("short line written at {LOG_TIMESTAMP} by hand");
     docker.set_default_logs(&[&long, &short]);
-    let vllm = FakeVllm::start(FakeVllmOptions::default()).await;
-    let pearld = FakePearld::start(FakePearldOptions {
-        password: PASSWORD.to_owned(),
-        ..FakePearldOptions::default()
-    })
-    .await;
-    env.write_config(&format!(
-        "[mining]\nprovider = \"vllm-pearl\"\nwallet_address = \"{WALLET}\"\n\n[mining.extra]\nvllm_port = {}\npearld_rpc_url = \"{}\"\n",
-        vllm.addr().port(),
-        pearld.url()
-    ));
-    let with_env = |args: &[&str]| {
-        let mut cmd = jarvis(&env, args);
-        cmd.env("DOCKER_HOST", docker.host())
-            .env("PEARLD_RPC_PASSWORD", PASSWORD);
-        cmd
-    };
+    let (_vllm, _pearld) = vllm_pearl_config(&env).await;
+    let with_env = |args: &[&str]| jarvis_on(&env, &docker, args);
     run(&env, with_env(&["mine", "start", "--skip-hardware-check"]))
         .await
         .assert_success();

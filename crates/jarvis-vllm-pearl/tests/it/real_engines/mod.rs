@@ -15,12 +15,29 @@ use jarvis_core::paths::JarvisHome;
 use jarvis_mining::MiningProvider;
 use jarvis_mining::config::MiningSection;
 use jarvis_mining::error::MiningError;
+use jarvis_mining::provider::{LogLine, LogRequest};
 use jarvis_testkit::real_engine::{self, PrivateDockerd, STANDIN_TAG, free_port};
 use jarvis_vllm_pearl::VllmPearlProvider;
 
 use crate::rig::{HF_TOKEN, PASSWORD, Recorder, WALLET, config, options, provider_for};
 
 pub(crate) const NAME: &str = "openjarvis-pearl-miner";
+
+/// The last 100 lines of the miner container's logs, as the provider reads them.
+pub(crate) async fn last_log_lines(provider: &VllmPearlProvider) -> Vec<LogLine> {
+    let mut lines = Vec::new();
+    provider
+        .logs(
+            LogRequest {
+                tail: 100,
+                follow: false,
+            },
+            &mut |l| lines.push(l),
+        )
+        .await
+        .unwrap();
+    lines
+}
 
 /// `true` (and one printed line) when real-engine tests do not run here.
 pub(crate) fn skipped(test: &str) -> bool {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use jarvis_mining::MiningProvider;
 use jarvis_mining::config::VllmArgs;
 use jarvis_mining::progress::ProgressEvent;
-use jarvis_mining::provider::{LogRequest, StopOptions};
+use jarvis_mining::provider::StopOptions;
 use jarvis_mining::session::ProviderLiveness;
 use jarvis_testkit::real_engine::gpu_engine;
 use jarvis_vllm_pearl::container_body::config_hash;
@@ -13,7 +13,7 @@ use jarvis_vllm_pearl::docker::EngineKind;
 use jarvis_vllm_pearl::spec::LaunchSpec;
 use serde_json::{Value, json};
 
-use super::{EngineRig, NAME, skipped};
+use super::{EngineRig, NAME, last_log_lines, skipped};
 use crate::rig::{HF_TOKEN, PASSWORD, Recorder, config, options};
 
 fn strings(value: &Value) -> Vec<String> {
@@ -137,17 +137,7 @@ async fn the_engine_stores_the_launch_spec_and_the_lifecycle_converges() {
     assert_eq!(d["vllm_health"], "ok", "{d:?}");
     assert_eq!(d["served_models"], section.extra.model.as_str(), "{d:?}");
     assert_eq!(d["block_template_height"].as_u64(), Some(4410), "{d:?}");
-    let mut lines = Vec::new();
-    provider
-        .logs(
-            LogRequest {
-                tail: 100,
-                follow: false,
-            },
-            &mut |l| lines.push(l),
-        )
-        .await
-        .unwrap();
+    let lines = last_log_lines(&provider).await;
     // dockerd's `timestamps`: an RFC 3339 nano time per line, cut off the line.
     for l in &lines {
         let t = l

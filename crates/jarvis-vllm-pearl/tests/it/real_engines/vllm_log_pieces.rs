@@ -1,11 +1,9 @@
 //! A log line longer than dockerd's 16 KiB log buffer, read back through the provider from a
 //! real engine: dockerd's logs API sends it as pieces, each with its own time in front.
 
-use jarvis_mining::MiningProvider;
-use jarvis_mining::provider::LogRequest;
 use jarvis_testkit::real_engine::{STANDIN_TAG, plain_engine};
 
-use super::{EngineRig, NAME, skipped};
+use super::{EngineRig, NAME, last_log_lines, skipped};
 
 #[tokio::test]
 async fn a_line_over_16_kib_comes_back_whole_with_one_time() {
@@ -39,17 +37,7 @@ async fn a_line_over_16_kib_comes_back_whole_with_one_time() {
         "dockerd no longer cuts long lines: {times} times"
     );
 
-    let mut lines = Vec::new();
-    rig.provider()
-        .logs(
-            LogRequest {
-                tail: 100,
-                follow: false,
-            },
-            &mut |l| lines.push(l),
-        )
-        .await
-        .unwrap();
+    let lines = last_log_lines(&rig.provider()).await;
     assert_eq!(
         lines.len(),
         2,
