@@ -80,13 +80,19 @@ impl SignalRng {
         out
     }
 
+    /// Every random byte mapped to a signal value: spanning -64..=64, or, with `TERNARY`,
+    /// -1..=1.
     #[inline(always)]
-    fn fill_lanes(&mut self, out: &mut [u8]) {
+    fn fill_lanes<const TERNARY: bool>(&mut self, out: &mut [u8]) {
         for chunk in out.chunks_mut(STEP_BYTES) {
             let bytes = self.step();
             for (slot, &byte) in chunk.iter_mut().zip(&bytes) {
-                // (byte·129) >> 8 spans 0..=128, so the value spans -64..=64.
-                let value = ((u16::from(byte) * 129) >> 8) as i16 - 64;
+                // (byte·129) >> 8 spans 0..=128 and (byte·3) >> 8 spans 0..=2.
+                let value = if TERNARY {
+                    ((u16::from(byte) * 3) >> 8) as i16 - 1
+                } else {
+                    ((u16::from(byte) * 129) >> 8) as i16 - 64
+                };
                 *slot = value as i8 as u8;
             }
         }
@@ -94,47 +100,44 @@ impl SignalRng {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw")]
-    fn fill_avx512(&mut self, out: &mut [u8]) {
-        self.fill_lanes(out);
+    fn fill_avx512<const TERNARY: bool>(&mut self, out: &mut [u8]) {
+        self.fill_lanes::<TERNARY>(out);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn fill_avx2(&mut self, out: &mut [u8]) {
-        self.fill_lanes(out);
+    fn fill_avx2<const TERNARY: bool>(&mut self, out: &mut [u8]) {
+        self.fill_lanes::<TERNARY>(out);
     }
 
-    /// Fills `out` with signal values in [-64, 64] as two's-complement bytes.
-    pub(crate) fn fill_signal(&mut self, out: &mut [u8]) {
+    /// [`Self::fill_lanes`] compiled for the widest vectors this CPU has.
+    fn fill<const TERNARY: bool>(&mut self, out: &mut [u8]) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512bw")
             {
                 // SAFETY: the features were detected.
-                return unsafe { self.fill_avx512(out) };
+                return unsafe { self.fill_avx512::<TERNARY>(out) };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the feature was detected.
-                return unsafe { self.fill_avx2(out) };
+                return unsafe { self.fill_avx2::<TERNARY>(out) };
             }
         }
-        self.fill_lanes(out);
+        self.fill_lanes::<TERNARY>(out);
     }
-}
 
-impl SignalRng {
+    /// Fills `out` with signal values in [-64, 64] as two's-complement bytes.
+    pub(crate) fn fill_signal(&mut self, out: &mut [u8]) {
+        self.fill::<false>(out);
+    }
+
     /// Fills `out` with ternary signal values, -1, 0 and 1 (as two's-complement bytes), each
     /// about a third of the time: B's signal, so that noised B stays in
-    /// [`crate::kernel::NARROW_B`]. Once per job, so the plain loop does.
+    /// [`crate::kernel::NARROW_B`].
     pub(crate) fn fill_ternary(&mut self, out: &mut [u8]) {
-        for chunk in out.chunks_mut(STEP_BYTES) {
-            let bytes = self.step();
-            for (slot, &byte) in chunk.iter_mut().zip(&bytes) {
-                // (byte·3) >> 8 spans 0..=2.
-                *slot = (((u16::from(byte) * 3) >> 8) as i8 - 1) as u8;
-            }
-        }
+        self.fill::<true>(out);
     }
 }
 
@@ -195,7 +198,10 @@ mod tests {
         let mut b = a.clone();
         let (mut x, mut y) = (vec![0u8; 777], vec![0u8; 777]);
         a.fill_signal(&mut x);
-        b.fill_lanes(&mut y);
+        b.fill_lanes::<false>(&mut y);
+        assert_eq!(x, y);
+        a.fill_ternary(&mut x);
+        b.fill_lanes::<true>(&mut y);
         assert_eq!(x, y);
     }
 }

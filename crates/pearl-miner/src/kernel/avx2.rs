@@ -38,9 +38,8 @@ const B_OFFSET: i32 = 64;
 /// # Panics
 /// When a value lies outside [`NARROW_B`] (b+64 would not fit the i16 pair sums).
 pub(super) fn strip_b_panel(quad: &[i8], d: PanelDims, out: &mut [i8]) {
-    let len = d.cols * d.r;
     assert!(
-        quad[..len].iter().all(|v| NARROW_B.contains(v)),
+        is_narrow(&quad[..d.cols * d.r]),
         "the AVX2 kernel's B form needs values in [{}, {}]",
         NARROW_B.start(),
         NARROW_B.end()
@@ -61,6 +60,15 @@ pub(super) fn strip_b_panel(quad: &[i8], d: PanelDims, out: &mut [i8]) {
     }
 }
 
+/// Whether every value lies in [`NARROW_B`] (a min/max pass, which vectorizes where an
+/// early-exit `all` does not: this runs over each job's whole B).
+fn is_narrow(values: &[i8]) -> bool {
+    let (lo, hi) = values
+        .iter()
+        .fold((i8::MAX, i8::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    values.is_empty() || (NARROW_B.contains(&lo) && NARROW_B.contains(&hi))
+}
+
 /// −64·Σ of each row of an A panel (`d.rows` rows of `d.r` values), wrapping: where each
 /// row's accumulators start, undoing B's offset of 64.
 pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
@@ -76,7 +84,7 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
 /// strips first (tests and one-off calls; the miner keeps B in strips). A panel with a
 /// value outside [`NARROW_B`] goes to the portable kernel.
 pub(super) fn accumulate(a: &[i8], b: &[i8], d: PanelDims, acc: &mut [i32]) {
-    if !b[..d.cols * d.r].iter().all(|v| NARROW_B.contains(v)) {
+    if !is_narrow(&b[..d.cols * d.r]) {
         return super::portable::accumulate(a, b, d, acc);
     }
     let mut strips = vec![0i8; d.cols * d.r];
