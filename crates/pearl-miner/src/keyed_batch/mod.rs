@@ -175,6 +175,73 @@ fn untranspose<const N: usize>(words: &[[u32; N]; 8], out: &mut [Hash32]) {
     }
 }
 
+/// Checks one SIMD backend called directly, not through the dispatch (which hands to the
+/// scalar path whatever a backend leaves undone, so it cannot tell a backend that hashes
+/// nothing from one that hashes everything): where the CPU has the backend's feature (`has`)
+/// it hashes every message as [`scalar`] does, elsewhere none. Shared by each ISA's tests.
+#[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub(super) mod backend_checks {
+    use super::{Block, Hash32, scalar, words};
+
+    /// A batch hasher: hashes `messages` under the key words, returns how many it did.
+    pub(in crate::keyed_batch) type Hasher = fn(&[u32; 8], &[Block], &mut [Hash32]) -> usize;
+    /// A counting hasher: `template` with `first + i` in word `slot` for each output.
+    pub(in crate::keyed_batch) type Counter =
+        fn(&[u32; 8], &Block, usize, u32, &mut [Hash32]) -> usize;
+
+    /// `hash` over `counts` messages each (tail lengths of the backend's lanes).
+    pub(in crate::keyed_batch) fn batch(name: &str, has: bool, hash: Hasher, counts: &[usize]) {
+        let key: Hash32 = std::array::from_fn(|i| (i * 5 + 1) as u8);
+        for &count in counts {
+            let messages: Vec<Block> = (0..count)
+                .map(|i| std::array::from_fn(|w| ((i * 16 + w) as u32).wrapping_mul(0x85eb_ca6b)))
+                .collect();
+            let expected: Vec<Hash32> = messages.iter().map(|m| scalar(&key, m)).collect();
+            let mut out = vec![[0u8; 32]; count];
+            let done = hash(&words(&key), &messages, &mut out);
+            if has {
+                assert_eq!((done, &out), (count, &expected), "{name}, {count}");
+            } else {
+                assert_eq!(done, 0, "{name} without the CPU feature");
+            }
+        }
+    }
+
+    /// `counting` over `counts` messages each, from a first count of 1 and from one that
+    /// wraps past `u32::MAX`.
+    pub(in crate::keyed_batch) fn counting(
+        name: &str,
+        has: bool,
+        counting: Counter,
+        counts: &[usize],
+    ) {
+        let key = [0xa7u8; 32];
+        let template: Block = std::array::from_fn(|w| 0x0101_0101u32.wrapping_mul(w as u32 + 1));
+        for (slot, first) in [(3usize, 1u32), (14, u32::MAX - 9)] {
+            for &count in counts {
+                let expected: Vec<Hash32> = (0..count)
+                    .map(|i| {
+                        let mut message = template;
+                        message[slot] = first.wrapping_add(i as u32);
+                        scalar(&key, &message)
+                    })
+                    .collect();
+                let mut out = vec![[0u8; 32]; count];
+                let done = counting(&words(&key), &template, slot, first, &mut out);
+                if has {
+                    assert_eq!(
+                        (done, &out),
+                        (count, &expected),
+                        "{name}, slot {slot}, {count}"
+                    );
+                } else {
+                    assert_eq!(done, 0, "{name} without the CPU feature");
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,55 +116,22 @@ pub(super) fn counting_neon(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyed_batch::{scalar, words};
+    use crate::keyed_batch::backend_checks;
 
-    // The dispatch in `keyed_batch` hands to the scalar path whatever a backend leaves undone,
-    // so its tests cannot tell a backend that hashes nothing from one that hashes everything:
-    // these call the backend itself and require every message hashed where the CPU has NEON.
-    // (`scripts/mutants.sh --neon` runs them under qemu-aarch64 on x86_64.)
+    // These call the backend itself (see `backend_checks`) and require every message hashed
+    // where the CPU has NEON. (`scripts/mutants.sh --neon` runs them under qemu-aarch64 on
+    // x86_64.)
 
     #[test]
     fn hashes_every_message_where_the_cpu_has_neon_and_none_elsewhere() {
         let has = std::arch::is_aarch64_feature_detected!("neon");
-        let key: Hash32 = std::array::from_fn(|i| (i * 5 + 1) as u8);
-        for count in [0usize, 1, 3, 4, 5, 8, 9, 40] {
-            let messages: Vec<Block> = (0..count)
-                .map(|i| std::array::from_fn(|w| ((i * 16 + w) as u32).wrapping_mul(0x85eb_ca6b)))
-                .collect();
-            let expected: Vec<Hash32> = messages.iter().map(|m| scalar(&key, m)).collect();
-            let mut out = vec![[0u8; 32]; count];
-            let done = hash_neon(&words(&key), &messages, &mut out);
-            if has {
-                assert_eq!((done, &out), (count, &expected), "{count} messages");
-            } else {
-                assert_eq!(done, 0, "neon without the CPU feature");
-            }
-        }
+        backend_checks::batch("neon", has, hash_neon, &[0, 1, 3, 4, 5, 8, 9, 40]);
     }
 
     #[test]
     fn hashes_every_counting_message_where_the_cpu_has_neon_and_none_elsewhere() {
+        // Every tail length of a 4-lane vector.
         let has = std::arch::is_aarch64_feature_detected!("neon");
-        let key = [0xa7u8; 32];
-        let template: Block = std::array::from_fn(|w| 0x0101_0101u32.wrapping_mul(w as u32 + 1));
-        // A count that wraps past u32::MAX, and every tail length of a 4-lane vector.
-        for (slot, first) in [(3usize, 1u32), (14, u32::MAX - 9)] {
-            for count in [0usize, 1, 4, 5, 6, 7, 8, 17] {
-                let expected: Vec<Hash32> = (0..count)
-                    .map(|i| {
-                        let mut message = template;
-                        message[slot] = first.wrapping_add(i as u32);
-                        scalar(&key, &message)
-                    })
-                    .collect();
-                let mut out = vec![[0u8; 32]; count];
-                let done = counting_neon(&words(&key), &template, slot, first, &mut out);
-                if has {
-                    assert_eq!((done, &out), (count, &expected), "slot {slot}, {count}");
-                } else {
-                    assert_eq!(done, 0, "neon without the CPU feature");
-                }
-            }
-        }
+        backend_checks::counting("neon", has, counting_neon, &[0, 1, 4, 5, 6, 7, 8, 17]);
     }
 }

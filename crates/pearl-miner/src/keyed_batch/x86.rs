@@ -273,10 +273,7 @@ pub(super) fn counting_avx2(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyed_batch::{scalar, words};
-
-    type Hasher = fn(&[u32; 8], &[Block], &mut [Hash32]) -> usize;
-    type Counter = fn(&[u32; 8], &Block, usize, u32, &mut [Hash32]) -> usize;
+    use crate::keyed_batch::backend_checks::{self, Counter, Hasher};
 
     /// (name, CPU feature, batch hasher, counting hasher) of each backend.
     fn backends() -> [(&'static str, bool, Hasher, Counter); 2] {
@@ -298,47 +295,15 @@ mod tests {
 
     #[test]
     fn each_backend_hashes_every_message_where_the_cpu_has_it_and_none_elsewhere() {
-        let key: Hash32 = std::array::from_fn(|i| (i * 5 + 1) as u8);
-        for count in [0usize, 1, 7, 8, 9, 15, 16, 17, 40] {
-            let messages: Vec<Block> = (0..count)
-                .map(|i| std::array::from_fn(|w| ((i * 16 + w) as u32).wrapping_mul(0x85eb_ca6b)))
-                .collect();
-            let expected: Vec<Hash32> = messages.iter().map(|m| scalar(&key, m)).collect();
-            for (name, has, hash, _) in backends() {
-                let mut out = vec![[0u8; 32]; count];
-                let done = hash(&words(&key), &messages, &mut out);
-                if has {
-                    assert_eq!((done, &out), (count, &expected), "{name}, {count}");
-                } else {
-                    assert_eq!(done, 0, "{name} without the CPU feature");
-                }
-            }
+        for (name, has, hash, _) in backends() {
+            backend_checks::batch(name, has, hash, &[0, 1, 7, 8, 9, 15, 16, 17, 40]);
         }
     }
 
     #[test]
     fn each_backend_hashes_every_counting_message_where_the_cpu_has_it_and_none_elsewhere() {
-        let key = [0xa7u8; 32];
-        let template: Block = std::array::from_fn(|w| 0x0101_0101u32.wrapping_mul(w as u32 + 1));
-        for (slot, first) in [(3usize, 1u32), (14, u32::MAX - 9)] {
-            for count in [0usize, 1, 8, 9, 16, 17, 40] {
-                let expected: Vec<Hash32> = (0..count)
-                    .map(|i| {
-                        let mut message = template;
-                        message[slot] = first.wrapping_add(i as u32);
-                        scalar(&key, &message)
-                    })
-                    .collect();
-                for (name, has, _, counting) in backends() {
-                    let mut out = vec![[0u8; 32]; count];
-                    let done = counting(&words(&key), &template, slot, first, &mut out);
-                    if has {
-                        assert_eq!((done, &out), (count, &expected), "{name}, {count}");
-                    } else {
-                        assert_eq!(done, 0, "{name} without the CPU feature");
-                    }
-                }
-            }
+        for (name, has, _, counting) in backends() {
+            backend_checks::counting(name, has, counting, &[0, 1, 8, 9, 16, 17, 40]);
         }
     }
 }
