@@ -203,6 +203,15 @@ impl Drop for Rig {
 }
 
 /// Waits for `done`; the bound only stops a hung test (a loaded 2-core CI machine needs room).
+/// Appends `bytes` to the log file at `path` (as another writer of gateway.log would).
+fn append_to(path: &Path, bytes: &[u8]) {
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("gateway.log");
+    std::io::Write::write_all(&mut log, bytes).expect("append");
+}
+
 fn until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !done() {
@@ -292,15 +301,10 @@ fn start_mines_a_valid_proof_status_shows_it_and_stop_leaves_nothing() {
 
     // Logs: all three sources, redacted.
     let gateway_log = rig.env.oj_home().join("logs/mining/gateway.log");
-    let mut log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&gateway_log)
-        .expect("gateway.log");
-    std::io::Write::write_all(
-        &mut log,
+    append_to(
+        &gateway_log,
         format!("auth with {PASSWORD} failed\n").as_bytes(),
-    )
-    .expect("append");
+    );
     let logs = rig.run(&["mine", "logs", "-n", "50"]);
     logs.assert_success()
         .assert_stdout_contains("[supervisor]")
@@ -349,15 +353,10 @@ fn a_gateway_that_logs_derived_secrets_leaves_none_on_disk_or_shown() {
         assert!(on_disk.contains(form), "{form} missing:\n{on_disk}");
     }
     // `mine logs` redacts again what it shows (a line written by someone else, too).
-    let mut log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&log_path)
-        .expect("gateway.log");
-    std::io::Write::write_all(
-        &mut log,
+    append_to(
+        &log_path,
         format!("Authorization: Basic {BASIC}\n").as_bytes(),
-    )
-    .expect("append");
+    );
     let shown = rig.run(&["mine", "logs", "-n", "100"]);
     shown
         .assert_success()
@@ -394,15 +393,7 @@ fn the_gateways_colours_reach_neither_the_log_file_nor_mine_logs() {
             .as_u64()
             .is_some_and(|n| n >= 1)
     });
-    let mut log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&log_path)
-        .expect("gateway.log");
-    std::io::Write::write_all(
-        &mut log,
-        b"\x1b[32m2026-12-03 12:00:01\x1b[0m - \x1b[33m\x1b[1mWARNING\x1b[0m - \x1b[37mold coloured line\x1b[0m - \x1b[34mpearl_client.py:113\x1b[0m\n",
-    )
-    .expect("append");
+    append_to(&log_path, b"\x1b[32m2026-12-03 12:00:01\x1b[0m - \x1b[33m\x1b[1mWARNING\x1b[0m - \x1b[37mold coloured line\x1b[0m - \x1b[34mpearl_client.py:113\x1b[0m\n");
     rig.run(&["mine", "logs", "-n", "100"])
         .assert_success()
         .assert_stdout_contains("- INFO - Block accepted by node! - submission_service.py:82")
@@ -433,7 +424,7 @@ fn status_shows_the_template_height_from_pearld() {
 /// Starts `mine logs` with `args` (following), appends `line` to gateway.log every half
 /// second until a printed line contains `marker`, and returns that line (None after 30 s).
 fn follow_gateway_log_until(rig: &Rig, args: &[&str], line: &str, marker: &str) -> Option<String> {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::{BufRead, BufReader};
     let mut follow = rig.cmd(args);
     let mut child = follow
         .stdout(Stdio::piped())
@@ -453,11 +444,7 @@ fn follow_gateway_log_until(rig: &Rig, args: &[&str], line: &str, marker: &str) 
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = None;
     while seen.is_none() && Instant::now() < deadline {
-        let mut log = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&gateway_log)
-            .expect("gateway.log");
-        writeln!(log, "{line}").expect("append");
+        append_to(&gateway_log, format!("{line}\n").as_bytes());
         while let Ok(printed) = rx.recv_timeout(Duration::from_millis(500)) {
             if printed.contains(marker) {
                 seen = Some(printed);
@@ -1339,15 +1326,10 @@ fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
 
         // A line someone else appended: no time or level of its own, redacted all the same;
         // `--tail 1` shows only it of the gateway's log.
-        let mut log = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&log_path)
-            .expect("gateway.log");
-        std::io::Write::write_all(
-            &mut log,
+        append_to(
+            &log_path,
             format!("appended: Authorization: Basic {BASIC} password {PASSWORD}\n").as_bytes(),
-        )
-        .expect("append");
+        );
         let tail = rig.run(&["mine", "logs", "--tail", "1", "--json"]);
         tail.assert_success()
             .assert_output_lacks(PASSWORD)
