@@ -10,7 +10,7 @@ use std::time::Duration;
 use jarvis_core::paths::JarvisHome;
 use jarvis_core::redact::redact_log_line;
 use jarvis_mining::error::MiningError;
-use jarvis_mining::provider::{LogLevel, LogLine, LogRequest};
+use jarvis_mining::provider::{LogLevel, LogLine, LogRequest, is_rfc3339_time};
 
 /// The sources, in print order.
 const SOURCES: [(&str, &str); 3] = [
@@ -133,14 +133,14 @@ fn parse(line: &str) -> Option<Parsed> {
         let message = field("message")?.to_owned();
         return Some(Parsed {
             timestamp: field("timestamp")
-                .filter(|t| is_timestamp(t))
+                .filter(|t| is_rfc3339_time(t))
                 .map(str::to_owned),
             level: field("level").and_then(LogLevel::from_name),
             message,
         });
     }
     let (timestamp, rest) = line.split_once(' ')?;
-    if !is_timestamp(timestamp) {
+    if !is_rfc3339_time(timestamp) {
         return None;
     }
     let rest = rest.trim_start_matches(' ');
@@ -151,28 +151,6 @@ fn parse(line: &str) -> Option<Parsed> {
         level: Some(level),
         message: message.to_owned(),
     })
-}
-
-/// An RFC 3339 time as `tracing` writes it (`2026-12-03T12:00:01.123456Z`): a date, `T`, and
-/// only the characters of a time after it.
-fn is_timestamp(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let date = bytes.get(..10).unwrap_or_default();
-    date.len() == 10
-        && date.iter().enumerate().all(|(i, &b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
-        && bytes.get(10) == Some(&b'T')
-        && text.len() <= 40
-        && text
-            .get(11..)
-            .unwrap_or_default()
-            .chars()
-            .all(|c| c.is_ascii_digit() || ":.+-Z".contains(c))
 }
 
 /// Complete lines appended to `path` since `offset`; a shrunk (rotated) file restarts at 0.

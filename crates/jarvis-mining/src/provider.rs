@@ -212,3 +212,81 @@ impl LogLevel {
         Self::ALL.into_iter().find(|l| l.name() == name)
     }
 }
+
+/// An RFC 3339 time as log writers put it before a line: `YYYY-MM-DDTHH:MM:SS`, an optional
+/// fraction of 1 to 9 digits, and `Z` or `+HH:MM`/`-HH:MM` (`tracing`'s
+/// `2026-12-03T12:00:01.123456Z`, the Docker Engine's `2026-12-03T12:00:04.123456789Z`).
+pub fn is_rfc3339_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|s| !s.is_empty() && s.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(digits(0..4)
+        && at(4, b'-')
+        && digits(5..7)
+        && at(7, b'-')
+        && digits(8..10)
+        && at(10, b'T')
+        && digits(11..13)
+        && at(13, b':')
+        && digits(14..16)
+        && at(16, b':')
+        && digits(17..19))
+    {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        let fraction = b
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if fraction == 0 || fraction > 9 {
+            return false;
+        }
+        i += 1 + fraction;
+    }
+    match b.get(i..) {
+        Some(b"Z") => true,
+        Some([b'+' | b'-', _, _, b':', _, _]) => digits(i + 1..i + 3) && digits(i + 4..i + 6),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::is_rfc3339_time;
+
+    #[test]
+    fn only_an_rfc3339_time_is_one() {
+        for good in [
+            "2026-12-03T12:00:04.123456789Z",
+            "2026-12-03T12:00:04Z",
+            "2026-12-03T12:00:04.5Z",
+            "2026-12-03T12:00:04.123456789+01:00",
+            "2026-12-03T12:00:04-05:30",
+        ] {
+            assert!(is_rfc3339_time(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-12-03",
+            "2026-12-03 12:00:04Z",
+            "2026-12-03T12:00:04",
+            "2026-12-03T12:00:04.Z",
+            "2026-12-03T12:00:04.1234567890Z",
+            "2026-12-03T12:00:04ZZ",
+            "2026-12-03T12:00:04+0100",
+            "2026-12-03T1a:00:04Z",
+            "12-03T12:00:04Z",
+            "INFO",
+            "2026-12-03T12:00:04.12€Z",
+        ] {
+            assert!(!is_rfc3339_time(bad), "{bad}");
+        }
+    }
+}

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use jarvis_core::redact::redact_log_line;
-use jarvis_mining::provider::{LogLevel, LogLine};
+use jarvis_mining::provider::{LogLevel, LogLine, is_rfc3339_time};
 
 /// The source every container line is shown under.
 pub(crate) const SOURCE: &str = "container";
@@ -23,7 +23,7 @@ pub(crate) const SOURCE: &str = "container";
 pub(crate) fn log_line(raw: &str, secrets: &[&str]) -> LogLine {
     let redacted = redact_log_line(raw, secrets);
     let (timestamp, line) = match redacted.split_once(' ') {
-        Some((time, rest)) if is_engine_timestamp(time) => (Some(time.to_owned()), rest.to_owned()),
+        Some((time, rest)) if is_rfc3339_time(time) => (Some(time.to_owned()), rest.to_owned()),
         _ => (None, redacted),
     };
     // Recent vLLM names the process first: `(APIServer pid=7) INFO 12-03 ...`; the tag
@@ -82,7 +82,7 @@ fn rejoin_pieces(line: &[u8]) -> Cow<'_, [u8]> {
     let Some(first) = line.iter().position(|&b| b == b' ') else {
         return Cow::Borrowed(line);
     };
-    let starts_timed = std::str::from_utf8(&line[..first]).is_ok_and(is_engine_timestamp);
+    let starts_timed = std::str::from_utf8(&line[..first]).is_ok_and(is_rfc3339_time);
     let mut rest = &line[first + 1..];
     let boundary = |rest: &[u8]| {
         let after = rest.get(ENGINE_PIECE..)?;
@@ -125,50 +125,6 @@ fn fixed_timestamp_len(b: &[u8]) -> Option<usize> {
         Some(b'Z') => Some(SHAPE.len() + 1),
         Some(b'+' | b'-') if fits(b"00:00", SHAPE.len() + 1) => Some(SHAPE.len() + 6),
         _ => None,
-    }
-}
-
-/// An RFC 3339 time as the Docker Engine writes it before a log line
-/// (`2026-12-03T12:00:04.123456789Z`, or with an offset): `YYYY-MM-DDTHH:MM:SS`, an optional
-/// fraction, and `Z` or `+HH:MM`/`-HH:MM`.
-pub(crate) fn is_engine_timestamp(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        b.get(range)
-            .is_some_and(|s| !s.is_empty() && s.iter().all(u8::is_ascii_digit))
-    };
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(digits(0..4)
-        && at(4, b'-')
-        && digits(5..7)
-        && at(7, b'-')
-        && digits(8..10)
-        && at(10, b'T')
-        && digits(11..13)
-        && at(13, b':')
-        && digits(14..16)
-        && at(16, b':')
-        && digits(17..19))
-    {
-        return false;
-    }
-    let mut i = 19;
-    if at(i, b'.') {
-        let fraction = b
-            .get(i + 1..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if fraction == 0 || fraction > 9 {
-            return false;
-        }
-        i += 1 + fraction;
-    }
-    match b.get(i..) {
-        Some(b"Z") => true,
-        Some([b'+' | b'-', _, _, b':', _, _]) => digits(i + 1..i + 3) && digits(i + 4..i + 6),
-        _ => false,
     }
 }
 
@@ -321,32 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn only_an_rfc3339_prefix_is_a_timestamp() {
-        for good in [
-            TIME,
-            "2026-12-03T12:00:04Z",
-            "2026-12-03T12:00:04.5Z",
-            "2026-12-03T12:00:04.123456789+01:00",
-            "2026-12-03T12:00:04-05:30",
-        ] {
-            assert!(is_engine_timestamp(good), "{good}");
-        }
-        for bad in [
-            "",
-            "2026-12-03",
-            "2026-12-03 12:00:04Z",
-            "2026-12-03T12:00:04",
-            "2026-12-03T12:00:04.Z",
-            "2026-12-03T12:00:04.1234567890Z",
-            "2026-12-03T12:00:04ZZ",
-            "2026-12-03T12:00:04+0100",
-            "2026-12-03T1a:00:04Z",
-            "12-03T12:00:04Z",
-            "INFO",
-            "2026-12-03T12:00:04.12€Z",
-        ] {
-            assert!(!is_engine_timestamp(bad), "{bad}");
-        }
+    fn a_line_without_an_rfc3339_prefix_has_no_timestamp() {
         let l = log_line("12-03 12:00:04 something", &[]);
         assert_eq!(l.timestamp, None);
         assert_eq!(l.line, "12-03 12:00:04 something");
@@ -379,7 +310,7 @@ mod tests {
         for input in &inputs {
             let l = log_line(input, &[]);
             if let Some(t) = &l.timestamp {
-                assert!(is_engine_timestamp(t), "{input:?}");
+                assert!(is_rfc3339_time(t), "{input:?}");
                 assert!(input.starts_with(t.as_str()), "{input:?}");
             }
             assert!(l.line.len() <= input.len(), "{input:?}");
@@ -550,7 +481,7 @@ mod tests {
             };
             let l = log_line(&raw, &[secret]);
             if let Some(t) = &l.timestamp {
-                proptest::prop_assert!(is_engine_timestamp(t));
+                proptest::prop_assert!(is_rfc3339_time(t));
             }
             let json = serde_json::to_string(&l).unwrap();
             proptest::prop_assert!(!json.contains(secret), "{}", json);
