@@ -621,3 +621,11 @@ fn an_empty_or_malformed_secret_variable_name_is_refused_at_its_position() {
     .unwrap();
     assert_eq!(ok.extra.pearld_rpc_password_env, "MY_PEARLD_PASS");
 }
+
+/// Found by the `config_toml` fuzz target: toml_edit 0.23 panicked ("all items have spans")
+/// on this document; since 0.25 it is a parse error like any other.
+#[test]
+fn a_document_that_crashed_the_toml_parser_is_an_error_naming_the_file() {
+    let text = "====000[\n[.egennivllm=====# jar~nr\0\0\0\0\0\0ttp:1\x038\n000[\n[.egHHH\n";
+    assert!(error(text).contains("config.toml"));
+}
