@@ -425,7 +425,10 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
                 kernel.accumulate_lanes(
                     &a, &terms, &packed, d, chunks, &mut got, &row_slots, &mut lanes,
                 );
-                assert_eq!(got, want, "{kernel:?} fused accumulators on {d:?} x {chunks}");
+                assert_eq!(
+                    got, want,
+                    "{kernel:?} fused accumulators on {d:?} x {chunks}"
+                );
                 assert_eq!(lanes, want_lanes, "{kernel:?} lanes on {d:?} x {chunks}");
             }
         }
