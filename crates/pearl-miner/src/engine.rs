@@ -135,7 +135,7 @@ pub(crate) struct Worker {
     hashes: Vec<Hash32>,
     /// Per A panel (row block × r-chunk), each row's [`Kernel::row_terms`].
     a_terms: Vec<i32>,
-    /// Per-row-group lanes of [`Kernel::accumulate_lanes`].
+    /// Per-row-group lanes of [`Kernel::accumulate_lanes`], one part per r-chunk.
     lanes: CacheAligned<u32>,
 }
 
@@ -165,7 +165,10 @@ impl Worker {
                 shape.m as usize
                     * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize
             ],
-            lanes: CacheAligned::new(ctx.layout.lane_len()),
+            lanes: CacheAligned::new(
+                ctx.layout.lane_len()
+                    * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize,
+            ),
         }
     }
 
@@ -234,18 +237,19 @@ impl Worker {
                 let (gemm, folds) = if fused {
                     // One clock read per block: the per-chunk folds count as GEMM time.
                     let t0 = Instant::now();
-                    for block in 0..chunks {
-                        let panel = row_block / rp * chunks + block;
-                        kernel.accumulate_lanes(
-                            ctx.a_panels.panel(&self.a_noised, row_block / rp, block),
-                            &self.a_terms[panel * rp..(panel + 1) * rp],
-                            ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block),
-                            dims,
-                            &mut self.acc,
-                            &layout.row_slots,
-                            &mut self.lanes,
-                        );
-                        layout.tile_xors_from_lanes(&self.lanes, &mut self.xors);
+                    let panels = row_block / rp * chunks;
+                    kernel.accumulate_lanes(
+                        ctx.a_panels.block(&self.a_noised, row_block / rp),
+                        &self.a_terms[panels * rp..(panels + chunks) * rp],
+                        ctx.b_panels.block(&ctx.bt_noised, col_block / cp),
+                        dims,
+                        chunks,
+                        &mut self.acc,
+                        &layout.row_slots,
+                        &mut self.lanes,
+                    );
+                    for (block, lanes) in self.lanes.chunks_exact(layout.lane_len()).enumerate() {
+                        layout.tile_xors_from_lanes(lanes, &mut self.xors);
                         for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
                             jackpot::fold(j, block, x);
                         }

@@ -291,6 +291,13 @@ impl Panels {
         }
     }
 
+    /// Every chunk's panel of line block `block`, chunk by chunk (`chunks · period · r`
+    /// values), as [`crate::Kernel::accumulate_lanes`] reads them.
+    pub(crate) fn block<'a>(&self, packed: &'a [i8], block: usize) -> &'a [i8] {
+        let size = self.chunks * self.period * self.rank;
+        &packed[block * size..(block + 1) * size]
+    }
+
     /// The `period × r` panel of line block `block`, chunk `chunk`.
     pub(crate) fn panel<'a>(&self, packed: &'a [i8], block: usize, chunk: usize) -> &'a [i8] {
         let size = self.period * self.rank;

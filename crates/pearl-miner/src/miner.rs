@@ -187,6 +187,52 @@ pub struct Miner {
     threads: usize,
     kernel: Kernel,
     seed: Option<u64>,
+    last_job: LastJob<JobContext>,
+}
+
+/// The last job mined and its context (B, its tree, noise and panels), so that mining the
+/// same job again, as after a win, starts at once instead of rebuilding B (tens of
+/// milliseconds, during which the workers would wait). Another job replaces it. A clone of
+/// the miner starts without one.
+struct LastJob<T>(Mutex<Option<(Job, Arc<T>)>>);
+
+impl<T> Default for LastJob<T> {
+    fn default() -> Self {
+        Self(Mutex::new(None))
+    }
+}
+
+impl<T> LastJob<T> {
+    /// The context for `job`: the kept one if it is for the same job, else `build()`'s,
+    /// which is then kept.
+    fn context(&self, job: &Job, build: impl FnOnce() -> T) -> Arc<T> {
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*slot {
+            Some((kept, ctx)) if kept == job => Arc::clone(ctx),
+            _ => {
+                // Drop the old context first: two jobs' B need not be held at once.
+                *slot = None;
+                let ctx = Arc::new(build());
+                *slot = Some((job.clone(), Arc::clone(&ctx)));
+                ctx
+            }
+        }
+    }
+}
+
+impl<T> Clone for LastJob<T> {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl<T> std::fmt::Debug for LastJob<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LastJob")
+    }
 }
 
 impl Miner {
@@ -202,6 +248,7 @@ impl Miner {
             threads: options.threads,
             kernel,
             seed: None,
+            last_job: LastJob::default(),
         })
     }
 
@@ -239,7 +286,8 @@ impl Miner {
     }
 
     /// Mines until a proof wins (`Ok(Some)`), or `cancel` fires (`Ok(None)`). Fresh random
-    /// A per attempt per thread, B fixed for the job; every tile is scanned.
+    /// A per attempt per thread, B fixed for the job (and kept for the next call if it mines
+    /// the same job); every tile is scanned.
     pub fn mine(
         &self,
         job: &Job,
@@ -256,23 +304,26 @@ impl Miner {
         let parsed = self.shape.parse()?;
         let layout = BlockLayout::new(&parsed).ok_or(MineError::PatternDoesNotTile)?;
         let seed = self.seed.unwrap_or_else(SignalRng::fresh_seed);
-        let mut b_rng = SignalRng::from_seed(seed, u64::MAX);
-        let ctx = JobContext::new(
-            parsed,
-            layout,
-            job.header,
-            derivation,
-            job.cert_version,
-            job.target.clone(),
-            FastBound::new(&bound),
-            &mut b_rng,
-            self.kernel,
-        );
+        let ctx = self.last_job.context(job, || {
+            let mut b_rng = SignalRng::from_seed(seed, u64::MAX);
+            JobContext::new(
+                parsed,
+                layout,
+                job.header,
+                derivation,
+                job.cert_version,
+                job.target.clone(),
+                FastBound::new(&bound),
+                &mut b_rng,
+                self.kernel,
+            )
+        });
+        let ctx = &*ctx;
         let stop = AtomicBool::new(false);
         let outcome: Mutex<Option<Result<Found, MineError>>> = Mutex::new(None);
         std::thread::scope(|scope| {
             for index in 0..self.threads {
-                let (ctx, stop, outcome) = (&ctx, &stop, &outcome);
+                let (stop, outcome) = (&stop, &outcome);
                 let kernel = self.kernel;
                 scope.spawn(move || {
                     let mut worker = Worker::new(ctx, SignalRng::from_seed(seed, index as u64));
@@ -310,4 +361,47 @@ fn self_check(ctx: &JobContext, win: &engine::Win) -> Result<Found, MineError> {
         verify_plain_proof_with_target(&ctx.header, &proof, ctx.cert_version, &ctx.target)
             .map_err(MineError::SelfCheck)?;
     Ok(Found { proof, verified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(nbits: u32, cert_version: u32) -> Job {
+        Job {
+            header: IncompleteBlockHeader {
+                version: 0x2000_0000,
+                prev_block: [1; 32],
+                merkle_root: [2; 32],
+                timestamp: 1_760_000_000,
+                nbits,
+            },
+            target: BigUint::from(nbits),
+            cert_version,
+        }
+    }
+
+    #[test]
+    fn the_same_job_reuses_its_context_and_another_job_replaces_it() {
+        let last = LastJob::default();
+        let mut builds = 0;
+        let mut context = |job: &Job| {
+            *last.context(job, || {
+                builds += 1;
+                builds
+            })
+        };
+        assert_eq!(context(&job(7, 3)), 1);
+        assert_eq!(context(&job(7, 3)), 1, "same job: kept");
+        assert_eq!(context(&job(8, 3)), 2, "another header and target: rebuilt");
+        assert_eq!(
+            context(&job(8, 2)),
+            3,
+            "another certificate version: rebuilt"
+        );
+        assert_eq!(context(&job(7, 3)), 4, "only the last job is kept");
+        assert_eq!(context(&job(7, 3)), 4);
+        // A clone of the miner starts without a kept job.
+        assert!(last.clone().0.lock().unwrap().is_none());
+    }
 }

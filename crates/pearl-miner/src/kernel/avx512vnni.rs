@@ -231,153 +231,174 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
     }
 }
 
-/// [`accumulate_offset`] with the row terms given (`terms[i]`, from [`row_terms`]) and the
-/// tile XORs fused into the register blocks: after adding, `lanes[16·s + l]` is XORed with
-/// every updated `acc[i][j]` with `row_slots[i] = s` and `j ≡ l (mod 16)` (slots of
-/// `lanes.len() / 16`; [`super::Kernel::accumulate_lanes`] zeroes them and checks that
-/// terms and slots fit). The accumulators are XORed while still in registers, so no pass
-/// over `acc` follows the GEMM.
+/// [`super::Kernel::accumulate_lanes`] for this kernel (B offset): `chunks` consecutive
+/// A and B panels, the row terms of each (`terms[c·rows..]`, from [`row_terms`]), and the
+/// tile XORs fused into the register blocks: after chunk c, `lanes[c·L + 16·s + l]`
+/// (L = `lanes.len() / chunks`) is XORed with every updated `acc[i][j]` with
+/// `row_slots[i] = s` and `j ≡ l (mod 16)` (the caller zeroes the lanes and checks that
+/// terms and slots fit). Each register block runs through every chunk with its
+/// accumulators in registers: `acc` is read once and written once per call, and no pass
+/// over it follows the GEMM.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn accumulate_lanes(
     a: &[i8],
     b_offset: &[i8],
     d: PanelDims,
+    chunks: usize,
     terms: &[i32],
     acc: &mut [i32],
     row_slots: &[u32],
     lanes: &mut [u32],
 ) {
+    let part = lanes.len() / chunks;
     if !available() || !d.cols.is_multiple_of(LANES) {
-        accumulate_offset(a, b_offset, d, acc);
-        super::lanes_from_acc(acc, d, row_slots, lanes);
+        for (c, lanes) in lanes.chunks_exact_mut(part).enumerate() {
+            let a = &a[c * d.rows * d.r..(c + 1) * d.rows * d.r];
+            accumulate_offset(a, &b_offset[c * d.cols * d.r..], d, acc);
+            super::lanes_from_acc(acc, d, row_slots, lanes);
+        }
         return;
     }
+    let at = Chunks {
+        a,
+        b: b_offset,
+        d,
+        chunks,
+        terms,
+        row_slots,
+        part,
+    };
     let wide = d.cols - d.cols % (WIDE * LANES);
-    // Column slices outermost: one slice of B (16·V columns × r) stays in L1 while every
-    // row group passes over it.
+    // Column slices outermost: the A panels (rows·r per chunk) stay in L1 while each slice
+    // of B streams through once per row group.
     for j in (0..wide).step_by(WIDE * LANES) {
         // SAFETY: `available()` confirmed the features; Kernel::accumulate_lanes asserted
-        // that a, b and acc fit `d`, that terms and row_slots hold rows values and that
-        // every slot is below lanes.len()/16; j + 64 <= wide <= cols.
-        unsafe { lane_slice::<WIDE>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
+        // that a, b and acc fit `d` for `chunks` chunks, that terms holds chunks·rows values
+        // and row_slots rows, each below part/16; j + 64 <= wide <= cols.
+        unsafe { lane_slice::<WIDE>(at, j, acc, lanes) };
     }
     for j in (wide..d.cols).step_by(LANES) {
         // SAFETY: as above, with j + 16 <= cols (a multiple of 16).
-        unsafe { lane_slice::<1>(a, b_offset, d, j, terms, acc, row_slots, lanes) };
+        unsafe { lane_slice::<1>(at, j, acc, lanes) };
     }
+}
+
+/// The operands of one [`accumulate_lanes`] call.
+#[derive(Clone, Copy)]
+struct Chunks<'a> {
+    a: &'a [i8],
+    b: &'a [i8],
+    d: PanelDims,
+    chunks: usize,
+    terms: &'a [i32],
+    row_slots: &'a [u32],
+    /// Lanes per chunk.
+    part: usize,
 }
 
 /// Columns `j..j+16·V` of [`accumulate_lanes`], every row, in blocks of up to 4 rows.
 ///
 /// # Safety
 /// As [`accumulate_lanes`] after its checks: features present, `j + 16·V <= cols`, slices
-/// long enough, slots below `lanes.len() / 16`.
-#[allow(clippy::too_many_arguments)]
+/// long enough, slots below `part / 16`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn lane_slice<const V: usize>(
-    a: &[i8],
-    b: &[i8],
-    d: PanelDims,
-    j: usize,
-    terms: &[i32],
-    acc: &mut [i32],
-    row_slots: &[u32],
-    lanes: &mut [u32],
-) {
+unsafe fn lane_slice<const V: usize>(at: Chunks<'_>, j: usize, acc: &mut [i32], lanes: &mut [u32]) {
     let mut i = 0;
-    while i < d.rows {
-        let rows_here = (d.rows - i).min(4);
-        let t = |row: usize| terms[i + row.min(rows_here - 1)];
-        let s = |row: usize| row_slots[i + row.min(rows_here - 1)] as usize;
-        // SAFETY: the contract above; i + rows_here <= rows.
+    while i < at.d.rows {
+        // SAFETY: the contract above; i + R <= rows in each arm.
         unsafe {
-            match rows_here {
-                4 => lane_block::<4, V>(
-                    a,
-                    b,
-                    d,
-                    i,
-                    j,
-                    [t(0), t(1), t(2), t(3)],
-                    [s(0), s(1), s(2), s(3)],
-                    acc,
-                    lanes,
-                ),
-                3 => lane_block::<3, V>(
-                    a,
-                    b,
-                    d,
-                    i,
-                    j,
-                    [t(0), t(1), t(2)],
-                    [s(0), s(1), s(2)],
-                    acc,
-                    lanes,
-                ),
-                2 => lane_block::<2, V>(a, b, d, i, j, [t(0), t(1)], [s(0), s(1)], acc, lanes),
-                _ => lane_block::<1, V>(a, b, d, i, j, [t(0)], [s(0)], acc, lanes),
+            match at.d.rows - i {
+                1 => lane_block::<1, V>(at, i, j, acc, lanes),
+                2 => lane_block::<2, V>(at, i, j, acc, lanes),
+                3 => lane_block::<3, V>(at, i, j, acc, lanes),
+                _ => lane_block::<4, V>(at, i, j, acc, lanes),
             }
         }
-        i += rows_here;
+        i += 4;
     }
 }
 
-/// Rows `i0..i0+R`, columns `j0..j0+16·V`: `acc += terms + Σ (b+128)·a`, then each row's
-/// XOR over its V vectors into `lanes` at the row's slot.
+/// Rows `i0..i0+R`, columns `j0..j0+16·V`, through every chunk c: `acc += terms_c +
+/// Σ (b+128)·a` in registers, then each row's XOR over its V vectors into the lanes of
+/// chunk c at the row's slot; `acc` is stored after the last chunk.
 ///
 /// # Safety
 /// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `j0 + 16·V <= cols`; a holds
-/// rows·r values, b cols·r, acc rows·cols; every `slots[x]` is below `lanes.len() / 16`.
-#[allow(clippy::too_many_arguments)]
+/// chunks·rows·r values, b chunks·cols·r, acc rows·cols, terms chunks·rows; every row slot
+/// is below `part / 16` and lanes holds chunks·part values.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 unsafe fn lane_block<const R: usize, const V: usize>(
-    a: &[i8],
-    b: &[i8],
-    d: PanelDims,
+    at: Chunks<'_>,
     i0: usize,
     j0: usize,
-    terms: [i32; R],
-    slots: [usize; R],
     acc: &mut [i32],
     lanes: &mut [u32],
 ) {
+    let d = at.d;
     let acc_ptr = acc.as_mut_ptr();
     let mut c = [[_mm512_setzero_si512(); V]; R];
     for (row, cr) in c.iter_mut().enumerate() {
-        let term = _mm512_set1_epi32(terms[row]);
         for (v, slot) in cr.iter_mut().enumerate() {
             // SAFETY: (i0 + row)·cols + j0 + 16v + 16 <= rows·cols (contract).
-            let old = unsafe {
+            *slot = unsafe {
                 _mm512_loadu_si512(acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast())
             };
-            *slot = _mm512_add_epi32(old, term);
         }
     }
-    let b_ptr = b.as_ptr();
-    let a_ptr = a.as_ptr();
-    for q in 0..d.r / 4 {
-        let at = (q * d.cols + j0) * 4;
-        let mut bu = [_mm512_setzero_si512(); V];
-        for (v, slot) in bu.iter_mut().enumerate() {
-            // SAFETY: at + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4.
-            *slot = unsafe { _mm512_loadu_si512(b_ptr.add(at + 64 * v).cast()) };
+    let mut slots = [0usize; R];
+    for (row, slot) in slots.iter_mut().enumerate() {
+        *slot = at.row_slots[i0 + row] as usize;
+    }
+    let lanes_ptr = lanes.as_mut_ptr();
+    for chunk in 0..at.chunks {
+        let terms = &at.terms[chunk * d.rows + i0..][..R];
+        for (cr, &term) in c.iter_mut().zip(terms) {
+            let term = _mm512_set1_epi32(term);
+            for slot in cr.iter_mut() {
+                *slot = _mm512_add_epi32(*slot, term);
+            }
         }
-        for (row, cr) in c.iter_mut().enumerate() {
-            // SAFETY: (i0 + row)·r + 4q + 4 <= rows·r because i0 + row < rows, q < r/4.
-            let quad = unsafe {
-                a_ptr
-                    .add((i0 + row) * d.r + 4 * q)
-                    .cast::<i32>()
-                    .read_unaligned()
-            };
-            let av = _mm512_set1_epi32(quad);
-            for (slot, &bv) in cr.iter_mut().zip(&bu) {
-                *slot = _mm512_dpbusd_epi32(*slot, bv, av);
+        // SAFETY: chunk < chunks, so both panels lie inside a and b (contract).
+        let (a_ptr, b_ptr) = unsafe {
+            (
+                at.a.as_ptr().add(chunk * d.rows * d.r),
+                at.b.as_ptr().add(chunk * d.cols * d.r),
+            )
+        };
+        for q in 0..d.r / 4 {
+            let at_b = (q * d.cols + j0) * 4;
+            let mut bu = [_mm512_setzero_si512(); V];
+            for (v, slot) in bu.iter_mut().enumerate() {
+                // SAFETY: at_b + 64·V <= cols·r because j0 + 16·V <= cols and q < r/4.
+                *slot = unsafe { _mm512_loadu_si512(b_ptr.add(at_b + 64 * v).cast()) };
+            }
+            for (row, cr) in c.iter_mut().enumerate() {
+                // SAFETY: (i0 + row)·r + 4q + 4 <= rows·r because i0 + row < rows, q < r/4.
+                let quad = unsafe {
+                    a_ptr
+                        .add((i0 + row) * d.r + 4 * q)
+                        .cast::<i32>()
+                        .read_unaligned()
+                };
+                let av = _mm512_set1_epi32(quad);
+                for (slot, &bv) in cr.iter_mut().zip(&bu) {
+                    *slot = _mm512_dpbusd_epi32(*slot, bv, av);
+                }
+            }
+        }
+        for (cr, &slot) in c.iter().zip(&slots) {
+            let mut x = cr[0];
+            for &sum in &cr[1..] {
+                x = _mm512_xor_si512(x, sum);
+            }
+            // SAFETY: chunk·part + 16·slot + 16 <= chunks·part since slot < part/16.
+            unsafe {
+                let p = lanes_ptr.add(chunk * at.part + slot * LANES).cast();
+                _mm512_storeu_si512(p, _mm512_xor_si512(_mm512_loadu_si512(p), x));
             }
         }
     }
-    let lanes_ptr = lanes.as_mut_ptr();
     for (row, cr) in c.iter().enumerate() {
-        let mut x = _mm512_setzero_si512();
         for (v, &sum) in cr.iter().enumerate() {
             // SAFETY: as for the loads above.
             unsafe {
@@ -386,12 +407,6 @@ unsafe fn lane_block<const R: usize, const V: usize>(
                     sum,
                 );
             }
-            x = _mm512_xor_si512(x, sum);
-        }
-        // SAFETY: slots[row] < lanes.len() / 16 (contract), so 16 lanes fit.
-        unsafe {
-            let p = lanes_ptr.add(slots[row] * LANES).cast();
-            _mm512_storeu_si512(p, _mm512_xor_si512(_mm512_loadu_si512(p), x));
         }
     }
 }

@@ -363,16 +363,21 @@ impl Kernel {
         }
     }
 
-    /// [`Self::accumulate_packed`], then for every row slot s and lane l < 16:
-    /// `lanes[16·s + l]` = XOR of the updated `acc[i][j]` over rows i with
-    /// `row_slots[i] = s` and columns j ≡ l (mod 16) (`lanes.len() / 16` slots, all
-    /// overwritten). With rows grouped by tile and a column-group map that repeats every 16
-    /// columns, a tile's XOR is the XOR of some lanes of its slot. `terms` comes from
-    /// [`Self::row_terms`] on the same panel.
+    /// `chunks` consecutive r-chunks of one block at once: for c in 0..chunks,
+    /// [`Self::accumulate_packed`] of A panel c (`a[c·rows·r..]`) and B panel c
+    /// (`b[c·cols·r..]`, this kernel's own form) into `acc`, then for every row slot s and
+    /// lane l < 16: `lanes[c·L + 16·s + l]` (L = `lanes.len() / chunks`, all overwritten) =
+    /// XOR of the updated `acc[i][j]` over rows i with `row_slots[i] = s` and columns
+    /// j ≡ l (mod 16). With rows grouped by tile and a column-group map that repeats every 16
+    /// columns, a tile's XOR after chunk c is the XOR of some lanes of its slot in part c.
+    /// `terms[c·rows..]` comes from [`Self::row_terms`] on A panel c. The VNNI kernel keeps
+    /// each register block's accumulators in registers through every chunk, so `acc` is
+    /// read and written once per call, not once per chunk.
     ///
     /// # Panics
-    /// As [`Self::accumulate`], and when `terms` or `row_slots` hold fewer than `dims.rows`
-    /// values or a slot does not fit `lanes`.
+    /// As [`Self::accumulate`] for each chunk's panels, and when `terms` or `row_slots` hold
+    /// too few values, `lanes` does not split into `chunks` parts or a slot does not fit
+    /// one part.
     #[allow(clippy::too_many_arguments)]
     pub fn accumulate_lanes(
         &self,
@@ -380,26 +385,45 @@ impl Kernel {
         terms: &[i32],
         b: &[i8],
         dims: PanelDims,
+        chunks: usize,
         acc: &mut [i32],
         row_slots: &[u32],
         lanes: &mut [u32],
     ) {
+        let (a_len, b_len) = (dims.rows * dims.r, dims.cols * dims.r);
         assert!(
-            dims.fits(a, b, acc),
-            "kernel panel {dims:?} does not fit its buffers"
+            chunks > 0
+                && a.len() >= chunks * a_len
+                && b.len() >= chunks * b_len
+                && dims.fits(a, b, acc)
+                && terms.len() >= chunks * dims.rows
+                && lanes.len().is_multiple_of(chunks),
+            "kernel panels {dims:?} x {chunks} chunks do not fit their buffers"
         );
-        check_slots(terms, row_slots, lanes, dims);
+        let part = lanes.len() / chunks;
+        check_slots(terms, row_slots, &lanes[..part], dims);
         lanes.fill(0);
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vnni => {
-                avx512vnni::accumulate_lanes(a, b, dims, terms, acc, row_slots, lanes);
+                avx512vnni::accumulate_lanes(a, b, dims, chunks, terms, acc, row_slots, lanes);
             }
-            #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => avx2::accumulate_lanes(a, terms, b, dims, acc, row_slots, lanes),
             _ => {
-                self.accumulate_packed(a, b, dims, acc);
-                lanes_from_acc(acc, dims, row_slots, lanes);
+                for (c, lanes) in lanes.chunks_exact_mut(part).enumerate() {
+                    let a = &a[c * a_len..(c + 1) * a_len];
+                    let b = &b[c * b_len..(c + 1) * b_len];
+                    match self {
+                        #[cfg(target_arch = "x86_64")]
+                        Self::Avx2 => {
+                            let terms = &terms[c * dims.rows..(c + 1) * dims.rows];
+                            avx2::accumulate_lanes(a, terms, b, dims, acc, row_slots, lanes);
+                        }
+                        _ => {
+                            self.accumulate_packed(a, b, dims, acc);
+                            lanes_from_acc(acc, dims, row_slots, lanes);
+                        }
+                    }
+                }
             }
         }
     }

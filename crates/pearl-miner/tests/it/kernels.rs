@@ -370,9 +370,10 @@ fn reference_lanes(acc: &[i32], d: PanelDims, row_slots: &[u32], slots: usize) -
 }
 
 /// Every kernel's fused path (`row_terms` + `accumulate_lanes`, B in the kernel's own
-/// form) gives the portable kernel's accumulators and the lanes of the XOR definition,
-/// over several cumulative calls, for 64-wide, 16-wide and ragged column counts and row
-/// counts that are and are not multiples of 4, with stale values in `lanes`.
+/// form) gives the portable kernel's accumulators and, for each chunk, the lanes of the XOR
+/// definition on the accumulators after that chunk: one and several chunks per call, two
+/// cumulative calls, for 64-wide, 16-wide and ragged column counts and row counts that are
+/// and are not multiples of 4, with stale values in `lanes`.
 #[test]
 fn fused_lane_path_matches_portable_for_every_kernel() {
     let mut state = 3u64;
@@ -400,24 +401,35 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
             let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
             let mut want = start.clone();
             let mut got = start;
-            let mut lanes = vec![0xdead_beef_u32; 16 * slots];
-            for _ in 0..3 {
-                let a = random_operand(rows * r, &mut state);
-                let lines = b_operand(kernel, cols * r, &mut state);
-                let mut b = vec![0i8; cols * r];
-                pack_b_panel(&lines, r, 0, d, &mut b);
-                let mut packed = vec![0i8; cols * r];
-                kernel.own_b_panel(&b, d, &mut packed);
-                let mut terms = vec![0i32; rows];
-                kernel.row_terms(&a, d, &mut terms);
-                Kernel::Portable.accumulate(&a, &b, d, &mut want);
-                kernel.accumulate_lanes(&a, &terms, &packed, d, &mut got, &row_slots, &mut lanes);
-                assert_eq!(got, want, "{kernel:?} fused accumulators on {d:?}");
-                assert_eq!(
-                    lanes,
-                    reference_lanes(&want, d, &row_slots, slots),
-                    "{kernel:?} lanes on {d:?}"
+            for chunks in [1, 3] {
+                let mut a = Vec::new();
+                let mut packed = Vec::new();
+                let mut terms = Vec::new();
+                let mut want_lanes = Vec::new();
+                for _ in 0..chunks {
+                    let a_chunk = random_operand(rows * r, &mut state);
+                    let lines = b_operand(kernel, cols * r, &mut state);
+                    let mut b = vec![0i8; cols * r];
+                    pack_b_panel(&lines, r, 0, d, &mut b);
+                    let mut own = vec![0i8; cols * r];
+                    kernel.own_b_panel(&b, d, &mut own);
+                    let mut chunk_terms = vec![0i32; rows];
+                    kernel.row_terms(&a_chunk, d, &mut chunk_terms);
+                    Kernel::Portable.accumulate(&a_chunk, &b, d, &mut want);
+                    want_lanes.extend(reference_lanes(&want, d, &row_slots, slots));
+                    a.extend(a_chunk);
+                    packed.extend(own);
+                    terms.extend(chunk_terms);
+                }
+                let mut lanes = vec![0xdead_beef_u32; 16 * slots * chunks];
+                kernel.accumulate_lanes(
+                    &a, &terms, &packed, d, chunks, &mut got, &row_slots, &mut lanes,
                 );
+                assert_eq!(
+                    got, want,
+                    "{kernel:?} fused accumulators on {d:?} x {chunks}"
+                );
+                assert_eq!(lanes, want_lanes, "{kernel:?} lanes on {d:?} x {chunks}");
             }
         }
     }
