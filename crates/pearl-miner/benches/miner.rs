@@ -96,6 +96,38 @@ fn gemm(c: &mut Criterion) {
         c.bench_function(&format!("gemm/{}_16x256x128", kernel.name()), |bench| {
             bench.iter(|| kernel.accumulate_packed(black_box(&a), black_box(&own), dims, &mut acc))
         });
+        // The miner's call: one block's 16 chunks (k = 2048) with the tile lanes of each.
+        let chunks = K / 128;
+        let a_all: Vec<i8> = a.iter().copied().cycle().take(chunks * a.len()).collect();
+        let b_all: Vec<i8> = own
+            .iter()
+            .copied()
+            .cycle()
+            .take(chunks * own.len())
+            .collect();
+        let mut terms = vec![0i32; chunks * 16];
+        for (chunk, out) in terms.chunks_exact_mut(16).enumerate() {
+            kernel.row_terms(&a_all[chunk * a.len()..], dims, out);
+        }
+        let row_slots: Vec<u32> = (0..16).map(|i| i % 8).collect();
+        let mut lanes = vec![0u32; chunks * 8 * 16];
+        c.bench_function(
+            &format!("gemm/{}_lanes_16x256x2048", kernel.name()),
+            |bench| {
+                bench.iter(|| {
+                    kernel.accumulate_lanes(
+                        black_box(&a_all),
+                        &terms,
+                        black_box(&b_all),
+                        dims,
+                        chunks,
+                        &mut acc,
+                        &row_slots,
+                        &mut lanes,
+                    )
+                })
+            },
+        );
     }
 }
 
