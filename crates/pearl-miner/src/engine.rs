@@ -145,7 +145,7 @@ impl Worker {
         let a_len = shape.m as usize * shape.k as usize;
         let tiles = ctx.layout.tiles();
         let mut a_raw = vec![0; a_len];
-        rng.fill_signal(&mut a_raw);
+        rng.fill_binary(&mut a_raw);
         let a_tree = MerkleTree::build(&ctx.job_key, &a_raw);
         Self {
             rng,
@@ -194,7 +194,7 @@ impl Worker {
         let t = Instant::now();
         let row = self.next_row * k..(self.next_row + 1) * k;
         self.next_row = (self.next_row + 1) % m;
-        self.rng.fill_signal(&mut self.a_raw[row.clone()]);
+        self.rng.fill_binary(&mut self.a_raw[row.clone()]);
         let t = PhaseTimes::add(&phases.signal_ns, t);
         let hash_a = self.a_tree.update(&self.a_raw, row);
         let a_seed = commit::a_noise_seed(ctx.derivation, &ctx.b_seed, &hash_a, shape.m);

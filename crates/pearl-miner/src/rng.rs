@@ -12,6 +12,12 @@ const LANES: usize = 8;
 /// Signal bytes per step (8 bytes of each lane's u64).
 const STEP_BYTES: usize = 8 * LANES;
 
+/// Signal kinds of [`SignalRng::fill_lanes`]: any valid value (the tests'), B's, A's.
+#[cfg(test)]
+const WIDE: u8 = 0;
+const TERNARY: u8 = 1;
+const BINARY: u8 = 2;
+
 /// xoshiro256** state of `LANES` streams: `s[i][lane]`.
 #[derive(Debug, Clone)]
 pub(crate) struct SignalRng {
@@ -80,18 +86,18 @@ impl SignalRng {
         out
     }
 
-    /// Every random byte mapped to a signal value: spanning -64..=64, or, with `TERNARY`,
-    /// -1..=1.
+    /// Every random byte mapped to a signal value of the kind `KIND`: [`TERNARY`] -1..=1,
+    /// [`BINARY`] -1..=0, any other (`WIDE`) -64..=64.
     #[inline(always)]
-    fn fill_lanes<const TERNARY: bool>(&mut self, out: &mut [u8]) {
+    fn fill_lanes<const KIND: u8>(&mut self, out: &mut [u8]) {
         for chunk in out.chunks_mut(STEP_BYTES) {
             let bytes = self.step();
             for (slot, &byte) in chunk.iter_mut().zip(&bytes) {
-                // (byte·129) >> 8 spans 0..=128 and (byte·3) >> 8 spans 0..=2.
-                let value = if TERNARY {
-                    ((u16::from(byte) * 3) >> 8) as i16 - 1
-                } else {
-                    ((u16::from(byte) * 129) >> 8) as i16 - 64
+                // (byte·129) >> 8 spans 0..=128, (byte·3) >> 8 spans 0..=2, byte >> 7 0..=1.
+                let value = match KIND {
+                    TERNARY => ((u16::from(byte) * 3) >> 8) as i16 - 1,
+                    BINARY => i16::from(byte >> 7) - 1,
+                    _ => ((u16::from(byte) * 129) >> 8) as i16 - 64,
                 };
                 *slot = value as i8 as u8;
             }
@@ -100,44 +106,51 @@ impl SignalRng {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw")]
-    fn fill_avx512<const TERNARY: bool>(&mut self, out: &mut [u8]) {
-        self.fill_lanes::<TERNARY>(out);
+    fn fill_avx512<const KIND: u8>(&mut self, out: &mut [u8]) {
+        self.fill_lanes::<KIND>(out);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn fill_avx2<const TERNARY: bool>(&mut self, out: &mut [u8]) {
-        self.fill_lanes::<TERNARY>(out);
+    fn fill_avx2<const KIND: u8>(&mut self, out: &mut [u8]) {
+        self.fill_lanes::<KIND>(out);
     }
 
     /// [`Self::fill_lanes`] compiled for the widest vectors this CPU has.
-    fn fill<const TERNARY: bool>(&mut self, out: &mut [u8]) {
+    fn fill<const KIND: u8>(&mut self, out: &mut [u8]) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512bw")
             {
                 // SAFETY: the features were detected.
-                return unsafe { self.fill_avx512::<TERNARY>(out) };
+                return unsafe { self.fill_avx512::<KIND>(out) };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the feature was detected.
-                return unsafe { self.fill_avx2::<TERNARY>(out) };
+                return unsafe { self.fill_avx2::<KIND>(out) };
             }
         }
-        self.fill_lanes::<TERNARY>(out);
+        self.fill_lanes::<KIND>(out);
     }
 
     /// Fills `out` with signal values in [-64, 64] as two's-complement bytes.
+    #[cfg(test)]
     pub(crate) fn fill_signal(&mut self, out: &mut [u8]) {
-        self.fill::<false>(out);
+        self.fill::<WIDE>(out);
+    }
+
+    /// Fills `out` with binary signal values, -1 and 0 (as two's-complement bytes), each half
+    /// of the time: A's signal, so that noised A stays in [`crate::kernel::NARROW_A`].
+    pub(crate) fn fill_binary(&mut self, out: &mut [u8]) {
+        self.fill::<BINARY>(out);
     }
 
     /// Fills `out` with ternary signal values, -1, 0 and 1 (as two's-complement bytes), each
     /// about a third of the time: B's signal, so that noised B stays in
     /// [`crate::kernel::NARROW_B`].
     pub(crate) fn fill_ternary(&mut self, out: &mut [u8]) {
-        self.fill::<true>(out);
+        self.fill::<TERNARY>(out);
     }
 }
 
@@ -173,6 +186,16 @@ mod tests {
     }
 
     #[test]
+    fn binary_signal_is_minus_one_or_zero_in_about_equal_shares() {
+        let mut rng = SignalRng::from_seed(7, 3);
+        let mut buf = vec![0u8; 1 << 15];
+        rng.fill_binary(&mut buf);
+        let minus = buf.iter().filter(|&&b| b as i8 == -1).count();
+        assert!(buf.iter().all(|&b| matches!(b as i8, -1 | 0)));
+        assert!(minus.abs_diff(1 << 14) < 1 << 10, "{minus} of {}", 1 << 15);
+    }
+
+    #[test]
     fn streams_are_reproducible_and_distinct() {
         let fill = |seed, stream, len| {
             let mut buf = vec![0u8; len];
@@ -198,10 +221,13 @@ mod tests {
         let mut b = a.clone();
         let (mut x, mut y) = (vec![0u8; 777], vec![0u8; 777]);
         a.fill_signal(&mut x);
-        b.fill_lanes::<false>(&mut y);
+        b.fill_lanes::<WIDE>(&mut y);
         assert_eq!(x, y);
         a.fill_ternary(&mut x);
-        b.fill_lanes::<true>(&mut y);
+        b.fill_lanes::<TERNARY>(&mut y);
+        assert_eq!(x, y);
+        a.fill_binary(&mut x);
+        b.fill_lanes::<BINARY>(&mut y);
         assert_eq!(x, y);
     }
 }

@@ -16,13 +16,13 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    __m256i, _mm256_add_epi32, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_maddubs_epi16,
-    _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256,
-    _mm256_storeu_si256, _mm256_xor_si256,
+    __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_loadu_si256, _mm256_madd_epi16,
+    _mm256_maddubs_epi16, _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_epi32,
+    _mm256_setzero_si256, _mm256_storeu_si256, _mm256_xor_si256,
 };
 use std::hint::black_box;
 
-use super::{NARROW_B, PanelDims};
+use super::{NARROW_A, NARROW_B, PanelDims};
 
 /// Columns per strip of B's own form (four vectors of 8 i32 lanes).
 const STRIP: usize = 32;
@@ -60,13 +60,18 @@ pub(super) fn strip_b_panel(quad: &[i8], d: PanelDims, out: &mut [i8]) {
     }
 }
 
-/// Whether every value lies in [`NARROW_B`] (a min/max pass, which vectorizes where an
-/// early-exit `all` does not: this runs over each job's whole B).
+/// Whether every value lies in [`NARROW_B`].
 fn is_narrow(values: &[i8]) -> bool {
+    within(values, &NARROW_B)
+}
+
+/// Whether every value lies in `range` (a min/max pass, which vectorizes where an early-exit
+/// `all` does not: this runs over each job's whole B and each A panel).
+fn within(values: &[i8], range: &std::ops::RangeInclusive<i8>) -> bool {
     let (lo, hi) = values
         .iter()
         .fold((i8::MAX, i8::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    values.is_empty() || (NARROW_B.contains(&lo) && NARROW_B.contains(&hi))
+    values.is_empty() || (range.contains(&lo) && range.contains(&hi))
 }
 
 /// −64·Σ of each row of an A panel (`d.rows` rows of `d.r` values), wrapping: where each
@@ -128,6 +133,7 @@ fn run<const LANES: bool>(
 ) {
     // `Kernel::Avx2` can be built without `Kernel::resolve`, so check here (a cached test).
     let avx2 = std::arch::is_x86_feature_detected!("avx2");
+    let quad_pairs = d.r.is_multiple_of(8) && within(&a[..d.rows * d.r], &NARROW_A);
     for s0 in (0..d.cols).step_by(STRIP) {
         let w = (d.cols - s0).min(STRIP);
         let vectors = if avx2 { w / 8 } else { 0 };
@@ -138,6 +144,7 @@ fn run<const LANES: bool>(
             d,
             s0,
             w,
+            quad_pairs,
         };
         // SAFETY: AVX2 was detected (vectors is 0 otherwise); Kernel's entry points asserted
         // that a holds rows·r values, b cols·r, acc rows·cols, terms rows, and (with LANES)
@@ -169,6 +176,8 @@ struct Strip<'a> {
     s0: usize,
     /// Width of the strip.
     w: usize,
+    /// A lies in [`NARROW_A`] and r is a multiple of 8: two k-quads per `vpmaddwd`.
+    quad_pairs: bool,
 }
 
 /// Columns `cols` (inside the strip) of every row, one dot product at a time (B's offset
@@ -257,19 +266,45 @@ unsafe fn block<const R: usize, const V: usize, const LANES: bool>(
     // row offsets stay below rows·r; acc rows i0..i0+R, columns s0..s0+8V exist; lane slots
     // hold 16 values each (function contract).
     let strip = unsafe { at.b.as_ptr().add(at.s0 * d.r) };
-    for q in 0..d.r / 4 {
-        let p = unsafe { strip.add(q * at.w * 4) };
-        let mut bv = [_mm256_setzero_si256(); V];
-        for (v, reg) in bv.iter_mut().enumerate() {
-            *reg = unsafe { _mm256_loadu_si256(p.add(32 * v).cast()) };
+    let quad = |row: usize, q: usize| unsafe {
+        _mm256_set1_epi32(
+            at.a.as_ptr()
+                .add((i0 + row) * d.r + 4 * q)
+                .cast::<i32>()
+                .read_unaligned(),
+        )
+    };
+    if at.quad_pairs {
+        // Two k-quads a step: their `vpmaddubsw` pair sums, each in [2·128·(−64), 2·128·63],
+        // add in i16 without overflow, so one `vpmaddwd` and one add serve both.
+        for q in (0..d.r / 4).step_by(2) {
+            let (p0, p1) = unsafe { (strip.add(q * at.w * 4), strip.add((q + 1) * at.w * 4)) };
+            let a0: [__m256i; R] = std::array::from_fn(|row| quad(row, q));
+            let a1: [__m256i; R] = std::array::from_fn(|row| quad(row, q + 1));
+            for v in 0..V {
+                let b0 = unsafe { _mm256_loadu_si256(p0.add(32 * v).cast()) };
+                let b1 = unsafe { _mm256_loadu_si256(p1.add(32 * v).cast()) };
+                for (row, cr) in c.iter_mut().enumerate() {
+                    let pairs = _mm256_add_epi16(
+                        _mm256_maddubs_epi16(b0, a0[row]),
+                        _mm256_maddubs_epi16(b1, a1[row]),
+                    );
+                    cr[v] = _mm256_add_epi32(cr[v], _mm256_madd_epi16(pairs, ones));
+                }
+            }
         }
-        for (row, cr) in c.iter_mut().enumerate() {
-            let offset = (i0 + row) * d.r + 4 * q;
-            let av = unsafe {
-                _mm256_set1_epi32(at.a.as_ptr().add(offset).cast::<i32>().read_unaligned())
-            };
-            for (sum, &bq) in cr.iter_mut().zip(&bv) {
-                *sum = mac(*sum, av, bq, ones);
+    } else {
+        for q in 0..d.r / 4 {
+            let p = unsafe { strip.add(q * at.w * 4) };
+            let mut bv = [_mm256_setzero_si256(); V];
+            for (v, reg) in bv.iter_mut().enumerate() {
+                *reg = unsafe { _mm256_loadu_si256(p.add(32 * v).cast()) };
+            }
+            for (row, cr) in c.iter_mut().enumerate() {
+                let av = quad(row, q);
+                for (sum, &bq) in cr.iter_mut().zip(&bv) {
+                    *sum = mac(*sum, av, bq, ones);
+                }
             }
         }
     }

@@ -23,6 +23,12 @@ mod neon;
 /// keeps free of i16 saturation.
 pub const NARROW_B: std::ops::RangeInclusive<i8> = -64..=64;
 
+/// The range of the miner's noised A: its signal is drawn from {-1, 0} and the noise lies in
+/// [-63, 63]. Where a whole A panel lies in it, the AVX2 kernel adds two k-quads' `vpmaddubsw`
+/// results in i16 before one `vpmaddwd` (4·128·64 = 32768 still fits); other panels take
+/// its one-quad path.
+pub const NARROW_A: std::ops::RangeInclusive<i8> = -64..=63;
+
 /// Which kernel the caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KernelChoice {

@@ -2,7 +2,8 @@
 //! where this CPU has it; elsewhere its test prints one line saying it skipped it and why.
 
 use pearl_miner::kernel::{
-    Kernel, KernelChoice, NARROW_B, PanelDims, avx2_available, avx512vnni_available, pack_b_panel,
+    Kernel, KernelChoice, NARROW_A, NARROW_B, PanelDims, avx2_available, avx512vnni_available,
+    pack_b_panel,
 };
 
 use crate::common::kernel_or_skip;
@@ -33,6 +34,17 @@ fn narrow_operand(len: usize, state: &mut u64) -> Vec<i8> {
             0 => *NARROW_B.end(),
             1 => *NARROW_B.start(),
             _ => ((lcg(state) % 129) as i16 - 64) as i8,
+        })
+        .collect()
+}
+
+/// Values in [`NARROW_A`] (the miner's A), with its extremes planted regularly.
+fn narrow_a_operand(len: usize, state: &mut u64) -> Vec<i8> {
+    (0..len)
+        .map(|i| match i % 83 {
+            0 => *NARROW_A.end(),
+            1 => *NARROW_A.start(),
+            _ => ((lcg(state) % 128) as i16 - 64) as i8,
         })
         .collect()
 }
@@ -169,6 +181,50 @@ fn avx2_kernel_is_exact_for_b_outside_the_narrow_range() {
     run(kernel, &a, &b, d.r, 0, d, &mut acc);
     let want: Vec<i32> = reference(&a, &b, d.r, 0, d).iter().map(|v| v + 3).collect();
     assert_eq!(acc, want);
+}
+
+/// With A in [`NARROW_A`] the AVX2 kernel adds two k-quads' pair sums in i16: exact at the
+/// extremes (four products of 128·(−64) make −32768, i16's least value; of 128·63, 32256),
+/// on random narrow panels, for r not a multiple of 8 (one quad at a time), and when one A
+/// value leaves the range (the panel takes the one-quad path).
+#[test]
+fn avx2_two_quad_path_is_exact_for_narrow_a() {
+    let Some(kernel) = kernel_or_skip(
+        "avx2_two_quad_path_is_exact_for_narrow_a",
+        KernelChoice::Avx2,
+    ) else {
+        return;
+    };
+    let mut state = 19u64;
+    for r in [8, 12, 64, 128] {
+        let d = PanelDims {
+            rows: 5,
+            cols: 72,
+            r,
+        };
+        let extremes = [
+            (*NARROW_A.start(), *NARROW_B.end()),
+            (*NARROW_A.end(), *NARROW_B.end()),
+            (*NARROW_A.start(), *NARROW_B.start()),
+            // Just outside: two quads would make −33280, which i16 cannot hold.
+            (*NARROW_A.start() - 1, *NARROW_B.end()),
+        ];
+        let mut cases: Vec<(Vec<i8>, Vec<i8>)> = extremes
+            .iter()
+            .map(|&(a, b)| (vec![a; d.rows * r], vec![b; d.cols * r]))
+            .collect();
+        let random = narrow_a_operand(d.rows * r, &mut state);
+        let mut outside = random.clone();
+        outside[d.rows * r / 2] = -65;
+        cases.push((random, narrow_operand(d.cols * r, &mut state)));
+        cases.push((outside, narrow_operand(d.cols * r, &mut state)));
+        for (a, b) in cases {
+            let mut acc = vec![-5i32; d.rows * d.cols];
+            run(kernel, &a, &b, r, 0, d, &mut acc);
+            let want: Vec<i32> = reference(&a, &b, r, 0, d).iter().map(|v| v - 5).collect();
+            assert_eq!(acc, want, "r = {r}, a[0] = {}, b[0] = {}", a[0], b[0]);
+        }
+    }
 }
 
 /// The AVX2 kernel's own B form refuses a value outside [`NARROW_B`] (b+64 would
@@ -401,13 +457,17 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
             let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
             let mut want = start.clone();
             let mut got = start;
-            for chunks in [1, 3] {
+            for (chunks, narrow_a) in [(1, false), (3, false), (3, true)] {
                 let mut a = Vec::new();
                 let mut packed = Vec::new();
                 let mut terms = Vec::new();
                 let mut want_lanes = Vec::new();
                 for _ in 0..chunks {
-                    let a_chunk = random_operand(rows * r, &mut state);
+                    let a_chunk = if narrow_a {
+                        narrow_a_operand(rows * r, &mut state)
+                    } else {
+                        random_operand(rows * r, &mut state)
+                    };
                     let lines = b_operand(kernel, cols * r, &mut state);
                     let mut b = vec![0i8; cols * r];
                     pack_b_panel(&lines, r, 0, d, &mut b);
