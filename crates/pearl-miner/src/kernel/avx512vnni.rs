@@ -238,7 +238,8 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
 /// `row_slots[i] = s` and `j ≡ l (mod 16)` (the caller zeroes the lanes and checks that
 /// terms and slots fit). Each register block runs through every chunk with its
 /// accumulators in registers: `acc` is read once and written once per call, and no pass
-/// over it follows the GEMM.
+/// over it follows the GEMM. Only where [`fuses_chunks`] holds; the caller takes its
+/// per-chunk path elsewhere.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn accumulate_lanes(
     a: &[i8],
@@ -250,15 +251,11 @@ pub(super) fn accumulate_lanes(
     row_slots: &[u32],
     lanes: &mut [u32],
 ) {
+    assert!(
+        fuses_chunks(d),
+        "VNNI register blocks need the features and 16-column panels"
+    );
     let part = lanes.len() / chunks;
-    if !available() || !d.cols.is_multiple_of(LANES) {
-        for (c, lanes) in lanes.chunks_exact_mut(part).enumerate() {
-            let a = &a[c * d.rows * d.r..(c + 1) * d.rows * d.r];
-            accumulate_offset(a, &b_offset[c * d.cols * d.r..], d, acc);
-            super::lanes_from_acc(acc, d, row_slots, lanes);
-        }
-        return;
-    }
     let at = Chunks {
         a,
         b: b_offset,
@@ -281,6 +278,12 @@ pub(super) fn accumulate_lanes(
         // SAFETY: as above, with j + 16 <= cols (a multiple of 16).
         unsafe { lane_slice::<1>(at, j, acc, lanes) };
     }
+}
+
+/// Whether [`accumulate_lanes`] runs here: the CPU has the features and the panel's columns
+/// fill whole 16-lane vectors.
+pub(super) fn fuses_chunks(d: PanelDims) -> bool {
+    available() && d.cols.is_multiple_of(LANES)
 }
 
 /// The operands of one [`accumulate_lanes`] call.

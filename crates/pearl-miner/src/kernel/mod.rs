@@ -25,8 +25,8 @@ pub const NARROW_B: std::ops::RangeInclusive<i8> = -64..=64;
 
 /// The range of the miner's noised A: its signal is drawn from {-1, 0} and the noise lies in
 /// [-63, 63]. Where a whole A panel lies in it, the AVX2 kernel adds two k-quads' `vpmaddubsw`
-/// results in i16 before one `vpmaddwd` (4·128·64 = 32768 still fits); other panels take
-/// its one-quad path.
+/// results in i16 before one `vpmaddwd` (four products lie in [−4·128·64, 4·128·63] =
+/// [−32768, 32256], which i16 holds); other panels take its one-quad path.
 pub const NARROW_A: std::ops::RangeInclusive<i8> = -64..=63;
 
 /// Which kernel the caller asks for.
@@ -411,9 +411,10 @@ impl Kernel {
         lanes.fill(0);
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::Avx512Vnni => {
+            Self::Avx512Vnni if avx512vnni::fuses_chunks(dims) => {
                 avx512vnni::accumulate_lanes(a, b, dims, chunks, terms, acc, row_slots, lanes);
             }
+            // Chunk by chunk: the AVX2 kernel's fused path, or the packed kernel and a fold.
             _ => {
                 for (c, lanes) in lanes.chunks_exact_mut(part).enumerate() {
                     let a = &a[c * a_len..(c + 1) * a_len];
