@@ -38,7 +38,10 @@ pub(crate) struct JobContext {
     /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's own form
     /// ([`Kernel::own_b_panel`]).
     pub(crate) bt_noised: CacheAligned<i8>,
+    /// Bᵀ's panels: [`strip_cols`] lines each, all r-chunks of a strip back to back.
     pub(crate) b_panels: Panels,
+    /// Columns per [`Kernel::accumulate_lanes`] call (a strip of a column block).
+    pub(crate) strip: usize,
     pub(crate) a_panels: Panels,
 }
 
@@ -73,7 +76,8 @@ impl JobContext {
         noise.fill_dense(n);
         let dot_len = jackpot::dot_len(shape.k, shape.rank) as usize;
         let rank = shape.rank as usize;
-        let b_panels = Panels::new(layout.cols_period, rank, dot_len, true);
+        let strip = strip_cols(&layout);
+        let b_panels = Panels::new(strip, rank, dot_len, true);
         let a_panels = Panels::new(layout.rows_period, rank, dot_len, false);
         let mut bt_noised = CacheAligned::new(b_panels.len(n));
         let mut line = vec![0i8; k];
@@ -83,7 +87,7 @@ impl JobContext {
         }
         let dims = PanelDims {
             rows: layout.rows_period,
-            cols: layout.cols_period,
+            cols: strip,
             r: rank,
         };
         let mut quad = vec![0i8; dims.cols * rank];
@@ -105,10 +109,28 @@ impl JobContext {
             bt_tree,
             bt_noised,
             b_panels,
+            strip,
             a_panels,
         }
     }
 }
+
+/// Columns of B per [`Kernel::accumulate_lanes`] call.
+///
+/// With fused lanes, a column block is split into strips of [`STRIP_COLS`]: one strip's B
+/// over every r-chunk (128 KiB at the default shape) and A for all rows (512 KiB) stay in
+/// a 1 MiB L2 together, where a whole 256-column block's B (512 KiB) and A did not.
+/// Without lanes (or a period that does not split) the whole column block.
+fn strip_cols(layout: &BlockLayout) -> usize {
+    if layout.has_lanes() && layout.cols_period.is_multiple_of(STRIP_COLS) {
+        STRIP_COLS
+    } else {
+        layout.cols_period
+    }
+}
+
+/// See [`strip_cols`]: the VNNI kernel's register block is 64 columns wide.
+const STRIP_COLS: usize = 64;
 
 /// A winning tile found by a worker.
 pub(crate) struct Win {
@@ -155,7 +177,7 @@ impl Worker {
             a_noised: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
             line: vec![0; shape.k as usize],
             noise: NoiseBatch::for_a(shape.k as usize, shape.rank),
-            acc: CacheAligned::new(ctx.layout.rows_period * ctx.layout.cols_period),
+            acc: CacheAligned::new(ctx.layout.rows_period * ctx.strip),
             row_xor: vec![0; ctx.layout.cols_period],
             xors: vec![0; tiles],
             jackpots: vec![[0; jackpot::JACKPOT_WORDS]; tiles],
@@ -165,8 +187,10 @@ impl Worker {
                 shape.m as usize
                     * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize
             ],
+            // Every row block's lanes: they collect the XORs of a column block's strips.
             lanes: CacheAligned::new(
-                ctx.layout.lane_len()
+                shape.m as usize / ctx.layout.rows_period
+                    * ctx.layout.lane_len()
                     * (jackpot::dot_len(shape.k, shape.rank) / shape.rank) as usize,
             ),
         }
@@ -209,106 +233,165 @@ impl Worker {
 
         let layout = &ctx.layout;
         let (rp, cp) = (layout.rows_period, layout.cols_period);
-        let block_macs = (rp * cp * k) as u64;
-        let dims = PanelDims {
-            rows: rp,
-            cols: cp,
-            r: rank,
-        };
         let chunks = dot_len / rank;
         // Fused tile XORs: the kernel XORs the accumulators per row group and lane while
         // they are in registers, so only 16 lanes per row group are left to fold.
-        let fused = layout.has_lanes();
-        if fused {
-            for (panel, terms) in self.a_terms.chunks_exact_mut(rp).enumerate() {
-                let a = ctx
-                    .a_panels
-                    .panel(&self.a_noised, panel / chunks, panel % chunks);
-                kernel.row_terms(a, dims, terms);
+        if !layout.has_lanes() {
+            for col_block in (0..n).step_by(cp) {
+                for row_block in (0..m).step_by(rp) {
+                    if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
+                        return None;
+                    }
+                    let folds =
+                        self.gemm_folded(ctx, kernel, counters, row_block / rp, col_block / cp);
+                    if let Some(win) =
+                        self.hash_block(ctx, &a_seed, counters, folds, row_block, col_block)
+                    {
+                        return Some(win);
+                    }
+                }
             }
+            counters.add_gemm();
+            return None;
         }
+        let dims = PanelDims {
+            rows: rp,
+            cols: ctx.strip,
+            r: rank,
+        };
+        for (panel, terms) in self.a_terms.chunks_exact_mut(rp).enumerate() {
+            let a = ctx
+                .a_panels
+                .panel(&self.a_noised, panel / chunks, panel % chunks);
+            kernel.row_terms(a, dims, terms);
+        }
+        let part = chunks * layout.lane_len();
         for col_block in (0..n).step_by(cp) {
-            for row_block in (0..m).step_by(rp) {
+            // Strip outermost: one strip of B (strip·k bytes) stays in L2 while every row
+            // block of A passes over it; each row block's lanes collect its strips' XORs.
+            self.lanes.fill(0);
+            for strip in (col_block..col_block + cp).step_by(ctx.strip) {
                 if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
                     return None;
                 }
-                self.acc.fill(0);
-                self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
-                let (gemm, folds) = if fused {
-                    // One clock read per block: the per-chunk folds count as GEMM time.
-                    let t0 = Instant::now();
-                    let panels = row_block / rp * chunks;
+                let t0 = Instant::now();
+                let b = ctx.b_panels.block(&ctx.bt_noised, strip / ctx.strip);
+                for (row_block, lanes) in self.lanes.chunks_exact_mut(part).enumerate() {
+                    self.acc.fill(0);
+                    let panels = row_block * chunks;
                     kernel.accumulate_lanes(
-                        ctx.a_panels.block(&self.a_noised, row_block / rp),
+                        ctx.a_panels.block(&self.a_noised, row_block),
                         &self.a_terms[panels * rp..(panels + chunks) * rp],
-                        ctx.b_panels.block(&ctx.bt_noised, col_block / cp),
+                        b,
                         dims,
                         chunks,
                         &mut self.acc,
                         &layout.row_slots,
-                        &mut self.lanes,
+                        lanes,
                     );
-                    for (block, lanes) in self.lanes.chunks_exact(layout.lane_len()).enumerate() {
-                        layout.tile_xors_from_lanes(lanes, &mut self.xors);
-                        for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
-                            jackpot::fold(j, block, x);
-                        }
-                    }
-                    (t0.elapsed(), Duration::ZERO)
-                } else {
-                    let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
-                    for block in 0..chunks {
-                        let a = ctx.a_panels.panel(&self.a_noised, row_block / rp, block);
-                        let b = ctx.b_panels.panel(&ctx.bt_noised, col_block / cp, block);
-                        let t0 = Instant::now();
-                        kernel.accumulate_packed(a, b, dims, &mut self.acc);
-                        let t1 = Instant::now();
-                        layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
-                        for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
-                            jackpot::fold(j, block, x);
-                        }
-                        gemm += t1 - t0;
-                        folds += t1.elapsed();
-                    }
-                    (gemm, folds)
-                };
-                let hashing = Instant::now();
+                }
+                // The per-chunk folds count as GEMM time.
                 phases
                     .gemm_ns
-                    .fetch_add(gemm.as_nanos() as u64, Ordering::Relaxed);
-                counters.add_block(block_macs, layout.tiles() as u64);
-                let mut first = None;
-                let mut further = 0u64;
-                // Equal to `jackpot::jackpot_hash` per tile, many tiles per SIMD pass.
-                keyed_batch::keyed_hashes(&a_seed, &self.jackpots, &mut self.hashes);
-                for (tile, hash) in self.hashes.iter().enumerate() {
-                    if ctx.bound.accepts(hash) {
-                        if first.is_none() {
-                            first = Some(tile);
-                        } else {
-                            further += 1;
-                        }
-                    }
-                }
-                phases.jackpot_ns.fetch_add(
-                    (folds + hashing.elapsed()).as_nanos() as u64,
-                    Ordering::Relaxed,
-                );
-                if let Some(tile) = first {
-                    counters.add_skipped(further);
-                    let groups_per_row = layout.col_offsets.len();
-                    let t_rows = row_block as u32 + layout.row_offsets[tile / groups_per_row];
-                    let t_cols = col_block as u32 + layout.col_offsets[tile % groups_per_row];
-                    return Some(Win {
-                        a_raw: self.a_raw.clone(),
-                        t_rows,
-                        t_cols,
-                    });
+                    .fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            }
+            for row_block in (0..m).step_by(rp) {
+                let t0 = Instant::now();
+                let lanes = &mut self.lanes[row_block / rp * part..][..part];
+                layout.jackpots_from_lanes(lanes, chunks, &mut self.jackpots);
+                if let Some(win) =
+                    self.hash_block(ctx, &a_seed, counters, t0.elapsed(), row_block, col_block)
+                {
+                    return Some(win);
                 }
             }
         }
         counters.add_gemm();
         None
+    }
+
+    /// The non-fused path for one block: chunk by chunk, the packed kernel and a fold of the
+    /// accumulators into the jackpots. Returns the time spent folding.
+    fn gemm_folded(
+        &mut self,
+        ctx: &JobContext,
+        kernel: Kernel,
+        counters: &Counters,
+        row_block: usize,
+        col_block: usize,
+    ) -> Duration {
+        let layout = &ctx.layout;
+        let rank = ctx.parsed.shape.rank as usize;
+        let dims = PanelDims {
+            rows: layout.rows_period,
+            cols: layout.cols_period,
+            r: rank,
+        };
+        let chunks = jackpot::dot_len(ctx.parsed.shape.k, ctx.parsed.shape.rank) as usize / rank;
+        self.acc.fill(0);
+        self.jackpots.fill([0; jackpot::JACKPOT_WORDS]);
+        let (mut gemm, mut folds) = (Duration::ZERO, Duration::ZERO);
+        for block in 0..chunks {
+            let a = ctx.a_panels.panel(&self.a_noised, row_block, block);
+            let b = ctx.b_panels.panel(&ctx.bt_noised, col_block, block);
+            let t0 = Instant::now();
+            kernel.accumulate_packed(a, b, dims, &mut self.acc);
+            let t1 = Instant::now();
+            layout.tile_xors(&self.acc, &mut self.row_xor, &mut self.xors);
+            for (j, &x) in self.jackpots.iter_mut().zip(&self.xors) {
+                jackpot::fold(j, block, x);
+            }
+            gemm += t1 - t0;
+            folds += t1.elapsed();
+        }
+        counters
+            .phases
+            .gemm_ns
+            .fetch_add(gemm.as_nanos() as u64, Ordering::Relaxed);
+        folds
+    }
+
+    /// Hashes the jackpots of the block at (`row_block`, `col_block`) and tests them
+    /// against the target; `folds` (time already spent folding) counts as jackpot time.
+    fn hash_block(
+        &mut self,
+        ctx: &JobContext,
+        a_seed: &Hash32,
+        counters: &Counters,
+        folds: Duration,
+        row_block: usize,
+        col_block: usize,
+    ) -> Option<Win> {
+        let layout = &ctx.layout;
+        let hashing = Instant::now();
+        let block_macs =
+            (layout.rows_period * layout.cols_period) as u64 * u64::from(ctx.parsed.shape.k);
+        counters.add_block(block_macs, layout.tiles() as u64);
+        let mut first = None;
+        let mut further = 0u64;
+        // Equal to `jackpot::jackpot_hash` per tile, many tiles per SIMD pass.
+        keyed_batch::keyed_hashes(a_seed, &self.jackpots, &mut self.hashes);
+        for (tile, hash) in self.hashes.iter().enumerate() {
+            if ctx.bound.accepts(hash) {
+                if first.is_none() {
+                    first = Some(tile);
+                } else {
+                    further += 1;
+                }
+            }
+        }
+        counters.phases.jackpot_ns.fetch_add(
+            (folds + hashing.elapsed()).as_nanos() as u64,
+            Ordering::Relaxed,
+        );
+        let tile = first?;
+        counters.add_skipped(further);
+        let groups_per_row = layout.col_offsets.len();
+        Some(Win {
+            a_raw: self.a_raw.clone(),
+            t_rows: row_block as u32 + layout.row_offsets[tile / groups_per_row],
+            t_cols: col_block as u32 + layout.col_offsets[tile % groups_per_row],
+        })
     }
 }
 

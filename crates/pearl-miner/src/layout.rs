@@ -1,6 +1,7 @@
 //! Where tiles sit inside a rows-period × cols-period block, how their accumulators fold
 //! into one XOR per tile, and the panel layout of the noised operands.
 
+use crate::jackpot::{JACKPOT_ROTATION, JACKPOT_WORDS, Jackpot};
 use crate::shape::ParsedShape;
 
 /// Where each element of a rows-period × cols-period block belongs.
@@ -22,9 +23,9 @@ pub(crate) struct BlockLayout {
     col_group8: Option<[u32; 8]>,
     /// Row group of every local row (the lane slots of [`crate::Kernel::accumulate_lanes`]).
     pub(crate) row_slots: Vec<u32>,
-    /// Column groups of columns 0..16 when the group map repeats every 16 columns: then a
-    /// tile's XOR is the XOR of its row group's lanes in its column group.
-    lane_group: Option<[u32; 16]>,
+    /// Per column group, its lanes among columns 0..16, when the group map repeats every 16
+    /// columns: then a tile's XOR is the XOR of those lanes of its row group.
+    group_lanes: Option<Vec<Vec<usize>>>,
 }
 
 /// Masked reductions cost groups × period per row group; use them up to this many groups.
@@ -89,10 +90,10 @@ impl BlockLayout {
                 .iter()
                 .enumerate()
                 .all(|(c, &g)| g == col_group[c % 16]);
-        let lane_group = repeats_every_16.then(|| {
-            let mut first = [0u32; 16];
-            first.copy_from_slice(&col_group[..16]);
-            first
+        let group_lanes = repeats_every_16.then(|| {
+            (0..col_offsets.len() as u32)
+                .map(|g| (0..16).filter(|&l| col_group[l] == g).collect())
+                .collect()
         });
         Some(Self {
             rows_period: row_group.len(),
@@ -104,7 +105,7 @@ impl BlockLayout {
             col_masks,
             col_group8,
             row_slots: row_group,
-            lane_group,
+            group_lanes,
         })
     }
 
@@ -173,10 +174,10 @@ impl BlockLayout {
         }
     }
 
-    /// Whether [`Self::tile_xors_from_lanes`] applies (the column-group map repeats every 16
+    /// Whether [`Self::jackpots_from_lanes`] applies (the column-group map repeats every 16
     /// columns, as for Pearl's standard patterns).
     pub(crate) fn has_lanes(&self) -> bool {
-        self.lane_group.is_some()
+        self.group_lanes.is_some()
     }
 
     /// Slots of 16 lanes [`crate::Kernel::accumulate_lanes`] writes for this layout.
@@ -184,21 +185,52 @@ impl BlockLayout {
         16 * self.row_offsets.len()
     }
 
-    /// Every tile's XOR from the per-row-group lanes of [`crate::Kernel::accumulate_lanes`]
-    /// (called with [`Self::row_slots`]); the same values as [`Self::tile_xors`] on the
-    /// block. Does nothing without [`Self::has_lanes`].
-    pub(crate) fn tile_xors_from_lanes(&self, lanes: &[u32], xors: &mut [u32]) {
-        let Some(groups) = &self.lane_group else {
+    /// Every tile's jackpot after `chunks` r-chunks, from the lanes of
+    /// [`crate::Kernel::accumulate_lanes`] (called with [`Self::row_slots`]; part c holds
+    /// the lanes after chunk c): the same as folding each chunk's tile XORs with
+    /// [`jackpot::fold`]. Rotation and XOR are linear, so the chunks are folded lane by lane
+    /// first, in place (part c into part c mod 16; nothing to do for at most 16 chunks), and
+    /// each tile's words are then the XOR of its column group's lanes in its row group's
+    /// slot: a few XORs per word, instead of a fold per chunk and tile. Does nothing
+    /// without [`Self::has_lanes`].
+    pub(crate) fn jackpots_from_lanes(
+        &self,
+        lanes: &mut [u32],
+        chunks: usize,
+        jackpots: &mut [Jackpot],
+    ) {
+        let Some(group_lanes) = &self.group_lanes else {
             return;
         };
+        let part = self.lane_len();
+        for chunk in JACKPOT_WORDS..chunks {
+            let (words, later) = lanes.split_at_mut(chunk * part);
+            let word = &mut words[chunk % JACKPOT_WORDS * part..][..part];
+            for (w, &x) in word.iter_mut().zip(&later[..part]) {
+                *w = w.rotate_left(JACKPOT_ROTATION) ^ x;
+            }
+        }
         let groups_per_row = self.col_offsets.len();
-        for (out, slot) in xors
-            .chunks_exact_mut(groups_per_row)
-            .zip(lanes.chunks_exact(16))
-        {
-            out.fill(0);
-            for (&g, &lane) in groups.iter().zip(slot) {
-                out[g as usize] ^= lane;
+        for (slot, tiles) in jackpots.chunks_exact_mut(groups_per_row).enumerate() {
+            // The slot's lanes word-major (lane, word): each tile's 16 words are then the
+            // XOR of its group's rows, whole arrays at a time.
+            let mut by_lane = [[0u32; JACKPOT_WORDS]; 16];
+            for (w, word) in lanes
+                .chunks_exact(part)
+                .take(chunks.min(JACKPOT_WORDS))
+                .enumerate()
+            {
+                for (lane, &v) in by_lane.iter_mut().zip(&word[16 * slot..16 * slot + 16]) {
+                    lane[w] = v;
+                }
+            }
+            for (jackpot, members) in tiles.iter_mut().zip(group_lanes) {
+                *jackpot = [0; JACKPOT_WORDS];
+                for &lane in members {
+                    for (w, &v) in jackpot.iter_mut().zip(&by_lane[lane]) {
+                        *w ^= v;
+                    }
+                }
             }
         }
     }
@@ -354,8 +386,11 @@ mod tests {
         lanes
     }
 
+    /// Jackpots from lanes equal the direct path (each chunk's tile XORs folded with
+    /// `jackpot::fold`) for three column patterns and 1, 16 and 40 chunks (more chunks than
+    /// jackpot words: words folded twice and three times).
     #[test]
-    fn tile_xors_from_lanes_equal_the_direct_fold() {
+    fn jackpots_from_lanes_equal_the_direct_fold() {
         let cases = [
             // The CPU default: pairs every 8 columns, rows [0,8].
             (
@@ -371,18 +406,28 @@ mod tests {
         for (rows, cols) in cases {
             let layout = layout(rows, cols);
             assert!(layout.has_lanes());
-            let acc: Vec<i32> = (0..layout.rows_period * layout.cols_period)
-                .map(|_| {
-                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    state as i32
-                })
-                .collect();
-            let mut want = vec![0u32; layout.tiles()];
-            let mut row_xor = vec![0u32; layout.cols_period];
-            layout.tile_xors(&acc, &mut row_xor, &mut want);
-            let mut got = vec![u32::MAX; layout.tiles()];
-            layout.tile_xors_from_lanes(&lanes_of(&layout, &acc), &mut got);
-            assert_eq!(got, want);
+            for chunks in [1, 16, 40] {
+                let mut want = vec![[0u32; JACKPOT_WORDS]; layout.tiles()];
+                let mut lanes = Vec::new();
+                let mut xors = vec![0u32; layout.tiles()];
+                let mut row_xor = vec![0u32; layout.cols_period];
+                for chunk in 0..chunks {
+                    let acc: Vec<i32> = (0..layout.rows_period * layout.cols_period)
+                        .map(|_| {
+                            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                            state as i32
+                        })
+                        .collect();
+                    layout.tile_xors(&acc, &mut row_xor, &mut xors);
+                    for (j, &x) in want.iter_mut().zip(&xors) {
+                        crate::jackpot::fold(j, chunk, x);
+                    }
+                    lanes.extend(lanes_of(&layout, &acc));
+                }
+                let mut got = vec![[u32::MAX; JACKPOT_WORDS]; layout.tiles()];
+                layout.jackpots_from_lanes(&mut lanes, chunks, &mut got);
+                assert_eq!(got, want, "{chunks} chunks");
+            }
         }
     }
 

@@ -68,10 +68,29 @@ fn is_narrow(values: &[i8]) -> bool {
 /// Whether every value lies in `range` (a min/max pass, which vectorizes where an early-exit
 /// `all` does not: this runs over each job's whole B and each A panel).
 fn within(values: &[i8], range: &std::ops::RangeInclusive<i8>) -> bool {
-    let (lo, hi) = values
-        .iter()
-        .fold((i8::MAX, i8::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    values.is_empty() || (range.contains(&lo) && range.contains(&hi))
+    // Element-wise over 32-byte pieces, on v XOR 0x80 as u8 (order-preserving), so it
+    // compiles to vector min/max even at the baseline x86_64 level (SSE2 has unsigned byte
+    // min/max only); a fold of one (min, max) pair compiled to scalar code.
+    let (mut lo, mut hi) = ([u8::MAX; 32], [0u8; 32]);
+    let mut pieces = values.chunks_exact(32);
+    for piece in &mut pieces {
+        for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(piece) {
+            let u = v as u8 ^ 0x80;
+            *l = (*l).min(u);
+            *h = (*h).max(u);
+        }
+    }
+    for &v in pieces.remainder() {
+        let u = v as u8 ^ 0x80;
+        lo[0] = lo[0].min(u);
+        hi[0] = hi[0].max(u);
+    }
+    let signed = |u: u8| (u ^ 0x80) as i8;
+    let (lo, hi) = (lo.iter().min(), hi.iter().max());
+    values.is_empty()
+        || lo
+            .zip(hi)
+            .is_some_and(|(&lo, &hi)| range.contains(&signed(lo)) && range.contains(&signed(hi)))
 }
 
 /// −64·Σ of each row of an A panel (`d.rows` rows of `d.r` values), wrapping: where each

@@ -235,8 +235,8 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
 /// A and B panels, the row terms of each (`terms[c·rows..]`, from [`row_terms`]), and the
 /// tile XORs fused into the register blocks: after chunk c, `lanes[c·L + 16·s + l]`
 /// (L = `lanes.len() / chunks`) is XORed with every updated `acc[i][j]` with
-/// `row_slots[i] = s` and `j ≡ l (mod 16)` (the caller zeroes the lanes and checks that
-/// terms and slots fit). Each register block runs through every chunk with its
+/// `row_slots[i] = s` and `j ≡ l (mod 16)` (the caller checks that terms and slots
+/// fit). Each register block runs through every chunk with its
 /// accumulators in registers: `acc` is read once and written once per call, and no pass
 /// over it follows the GEMM. Only where [`fuses_chunks`] holds; the caller takes its
 /// per-chunk path elsewhere.

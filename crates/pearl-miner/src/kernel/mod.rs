@@ -372,9 +372,10 @@ impl Kernel {
     /// `chunks` consecutive r-chunks of one block at once: for c in 0..chunks,
     /// [`Self::accumulate_packed`] of A panel c (`a[c·rows·r..]`) and B panel c
     /// (`b[c·cols·r..]`, this kernel's own form) into `acc`, then for every row slot s and
-    /// lane l < 16: `lanes[c·L + 16·s + l]` (L = `lanes.len() / chunks`, all overwritten) =
-    /// XOR of the updated `acc[i][j]` over rows i with `row_slots[i] = s` and columns
-    /// j ≡ l (mod 16). With rows grouped by tile and a column-group map that repeats every 16
+    /// lane l < 16: `lanes[c·L + 16·s + l]` (L = `lanes.len() / chunks`) ^= XOR of the
+    /// updated `acc[i][j]` over rows i with `row_slots[i] = s` and columns j ≡ l (mod 16).
+    /// The lanes are XORed into, not overwritten, so calls on column strips of one block
+    /// (each with its own `acc`) collect the block's lanes. With rows grouped by tile and a column-group map that repeats every 16
     /// columns, a tile's XOR after chunk c is the XOR of some lanes of its slot in part c.
     /// `terms[c·rows..]` comes from [`Self::row_terms`] on A panel c. The VNNI kernel keeps
     /// each register block's accumulators in registers through every chunk, so `acc` is
@@ -408,7 +409,6 @@ impl Kernel {
         );
         let part = lanes.len() / chunks;
         check_slots(terms, row_slots, &lanes[..part], dims);
-        lanes.fill(0);
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vnni if avx512vnni::fuses_chunks(dims) => {

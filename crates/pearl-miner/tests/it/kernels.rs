@@ -429,7 +429,7 @@ fn reference_lanes(acc: &[i32], d: PanelDims, row_slots: &[u32], slots: usize) -
 /// form) gives the portable kernel's accumulators and, for each chunk, the lanes of the XOR
 /// definition on the accumulators after that chunk: one and several chunks per call, two
 /// cumulative calls, for 64-wide, 16-wide and ragged column counts and row counts that are
-/// and are not multiples of 4, with stale values in `lanes`.
+/// and are not multiples of 4, XORed into stale values in `lanes`.
 #[test]
 fn fused_lane_path_matches_portable_for_every_kernel() {
     let mut state = 3u64;
@@ -481,7 +481,10 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
                     packed.extend(own);
                     terms.extend(chunk_terms);
                 }
-                let mut lanes = vec![0xdead_beef_u32; 16 * slots * chunks];
+                // Lanes are XORed into: stale values stay XORed in.
+                let stale = 0xdead_beef_u32;
+                let mut lanes = vec![stale; 16 * slots * chunks];
+                let want_lanes: Vec<u32> = want_lanes.iter().map(|&l| l ^ stale).collect();
                 kernel.accumulate_lanes(
                     &a, &terms, &packed, d, chunks, &mut got, &row_slots, &mut lanes,
                 );
