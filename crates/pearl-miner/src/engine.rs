@@ -266,21 +266,26 @@ impl Worker {
             kernel.row_terms(a, dims, terms);
         }
         let part = chunks * layout.lane_len();
+        let last_strip = cp - ctx.strip;
         for col_block in (0..n).step_by(cp) {
             // Strip outermost: one strip of B (strip·k bytes) stays in L2 while every row
-            // block of A passes over it; each row block's lanes collect its strips' XORs.
+            // block of A passes over it; each row block's lanes collect its strips' XORs
+            // and are folded right after its last strip, while they are still in L1.
             self.lanes.fill(0);
-            for strip in (col_block..col_block + cp).step_by(ctx.strip) {
+            for strip in (0..cp).step_by(ctx.strip) {
                 if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
                     return None;
                 }
-                let t0 = Instant::now();
-                let b = ctx.b_panels.block(&ctx.bt_noised, strip / ctx.strip);
-                for (row_block, lanes) in self.lanes.chunks_exact_mut(part).enumerate() {
+                let b = ctx
+                    .b_panels
+                    .block(&ctx.bt_noised, (col_block + strip) / ctx.strip);
+                let mut t0 = Instant::now();
+                for row_block in (0..m).step_by(rp) {
+                    let lanes = &mut self.lanes[row_block / rp * part..][..part];
                     self.acc.fill(0);
-                    let panels = row_block * chunks;
+                    let panels = row_block / rp * chunks;
                     kernel.accumulate_lanes(
-                        ctx.a_panels.block(&self.a_noised, row_block),
+                        ctx.a_panels.block(&self.a_noised, row_block / rp),
                         &self.a_terms[panels * rp..(panels + chunks) * rp],
                         b,
                         dims,
@@ -289,20 +294,25 @@ impl Worker {
                         &layout.row_slots,
                         lanes,
                     );
+                    if strip != last_strip {
+                        continue;
+                    }
+                    let t1 = Instant::now();
+                    phases
+                        .gemm_ns
+                        .fetch_add((t1 - t0).as_nanos() as u64, Ordering::Relaxed);
+                    layout.jackpots_from_lanes(lanes, chunks, &mut self.jackpots);
+                    if let Some(win) =
+                        self.hash_block(ctx, &a_seed, counters, t1.elapsed(), row_block, col_block)
+                    {
+                        return Some(win);
+                    }
+                    t0 = Instant::now();
                 }
-                // The per-chunk folds count as GEMM time.
-                phases
-                    .gemm_ns
-                    .fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
-            }
-            for row_block in (0..m).step_by(rp) {
-                let t0 = Instant::now();
-                let lanes = &mut self.lanes[row_block / rp * part..][..part];
-                layout.jackpots_from_lanes(lanes, chunks, &mut self.jackpots);
-                if let Some(win) =
-                    self.hash_block(ctx, &a_seed, counters, t0.elapsed(), row_block, col_block)
-                {
-                    return Some(win);
+                if strip != last_strip {
+                    phases
+                        .gemm_ns
+                        .fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 use crate::jackpot::{JACKPOT_ROTATION, JACKPOT_WORDS, Jackpot};
 use crate::shape::ParsedShape;
+use crate::transpose::xor_columns;
 
 /// Where each element of a rows-period × cols-period block belongs.
 #[derive(Debug, Clone)]
@@ -211,27 +212,18 @@ impl BlockLayout {
             }
         }
         let groups_per_row = self.col_offsets.len();
+        let words = chunks.min(JACKPOT_WORDS);
+        const ZERO: [u32; 16] = [0; 16];
         for (slot, tiles) in jackpots.chunks_exact_mut(groups_per_row).enumerate() {
-            // The slot's lanes word-major (lane, word): each tile's 16 words are then the
-            // XOR of its group's rows, whole arrays at a time.
-            let mut by_lane = [[0u32; JACKPOT_WORDS]; 16];
-            for (w, word) in lanes
-                .chunks_exact(part)
-                .take(chunks.min(JACKPOT_WORDS))
-                .enumerate()
-            {
-                for (lane, &v) in by_lane.iter_mut().zip(&word[16 * slot..16 * slot + 16]) {
-                    lane[w] = v;
-                }
+            // The slot's lanes by word; turned to words by lane, each tile's 16 words are
+            // the XOR of its group's lanes.
+            let mut rows = [&ZERO; 16];
+            for (row, word) in rows.iter_mut().zip(lanes.chunks_exact(part)).take(words) {
+                *row = word[16 * slot..16 * slot + 16]
+                    .try_into()
+                    .expect("a slot holds 16 lanes");
             }
-            for (jackpot, members) in tiles.iter_mut().zip(group_lanes) {
-                *jackpot = [0; JACKPOT_WORDS];
-                for &lane in members {
-                    for (w, &v) in jackpot.iter_mut().zip(&by_lane[lane]) {
-                        *w ^= v;
-                    }
-                }
-            }
+            xor_columns(&rows, group_lanes, tiles);
         }
     }
 

@@ -18,6 +18,7 @@ pub mod noise;
 pub mod noise_batch;
 mod rng;
 pub mod shape;
+mod transpose;
 mod verify;
 
 /// Merkle leaf (BLAKE3 chunk) size in bytes.
