@@ -271,7 +271,6 @@ impl Worker {
             // Strip outermost: one strip of B (strip·k bytes) stays in L2 while every row
             // block of A passes over it; each row block's lanes collect its strips' XORs
             // and are folded right after its last strip, while they are still in L1.
-            self.lanes.fill(0);
             for strip in (0..cp).step_by(ctx.strip) {
                 if stop.load(Ordering::Relaxed) || cancel.is_cancelled() {
                     return None;
@@ -282,6 +281,10 @@ impl Worker {
                 let mut t0 = Instant::now();
                 for row_block in (0..m).step_by(rp) {
                     let lanes = &mut self.lanes[row_block / rp * part..][..part];
+                    if strip == 0 {
+                        // Zeroed just before the kernel reads them, not all at once.
+                        lanes.fill(0);
+                    }
                     self.acc.fill(0);
                     let panels = row_block / rp * chunks;
                     kernel.accumulate_lanes(
