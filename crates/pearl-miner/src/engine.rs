@@ -285,7 +285,6 @@ impl Worker {
                         // Zeroed just before the kernel reads them, not all at once.
                         lanes.fill(0);
                     }
-                    self.acc.fill(0);
                     let panels = row_block / rp * chunks;
                     kernel.accumulate_lanes(
                         ctx.a_panels.block(&self.a_noised, row_block / rp),

@@ -234,11 +234,10 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
 /// [`super::Kernel::accumulate_lanes`] for this kernel (B offset): `chunks` consecutive
 /// A and B panels, the row terms of each (`terms[c·rows..]`, from [`row_terms`]), and the
 /// tile XORs fused into the register blocks: after chunk c, `lanes[c·L + 16·s + l]`
-/// (L = `lanes.len() / chunks`) is XORed with every updated `acc[i][j]` with
+/// (L = `lanes.len() / chunks`) is XORed with every updated accumulator `[i][j]` with
 /// `row_slots[i] = s` and `j ≡ l (mod 16)` (the caller checks that terms and slots
-/// fit). Each register block runs through every chunk with its
-/// accumulators in registers: `acc` is read once and written once per call, and no pass
-/// over it follows the GEMM. Only where [`fuses_chunks`] holds; the caller takes its
+/// fit). Each register block starts at zero and runs through every chunk with its
+/// accumulators in registers: no accumulator is read from or written to memory. Only where [`fuses_chunks`] holds; the caller takes its
 /// per-chunk path elsewhere.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn accumulate_lanes(
@@ -247,7 +246,6 @@ pub(super) fn accumulate_lanes(
     d: PanelDims,
     chunks: usize,
     terms: &[i32],
-    acc: &mut [i32],
     row_slots: &[u32],
     lanes: &mut [u32],
 ) {
@@ -270,13 +268,13 @@ pub(super) fn accumulate_lanes(
     // of B streams through once per row group.
     for j in (0..wide).step_by(WIDE * LANES) {
         // SAFETY: `available()` confirmed the features; Kernel::accumulate_lanes asserted
-        // that a, b and acc fit `d` for `chunks` chunks, that terms holds chunks·rows values
+        // that a and b fit `d` for `chunks` chunks, that terms holds chunks·rows values
         // and row_slots rows, each below part/16; j + 64 <= wide <= cols.
-        unsafe { lane_slice::<WIDE>(at, j, acc, lanes) };
+        unsafe { lane_slice::<WIDE>(at, j, lanes) };
     }
     for j in (wide..d.cols).step_by(LANES) {
         // SAFETY: as above, with j + 16 <= cols (a multiple of 16).
-        unsafe { lane_slice::<1>(at, j, acc, lanes) };
+        unsafe { lane_slice::<1>(at, j, lanes) };
     }
 }
 
@@ -305,49 +303,39 @@ struct Chunks<'a> {
 /// As [`accumulate_lanes`] after its checks: features present, `j + 16·V <= cols`, slices
 /// long enough, slots below `part / 16`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-unsafe fn lane_slice<const V: usize>(at: Chunks<'_>, j: usize, acc: &mut [i32], lanes: &mut [u32]) {
+unsafe fn lane_slice<const V: usize>(at: Chunks<'_>, j: usize, lanes: &mut [u32]) {
     let mut i = 0;
     while i < at.d.rows {
         // SAFETY: the contract above; i + R <= rows in each arm.
         unsafe {
             match at.d.rows - i {
-                1 => lane_block::<1, V>(at, i, j, acc, lanes),
-                2 => lane_block::<2, V>(at, i, j, acc, lanes),
-                3 => lane_block::<3, V>(at, i, j, acc, lanes),
-                _ => lane_block::<4, V>(at, i, j, acc, lanes),
+                1 => lane_block::<1, V>(at, i, j, lanes),
+                2 => lane_block::<2, V>(at, i, j, lanes),
+                3 => lane_block::<3, V>(at, i, j, lanes),
+                _ => lane_block::<4, V>(at, i, j, lanes),
             }
         }
         i += 4;
     }
 }
 
-/// Rows `i0..i0+R`, columns `j0..j0+16·V`, through every chunk c: `acc += terms_c +
-/// Σ (b+128)·a` in registers, then each row's XOR over its V vectors into the lanes of
-/// chunk c at the row's slot; `acc` is stored after the last chunk.
+/// Rows `i0..i0+R`, columns `j0..j0+16·V`, through every chunk c: accumulators (from zero)
+/// `+= terms_c + Σ (b+128)·a` in registers, then each row's XOR over its V vectors into the
+/// lanes of chunk c at the row's slot.
 ///
 /// # Safety
 /// The CPU supports avx512f/bw/vl/vnni; `i0 + R <= rows`, `j0 + 16·V <= cols`; a holds
-/// chunks·rows·r values, b chunks·cols·r, acc rows·cols, terms chunks·rows; every row slot
+/// chunks·rows·r values, b chunks·cols·r, terms chunks·rows; every row slot
 /// is below `part / 16` and lanes holds chunks·part values.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 unsafe fn lane_block<const R: usize, const V: usize>(
     at: Chunks<'_>,
     i0: usize,
     j0: usize,
-    acc: &mut [i32],
     lanes: &mut [u32],
 ) {
     let d = at.d;
-    let acc_ptr = acc.as_mut_ptr();
     let mut c = [[_mm512_setzero_si512(); V]; R];
-    for (row, cr) in c.iter_mut().enumerate() {
-        for (v, slot) in cr.iter_mut().enumerate() {
-            // SAFETY: (i0 + row)·cols + j0 + 16v + 16 <= rows·cols (contract).
-            *slot = unsafe {
-                _mm512_loadu_si512(acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast())
-            };
-        }
-    }
     let mut slots = [0usize; R];
     for (row, slot) in slots.iter_mut().enumerate() {
         *slot = at.row_slots[i0 + row] as usize;
@@ -398,17 +386,6 @@ unsafe fn lane_block<const R: usize, const V: usize>(
             unsafe {
                 let p = lanes_ptr.add(chunk * at.part + slot * LANES).cast();
                 _mm512_storeu_si512(p, _mm512_xor_si512(_mm512_loadu_si512(p), x));
-            }
-        }
-    }
-    for (row, cr) in c.iter().enumerate() {
-        for (v, &sum) in cr.iter().enumerate() {
-            // SAFETY: as for the loads above.
-            unsafe {
-                _mm512_storeu_si512(
-                    acc_ptr.add((i0 + row) * d.cols + j0 + LANES * v).cast(),
-                    sum,
-                );
             }
         }
     }

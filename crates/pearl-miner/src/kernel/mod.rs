@@ -369,17 +369,18 @@ impl Kernel {
         }
     }
 
-    /// `chunks` consecutive r-chunks of one block at once: for c in 0..chunks,
-    /// [`Self::accumulate_packed`] of A panel c (`a[c·rows·r..]`) and B panel c
-    /// (`b[c·cols·r..]`, this kernel's own form) into `acc`, then for every row slot s and
-    /// lane l < 16: `lanes[c·L + 16·s + l]` (L = `lanes.len() / chunks`) ^= XOR of the
-    /// updated `acc[i][j]` over rows i with `row_slots[i] = s` and columns j ≡ l (mod 16).
-    /// The lanes are XORed into, not overwritten, so calls on column strips of one block
-    /// (each with its own `acc`) collect the block's lanes. With rows grouped by tile and a column-group map that repeats every 16
+    /// `chunks` consecutive r-chunks of one block at once: accumulators `acc[i][j]`
+    /// start at zero; for c in 0..chunks, [`Self::accumulate_packed`] of A panel c
+    /// (`a[c·rows·r..]`) and B panel c (`b[c·cols·r..]`, this kernel's own form) is added
+    /// into them, then for every row slot s and lane l < 16: `lanes[c·L + 16·s + l]`
+    /// (L = `lanes.len() / chunks`) ^= XOR of the updated `acc[i][j]` over rows i with
+    /// `row_slots[i] = s` and columns j ≡ l (mod 16). The lanes are XORed into, not
+    /// overwritten, so calls on column strips of one block collect the block's lanes. `acc`
+    /// (rows × cols) is scratch: the kernels that keep the accumulators in memory between
+    /// chunks use it, the VNNI kernel keeps them in registers; its contents afterwards are
+    /// unspecified. With rows grouped by tile and a column-group map that repeats every 16
     /// columns, a tile's XOR after chunk c is the XOR of some lanes of its slot in part c.
-    /// `terms[c·rows..]` comes from [`Self::row_terms`] on A panel c. The VNNI kernel keeps
-    /// each register block's accumulators in registers through every chunk, so `acc` is
-    /// read and written once per call, not once per chunk.
+    /// `terms[c·rows..]` comes from [`Self::row_terms`] on A panel c.
     ///
     /// # Panics
     /// As [`Self::accumulate`] for each chunk's panels, and when `terms` or `row_slots` hold
@@ -412,10 +413,11 @@ impl Kernel {
         match self {
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vnni if avx512vnni::fuses_chunks(dims) => {
-                avx512vnni::accumulate_lanes(a, b, dims, chunks, terms, acc, row_slots, lanes);
+                avx512vnni::accumulate_lanes(a, b, dims, chunks, terms, row_slots, lanes);
             }
             // Chunk by chunk: the AVX2 kernel's fused path, or the packed kernel and a fold.
             _ => {
+                acc[..dims.rows * dims.cols].fill(0);
                 for (c, lanes) in lanes.chunks_exact_mut(part).enumerate() {
                     let a = &a[c * a_len..(c + 1) * a_len];
                     let b = &b[c * b_len..(c + 1) * b_len];

@@ -426,10 +426,10 @@ fn reference_lanes(acc: &[i32], d: PanelDims, row_slots: &[u32], slots: usize) -
 }
 
 /// Every kernel's fused path (`row_terms` + `accumulate_lanes`, B in the kernel's own
-/// form) gives the portable kernel's accumulators and, for each chunk, the lanes of the XOR
-/// definition on the accumulators after that chunk: one and several chunks per call, two
-/// cumulative calls, for 64-wide, 16-wide and ragged column counts and row counts that are
-/// and are not multiples of 4, XORed into stale values in `lanes`.
+/// form) gives, for each chunk, the lanes of the XOR definition on the portable kernel's
+/// accumulators (from zero) after that chunk: one and several chunks per call, for 64-wide,
+/// 16-wide and ragged column counts and row counts that are and are not multiples of 4,
+/// XORed into stale values in `lanes`, whatever the scratch `acc` held before.
 #[test]
 fn fused_lane_path_matches_portable_for_every_kernel() {
     let mut state = 3u64;
@@ -454,10 +454,11 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
             let d = PanelDims { rows, cols, r };
             // Row i goes to slot i mod slots, as rows of one tile share a slot.
             let row_slots: Vec<u32> = (0..rows).map(|i| (i % slots) as u32).collect();
-            let start: Vec<i32> = (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
-            let mut want = start.clone();
-            let mut got = start;
             for (chunks, narrow_a) in [(1, false), (3, false), (3, true)] {
+                let mut want = vec![0i32; rows * cols];
+                // Scratch: its values must not leak into the sums.
+                let mut scratch: Vec<i32> =
+                    (0..rows * cols).map(|_| lcg(&mut state) as i32).collect();
                 let mut a = Vec::new();
                 let mut packed = Vec::new();
                 let mut terms = Vec::new();
@@ -486,11 +487,14 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
                 let mut lanes = vec![stale; 16 * slots * chunks];
                 let want_lanes: Vec<u32> = want_lanes.iter().map(|&l| l ^ stale).collect();
                 kernel.accumulate_lanes(
-                    &a, &terms, &packed, d, chunks, &mut got, &row_slots, &mut lanes,
-                );
-                assert_eq!(
-                    got, want,
-                    "{kernel:?} fused accumulators on {d:?} x {chunks}"
+                    &a,
+                    &terms,
+                    &packed,
+                    d,
+                    chunks,
+                    &mut scratch,
+                    &row_slots,
+                    &mut lanes,
                 );
                 assert_eq!(lanes, want_lanes, "{kernel:?} lanes on {d:?} x {chunks}");
             }
