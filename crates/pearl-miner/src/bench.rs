@@ -347,9 +347,9 @@ pub struct BenchReport {
 /// threads × seconds: B's set-up per job, waiting, scheduling).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Breakdown {
-    /// The GEMM kernel, with the per-r-chunk tile XORs and transcript folds fused into it
-    /// (for layouts whose column groups repeat every 16 columns, Pearl's standard patterns
-    /// included; other layouts count their folds under `jackpot_s`).
+    /// The GEMM kernel, with the per-r-chunk tile XORs fused into it (for layouts whose
+    /// column groups repeat every 16 columns, Pearl's standard patterns included; other
+    /// layouts count them under `jackpot_s`).
     pub gemm_s: f64,
     /// A's noise (sparse factor, dense rows, A + noise into panels).
     pub noise_s: f64,
@@ -357,7 +357,7 @@ pub struct Breakdown {
     pub commit_s: f64,
     /// Drawing A's random signal.
     pub signal_s: f64,
-    /// Jackpot hashes (and the transcript folds where they are not fused into the GEMM).
+    /// The transcript folds (jackpots from the tile XORs) and the jackpot hashes.
     pub jackpot_s: f64,
     /// Building and verifying won proofs.
     pub proof_s: f64,

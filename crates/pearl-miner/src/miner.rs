@@ -143,10 +143,11 @@ pub struct PhaseTimes {
     pub commit_ns: AtomicU64,
     /// A's noise: the sparse factor, the dense rows, A + noise into panels.
     pub noise_ns: AtomicU64,
-    /// The GEMM kernel calls, with the tile XORs and transcript folds fused into them (see
+    /// The GEMM kernel calls, with the tile XORs fused into them (see
     /// [`crate::bench::Breakdown::gemm_s`]).
     pub gemm_ns: AtomicU64,
-    /// The jackpot hashes, and the per-tile XOR folds where they are not fused.
+    /// The transcript folds (and the per-tile XORs where they are not fused) and the
+    /// jackpot hashes.
     pub jackpot_ns: AtomicU64,
     /// Building a won proof (Merkle openings) and verifying it.
     pub proof_ns: AtomicU64,

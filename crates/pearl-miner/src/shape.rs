@@ -327,11 +327,13 @@ impl Shape {
         // Shared: Bᵀ raw and noised, Bᵀ's commitment tree (at most two 32-byte nodes per
         // 1024-byte chunk) and, while a job starts, B's dense noise factor and its digests.
         // Per thread: A raw and noised, the block's accumulators (+ row
-        // scratch), noise pairs and one line, A's dense noise factor and its digests, and
-        // A's commitment tree (at most two 32-byte nodes per 1024-byte chunk).
+        // scratch), noise pairs and one line, A's dense noise factor and its digests, A's
+        // commitment tree (at most two 32-byte nodes per 1024-byte chunk), and every row
+        // block's tile lanes (16 u32 per row group and r-chunk: at most 64·m·k/r bytes).
         let r = u64::from(self.rank);
         let shared = 2 * n * k + n * k / 16 + 4 * k + 2 * n * r;
-        let per_thread = 2 * m * k + block * 2 + 8 * k + 2 * m * r + m * k / 16;
+        let lanes = 64 * m * (k / r.max(1));
+        let per_thread = 2 * m * k + block * 2 + 8 * k + 2 * m * r + m * k / 16 + lanes;
         shared + threads as u64 * per_thread
     }
 }

@@ -63,7 +63,7 @@ fn portable(m: &mut Square) {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86 {
+pub(crate) mod x86 {
     use std::arch::x86_64::{
         __m512i, _mm512_loadu_si512, _mm512_permutex2var_epi32, _mm512_setzero_si512,
         _mm512_storeu_si512, _mm512_xor_si512,
@@ -118,6 +118,19 @@ mod x86 {
         }
     }
 
+    /// Transposes 16 rows of 16 words held in registers: afterwards `rows[i]` lane l is the
+    /// old `rows[l]` lane i.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn transpose_registers(rows: &mut [__m512i; 16]) {
+        // The four stages swap the four bits of (row, lane) one at a time; together they
+        // turn (i, l) into (l, i).
+        stage::<8>(rows);
+        stage::<4>(rows);
+        stage::<2>(rows);
+        stage::<1>(rows);
+    }
+
     /// See [`super::xor_columns`].
     ///
     /// # Safety
@@ -133,12 +146,7 @@ mod x86 {
             // SAFETY: each row is 16 u32 = 64 bytes; unaligned loads are allowed.
             *reg = unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
         }
-        // The four stages swap the four bits of (row, lane) one at a time; together they
-        // turn (i, l) into (l, i).
-        stage::<8>(&mut regs);
-        stage::<4>(&mut regs);
-        stage::<2>(&mut regs);
-        stage::<1>(&mut regs);
+        transpose_registers(&mut regs);
         for (words, members) in out.iter_mut().zip(groups) {
             let x = members
                 .iter()

@@ -1,17 +1,21 @@
-//! AVX-512F (16 lanes) and AVX2 (8 lanes) backends. Word `w` of N messages is one gather
-//! (stride 64 bytes); the 8 output words go back to per-lane hashes through a small store.
+//! AVX-512F (16 lanes) and AVX2 (8 lanes) backends. AVX-512 loads 16 messages and turns
+//! them in registers so that each vector holds one word of every message; AVX2 gathers word
+//! `w` of 8 messages (stride 64 bytes). The 8 output words go back to per-lane hashes
+//! through a small store.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
     __m256i, __m512i, _mm256_add_epi32, _mm256_i32gather_epi32, _mm256_or_si256, _mm256_set1_epi32,
     _mm256_setr_epi8, _mm256_setr_epi32, _mm256_shuffle_epi8, _mm256_slli_epi32, _mm256_srli_epi32,
-    _mm256_storeu_si256, _mm256_xor_si256, _mm512_add_epi32, _mm512_i32gather_epi32,
-    _mm512_ror_epi32, _mm512_set1_epi32, _mm512_setr_epi32, _mm512_storeu_si512, _mm512_xor_si512,
+    _mm256_storeu_si256, _mm256_xor_si256, _mm512_add_epi32, _mm512_castsi512_si256,
+    _mm512_loadu_si512, _mm512_ror_epi32, _mm512_set1_epi32, _mm512_setr_epi32,
+    _mm512_setzero_si512, _mm512_xor_si512,
 };
 
 use super::rounds::{self, Lanes};
 use super::{Block, untranspose};
 use crate::commit::Hash32;
+use crate::transpose::x86::transpose_registers;
 
 #[derive(Clone, Copy)]
 struct Zmm(__m512i);
@@ -109,34 +113,39 @@ impl Lanes for Ymm {
     }
 }
 
+/// Compresses the 16 lanes and writes the first `out.len()` (at most 16) hashes: the 8
+/// output words turned in registers so that each vector holds one lane's hash.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn finish16(key: &[u32; 8], m: &[Zmm; 16]) -> [[u32; 16]; 8] {
+fn finish16(key: &[u32; 8], m: &[Zmm; 16], out: &mut [Hash32]) {
     let h = rounds::compress(key, m);
-    let mut out = [[0u32; 16]; 8];
-    for (row, word) in out.iter_mut().zip(h) {
-        // SAFETY: a 64-byte store into a [u32; 16].
-        unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), word.0) };
+    let mut rows = [_mm512_setzero_si512(); 16];
+    for (row, word) in rows.iter_mut().zip(h) {
+        *row = word.0;
     }
-    out
+    transpose_registers(&mut rows);
+    for (hash, row) in out.iter_mut().zip(rows) {
+        // SAFETY: a 32-byte store into a Hash32: the row's words 0..8, little-endian.
+        unsafe { _mm256_storeu_si256(hash.as_mut_ptr().cast(), _mm512_castsi512_si256(row)) };
+    }
 }
 
 #[target_feature(enable = "avx512f")]
-fn batch16(key: &[u32; 8], messages: &[Block; 16]) -> [[u32; 16]; 8] {
-    let offsets = _mm512_setr_epi32(
-        0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240,
-    );
-    let base = messages.as_ptr().cast::<i32>();
-    let m: [Zmm; 16] = std::array::from_fn(|w| {
-        // SAFETY: lane l reads word w of message l, inside `messages`.
-        Zmm(unsafe { _mm512_i32gather_epi32::<4>(offsets, base.add(w)) })
-    });
-    finish16(key, &m)
+fn batch16(key: &[u32; 8], messages: &[Block; 16], out: &mut [Hash32]) {
+    // The 16 messages as rows, turned so that row w holds word w of every message (64
+    // permutes in registers: cheaper than 16 gathers).
+    let mut rows = [_mm512_setzero_si512(); 16];
+    for (row, message) in rows.iter_mut().zip(messages) {
+        // SAFETY: a message is 16 u32 = 64 bytes; unaligned loads are allowed.
+        *row = unsafe { _mm512_loadu_si512(message.as_ptr().cast()) };
+    }
+    transpose_registers(&mut rows);
+    finish16(key, &rows.map(Zmm), out);
 }
 
 /// 16 messages equal to `template` except word `slot`, which counts up from `first`.
 #[target_feature(enable = "avx512f")]
-fn counting16(key: &[u32; 8], template: &Block, slot: usize, first: u32) -> [[u32; 16]; 8] {
+fn counting16(key: &[u32; 8], template: &Block, slot: usize, first: u32, out: &mut [Hash32]) {
     let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let m: [Zmm; 16] = std::array::from_fn(|w| {
         if w == slot {
@@ -145,7 +154,7 @@ fn counting16(key: &[u32; 8], template: &Block, slot: usize, first: u32) -> [[u3
             Zmm(_mm512_set1_epi32(template[w] as i32))
         }
     });
-    finish16(key, &m)
+    finish16(key, &m, out);
 }
 
 #[inline]
@@ -187,21 +196,21 @@ fn counting8(key: &[u32; 8], template: &Block, slot: usize, first: u32) -> [[u32
 
 /// Hashes every message with `batch`, N at a time (a short tail zero-padded); returns how
 /// many were hashed.
+/// `batch` writes the hashes of N messages (as many as its output slice holds).
 fn hash_in_batches<const N: usize>(
     messages: &[Block],
     out: &mut [Hash32],
-    batch: impl Fn(&[Block; N]) -> [[u32; N]; 8],
+    batch: impl Fn(&[Block; N], &mut [Hash32]),
 ) -> usize {
     for (group, hashes) in messages.chunks(N).zip(out.chunks_mut(N)) {
-        let words = match <&[Block; N]>::try_from(group) {
-            Ok(full) => batch(full),
+        match <&[Block; N]>::try_from(group) {
+            Ok(full) => batch(full, hashes),
             Err(_) => {
                 let mut padded = [[0u32; 16]; N];
                 padded[..group.len()].copy_from_slice(group);
-                batch(&padded)
+                batch(&padded, hashes);
             }
-        };
-        untranspose(&words, hashes);
+        }
     }
     messages.len()
 }
@@ -212,7 +221,9 @@ pub(super) fn hash_avx512(key: &[u32; 8], messages: &[Block], out: &mut [Hash32]
         return 0;
     }
     // SAFETY: avx512f was detected.
-    hash_in_batches::<16>(messages, out, |group| unsafe { batch16(key, group) })
+    hash_in_batches::<16>(messages, out, |group, hashes| unsafe {
+        batch16(key, group, hashes)
+    })
 }
 
 /// Hashes all of `messages` with AVX2 (0 when this CPU lacks it).
@@ -221,17 +232,19 @@ pub(super) fn hash_avx2(key: &[u32; 8], messages: &[Block], out: &mut [Hash32]) 
         return 0;
     }
     // SAFETY: avx2 was detected.
-    hash_in_batches::<8>(messages, out, |group| unsafe { batch8(key, group) })
+    hash_in_batches::<8>(messages, out, |group, hashes| {
+        untranspose(&unsafe { batch8(key, group) }, hashes)
+    })
 }
 
 /// Hashes `out.len()` counting messages (see [`super::keyed_hashes_counting`]) N at a time.
 fn counting_in_batches<const N: usize>(
     first: u32,
     out: &mut [Hash32],
-    batch: impl Fn(u32) -> [[u32; N]; 8],
+    batch: impl Fn(u32, &mut [Hash32]),
 ) -> usize {
     for (i, hashes) in out.chunks_mut(N).enumerate() {
-        untranspose(&batch(first.wrapping_add((i * N) as u32)), hashes);
+        batch(first.wrapping_add((i * N) as u32), hashes);
     }
     out.len()
 }
@@ -248,8 +261,8 @@ pub(super) fn counting_avx512(
         return 0;
     }
     // SAFETY: avx512f was detected.
-    counting_in_batches::<16>(first, out, |at| unsafe {
-        counting16(key, template, slot, at)
+    counting_in_batches::<16>(first, out, |at, hashes| unsafe {
+        counting16(key, template, slot, at, hashes)
     })
 }
 
@@ -265,8 +278,8 @@ pub(super) fn counting_avx2(
         return 0;
     }
     // SAFETY: avx2 was detected.
-    counting_in_batches::<8>(first, out, |at| unsafe {
-        counting8(key, template, slot, at)
+    counting_in_batches::<8>(first, out, |at, hashes| {
+        untranspose(&unsafe { counting8(key, template, slot, at) }, hashes)
     })
 }
 
