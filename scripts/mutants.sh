@@ -19,7 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The verifier and what it shares with the miner, the miner's fast twins of the commitment,
-# jackpot and noise code, and the wire formats consensus reads.
+# jackpot and noise code (the transcript folds from tile lanes included: layout.rs and
+# transpose.rs), and the wire formats consensus reads.
 miner=(
   crates/pearl-miner/src/verify.rs
   crates/pearl-miner/src/jackpot.rs
@@ -31,6 +32,8 @@ miner=(
   crates/pearl-miner/src/keyed_batch/x86.rs
   crates/pearl-miner/src/noise_batch/mod.rs
   crates/pearl-miner/src/noise_batch/x86.rs
+  crates/pearl-miner/src/layout.rs
+  crates/pearl-miner/src/transpose.rs
 )
 protocol=(
   crates/pearl-protocol/src/proof.rs

@@ -17,6 +17,11 @@ pub(crate) fn xor_columns(rows: &[&[u32; 16]; 16], groups: &[Vec<usize>], out: &
         unsafe { x86::xor_columns(rows, groups, out) };
         return;
     }
+    portable_xor_columns(rows, groups, out);
+}
+
+/// [`xor_columns`] without SIMD.
+fn portable_xor_columns(rows: &[&[u32; 16]; 16], groups: &[Vec<usize>], out: &mut [[u32; 16]]) {
     let mut square: Square = [[0; 16]; 16];
     for (line, row) in square.iter_mut().zip(rows) {
         *line = **row;
@@ -74,20 +79,17 @@ pub(crate) mod x86 {
     /// `permutex2var(a, idx, b)` an index of 16 + x names lane x of b. Row i (bit d clear)
     /// keeps its lanes with bit d clear and takes row i + d's lanes l − d into the others;
     /// row i + d takes row i's lanes l + d and keeps its own.
-    const fn stage_indexes(d: i32, high: bool) -> [i32; 16] {
-        let mut out = [0i32; 16];
-        let mut l = 0;
-        while l < 16 {
+    fn stage_indexes(d: usize, high: bool) -> [i32; 16] {
+        std::array::from_fn(|l| {
             let set = l & d != 0;
-            out[l as usize] = match (high, set) {
+            let index = match (high, set) {
                 (false, false) => l,
                 (false, true) => 16 + l - d,
                 (true, false) => l + d,
                 (true, true) => 16 + l,
             };
-            l += 1;
-        }
-        out
+            index as i32
+        })
     }
 
     /// One stage on all 16 rows, in registers (the loop has a constant trip count and is
@@ -95,13 +97,7 @@ pub(crate) mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn stage<const D: usize>(rows: &mut [__m512i; 16]) {
-        const fn pair(d: usize) -> ([i32; 16], [i32; 16]) {
-            (
-                stage_indexes(d as i32, false),
-                stage_indexes(d as i32, true),
-            )
-        }
-        let (low, high) = pair(D);
+        let (low, high) = (stage_indexes(D, false), stage_indexes(D, true));
         // SAFETY: each array holds 16 i32 = 64 bytes; unaligned loads are allowed.
         let (low, high) = unsafe {
             (
@@ -162,18 +158,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn xor_columns_xors_the_named_columns_on_this_cpu() {
+    fn xor_columns_xors_the_named_columns_on_this_cpu_and_portably() {
         let m: Square = std::array::from_fn(|i| {
             std::array::from_fn(|j| ((i * 16 + j) as u32).wrapping_mul(0x9e37_79b9))
         });
         let rows: [&[u32; 16]; 16] = std::array::from_fn(|i| &m[i]);
         let groups = vec![vec![0, 1, 8, 9], vec![15], vec![], vec![2, 3, 4, 5, 6, 7]];
-        let mut out = vec![[u32::MAX; 16]; groups.len()];
-        xor_columns(&rows, &groups, &mut out);
-        for (g, members) in groups.iter().enumerate() {
-            for i in 0..16 {
-                let want = members.iter().fold(0, |x, &l| x ^ m[i][l]);
-                assert_eq!(out[g][i], want, "group {g}, word {i}");
+        type XorColumns = fn(&[&[u32; 16]; 16], &[Vec<usize>], &mut [[u32; 16]]);
+        for (name, f) in [
+            ("dispatch", xor_columns as XorColumns),
+            ("portable", portable_xor_columns),
+        ] {
+            let mut out = vec![[u32::MAX; 16]; groups.len()];
+            f(&rows, &groups, &mut out);
+            for (g, members) in groups.iter().enumerate() {
+                for i in 0..16 {
+                    let want = members.iter().fold(0, |x, &l| x ^ m[i][l]);
+                    assert_eq!(out[g][i], want, "{name}: group {g}, word {i}");
+                }
             }
         }
     }
