@@ -35,7 +35,7 @@ pub(crate) struct JobContext {
     pub(crate) bt_raw: Vec<u8>,
     /// Bᵀ's commitment tree (its root is `hash_b`).
     pub(crate) bt_tree: MerkleTree,
-    /// Bᵀ + noise in panels of `cols_period` lines, in the kernel's own form
+    /// Bᵀ + noise in panels of `strip` lines, in the kernel's own form
     /// ([`Kernel::own_b_panel`]).
     pub(crate) bt_noised: CacheAligned<i8>,
     /// Bᵀ's panels: [`strip_cols`] lines each, all r-chunks of a strip back to back.
@@ -234,8 +234,6 @@ impl Worker {
         let layout = &ctx.layout;
         let (rp, cp) = (layout.rows_period, layout.cols_period);
         let chunks = dot_len / rank;
-        // Fused tile XORs: the kernel XORs the accumulators per row group and lane while
-        // they are in registers, so only 16 lanes per row group are left to fold.
         if !layout.has_lanes() {
             for col_block in (0..n).step_by(cp) {
                 for row_block in (0..m).step_by(rp) {
@@ -254,6 +252,8 @@ impl Worker {
             counters.add_gemm();
             return None;
         }
+        // Fused tile XORs: the kernel XORs the accumulators per row group and lane while
+        // they are in registers, so only 16 lanes per row group and chunk are left to fold.
         let dims = PanelDims {
             rows: rp,
             cols: ctx.strip,

@@ -5,7 +5,7 @@
 #![allow(unsafe_code)]
 
 /// A 16 × 16 matrix of words, row by row.
-pub(crate) type Square = [[u32; 16]; 16];
+type Square = [[u32; 16]; 16];
 
 /// For each group, the XOR of the columns of `rows` (16 rows of 16 words) named by the
 /// group's members, written to `out[g]`: `out[g][i] = XOR over l in groups[g] of
@@ -26,7 +26,7 @@ fn portable_xor_columns(rows: &[&[u32; 16]; 16], groups: &[Vec<usize>], out: &mu
     for (line, row) in square.iter_mut().zip(rows) {
         *line = **row;
     }
-    portable(&mut square);
+    transpose_portable(&mut square);
     xor_rows(&square, groups, out);
 }
 
@@ -42,23 +42,19 @@ fn xor_rows(square: &Square, groups: &[Vec<usize>], out: &mut [[u32; 16]]) {
     }
 }
 
-/// Transposes `m` in place: afterwards `m[i][j]` is the old `m[j][i]`.
+/// Transposes `m` in place through [`xor_columns`] (one lane per group): afterwards
+/// `m[i][j]` is the old `m[j][i]`.
 #[cfg(test)]
 fn transpose16(m: &mut Square) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        let rows: [&[u32; 16]; 16] = std::array::from_fn(|i| &m[i]);
-        let groups: Vec<Vec<usize>> = (0..16).map(|l| vec![l]).collect();
-        let mut out = [[0u32; 16]; 16];
-        // SAFETY: avx512f was detected just above.
-        unsafe { x86::xor_columns(&rows, &groups, &mut out) };
-        *m = out;
-        return;
-    }
-    portable(m);
+    let rows: [&[u32; 16]; 16] = std::array::from_fn(|i| &m[i]);
+    let groups: Vec<Vec<usize>> = (0..16).map(|l| vec![l]).collect();
+    let mut out = [[0u32; 16]; 16];
+    xor_columns(&rows, &groups, &mut out);
+    *m = out;
 }
 
-fn portable(m: &mut Square) {
+/// Transposes `m` in place with element moves.
+fn transpose_portable(m: &mut Square) {
     let old = *m;
     for (i, row) in m.iter_mut().enumerate() {
         for (v, line) in row.iter_mut().zip(&old) {
@@ -184,7 +180,7 @@ mod tests {
     fn transposes_every_element_on_this_cpu_and_portably() {
         let original: Square =
             std::array::from_fn(|i| std::array::from_fn(|j| (i * 100 + j) as u32));
-        for transpose in [transpose16 as fn(&mut Square), portable] {
+        for transpose in [transpose16 as fn(&mut Square), transpose_portable] {
             let mut m = original;
             transpose(&mut m);
             for i in 0..16 {

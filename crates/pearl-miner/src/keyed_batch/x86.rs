@@ -1,7 +1,7 @@
-//! AVX-512F (16 lanes) and AVX2 (8 lanes) backends. AVX-512 loads 16 messages and turns
-//! them in registers so that each vector holds one word of every message; AVX2 gathers word
-//! `w` of 8 messages (stride 64 bytes). The 8 output words go back to per-lane hashes
-//! through a small store.
+//! AVX-512F (16 lanes) and AVX2 (8 lanes) backends. AVX-512 loads 16 messages and transposes
+//! them in registers so that each vector holds one word of every message, and transposes the
+//! 8 output words back the same way; AVX2 gathers word `w` of 8 messages (stride 64 bytes)
+//! and its output words go back to per-lane hashes through a small store.
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
