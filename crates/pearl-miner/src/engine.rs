@@ -83,7 +83,7 @@ impl JobContext {
         let mut line = vec![0i8; k];
         for (col, raw) in bt_raw.chunks_exact(k).enumerate() {
             noise.noised(col, raw, &mut line);
-            b_panels.store(&mut bt_noised, col, &line);
+            b_panels.store_lines(&mut bt_noised, col, &line, k);
         }
         let dims = PanelDims {
             rows: layout.rows_period,
@@ -148,7 +148,8 @@ pub(crate) struct Worker {
     a_tree: MerkleTree,
     next_row: usize,
     a_noised: CacheAligned<i8>,
-    line: Vec<i8>,
+    /// One panel block of A's noised lines (`rows_period × k`).
+    lines: Vec<i8>,
     noise: NoiseBatch,
     acc: CacheAligned<i32>,
     row_xor: Vec<u32>,
@@ -175,7 +176,7 @@ impl Worker {
             a_tree,
             next_row: 0,
             a_noised: CacheAligned::new(ctx.a_panels.len(shape.m as usize)),
-            line: vec![0; shape.k as usize],
+            lines: vec![0; ctx.layout.rows_period * shape.k as usize],
             noise: NoiseBatch::for_a(shape.k as usize, shape.rank),
             acc: CacheAligned::new(ctx.layout.rows_period * ctx.strip),
             row_xor: vec![0; ctx.layout.cols_period],
@@ -225,9 +226,18 @@ impl Worker {
         let t = PhaseTimes::add(&phases.commit_ns, t);
         self.noise.reseed(&a_seed);
         self.noise.fill_dense(m);
-        for (row, raw) in self.a_raw.chunks_exact(k).enumerate() {
-            self.noise.noised(row, raw, &mut self.line);
-            ctx.a_panels.store(&mut self.a_noised, row, &self.line);
+        // A panel block's lines at a time, stored panel by panel.
+        let rp = ctx.layout.rows_period;
+        for (block, raws) in self.a_raw.chunks_exact(rp * k).enumerate() {
+            for (within, (raw, line)) in raws
+                .chunks_exact(k)
+                .zip(self.lines.chunks_exact_mut(k))
+                .enumerate()
+            {
+                self.noise.noised(block * rp + within, raw, line);
+            }
+            ctx.a_panels
+                .store_lines(&mut self.a_noised, block * rp, &self.lines, k);
         }
         PhaseTimes::add(&phases.noise_ns, t);
 
