@@ -66,21 +66,13 @@ fn noise(c: &mut Criterion) {
 }
 
 fn gemm(c: &mut Criterion) {
-    let dims = PanelDims {
-        rows: 16,
-        cols: 256,
-        r: 128,
-    };
+    const R: usize = 128;
     // A as the miner draws it: noised values in NARROW_A (the AVX2 kernel's two-quad path;
     // a value outside would send it to the one-quad path).
-    let a: Vec<i8> = (0..16 * 128).map(|i| ((i * 37) % 128) as i8 - 64).collect();
+    let a: Vec<i8> = (0..16 * R).map(|i| ((i * 37) % 128) as i8 - 64).collect();
     assert!(a.iter().all(|v| NARROW_A.contains(v)));
     // B as the miner draws it: noised values in NARROW_B.
-    let lines: Vec<i8> = (0..256 * 128)
-        .map(|i| ((i * 91) % 129) as i8 - 64)
-        .collect();
-    let mut b = vec![0i8; 256 * 128];
-    pack_b_panel(&lines, 128, 0, dims, &mut b);
+    let lines: Vec<i8> = (0..256 * R).map(|i| ((i * 91) % 129) as i8 - 64).collect();
     let mut acc = vec![0i32; 16 * 256];
     for choice in [
         KernelChoice::Portable,
@@ -90,44 +82,59 @@ fn gemm(c: &mut Criterion) {
         let Ok(kernel) = Kernel::resolve(choice) else {
             continue;
         };
-        // B in the kernel's own form, as the miner keeps it.
-        let mut own = vec![0i8; b.len()];
-        kernel.own_b_panel(&b, dims, &mut own);
-        c.bench_function(&format!("gemm/{}_16x256x128", kernel.name()), |bench| {
-            bench.iter(|| kernel.accumulate_packed(black_box(&a), black_box(&own), dims, &mut acc))
-        });
-        // The miner's call: one block's 16 chunks (k = 2048) with the tile lanes of each.
-        let chunks = K / 128;
-        let a_all: Vec<i8> = a.iter().copied().cycle().take(chunks * a.len()).collect();
-        let b_all: Vec<i8> = own
-            .iter()
-            .copied()
-            .cycle()
-            .take(chunks * own.len())
-            .collect();
-        let mut terms = vec![0i32; chunks * 16];
-        for (chunk, out) in terms.chunks_exact_mut(16).enumerate() {
-            kernel.row_terms(&a_all[chunk * a.len()..], dims, out);
+        // 256 columns, and 64: the miner's call, one strip of B (engine::STRIP_COLS).
+        for cols in [256, 64] {
+            let dims = PanelDims {
+                rows: 16,
+                cols,
+                r: R,
+            };
+            let mut b = vec![0i8; cols * R];
+            pack_b_panel(&lines, R, 0, dims, &mut b);
+            // B in the kernel's own form, as the miner keeps it.
+            let mut own = vec![0i8; b.len()];
+            kernel.own_b_panel(&b, dims, &mut own);
+            if cols == 256 {
+                c.bench_function(&format!("gemm/{}_16x256x128", kernel.name()), |bench| {
+                    bench.iter(|| {
+                        kernel.accumulate_packed(black_box(&a), black_box(&own), dims, &mut acc)
+                    })
+                });
+            }
+            // One block's 16 chunks (k = 2048) with the tile lanes of each, as the miner
+            // calls the kernel.
+            let chunks = K / R;
+            let a_all: Vec<i8> = a.iter().copied().cycle().take(chunks * a.len()).collect();
+            let b_all: Vec<i8> = own
+                .iter()
+                .copied()
+                .cycle()
+                .take(chunks * own.len())
+                .collect();
+            let mut terms = vec![0i32; chunks * 16];
+            for (chunk, out) in terms.chunks_exact_mut(16).enumerate() {
+                kernel.row_terms(&a_all[chunk * a.len()..], dims, out);
+            }
+            let row_slots: Vec<u32> = (0..16).map(|i| i % 8).collect();
+            let mut lanes = vec![0u32; chunks * 8 * 16];
+            c.bench_function(
+                &format!("gemm/{}_lanes_16x{cols}x2048", kernel.name()),
+                |bench| {
+                    bench.iter(|| {
+                        kernel.accumulate_lanes(
+                            black_box(&a_all),
+                            &terms,
+                            black_box(&b_all),
+                            dims,
+                            chunks,
+                            &mut acc,
+                            &row_slots,
+                            &mut lanes,
+                        )
+                    })
+                },
+            );
         }
-        let row_slots: Vec<u32> = (0..16).map(|i| i % 8).collect();
-        let mut lanes = vec![0u32; chunks * 8 * 16];
-        c.bench_function(
-            &format!("gemm/{}_lanes_16x256x2048", kernel.name()),
-            |bench| {
-                bench.iter(|| {
-                    kernel.accumulate_lanes(
-                        black_box(&a_all),
-                        &terms,
-                        black_box(&b_all),
-                        dims,
-                        chunks,
-                        &mut acc,
-                        &row_slots,
-                        &mut lanes,
-                    )
-                })
-            },
-        );
     }
 }
 
