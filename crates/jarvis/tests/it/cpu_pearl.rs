@@ -1325,7 +1325,9 @@ fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
         );
 
         // A line someone else appended: no time or level of its own, redacted all the same;
-        // `--tail 1` shows only it of the gateway's log.
+        // `--tail 1` shows only it of the gateway's log. Mining stops first: a proof the
+        // miner found meanwhile made the gateway log after the appended line.
+        rig.run(&["mine", "stop"]).assert_success();
         append_to(
             &log_path,
             format!("appended: Authorization: Basic {BASIC} password {PASSWORD}\n").as_bytes(),
@@ -1357,7 +1359,6 @@ fn mine_logs_json_gives_each_lines_log_level_time_and_message_redacted() {
                 "message": "appended: Authorization: Basic [REDACTED] password [REDACTED]",
             })
         );
-        rig.run(&["mine", "stop"]).assert_success();
     }
 }
 
