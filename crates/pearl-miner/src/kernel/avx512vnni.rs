@@ -9,9 +9,10 @@
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{
-    _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
-    _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_storeu_si512,
-    _mm512_xor_si512,
+    __m512i, _mm512_add_epi32, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_reduce_add_epi32,
+    _mm512_set1_epi8, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_shuffle_i32x4,
+    _mm512_slli_epi32, _mm512_storeu_si512, _mm512_sub_epi32, _mm512_unpackhi_epi32,
+    _mm512_unpackhi_epi64, _mm512_unpacklo_epi32, _mm512_unpacklo_epi64, _mm512_xor_si512,
 };
 use std::hint::black_box;
 
@@ -218,17 +219,72 @@ unsafe fn block<const R: usize, const V: usize>(
 /// −128·Σ of each row of an A panel (`d.rows` rows of `d.r` values): the term that turns
 /// `vpdpbusd`'s Σ (b+128)·a back into Σ a·b, for [`accumulate_lanes`].
 pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
-    for (row, slot) in out.iter_mut().take(d.rows).enumerate() {
-        let line = &a[row * d.r..(row + 1) * d.r];
-        *slot = if available() {
-            // SAFETY: the features were detected just above.
-            unsafe { row_offset(line) }
-        } else {
-            line.iter()
+    if !available() {
+        for (row, slot) in out.iter_mut().take(d.rows).enumerate() {
+            *slot = a[row * d.r..(row + 1) * d.r]
+                .iter()
                 .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
-                .wrapping_mul(-128)
-        };
+                .wrapping_mul(-128);
+        }
+        return;
     }
+    let mut row = 0;
+    if d.r.is_multiple_of(64) {
+        while row + LANES <= d.rows {
+            let (lines, terms) = (
+                &a[row * d.r..(row + LANES) * d.r],
+                &mut out[row..row + LANES],
+            );
+            // SAFETY: the features were detected above.
+            unsafe { sixteen_row_offsets(lines, d.r, terms) };
+            row += LANES;
+        }
+    }
+    for (row, slot) in out.iter_mut().enumerate().take(d.rows).skip(row) {
+        // SAFETY: the features were detected above.
+        *slot = unsafe { row_offset(&a[row * d.r..(row + 1) * d.r]) };
+    }
+}
+
+/// [`row_offset`] of 16 lines of `r` values (a multiple of 64) at once: each line's
+/// `vpdpbusd` partial sums, then one reduction tree for all 16 (unpacks and 128-bit lane
+/// shuffles), where a reduction per line cost about as much as the sums themselves.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+fn sixteen_row_offsets(lines: &[i8], r: usize, out: &mut [i32]) {
+    assert!(lines.len() >= LANES * r && r.is_multiple_of(64) && out.len() >= LANES);
+    let ones = _mm512_set1_epi8(1);
+    let sums: [__m512i; LANES] = std::array::from_fn(|row| {
+        let mut sum = _mm512_setzero_si512();
+        for piece in lines[row * r..(row + 1) * r].chunks_exact(64) {
+            // SAFETY: `piece` holds exactly 64 bytes; unaligned loads are allowed.
+            let v = unsafe { _mm512_loadu_si512(piece.as_ptr().cast()) };
+            sum = _mm512_dpbusd_epi32(sum, ones, v);
+        }
+        sum
+    });
+    // Pairs of lines: per 128-bit lane (x0+x2, y0+y2, x1+x3, y1+y3).
+    let pairs: [__m512i; 8] = std::array::from_fn(|i| {
+        let (x, y) = (sums[2 * i], sums[2 * i + 1]);
+        _mm512_add_epi32(_mm512_unpacklo_epi32(x, y), _mm512_unpackhi_epi32(x, y))
+    });
+    // Quads: per 128-bit lane, that lane's sum of each of 4 lines, in order.
+    let quads: [__m512i; 4] = std::array::from_fn(|i| {
+        let (x, y) = (pairs[2 * i], pairs[2 * i + 1]);
+        _mm512_add_epi32(_mm512_unpacklo_epi64(x, y), _mm512_unpackhi_epi64(x, y))
+    });
+    // Across the four 128-bit lanes: [a0+a1, a2+a3, b0+b1, b2+b3], then whole sums with
+    // 128-bit lane i holding lines 4i..4i+4.
+    let across = |x: __m512i, y: __m512i| {
+        _mm512_add_epi32(
+            _mm512_shuffle_i32x4::<0b10_00_10_00>(x, y),
+            _mm512_shuffle_i32x4::<0b11_01_11_01>(x, y),
+        )
+    };
+    let halves = [across(quads[0], quads[1]), across(quads[2], quads[3])];
+    let totals = across(halves[0], halves[1]);
+    let terms = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32::<7>(totals));
+    // SAFETY: `out` holds at least 16 values (asserted); unaligned stores are allowed.
+    unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), terms) };
 }
 
 /// [`super::Kernel::accumulate_lanes`] for this kernel (B offset): `chunks` consecutive

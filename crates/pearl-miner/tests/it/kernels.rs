@@ -503,7 +503,8 @@ fn fused_lane_path_matches_portable_for_every_kernel() {
 }
 
 /// The row terms are −(B's offset)·Σ row, wrapping, whatever the row length (64-byte
-/// strips and a tail): −128 for VNNI, −64 for AVX2, 0 for the kernels without an offset.
+/// strips and a tail) and row count (VNNI sums 16 rows at a time, then the rest one by one):
+/// −128 for VNNI, −64 for AVX2, 0 for the kernels without an offset.
 #[test]
 fn row_terms_undo_each_kernels_offset_of_b() {
     let mut state = 5u64;
@@ -515,14 +516,16 @@ fn row_terms_undo_each_kernels_offset_of_b() {
         let Some(kernel) = kernel_or_skip("row_terms_undo_each_kernels_offset_of_b", choice) else {
             continue;
         };
-        for r in [4, 36, 128, 1024] {
-            let d = PanelDims {
-                rows: 3,
-                cols: 16,
-                r,
-            };
-            let a = full_range_operand(3 * r, &mut state);
-            let mut terms = vec![7i32; 3];
+        for (rows, r) in [4, 36, 128, 1024]
+            .into_iter()
+            .flat_map(|r| [3, 16, 21, 32].map(|rows| (rows, r)))
+        {
+            let d = PanelDims { rows, cols: 16, r };
+            let mut a = full_range_operand(rows * r, &mut state);
+            // One line at the most negative sum, one at the most positive.
+            a[..r].fill(i8::MIN);
+            a[r..2 * r].fill(i8::MAX);
+            let mut terms = vec![7i32; rows];
             kernel.row_terms(&a, d, &mut terms);
             let want: Vec<i32> = a
                 .chunks_exact(r)
@@ -535,7 +538,7 @@ fn row_terms_undo_each_kernels_offset_of_b() {
                     line.iter().map(|&v| i32::from(v)).sum::<i32>() * -offset
                 })
                 .collect();
-            assert_eq!(terms, want, "{kernel:?} r={r}");
+            assert_eq!(terms, want, "{kernel:?} rows={rows} r={r}");
         }
     }
 }
