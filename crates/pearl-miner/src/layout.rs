@@ -304,7 +304,7 @@ impl Panels {
     /// Stores consecutive noised lines `first..first + count` (`lines` holds them one after
     /// another, `line_len >= dot_len` values each; they may not cross a line block), panel by
     /// panel: each panel's part is written in one pass instead of one piece per line, which
-    /// kept A's noise waiting on scattered stores (a quarter of its time on Zen 4).
+    /// kept A's noise waiting on scattered stores (about a sixth of its time on Zen 4).
     pub(crate) fn store_lines(
         &self,
         packed: &mut [i8],
@@ -399,9 +399,8 @@ mod tests {
         lanes
     }
 
-    /// Jackpots from lanes equal the direct path (each chunk's tile XORs folded with
-    /// `jackpot::fold`) for three column patterns and 1, 16 and 40 chunks (more chunks than
-    /// jackpot words: words folded twice and three times).
+    /// A panel block's lines stored in one call land where storing them one by one puts
+    /// them, in both panel forms, and a value lands where the layout says.
     #[test]
     fn lines_stored_together_or_one_by_one_land_in_the_same_panels() {
         let (period, rank, chunks, k) = (4, 8, 3, 28);
@@ -444,6 +443,9 @@ mod tests {
         panels.store_lines(&mut packed, 3, &[0; 2 * 16], 16);
     }
 
+    /// Jackpots from lanes equal the direct path (each chunk's tile XORs folded with
+    /// `jackpot::fold`) for three column patterns and 1, 16 and 40 chunks (more chunks than
+    /// jackpot words: words folded twice and three times).
     #[test]
     fn jackpots_from_lanes_equal_the_direct_fold() {
         let cases = [
