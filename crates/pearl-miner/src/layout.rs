@@ -435,6 +435,7 @@ mod tests {
         }
     }
 
+    /// Lines that would run past their panel block are a caller bug: refused, not wrapped.
     #[test]
     #[should_panic(expected = "do not fit one panel block")]
     fn lines_crossing_a_panel_block_are_refused() {

@@ -83,21 +83,28 @@ pub(super) fn accumulate_offset(a: &[i8], b_offset: &[i8], d: PanelDims, acc: &m
 /// -128·Σ line, wrapping like the accumulators.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 fn row_offset(line: &[i8]) -> i32 {
-    let ones = _mm512_set1_epi8(1);
-    let mut sums = _mm512_setzero_si512();
-    let mut chunks = line.chunks_exact(64);
-    for chunk in &mut chunks {
-        // SAFETY: `chunk` holds exactly 64 bytes; unaligned loads are allowed.
-        let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
-        sums = _mm512_dpbusd_epi32(sums, ones, v);
-    }
-    let tail = chunks
+    let tail = line
+        .chunks_exact(64)
         .remainder()
         .iter()
         .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)));
-    _mm512_reduce_add_epi32(sums)
+    _mm512_reduce_add_epi32(partial_sums(line))
         .wrapping_add(tail)
         .wrapping_mul(-128)
+}
+
+/// Σ of `line`'s whole 64-byte pieces, in 16 partial sums (`vpdpbusd` by ones); a tail
+/// shorter than 64 bytes is left out.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+fn partial_sums(line: &[i8]) -> __m512i {
+    let ones = _mm512_set1_epi8(1);
+    let mut sums = _mm512_setzero_si512();
+    for piece in line.chunks_exact(64) {
+        // SAFETY: `piece` holds exactly 64 bytes; unaligned loads are allowed.
+        let v = unsafe { _mm512_loadu_si512(piece.as_ptr().cast()) };
+        sums = _mm512_dpbusd_epi32(sums, ones, v);
+    }
+    sums
 }
 
 /// Rows `i0..i0+R`, columns `0..cols16` (a multiple of 16).
@@ -252,16 +259,8 @@ pub(super) fn row_terms(a: &[i8], d: PanelDims, out: &mut [i32]) {
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
 fn sixteen_row_offsets(lines: &[i8], r: usize, out: &mut [i32]) {
     assert!(lines.len() >= LANES * r && r.is_multiple_of(64) && out.len() >= LANES);
-    let ones = _mm512_set1_epi8(1);
-    let sums: [__m512i; LANES] = std::array::from_fn(|row| {
-        let mut sum = _mm512_setzero_si512();
-        for piece in lines[row * r..(row + 1) * r].chunks_exact(64) {
-            // SAFETY: `piece` holds exactly 64 bytes; unaligned loads are allowed.
-            let v = unsafe { _mm512_loadu_si512(piece.as_ptr().cast()) };
-            sum = _mm512_dpbusd_epi32(sum, ones, v);
-        }
-        sum
-    });
+    let sums: [__m512i; LANES] =
+        std::array::from_fn(|row| partial_sums(&lines[row * r..(row + 1) * r]));
     // Pairs of lines: per 128-bit lane (x0+x2, y0+y2, x1+x3, y1+y3).
     let pairs: [__m512i; 8] = std::array::from_fn(|i| {
         let (x, y) = (sums[2 * i], sums[2 * i + 1]);
